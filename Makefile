@@ -1,0 +1,64 @@
+# vsbox - one static binary. Targets: all deps check bench size install clean
+# (see README.md). musl + static libcap, warnings are errors.
+
+CC       = musl-gcc
+KINC     = build/obj/kinc
+LIBCAP   = build/libcap
+CFLAGS   = -std=c11 -Os -Wall -Wextra -Werror -Wno-unused-parameter \
+	   -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	   -I. -isystem $(LIBCAP)/include -isystem $(KINC)
+LDFLAGS  = -static -Wl,--gc-sections -s
+LIBS     = $(LIBCAP)/lib/libcap.a
+PREFIX   = /usr/local
+
+SRCS     = main.c $(wildcard lib/*.c) $(wildcard applets/*.c)
+OBJS     = $(SRCS:%.c=build/obj/%.o)
+HDRS     = vsbox.h applets/applets.h
+
+all: vsbox
+
+vsbox: $(OBJS) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+build/obj/%.o: %.c $(HDRS) | build/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Everything the build needs, installed by the project itself (idempotent).
+build/.deps-ok: build/deps.sh build/libcap.sh build/kinc.sh
+	sh build/deps.sh
+	sh build/kinc.sh $(KINC)
+	sh build/libcap.sh
+	@touch $@
+deps: build/.deps-ok
+$(LIBS): build/.deps-ok
+
+# Unit tests of lib/ (glibc build, with sanitizers) and the TAP suite.
+UNIT_SRCS = $(wildcard tests/unit/t_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/obj/unit/%)
+UNIT_LIB  = $(filter-out lib/caps.c,$(wildcard lib/*.c))
+build/obj/unit/%: tests/unit/%.c $(UNIT_LIB) $(HDRS) tests/unit/tap.h | build/.deps-ok
+	@mkdir -p $(dir $@)
+	gcc -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -fsanitize=address,undefined \
+	    -I. -DUNIT_TEST -o $@ $< $(UNIT_LIB) tests/unit/stubs.c
+
+check: vsbox $(UNIT_BINS)
+	prove -v $(UNIT_BINS) :: 2>/dev/null || prove $(UNIT_BINS)
+	VSBOX=$(CURDIR)/vsbox prove tests/*.t
+
+bench: vsbox
+	VSBOX=$(CURDIR)/vsbox sh bench/run.sh
+
+size: vsbox
+	@stat -c '%s bytes' vsbox; size vsbox
+
+install: vsbox
+	install -D -m 0755 vsbox $(DESTDIR)$(PREFIX)/sbin/vsbox
+	$(DESTDIR)$(PREFIX)/sbin/vsbox --install $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf build/obj vsbox
+
+.PHONY: all deps check bench size install clean

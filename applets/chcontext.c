@@ -1,0 +1,142 @@
+/* chcontext.c - run a command in a new security context, join one, or spectate.
+ *
+ * Kernel interfaces: clone3 into PID/mount/UTS/IPC/cgroup namespaces and a
+ * cgroup (lib/context.c), the capability bounding set, seccomp, setns(2)
+ * with a pidfd to join, Landlock for the spectator (context 1).
+ */
+#include "vsbox.h"
+#include <sys/resource.h>
+
+static const char usage[] =
+"usage: chcontext [--ctx N] [--cap CAP]... [--secure] [--flag F]...\n"
+"                 [--hostname H] [--domainname D] [--silent] [--] CMD [ARG]...\n"
+"Run CMD in a new security context: its own process, mount, UTS, IPC and\n"
+"cgroup namespaces, a cgroup, and a lower capability ceiling. CMD and its\n"
+"children see only their own processes and can never leave the context.\n"
+"  --ctx N         use context N: create it if unused; if it exists, join it\n"
+"                  (root in context 0 only). N=1 is the spectator: every\n"
+"                  process is visible, none can be signalled or traced\n"
+"  --cap CAP       keep CAP (e.g. CAP_NET_RAW, net_raw) in the ceiling\n"
+"  --secure        keep only the secure set (see reducecap --help)\n"
+"  --flag F        lock: no new namespaces inside; sched: the context weighs\n"
+"                  as one process (own CPU cgroup); nproc: make ulimit -u\n"
+"                  one limit for the whole context (pids.max); private: no\n"
+"                  one may join it; fakeinit: CMD itself is PID 1.\n"
+"                  Several: --flag lock,nproc or --flag repeated\n"
+"  --hostname H    set the context's host name\n"
+"  --domainname D  set the context's NIS domain name\n"
+"  --silent        do not print \"New security context is N\" (on stderr)\n"
+"Without --secure the context keeps the secure set plus ipc_lock ipc_owner\n"
+"lease net_broadcast sys_tty_config. chcontext returns when CMD exits; daemons\n"
+"CMD started keep the context alive, and it is removed when the last ends.\n"
+"Environment: VSBOX_RUNDIR (records, default /run/vsbox), VSBOX_CGROUP_BASE\n"
+"(default /vsbox; relative: under the caller's own cgroup).\n";
+
+static const struct option opts[] = {
+	{ "ctx", required_argument, NULL, 'c' },
+	{ "cap", required_argument, NULL, 'C' },
+	{ "secure", no_argument, NULL, 's' },
+	{ "flag", required_argument, NULL, 'f' },
+	{ "hostname", required_argument, NULL, 'H' },
+	{ "domainname", required_argument, NULL, 'D' },
+	{ "silent", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+static struct {
+	long xid;
+	uint64_t keep;
+	bool secure, silent;
+	unsigned flags;
+	const char *hostname, *domainname;
+} G;
+
+static void check_name(const char *s, const char *what)
+{
+	if (!*s || strlen(s) > 64)
+		usage_die("%s: '%s' must be 1 to 64 characters", what, s);
+}
+
+/* host side, before anything runs in the new cgroups */
+static void set_limits(const struct ctx *c, void *arg)
+{
+	struct rlimit rl;
+	char buf[32];
+
+	if (!(G.flags & CF_NPROC))
+		return;
+	/* nproc: the process limit applies to the context as a whole */
+	getrlimit(RLIMIT_NPROC, &rl);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rl.rlim_cur);
+	for (int i = 0; i < c->ncg; i++)
+		if (!cg_write(c->cg[i], "pids.max", buf))
+			return;
+	die("--flag nproc: no pids controller for context %ld", c->xid);
+}
+
+static _Noreturn void spectate(char **argv)
+{
+	/* context 1: the host's view, no power over what it sees */
+	seccomp_apply(SC_SPECTATOR);
+	if (landlock_abi()) {
+		landlock_spectator();
+		caps_reduce(caps_secure() & caps_bounding());
+	} else {
+		/* no Landlock: an unprivileged uid owns nothing to write to */
+		caps_reduce(0);
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			die_errno("can't become nobody");
+	}
+	execvp(argv[0], argv);
+	die_errno("can't execute %s", argv[0]);
+}
+
+int chcontext_main(int argc, char **argv)
+{
+	struct ctx_spec s = { 0 };
+	int c;
+
+	while ((c = opt_next(argc, argv, "h", opts, usage)) != -1) {
+		switch (c) {
+		case 'c': G.xid = parse_long(optarg, 1, XID_MAX, "--ctx"); break;
+		case 'C': G.keep |= 1ULL << parse_cap(optarg, "--cap"); break;
+		case 's': G.secure = true; break;
+		case 'f': G.flags |= parse_ctx_flags(optarg, "--flag"); break;
+		case 'H': check_name(optarg, "--hostname"); G.hostname = optarg; break;
+		case 'D': check_name(optarg, "--domainname"); G.domainname = optarg; break;
+		case 'q': G.silent = true; break;
+		}
+	}
+	if (optind >= argc)
+		usage_die("no command given");
+	argv += optind;
+	s.bset = ((G.secure ? caps_secure() : caps_default()) | G.keep) & caps_bounding();
+	if (G.xid == XID_SPECTATOR)
+		spectate(argv);
+	if (G.xid) {
+		struct ctx cur;
+		int lock = ctx_lock();
+		ctx_gc();
+		bool exists = !ctx_load(G.xid, &cur);
+		ctx_unlock(lock);
+		if (exists) {
+			if (G.hostname || G.domainname || G.flags)
+				usage_die("--ctx %ld exists: --hostname, --domainname and --flag "
+					  "only apply to a new context", G.xid);
+			return ctx_join(G.xid, G.secure || G.keep ? s.bset : ~0ULL, argv);
+		}
+	}
+	if (geteuid() != 0)
+		die("creating a context needs root (CAP_SYS_ADMIN)");
+	s.xid = G.xid;
+	s.flags = G.flags;
+	s.cgwant = (G.flags & CF_NPROC ? CG_PIDS : 0) | (G.flags & CF_SCHED ? CG_CPU : 0);
+	s.hostname = G.hostname;
+	s.domainname = G.domainname;
+	s.silent = G.silent;
+	s.limits = set_limits;
+	s.argv = argv;
+	return ctx_spawn(&s);
+}

@@ -1,0 +1,243 @@
+/* cgroup.c - find the cgroup hierarchies and manage a context's directories.
+ *
+ * Works on cgroup v1, v2 and hybrid hosts. Hierarchies are read once from
+ * /proc/self/mountinfo and /proc/self/cgroup. VSBOX_CGROUP_BASE (default
+ * /vsbox) is absolute from each hierarchy's root, or, without a leading '/',
+ * relative to this process's own cgroup in that hierarchy: on hybrid hosts
+ * those differ per controller, which is why each hierarchy has its own base.
+ */
+#include "vsbox.h"
+#include <poll.h>
+
+static struct cg_hier hiers[CG_MAX];
+static int nhier = -1;
+static unsigned v2_ctrls;       /* controllers the v2 tree offers */
+
+static const struct { const char *name; unsigned bit; } ctrl_names[] = {
+	{ "pids", CG_PIDS }, { "memory", CG_MEMORY }, { "cpu", CG_CPU },
+	{ "cpuacct", CG_CPUACCT }, { "freezer", CG_FREEZER },
+	{ "devices", CG_DEVICES }, { "blkio", CG_BLKIO }, { "io", CG_BLKIO },
+};
+
+static unsigned ctrl_bits(const char *list)
+{
+	unsigned bits = 0;
+	char buf[256], *save, *t;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (t = strtok_r(buf, ", \n", &save); t; t = strtok_r(NULL, ", \n", &save))
+		for (size_t i = 0; i < sizeof(ctrl_names) / sizeof(ctrl_names[0]); i++)
+			if (!strcmp(t, ctrl_names[i].name))
+				bits |= ctrl_names[i].bit;
+	return bits;
+}
+
+/* This process's cgroup path in the hierarchy with these controllers
+ * (v2: the "0::" line), from /proc/self/cgroup */
+static bool own_path(const char *cgfile, bool v2, unsigned bits, char *out, size_t n)
+{
+	char line[512];
+	const char *p = cgfile;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p += len + (nl ? 1 : 0);
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c1 = *c2 = 0;
+		if (v2 ? !strcmp(line, "0") && c1[1] == 0
+		       : c1[1] && ctrl_bits(c1 + 1) == bits) {
+			snprintf(out, n, "%s", c2 + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void discover(void)
+{
+	static char mi[65536], cgf[4096];
+	const char *base = getenv("VSBOX_CGROUP_BASE");
+	char *save, *line;
+
+	nhier = 0;
+	if (!base || !*base)
+		base = "/vsbox";
+	if (strstr(base, "..") || base[strlen(base) - 1] == '/')
+		die("VSBOX_CGROUP_BASE '%s': must not contain '..' or end in '/'", base);
+	if (read_file("/proc/self/mountinfo", mi, sizeof(mi)) < 0 ||
+	    read_file("/proc/self/cgroup", cgf, sizeof(cgf)) < 0)
+		die_errno("can't read /proc/self/mountinfo or /proc/self/cgroup");
+	for (line = strtok_r(mi, "\n", &save); line && nhier < CG_MAX;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
+		char root[CG_PATH], mnt[CG_PATH], fstype[32], super[256], own[CG_PATH];
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 ||
+		    sscanf(dash + 3, "%31s %*s %255s", fstype, super) != 2)
+			continue;
+		bool v2 = !strcmp(fstype, "cgroup2");
+		if (!v2 && strcmp(fstype, "cgroup"))
+			continue;
+		unsigned bits = v2 ? CG_V2 : ctrl_bits(super);
+		if (!bits)
+			continue;       /* name=systemd and friends: not ours to touch */
+		bool dup = false;
+		for (int i = 0; i < nhier; i++)
+			dup |= hiers[i].ctrl == bits;
+		if (dup || !own_path(cgf, v2, v2 ? 0 : bits, own, sizeof(own)))
+			continue;
+		struct cg_hier *h = &hiers[nhier];
+		h->ctrl = bits;
+		snprintf(h->mnt, sizeof(h->mnt), "%s", mnt);
+		if (base[0] == '/') {
+			xsnprintf(h->base, sizeof(h->base), "%s%s", mnt, base);
+		} else {
+			/* own is relative to the hierarchy's root; the mount may show
+			 * only a subtree of it (root != "/"), e.g. inside a cgroupns */
+			const char *rel = own;
+			size_t rl = strlen(root);
+			if (strcmp(root, "/") && !strncmp(own, root, rl))
+				rel = own + rl;
+			if (!strcmp(rel, "/"))
+				rel = "";
+			xsnprintf(h->base, sizeof(h->base), "%s%s/%s", mnt, rel, base);
+		}
+		if (v2) {
+			char path[CG_PATH + 32], buf[256];
+			snprintf(path, sizeof(path), "%s/cgroup.controllers", mnt);
+			if (read_file(path, buf, sizeof(buf)) >= 0)
+				v2_ctrls = ctrl_bits(buf);
+		}
+		nhier++;
+	}
+}
+
+int cg_hiers(const struct cg_hier **out)
+{
+	if (nhier < 0)
+		discover();
+	*out = hiers;
+	return nhier;
+}
+
+const struct cg_hier *cg_v2(void)
+{
+	const struct cg_hier *h;
+	int n = cg_hiers(&h);
+
+	for (int i = 0; i < n; i++)
+		if (h[i].ctrl & CG_V2)
+			return &h[i];
+	return NULL;
+}
+
+int cg_pick(unsigned want, const struct cg_hier **out, int max)
+{
+	const struct cg_hier *h, *v2 = cg_v2();
+	int n = cg_hiers(&h), k = 0;
+
+	/* The first pick tracks the context: v2 where the host has it, else
+	 * the v1 pids or freezer hierarchy (always a directory of our own). */
+	if (v2) {
+		out[k++] = v2;
+		want &= ~v2_ctrls;      /* controllers v2 offers are used there */
+	} else {
+		want |= CG_PIDS | CG_FREEZER;
+	}
+	for (int i = 0; i < n && k < max; i++)
+		if (!(h[i].ctrl & CG_V2) && (h[i].ctrl & want))
+			out[k++] = &h[i];
+	if (!k)
+		die("no usable cgroup hierarchy: mount cgroup2 (or the v1 pids controller)");
+	return k;
+}
+
+int cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[CG_PATH + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return write_file(path, val);
+}
+
+void xcg_write(const char *dir, const char *file, const char *val)
+{
+	if (cg_write(dir, file, val))
+		die_errno("can't write '%s' to %s/%s", val, dir, file);
+}
+
+void xcg_attach(const char *dir, pid_t pid)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	xcg_write(dir, "cgroup.procs", buf);
+}
+
+int cg_pids(const char *dir, pid_t **pids)
+{
+	char path[CG_PATH + 32];
+	FILE *f;
+	int n = 0, cap = 0, pid;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	*pids = NULL;
+	while (fscanf(f, "%d", &pid) == 1) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*pids = xrealloc(*pids, (size_t)cap * sizeof(pid_t));
+		}
+		(*pids)[n++] = pid;
+	}
+	fclose(f);
+	return n;
+}
+
+int cg_nprocs(const char *dir)
+{
+	pid_t *p;
+	int n = cg_pids(dir, &p);
+
+	if (n > 0)
+		free(p);
+	return n;
+}
+
+void cg_kill(const char *dir)
+{
+	/* cgroup.kill (v2, 5.14+) kills atomically, forks included. Elsewhere
+	 * repeat SIGKILL over cgroup.procs until it stays empty; a fork racing
+	 * with us lands in the same cgroup and is caught by the next round. */
+	if (!cg_write(dir, "cgroup.kill", "1"))
+		return;
+	for (int round = 0; round < 100; round++) {
+		pid_t *p;
+		int n = cg_pids(dir, &p);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++)
+			kill(p[i], SIGKILL);
+		free(p);
+		usleep(1000);
+	}
+}
+
+int cg_rmdir(const char *dir)
+{
+	/* killed tasks may linger a moment before the cgroup is empty */
+	for (int i = 0; i < 400; i++) {
+		if (!rmdir(dir) || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		usleep(i < 50 ? 200 : 5000);
+	}
+	return -1;
+}

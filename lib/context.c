@@ -1,0 +1,458 @@
+/* context.c - make a security context, run a command in it, join one.
+ *
+ * A context is new PID, mount, UTS, IPC and cgroup namespaces, a cgroup
+ * directory per hierarchy, a capability ceiling and seccomp filters. The
+ * order of a spawn, host side (H) and inside (I):
+ *
+ *  H  lock the registry, reap stale records, pick the xid
+ *  H  mkdir the cgroups (undo: rmdir), set limits
+ *  H  clone3(NEWPID|NEWNS|NEWUTS|NEWIPC) straight into the v2 cgroup;
+ *     attach the child to the v1 cgroups; write the record; unlock
+ *  I  wait for "go", unshare(NEWCGROUP): its cgroup is now its root
+ *  I  private mount propagation, a fresh /proc (or the caller's setup)
+ *  I  hostname/domainname
+ *  I  PID 1 is vsbox's init (or CMD itself with fakeinit). CMD gets:
+ *     seccomp (while CAP_SYS_ADMIN is held, so no no_new_privs) ->
+ *     bounding set and capability sets lowered -> exec
+ *
+ * No vsbox process stays on the host side: the caller waits only for CMD's
+ * exit status. If daemons started by CMD live on, init stays as their PID 1
+ * (inside the context) and, when the last of them exits, moves itself back
+ * to the base cgroup through descriptors opened before it entered, removes
+ * the context's cgroups and record, and exits.
+ */
+#include "vsbox.h"
+#include <poll.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+
+/* what init tells the caller over the status pipe */
+struct report {
+	int kind;       /* 'E': setup failed (val = errno), 'S': CMD ended */
+	int val;        /* wait status */
+	int more;       /* processes remain: the context lives on */
+};
+
+/* signals a user may send to the caller; forwarded to CMD */
+static const int fwd_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+				SIGUSR2, SIGALRM, SIGWINCH, SIGPWR };
+#define NFWD (sizeof(fwd_sigs) / sizeof(fwd_sigs[0]))
+
+int exit_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 1;
+}
+
+/* ---- forwarding: a signal sent by a process (kill(1), a supervisor) to the
+ * waiting caller goes on to CMD; one the terminal sends to the whole
+ * foreground group (si_code SI_KERNEL) reaches CMD by itself. */
+static volatile pid_t fwd_target;
+
+static void fwd_handler(int sig, siginfo_t *si, void *uc)
+{
+	if (fwd_target > 0 && si->si_code <= 0)
+		kill(fwd_target, sig);
+}
+
+int wait_forward(pid_t pid)
+{
+	struct sigaction sa = { .sa_sigaction = fwd_handler, .sa_flags = SA_SIGINFO | SA_RESTART };
+	int st;
+
+	fwd_target = pid;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NFWD; i++)
+		sigaction(fwd_sigs[i], &sa, NULL);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("can't wait for process %d", (int)pid);
+	fwd_target = 0;
+	return exit_code(st);
+}
+
+void ctx_restrict(unsigned flags, uint64_t bset)
+{
+	/* seccomp while CAP_SYS_ADMIN is still ours (no no_new_privs needed,
+	 * so setuid programs inside work within the ceiling), then the
+	 * capability ceiling, last before exec */
+	seccomp_apply(flags & CF_LOCK ? SC_LOCK : 0);
+	caps_reduce(bset);
+}
+
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (size_t i = 0; i < NFWD; i++)
+		signal(fwd_sigs[i], SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static _Noreturn void exec_cmd(const struct ctx_spec *s, int stfd)
+{
+	reset_signals();
+	ctx_restrict(s->flags, s->bset);
+	execvp(s->argv[0], s->argv);
+	int e = errno;
+	warn_errno("can't execute %s", s->argv[0]);
+	if (stfd >= 0) {
+		struct report r = { 'E', e, 0 };
+		write(stfd, &r, sizeof(r));
+	}
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* ---- init: PID 1 of the context when CMD is not ----------------------- */
+struct init_fds {
+	int n;
+	int procs[CG_MAX];      /* BASE/cgroup.procs of each hierarchy */
+	int base[CG_MAX];       /* BASE directory of each hierarchy */
+	int self;               /* our own v2 (tracker) cgroup directory */
+	int ctxdir;             /* $RUNDIR/ctx */
+	char xid[24];
+};
+
+/* processes in our cgroup other than init itself (pids of processes that
+ * joined from outside our pid namespace read as 0: they count too) */
+static bool others_in_cgroup(const struct init_fds *f)
+{
+	char buf[4096], *p, *end;
+
+	if (read_fileat(f->self, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return false;
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid != 1)
+			return true;
+	}
+	return false;
+}
+
+static _Noreturn void init_cleanup(const struct init_fds *f, int code)
+{
+	/* leave the context's cgroups for the base (the descriptors carry the
+	 * credentials and cgroup namespace they were opened with), remove
+	 * them, then the record: a new context may take this xid only after */
+	for (int i = 0; i < f->n; i++)
+		if (write(f->procs[i], "0", 1) < 0)
+			warn_errno("init: can't leave cgroup %s", f->xid);
+	for (int i = 0; i < f->n; i++)
+		for (int t = 0; unlinkat(f->base[i], f->xid, AT_REMOVEDIR) && errno == EBUSY && t < 200; t++)
+			usleep(1000);
+	unlinkat(f->ctxdir, f->xid, 0);
+	_exit(code);
+}
+
+static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *f, int stfd)
+{
+	sigset_t set;
+	struct pollfd pfd;
+	bool reported = false, done = false;
+	int status = 0, sfd;
+	pid_t cmd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < NFWD; i++)
+		sigaddset(&set, fwd_sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die_errno("init: can't create signalfd");
+	cmd = fork();
+	if (cmd < 0)
+		die_errno("init: can't fork");
+	if (!cmd)
+		exec_cmd(s, stfd);
+	/* init keeps no privilege: it only waits, reaps and forwards; its
+	 * cleanup goes through descriptors it already holds */
+	prctl(PR_SET_NAME, "vsbox-init", 0, 0, 0);
+	ctx_restrict(s->flags, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pfd.fd = sfd;
+	pfd.events = POLLIN;
+	for (;;) {
+		struct signalfd_siginfo si;
+		int st, left;
+		pid_t p;
+
+		while (read(sfd, &si, sizeof(si)) == sizeof(si))
+			if (si.ssi_signo != SIGCHLD && (int)si.ssi_code <= 0 && !done)
+				kill(cmd, (int)si.ssi_signo);
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == cmd) {
+				status = st;
+				done = true;
+			}
+		left = p == 0;                  /* children remain */
+		if (done && !left && !others_in_cgroup(f)) {
+			if (!reported) {
+				struct report r = { 'S', status, 0 };
+				write(stfd, &r, sizeof(r));
+			}
+			init_cleanup(f, exit_code(status));
+		}
+		if (done && !reported) {
+			struct report r = { 'S', status, 1 };
+			write(stfd, &r, sizeof(r));
+			close(stfd);
+			reported = true;
+		}
+		/* processes that joined from outside are no children of ours:
+		 * nothing signals their exit, so look again every second */
+		poll(&pfd, 1, done && !left ? 1000 : -1);
+	}
+}
+
+/* ---- the new context's PID 1, before init or CMD ---------------------- */
+static void default_setup(const struct ctx *c, void *arg)
+{
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		die_errno("can't mount proc on /proc");
+}
+
+static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
+			    const struct cg_hier **picks, int gofd, int stfd)
+{
+	struct init_fds f = { .n = c->ncg };
+	char go;
+
+	undo_forget();  /* the caller owns (and undoes) what it made */
+	if (read(gofd, &go, 1) != 1)
+		_exit(1);       /* the caller died or gave up */
+	close(gofd);
+	/* descriptors for the cleanup at the end, opened while the host's
+	 * cgroup tree and namespace are still in view */
+	for (int i = 0; i < c->ncg && !(s->flags & CF_FAKEINIT); i++) {
+		char path[CG_PATH + 16];
+		xsnprintf(path, sizeof(path), "%s/cgroup.procs", picks[i]->base);
+		f.procs[i] = xopenat(AT_FDCWD, path, O_WRONLY, 0);
+		f.base[i] = xopenat(AT_FDCWD, picks[i]->base, O_RDONLY | O_DIRECTORY, 0);
+	}
+	if (!(s->flags & CF_FAKEINIT)) {
+		char path[PATH_MAX];
+		f.self = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
+		xsnprintf(path, sizeof(path), "%s/ctx", rundir());
+		f.ctxdir = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0);
+		snprintf(f.xid, sizeof(f.xid), "%ld", c->xid);
+	}
+	/* our cgroup becomes the root of what we can see of the tree */
+	if (unshare(CLONE_NEWCGROUP))
+		die_errno("can't create the cgroup namespace");
+	/* nothing we mount from here on propagates back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		die_errno("can't make the mount tree private");
+	(s->setup ? s->setup : default_setup)(c, s->arg);
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)))
+		die_errno("can't set hostname %s", s->hostname);
+	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)))
+		die_errno("can't set domainname %s", s->domainname);
+	if (s->flags & CF_FAKEINIT)
+		exec_cmd(s, stfd);
+	run_init(s, &f, stfd);
+}
+
+/* ---- host side --------------------------------------------------------- */
+static void undo_rmdir(void *p)
+{
+	cg_kill(p);
+	cg_rmdir(p);
+}
+
+static void undo_kill(void *p)
+{
+	pid_t pid = *(pid_t *)p;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void undo_record(void *p)
+{
+	ctx_drop(p);
+}
+
+/* after the context's init is gone: nothing of it may stay */
+static void reap_context(const struct ctx *c)
+{
+	int lock = ctx_lock();
+	struct ctx now;
+
+	/* only if the record is still ours (init may have cleaned up and a
+	 * new context taken the xid meanwhile) */
+	if (!ctx_load(c->xid, &now) && now.pid == c->pid && now.start == c->start) {
+		for (int i = 0; i < c->ncg; i++) {
+			cg_kill(c->cg[i]);
+			cg_rmdir(c->cg[i]);
+		}
+		ctx_drop(c);
+	}
+	ctx_unlock(lock);
+}
+
+int ctx_spawn(const struct ctx_spec *s)
+{
+	const struct cg_hier *picks[CG_MAX];
+	struct ctx c = { .flags = s->flags, .bset = s->bset };
+	int go[2], st[2], lock, v2fd = -1;
+	struct report r;
+	pid_t pid;
+	ssize_t n;
+
+	if (s->name)
+		snprintf(c.name, sizeof(c.name), "%s", s->name);
+	lock = ctx_lock();
+	ctx_gc();
+	c.xid = s->xid ? s->xid : ctx_free_xid();
+	if (s->xid && !ctx_load(s->xid, &(struct ctx){ 0 }))
+		die("context %ld exists already", s->xid);
+	c.ncg = cg_pick(s->cgwant, picks, CG_MAX);
+	for (int i = 0; i < c.ncg; i++) {
+		xsnprintf(c.cg[i], CG_PATH, "%s/%ld", picks[i]->base, c.xid);
+		xmkdir_p(picks[i]->base, 0755);
+		/* a directory left by a crash is empty (its init is gone):
+		 * take it over; one still in use is not ours */
+		if (mkdir(c.cg[i], 0755)) {
+			if (errno != EEXIST || cg_nprocs(c.cg[i]) != 0 || cg_rmdir(c.cg[i]) ||
+			    mkdir(c.cg[i], 0755))
+				die_errno("can't create cgroup %s", c.cg[i]);
+		}
+		undo_push(undo_rmdir, c.cg[i], strlen(c.cg[i]) + 1);
+	}
+	if (s->limits)
+		s->limits(&c, s->arg);
+	if (pipe2(go, O_CLOEXEC) || pipe2(st, O_CLOEXEC))
+		die_errno("can't create pipes");
+	if (picks[0]->ctrl & CG_V2)
+		v2fd = xopenat(AT_FDCWD, c.cg[0], O_RDONLY | O_DIRECTORY, 0);
+	fflush(NULL);
+	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC, NULL, v2fd);
+	if (pid < 0 && errno == ENOSYS) {
+		/* before 5.3: classic clone, and attach to v2 like to v1 */
+		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
+				     CLONE_NEWIPC | SIGCHLD, 0, 0, 0, 0);
+		if (pid > 0 && v2fd >= 0)
+			xcg_attach(c.cg[0], pid);
+	}
+	if (pid < 0)
+		die_errno("can't create the context's namespaces");
+	if (!pid) {
+		/* a flock belongs to the open file: a copy kept here would hold
+		 * the registry lock for the context's whole life */
+		close(lock);
+		close(go[1]);
+		close(st[0]);
+		child(s, &c, picks, go[0], st[1]);
+	}
+	close(go[0]);
+	close(st[1]);
+	if (v2fd >= 0)
+		close(v2fd);
+	undo_push(undo_kill, &pid, sizeof(pid));
+	for (int i = v2fd >= 0 ? 1 : 0; i < c.ncg; i++)
+		xcg_attach(c.cg[i], pid);
+	c.pid = pid;
+	c.start = proc_starttime(pid);
+	ctx_save(&c);
+	undo_push(undo_record, &c, sizeof(c));
+	ctx_unlock(lock);
+	if (!s->silent)
+		fprintf(stderr, "New security context is %ld\n", c.xid);
+	/* from "go" on the context owns its resources: init or reap_context()
+	 * removes them, ctx_gc() if both are killed */
+	undo_forget();
+	xwrite_fd(go[1], "g", 1, "the go pipe");
+	close(go[1]);
+
+	do
+		n = read(st[0], &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(r) && r.kind == 'S' && r.more) {
+		close(st[0]);
+		return exit_code(r.val);        /* CMD done; its daemons live on */
+	}
+	if (s->detach && n <= 0 && (s->flags & CF_FAKEINIT)) {
+		close(st[0]);
+		return 0;                       /* CMD is PID 1 and runs */
+	}
+	/* wait for the context to end: init exits after its cleanup; a
+	 * fakeinit CMD ends it by exiting; forward signals meanwhile */
+	int code = wait_forward(pid);
+	close(st[0]);
+	reap_context(&c);
+	if (n == sizeof(r) && r.kind == 'S')
+		return exit_code(r.val);
+	if (n == sizeof(r) && r.kind == 'E')
+		return r.val == ENOENT ? 127 : 126;
+	return code;
+}
+
+/* ---- joining ----------------------------------------------------------- */
+static int ns_flags_differing(pid_t pid)
+{
+	static const struct { const char *name; int flag; } ns[] = {
+		{ "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS }, { "uts", CLONE_NEWUTS },
+		{ "ipc", CLONE_NEWIPC }, { "cgroup", CLONE_NEWCGROUP },
+		{ "net", CLONE_NEWNET }, { "user", CLONE_NEWUSER },
+	};
+	int flags = 0;
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		char a[64], b[64];
+		struct stat sa, sb;
+		snprintf(a, sizeof(a), "/proc/self/ns/%s", ns[i].name);
+		snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		if (!stat(a, &sa) && !stat(b, &sb) && sa.st_ino != sb.st_ino)
+			flags |= ns[i].flag;
+	}
+	return flags;
+}
+
+int ctx_join(long xid, uint64_t bset_limit, char **argv)
+{
+	struct ctx c;
+	int lock, pidfd, nsflags;
+	pid_t pid;
+
+	lock = ctx_lock();
+	ctx_gc();
+	if (ctx_load(xid, &c) || !ctx_alive(&c))
+		die("no context %ld", xid);
+	ctx_unlock(lock);
+	if (c.flags & CF_PRIVATE)
+		die("context %ld is private: nobody may enter it", xid);
+	if (geteuid() != 0 || !(caps_bounding() & (1ULL << 21 /* CAP_SYS_ADMIN */)))
+		die("joining context %ld: only root in context 0 may", xid);
+	/* a pidfd pins the process: check it is still the recorded init */
+	pidfd = sys_pidfd_open(c.pid);
+	if (pidfd < 0 || proc_starttime(c.pid) != c.start)
+		die("no context %ld (its init is gone)", xid);
+	nsflags = ns_flags_differing(c.pid);
+	/* the cgroups first, while we still see the host's tree; then every
+	 * namespace at once; the PID namespace applies to children only */
+	for (int i = 0; i < c.ncg; i++)
+		xcg_attach(c.cg[i], getpid());
+	if (nsflags && setns(pidfd, nsflags))
+		die_errno("can't enter the namespaces of context %ld", xid);
+	close(pidfd);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		ctx_restrict(c.flags, c.bset & bset_limit);
+		execvp(argv[0], argv);
+		warn_errno("can't execute %s", argv[0]);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	return wait_forward(pid);
+}

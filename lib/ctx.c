@@ -1,0 +1,259 @@
+/* ctx.c - the context registry: one record per live context under VSBOX_RUNDIR.
+ *
+ * $RUNDIR/lock serialises xid allocation and record changes (flock);
+ * $RUNDIR/ctx/XID holds "key=value" lines. A record whose init is gone (pid
+ * dead, or reused: the start time differs) is stale: ctx_gc() kills what is
+ * left in its cgroups, removes them and drops the record, so a crash at any
+ * point is repaired by the next vsbox command that takes the lock.
+ */
+#include "vsbox.h"
+#include <dirent.h>
+#include <sys/file.h>
+
+static char rdir[PATH_MAX];
+
+const char *rundir(void)
+{
+	if (!rdir[0]) {
+		const char *r = getenv("VSBOX_RUNDIR");
+		xsnprintf(rdir, sizeof(rdir), "%s", r && *r ? r : "/run/vsbox");
+	}
+	return rdir;
+}
+
+int ctx_lock(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	xsnprintf(path, sizeof(path), "%s/ctx", rundir());
+	xmkdir_p(path, 0755);
+	xsnprintf(path, sizeof(path), "%s/lock", rundir());
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		die_errno("can't open %s", path);
+	while (flock(fd, LOCK_EX))
+		if (errno != EINTR)
+			die_errno("can't lock %s", path);
+	return fd;
+}
+
+void ctx_unlock(int fd)
+{
+	close(fd);
+}
+
+static const char *const flag_names[] = { "lock", "sched", "nproc", "private", "fakeinit" };
+#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
+
+/* "lock,nproc" or "lock nproc" */
+unsigned parse_ctx_flags(const char *s, const char *what)
+{
+	char buf[256], *save, *t;
+	unsigned f = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		size_t i;
+		for (i = 0; i < NFLAGS && strcmp(t, flag_names[i]); i++)
+			;
+		if (i == NFLAGS)
+			usage_die("%s: unknown flag '%s' (lock sched nproc private fakeinit)", what, t);
+		f |= 1u << i;
+	}
+	return f;
+}
+
+const char *ctx_flags_str(unsigned flags, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < NFLAGS; i++)
+		if (flags & (1u << i))
+			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
+						len ? "," : "", flag_names[i]);
+	return buf;
+}
+
+static int parse_record(const char *text, struct ctx *c)
+{
+	char buf[4096], *save, *line;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, '=');
+		if (!v)
+			return -1;
+		*v++ = 0;
+		if (!strcmp(line, "xid"))
+			c->xid = strtol(v, NULL, 10);
+		else if (!strcmp(line, "pid"))
+			c->pid = (pid_t)strtol(v, NULL, 10);
+		else if (!strcmp(line, "start"))
+			c->start = strtoull(v, NULL, 10);
+		else if (!strcmp(line, "flags"))
+			c->flags = (unsigned)strtoul(v, NULL, 16);
+		else if (!strcmp(line, "bset"))
+			c->bset = strtoull(v, NULL, 16);
+		else if (!strcmp(line, "name"))
+			snprintf(c->name, sizeof(c->name), "%s", v);
+		else if (!strcmp(line, "cg") && c->ncg < CG_MAX)
+			snprintf(c->cg[c->ncg++], CG_PATH, "%s", v);
+	}
+	return c->xid > 0 ? 0 : -1;
+}
+
+int ctx_load(long xid, struct ctx *c)
+{
+	char path[PATH_MAX], buf[4096];
+
+	xsnprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), xid);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return parse_record(buf, c);
+}
+
+void ctx_save(const struct ctx *c)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[4096];
+	size_t n;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "xid=%ld\npid=%d\nstart=%llu\nflags=%x\nbset=%016llx\nname=%s\n",
+			     c->xid, (int)c->pid, c->start, c->flags,
+			     (unsigned long long)c->bset, c->name);
+	for (int i = 0; i < c->ncg && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "cg=%s\n", c->cg[i]);
+	xsnprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
+	xsnprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		die_errno("can't create %s", tmp);
+	xwrite_fd(fd, buf, strlen(buf), tmp);
+	close(fd);
+	if (rename(tmp, path))
+		die_errno("can't rename %s", tmp);
+}
+
+void ctx_drop(const struct ctx *c)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
+	unlink(path);
+}
+
+bool ctx_alive(const struct ctx *c)
+{
+	return c->pid > 0 && c->start && proc_starttime(c->pid) == c->start;
+}
+
+static int cmp_xid(const void *a, const void *b)
+{
+	const struct ctx *x = a, *y = b;
+	return (x->xid > y->xid) - (x->xid < y->xid);
+}
+
+int ctx_list(struct ctx **out)
+{
+	char path[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	int n = 0, cap = 0;
+
+	*out = NULL;
+	xsnprintf(path, sizeof(path), "%s/ctx", rundir());
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		long xid = strtol(e->d_name, &end, 10);
+		if (*end || xid <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, (size_t)cap * sizeof(**out));
+		}
+		if (!ctx_load(xid, &(*out)[n]))
+			n++;
+	}
+	closedir(d);
+	qsort(*out, (size_t)n, sizeof(**out), cmp_xid);
+	return n;
+}
+
+void ctx_gc(void)
+{
+	struct ctx *all;
+	int n = ctx_list(&all);
+
+	for (int i = 0; i < n; i++) {
+		struct ctx *c = &all[i];
+		if (ctx_alive(c))
+			continue;
+		/* init is gone, so is its pid namespace: anything still listed
+		 * in the cgroups is on its way out, or joined and orphaned */
+		for (int k = 0; k < c->ncg; k++) {
+			cg_kill(c->cg[k]);
+			if (cg_rmdir(c->cg[k]))
+				warn_errno("can't remove stale cgroup %s", c->cg[k]);
+		}
+		ctx_drop(c);
+	}
+	free(all);
+}
+
+long ctx_free_xid(void)
+{
+	struct ctx *all;
+	int n = ctx_list(&all);
+	long xid = 2;
+
+	/* records are sorted: the first gap from 2 up is the lowest free xid */
+	for (int i = 0; i < n; i++) {
+		if (all[i].xid < xid)
+			continue;
+		if (all[i].xid > xid)
+			break;
+		xid++;
+	}
+	free(all);
+	if (xid > XID_MAX)
+		die("no free context id (all of 2..%ld are in use)", XID_MAX);
+	return xid;
+}
+
+long ctx_of_pid(pid_t pid, const struct ctx *list, int n)
+{
+	char path[64], buf[4096], *line, *save;
+	const struct cg_hier *h;
+	int nh = cg_hiers(&h);
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2++ = 0;
+		/* compare "MNT + cgroup path" with each context's directories */
+		for (int i = 0; i < nh; i++) {
+			bool v2 = h[i].ctrl & CG_V2;
+			if (v2 != (c1[1] == 0))
+				continue;
+			char full[CG_PATH * 2];
+			snprintf(full, sizeof(full), "%s%s", h[i].mnt, c2);
+			for (int k = 0; k < n; k++)
+				for (int j = 0; j < list[k].ncg; j++) {
+					size_t l = strlen(list[k].cg[j]);
+					if (!strncmp(full, list[k].cg[j], l) &&
+					    (full[l] == 0 || full[l] == '/'))
+						return list[k].xid;
+				}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,215 @@
+/* seccomp.c - the seccomp filters of a context, and Landlock for the spectator.
+ *
+ * Filters are classic BPF built at run time: an architecture check first
+ * (a filter for one ABI must not be bypassed through another: wrong arch or
+ * the x32 syscall range is refused), then one block per rule, then allow.
+ * Filters are installed while CAP_SYS_ADMIN is still held, so no
+ * no_new_privs is needed and setuid programs inside keep working (within
+ * the bounding set).
+ */
+#include "vsbox.h"
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#if defined(__x86_64__)
+#define ARCH_NR AUDIT_ARCH_X86_64
+#define X32_BIT 0x40000000u
+#elif defined(__aarch64__)
+#define ARCH_NR AUDIT_ARCH_AARCH64
+#define X32_BIT 0
+#else
+#error "vsbox: add this architecture's AUDIT_ARCH to lib/seccomp.c"
+#endif
+
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+		  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | 0x80 /* NEWTIME */)
+#define DENY(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+#define OFF_NR offsetof(struct seccomp_data, nr)
+#define OFF_ARCH offsetof(struct seccomp_data, arch)
+#define OFF_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#define OFF_HI(i) (OFF_LO(i) + 4)   /* little-endian: the high word follows */
+
+static struct sock_filter prog[512];
+static unsigned len;
+
+static void emit(struct sock_filter f)
+{
+	if (len == sizeof(prog) / sizeof(prog[0]))
+		die("seccomp filter too long");
+	prog[len++] = f;
+}
+
+static void load(unsigned off)
+{
+	emit((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off));
+}
+
+/* Every block starts with the syscall number in A and leaves it there on
+ * the "not me" path, which jumps straight to the next block. */
+static void deny(int nr, int err)
+{
+	emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY(err)));
+}
+
+/* deny nr unless every argument in the list is 0 (0 = "this process") */
+static void deny_unless_zero(int nr, int nargs, const int *args)
+{
+	unsigned m = (unsigned)nargs;
+
+	emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 4 * m + 2 + 1));
+	for (unsigned i = 0; i < m; i++) {
+		unsigned j = 4 * i;
+		load(OFF_LO(args[i]));
+		emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4 * m + 1 - (j + 2)));
+		load(OFF_HI(args[i]));
+		emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4 * m + 1 - (j + 4)));
+	}
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY(EPERM)));
+	load(OFF_NR);
+}
+
+/* deny nr when argument arg (low word) equals one of vals */
+static void deny_arg_in(int nr, int arg, int n, const unsigned *vals)
+{
+	unsigned u = (unsigned)n;
+
+	emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, u + 3 + 1));
+	load(OFF_LO(arg));
+	for (unsigned i = 0; i < u; i++)
+		emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, vals[i],
+						  (unsigned char)(u - i - 1), i + 1 == u ? 1 : 0));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY(EPERM)));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	load(OFF_NR);
+}
+
+/* deny nr when argument arg has any of the bits in mask */
+static void deny_arg_bits(int nr, int arg, unsigned mask)
+{
+	emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 4 + 1));
+	load(OFF_LO(arg));
+	emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, 0, 1));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY(EPERM)));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	load(OFF_NR);
+}
+
+void seccomp_apply(unsigned what)
+{
+	static const int who0[] = { 0 }, prio[] = { 0, 1 };
+	static const unsigned fcntl_owner[] = { F_SETOWN, F_SETSIG, F_SETOWN_EX };
+	struct sock_fprog fp;
+
+	if (!what)
+		return;
+	len = 0;
+	load(OFF_ARCH);
+	emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_NR, 1, 0));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	load(OFF_NR);
+	if (X32_BIT) {
+		emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1));
+		emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY(EPERM)));
+	}
+	if (what & SC_SPECTATOR) {
+		/* context 1 sees every process and can act on none: no signal,
+		 * no trace, no memory access, no fd theft, no SIGIO owner, no
+		 * limits or scheduling of other processes */
+		static const int sig[] = {
+			SYS_kill, SYS_tkill, SYS_tgkill, SYS_rt_sigqueueinfo,
+			SYS_rt_tgsigqueueinfo, SYS_pidfd_send_signal, SYS_ptrace,
+			SYS_process_vm_readv, SYS_process_vm_writev, SYS_pidfd_getfd,
+			SYS_process_madvise, SYS_kcmp, SYS_perf_event_open,
+			SYS_migrate_pages, SYS_move_pages, SYS_ioprio_set,
+		};
+		for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
+			deny(sig[i], EPERM);
+		deny_arg_in(SYS_fcntl, 1, 3, fcntl_owner);
+		deny_unless_zero(SYS_prlimit64, 1, who0);
+		deny_unless_zero(SYS_sched_setparam, 1, who0);
+		deny_unless_zero(SYS_sched_setscheduler, 1, who0);
+		deny_unless_zero(SYS_sched_setaffinity, 1, who0);
+		deny_unless_zero(SYS_sched_setattr, 1, who0);
+		deny_unless_zero(SYS_setpriority, 2, prio);
+	}
+	if (what & SC_LOCK) {
+		/* S_FLAGS=lock: no new namespaces from inside. clone3 passes its
+		 * flags in memory a filter cannot read: ENOSYS makes libcs fall
+		 * back to clone(), whose flags we can check. */
+		deny(SYS_setns, EPERM);
+		deny_arg_bits(SYS_unshare, 0, NS_FLAGS);
+		deny_arg_bits(SYS_clone, 0, NS_FLAGS);
+		deny(SYS_clone3, ENOSYS);
+	}
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	fp.len = (unsigned short)len;
+	fp.filter = prog;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0))
+		die_errno("can't install the seccomp filter");
+}
+
+/* ---- Landlock -------------------------------------------------------------
+ * Declared here rather than taken from <linux/landlock.h>: build hosts with
+ * older kernel headers lack the newer access bits and the scope field. */
+struct ll_ruleset_attr { uint64_t fs, net, scoped; };
+struct ll_path_beneath { uint64_t allowed; int32_t parent_fd; } __attribute__((packed));
+#define LL_WRITE_FILE (1ULL << 1)
+#define LL_FS_WRITES  0x1ff2ULL   /* write_file, remove_dir/file, make_* */
+#define LL_REFER      (1ULL << 13)   /* ABI 2 */
+#define LL_TRUNCATE   (1ULL << 14)   /* ABI 3 */
+#define LL_SCOPE_UNIX (1ULL << 0)    /* ABI 6 */
+#define LL_SCOPE_SIG  (1ULL << 1)    /* ABI 6 */
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+
+/* The spectator writes nowhere but terminals and /dev/null, and (ABI 6)
+ * signals nothing outside itself. Ptrace of processes outside a Landlock
+ * domain is refused by Landlock at every ABI. Returns quietly when the
+ * kernel has no Landlock: the caller then falls back to an unprivileged uid. */
+void landlock_spectator(void)
+{
+	static const char *const writable[] = {
+		"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx", "/dev/pts",
+	};
+	int abi = landlock_abi(), rfd;
+	struct ll_ruleset_attr ra = { 0 };
+	size_t sz = 8;
+
+	if (!abi)
+		return;
+	ra.fs = LL_FS_WRITES | (abi >= 2 ? LL_REFER : 0) | (abi >= 3 ? LL_TRUNCATE : 0);
+	if (abi >= 6) {
+		ra.scoped = LL_SCOPE_SIG | LL_SCOPE_UNIX;
+		sz = sizeof(ra);
+	}
+	rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, sz, 0);
+	if (rfd < 0)
+		die_errno("can't create the Landlock ruleset");
+	for (size_t i = 0; i < sizeof(writable) / sizeof(writable[0]); i++) {
+		struct ll_path_beneath pb;
+		pb.parent_fd = open(writable[i], O_PATH | O_CLOEXEC);
+		if (pb.parent_fd < 0)
+			continue;
+		struct stat st;
+		fstat(pb.parent_fd, &st);
+		/* directory rules may carry every right; file rules only file ones */
+		pb.allowed = LL_WRITE_FILE | (abi >= 3 ? LL_TRUNCATE : 0);
+		if (S_ISDIR(st.st_mode))
+			pb.allowed = ra.fs;
+		if (syscall(SYS_landlock_add_rule, rfd, 1 /* PATH_BENEATH */, &pb, 0))
+			die_errno("can't add a Landlock rule for %s", writable[i]);
+		close(pb.parent_fd);
+	}
+	if (syscall(SYS_landlock_restrict_self, rfd, 0))
+		die_errno("can't enforce the Landlock ruleset");
+	close(rfd);
+}

@@ -1,0 +1,100 @@
+# lib.sh - TAP helpers for vsbox tests. Source it first thing in a tests/*.t:
+#   . "$(dirname "$0")/lib.sh"
+# It gives each test its own VSBOX_RUNDIR and a relative VSBOX_CGROUP_BASE
+# (under the caller's own cgroup in every hierarchy), and a trap that kills
+# what the test started and removes its cgroups, mounts and files, even on
+# failure. VSBOX=path tests any build (default: ./vsbox at the top).
+
+set -u
+T_TOP=$(cd "$(dirname "$0")/.." && pwd)
+VSBOX=${VSBOX:-$T_TOP/vsbox}
+T_NAME=$(basename "$0" .t)
+T_TMP=$(mktemp -d "/tmp/vsbox-t-$T_NAME.XXXXXX")
+export VSBOX_RUNDIR="$T_TMP/run"
+export VSBOX_CGROUP_BASE="vsbox-t-$T_NAME-$$"
+T_N=0
+T_FAIL=0
+T_CLEANUP=""
+T_PIDS=""
+
+# a directory of applet symlinks, first in PATH
+mkdir -p "$T_TMP/bin"
+"$VSBOX" --install "$T_TMP/bin" || { echo "Bail out! vsbox --install failed"; exit 1; }
+PATH="$T_TMP/bin:$PATH"
+
+plan() { echo "1..$1"; }
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+bail() { echo "Bail out! $*"; exit 1; }
+
+# check DESC CMD...: ok when CMD succeeds
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# is DESC GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "got:  '$2'" "want: '$3'"; fi
+}
+# like DESC GOT REGEX (grep -E)
+like() {
+	if printf '%s\n' "$2" | grep -qE -- "$3"; then ok "$1"; else not_ok "$1"; diag "got:  '$2'" "want /$3/"; fi
+}
+# run_rc CMD...: run, capture stdout in $OUT, stderr in $ERR, status in $RC
+run_rc() {
+	"$@" >"$T_TMP/out" 2>"$T_TMP/err"
+	RC=$?
+	OUT=$(cat "$T_TMP/out")
+	ERR=$(cat "$T_TMP/err")
+}
+# rc_is DESC WANT CMD...
+rc_is() { d=$1; w=$2; shift 2; run_rc "$@"; is "$d (exit $w)" "$RC" "$w"; }
+
+on_cleanup() { T_CLEANUP="$*; $T_CLEANUP"; }
+track_pid() { T_PIDS="$T_PIDS $*"; }
+
+# every cgroup directory of this test, deepest first
+t_cgmounts() {
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo
+}
+t_cgdirs() {
+	for m in $(t_cgmounts); do
+		for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do
+			[ "$p" = / ] && p=""
+			d="$m$p/$VSBOX_CGROUP_BASE"
+			[ -d "$d" ] && find "$d" -depth -type d
+		done
+	done | awk '!seen[$0]++'
+}
+
+t_cleanup() {
+	set +e
+	eval "$T_CLEANUP"
+	for p in $T_PIDS; do kill -9 "$p" 2>/dev/null; done
+	# anything still in our cgroups is ours: kill it, then remove them
+	for d in $(t_cgdirs); do
+		[ -f "$d/cgroup.kill" ] && echo 1 > "$d/cgroup.kill" 2>/dev/null
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	for d in $(t_cgdirs); do
+		for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
+	done
+	grep -F "$T_TMP" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m"; done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+done_testing() {
+	[ "$T_FAIL" -eq 0 ]
+	exit $?
+}
+
+# is_root: tests that need root skip themselves otherwise
+need_root() { [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }; }
+
+# cgroup directory of this test's context XID in the v2 hierarchy
+t_v2dir() {
+	m=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -n 1)
+	own=$(sed -n 's/^0:://p' /proc/self/cgroup); [ "$own" = / ] && own=""
+	echo "$m$own/$VSBOX_CGROUP_BASE${1:+/$1}"
+}
