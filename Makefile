@@ -33,18 +33,17 @@ build/.deps-ok: build/deps.sh build/libcap.sh build/kinc.sh
 deps: build/.deps-ok
 $(LIBS): build/.deps-ok
 
-# Unit tests of lib/ (glibc build, with sanitizers) and the TAP suite.
+# Unit tests of lib/: tests/unit/t_*.c, each linked with every lib/ module
+# (not main.c or applets), built like vsbox itself, run by prove.
 UNIT_SRCS = $(wildcard tests/unit/t_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/obj/unit/%)
-UNIT_LIB  = $(filter-out lib/caps.c,$(wildcard lib/*.c))
-build/obj/unit/%: tests/unit/%.c $(UNIT_LIB) $(HDRS) tests/unit/tap.h | build/.deps-ok
+LIB_OBJS  = $(filter build/obj/lib/%,$(OBJS))
+build/obj/unit/%: tests/unit/%.c tests/unit/tap.h $(LIB_OBJS) $(LIBS)
 	@mkdir -p $(dir $@)
-	gcc -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -fsanitize=address,undefined \
-	    -I. -DUNIT_TEST -o $@ $< $(UNIT_LIB) tests/unit/stubs.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
 check: vsbox $(UNIT_BINS)
-	prove -v $(UNIT_BINS) :: 2>/dev/null || prove $(UNIT_BINS)
-	VSBOX=$(CURDIR)/vsbox prove tests/*.t
+	prove --exec '' $(UNIT_BINS) tests/*.t
 
 bench: vsbox
 	VSBOX=$(CURDIR)/vsbox sh bench/run.sh

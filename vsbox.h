@@ -84,7 +84,7 @@ int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t re
 bool have_clone3(void);
 bool have_openat2(void);
 int landlock_abi(void);   /* 0 when Landlock is unavailable */
-/* Start time of a process (field 22 of /proc/PID/stat), 0 when gone */
+/* Start time of a process (field 22 of /proc/PID/stat), 0 when gone or a zombie */
 unsigned long long proc_starttime(pid_t pid);
 
 /* ---- lib/cgroup.c: cgroup v1 and v2 hierarchies --------------------------
@@ -152,6 +152,7 @@ int ctx_list(struct ctx **out);          /* every record, sorted by xid */
 /* Which context a host pid is in: xid, 0 for the host, -1 if it is gone */
 long ctx_of_pid(pid_t pid, const struct ctx *list, int n);
 unsigned parse_ctx_flags(const char *s, const char *what);
+int ctx_flag_bit(const char *name);      /* CF_* for "lock" etc., -1 unknown */
 const char *ctx_flags_str(unsigned flags, char *buf, size_t n);
 
 /* ---- lib/context.c: making, running and joining contexts ---------------- */
@@ -177,6 +178,9 @@ struct ctx_spec {
 int ctx_spawn(const struct ctx_spec *spec);
 /* Run argv inside existing context xid (root in context 0 only) */
 int ctx_join(long xid, uint64_t bset_limit, char **argv);
+/* ctx_join's first half: join xid's cgroups and namespaces (the PID
+ * namespace applies to children: fork next) and return its record */
+void ctx_enter(long xid, struct ctx *c);
 /* The last steps before exec: seccomp, capabilities (no return on error) */
 void ctx_restrict(unsigned flags, uint64_t bset);
 /* Wait for pid, forwarding the signals a user sends us; returns 128+sig
@@ -184,9 +188,14 @@ void ctx_restrict(unsigned flags, uint64_t bset);
 int wait_forward(pid_t pid);
 int exit_code(int wstatus);
 
+/* ---- lib/mount.c: read-only views inside a context ---------------------- */
+void mount_ro_tree(const char *top);   /* top and every mount below it */
+void mount_ro_bind(const char *path);  /* bind path onto itself, read-only */
+
 /* ---- lib/caps.c: capability sets (libcap) -------------------------------- */
 /* Parse "CAP_NET_RAW", "net_raw" or "NET_RAW"; dies (usage) on bad names */
 int parse_cap(const char *s, const char *what);
+int cap_lookup(const char *s);   /* the same, -1 for an unknown name */
 uint64_t caps_all(void);         /* every capability this kernel knows */
 uint64_t caps_secure(void);      /* what --secure keeps */
 uint64_t caps_default(void);     /* what a context keeps without --secure */
@@ -201,5 +210,198 @@ enum { SC_SPECTATOR = 1 << 0, SC_LOCK = 1 << 1 };
 void seccomp_apply(unsigned what);
 /* Landlock: restrict writes and signal/ptrace scope for the spectator */
 void landlock_spectator(void);
+
+/* ---- lib/conf.c: NAME.conf, the guest's settings -------------------------
+ * Shell-like KEY=value, KEY="a b", KEY='a b', # comments; never run through
+ * a shell ($ and ` are refused). Everything is validated before any side
+ * effect; errors read "FILE:LINE: message". */
+#define VC_MAXIP 16
+#define VC_MAXRL 16
+struct vc_addr {
+	int family;                 /* AF_INET or AF_INET6 */
+	unsigned char a[16];
+	int prefix;                 /* -1: IPROOTMASK, else /32 (/128) */
+	char dev[16];               /* "dev:" prefix, else IPROOTDEV */
+};
+struct vc_rlimit { int res; unsigned long long soft, hard; bool set_soft, set_hard; };
+struct vconf {
+	char name[64];
+	int nip;
+	struct vc_addr ip[VC_MAXIP];
+	char dev[16];               /* IPROOTDEV ("" = add no aliases) */
+	int mask;                   /* IPROOTMASK as a prefix, -1 unset */
+	bool have_bcast;
+	unsigned char bcast[4];     /* IPROOTBCAST */
+	bool onboot;
+	uint64_t caps_add, caps_drop; /* S_CAPS: CAP adds, !CAP drops */
+	long xid;                   /* S_CONTEXT, 0: allocate */
+	char hostname[65], domainname[65];
+	bool have_nice;
+	int nice;                   /* S_NICE */
+	unsigned flags;             /* S_FLAGS: CF_* */
+	int nrl;
+	struct vc_rlimit rl[VC_MAXRL];
+	long long nproc;            /* ULIMIT -u: the context's pids.max, -1 unset */
+	unsigned long long memory;  /* S_MEMORY bytes, 0 unset */
+	unsigned cpu_weight;        /* S_CPU weight=1..10000, 0 unset */
+	unsigned cpu_max;           /* S_CPU max=PERCENT of one CPU, 0 unset */
+	char init[256];             /* INIT, "" = default */
+	int stop_timeout;           /* STOP_TIMEOUT seconds */
+	int stopsig;                /* STOPSIG, to a fakeinit PID 1 */
+};
+/* Parse text (the contents of file) into c; 0, or -1 with "FILE:LINE: msg" in err */
+int conf_parse(const char *file, const char *text, struct vconf *c, char *err, size_t n);
+/* Read and parse a file; dies with the FILE:LINE message on any error */
+void conf_load(const char *path, struct vconf *c);
+/* One fstab-like line of NAME.fstab: SRC TARGET TYPE OPTIONS */
+struct vc_mount { char src[256], target[256], type[32], data[256]; unsigned long flags; };
+/* Parse NAME.fstab text; returns the count (mounts malloc'd), -1 + err */
+int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *err, size_t n);
+/* Parse a size "512M", "2G", "1048576" (binary units); false when bad */
+bool parse_size(const char *s, unsigned long long *out);
+/* Guest names: [A-Za-z0-9._-], not starting with '.', 1..63 characters */
+bool guest_name_ok(const char *s);
+
+/* ---- lib/path.c: paths inside a guest root, never following its symlinks -- */
+/* Open path under the directory root as if root were "/"
+ * (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS); -1 + errno */
+int path_open(int rootfd, const char *path, int flags, mode_t mode);
+/* The same, creating missing directories (mode) on the way; dies on error */
+int path_mkdirs(int rootfd, const char *path, mode_t mode);
+/* "/proc/self/fd/N" for fd, for mount(2) targets */
+const char *path_fd(int fd, char *buf, size_t n);
+
+/* ---- lib/netlink.c: IP addresses over NETLINK_ROUTE (no libnl) ----------- */
+/* Is exactly this address assigned to any interface? -1 + errno on error */
+int nl_addr_exists(int family, const void *addr);
+/* Add/remove addr/prefix on interface dev (bcast: IPv4 broadcast or NULL) */
+int nl_addr_add(const char *dev, int family, const void *addr, int prefix, const void *bcast);
+int nl_addr_del(const char *dev, int family, const void *addr, int prefix);
+
+/* ---- lib/guest.c: a guest's state, start, stop (lib/groot.c: its root) ---
+ * Configuration in $VSBOX_CONFDIR (/etc/vservers): NAME.conf, NAME.sh (hook),
+ * NAME.fstab; the root in $VSBOX_ROOTDIR (/vservers)/NAME; runtime state in
+ * $VSBOX_RUNDIR/guests: NAME (what start added) and NAME.lock. */
+struct guest {
+	char name[64];
+	char conf[PATH_MAX], root[PATH_MAX], hook[PATH_MAX], fstab[PATH_MAX];
+	struct vconf c;
+	int nmount;
+	struct vc_mount *mounts;
+	char *argv[16];             /* what start runs: INIT or the guest's rc */
+	char argbuf[256];
+	bool rc;                    /* argv is a SysV rc taking a runlevel */
+	int lockfd;                 /* guests/NAME.lock while we act */
+	unsigned cgwant;            /* CG_* its limits need */
+};
+const char *confdir(void);
+const char *rootdir(void);
+/* Check the name, read and validate NAME.conf and NAME.fstab (dies with
+ * FILE:LINE); nothing is changed */
+void guest_load(const char *name, struct guest *g);
+/* Is the guest running? Fills c with its context when it is */
+bool guest_find(const char *name, struct ctx *c);
+void guest_lock(struct guest *g);    /* exclusive, until exit */
+int guest_start(struct guest *g, bool quiet);   /* exit status */
+int guest_stop(struct guest *g, bool quiet);
+int guest_status(struct guest *g);               /* prints; 0 running, 3 not */
+/* The capability ceiling of a guest: the default set + S_CAPS - !S_CAPS */
+uint64_t guest_bset(const struct vconf *c);
+/* Apply ULIMIT's rlimits and S_NICE (locked with RLIMIT_NICE) to this process */
+void guest_rlimits(const struct vconf *c);
+/* Inside the new mount namespace: mount /proc, /sys, a safe /dev with
+ * devpts and shm, NAME.fstab, then pivot_root into root */
+void guest_mount_root(const struct guest *g);
+
+/* ---- lib/net.c: address lists (chbind, IPROOT) ---------------------------
+ * An address is IPv4 or IPv6 with an optional /prefix (kept for whoever adds
+ * an alias; the lock matches whole addresses). A device name stands for the
+ * addresses it has now (getifaddrs; IPv6 link-local ones are skipped). */
+#define NA_MAX 32
+struct netaddr {
+	int family;                 /* AF_INET or AF_INET6 */
+	unsigned char a[16];        /* network order; IPv4 in a[0..3] */
+	int prefix;                 /* -1: none given */
+};
+struct netaddrs {
+	int n;
+	struct netaddr a[NA_MAX];   /* the first of a family is the wildcard's */
+	struct netaddr lb4, lb6;    /* loopback stand-ins; family 0: none */
+};
+/* One literal "ADDR[/PREFIX]"; 0, or -1 when s is none */
+int netaddr_parse(const char *s, struct netaddr *out);
+const char *netaddr_str(const struct netaddr *x, char *buf, size_t n);  /* n >= 64 */
+bool netaddr_eq(const struct netaddr *x, const struct netaddr *y);
+/* Add a literal or a device's addresses; usage error (naming what) if bad */
+void netaddrs_add(struct netaddrs *l, const char *arg, const char *what);
+/* The loopback stand-in for arg's family (default: the family's first) */
+void netaddrs_lback(struct netaddrs *l, const char *arg, const char *what);
+/* Defaults and checks once every address is in; dies if the list is empty */
+void netaddrs_finish(struct netaddrs *l);
+const struct netaddr *netaddrs_first(const struct netaddrs *l, int family);
+bool netaddrs_has(const struct netaddrs *l, const struct netaddr *x);
+/* May this process bind exactly x (assigned here, and allowed by the locks
+ * it is in already)? 0, or the errno (EPERM: a lock refuses or rewrites it) */
+int netaddr_probe(const struct netaddr *x);
+
+/* ---- lib/bpfnet.c: lock a cgroup v2 directory to an address list ---------
+ * cgroup sock_addr programs (bind4/6, connect4/6, sendmsg4/6) and an inet
+ * ingress filter, generated from the list as raw BPF, loaded with bpf(2)
+ * (no libbpf) and attached with BPF_F_ALLOW_MULTI: they stay until the
+ * cgroup is removed, apply to every cgroup below it, and a lock below one
+ * can only narrow it. Kernel 5.10+, CONFIG_CGROUP_BPF, a cgroup2 mount. */
+enum {
+	BN_NO_V4MAPPED = 1 << 0,   /* IPv4-only list: refuse bind(::) rather
+				      than give ::ffff:FIRST4 */
+	BN_LOWPORTS = 1 << 1,      /* binds skip the CAP_NET_BIND_SERVICE
+				      check (user-namespace guests; 5.12+) */
+	BN_NO_INGRESS = 1 << 2,    /* no ingress filter (see chbind(8)) */
+};
+/* NULL when this host can lock, else a sentence naming what is missing */
+const char *bpfnet_missing(void);
+/* Attach the lock to the cgroup v2 directory cgfd; dies naming what failed
+ * (programs attached before a failure are detached again) */
+void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts);
+
+/* chbind's command line, shared with chcontext (which applies the lock to
+ * a new context's cgroup itself when its CMD is chbind) */
+struct netlock {
+	struct netaddrs addrs;
+	unsigned opts;              /* BN_* */
+	bool keep_raw;              /* keep CAP_NET_RAW (raw sockets bypass) */
+};
+/* Parse chbind's options (argv[0] is "chbind"); returns the index of CMD.
+ * Every address is probed (netaddr_probe): nesting can only narrow. */
+int netlock_args(int argc, char **argv, struct netlock *nl, const char *usage);
+/* Close inherited IP and packet sockets (fds >= 3): they belong to the
+ * cgroup they were made in, outside the lock */
+void netlock_close_sockets(void);
+/* Is argv[0] (or "vsbox" argv[1]) the chbind applet? 0, 1 (argv offset) or -1 */
+int netlock_is_chbind(char **argv);
+/* When argv is a chbind command line: parse it into nl, return its CMD;
+ * else NULL. For chcontext, whose context can't load BPF itself */
+char **netlock_from_argv(char **argv, struct netlock *nl);
+/* Lock the cgroup v2 directory cgdir (before anything runs in it) and close
+ * our inherited IP sockets, so the processes forked into it get none */
+void netlock_apply(const char *cgdir, const struct netlock *nl);
+/* Make BASE/chbind-PID in the v2 tree (path gets it), flock'ed as long as
+ * the returned fd is open: the sweep leaves it alone */
+int netlock_mkcg(char *path, size_t n);
+/* Remove it and the empty cgroups below it (nothing if processes remain) */
+void netlock_rmcg(const char *path);
+/* Remove the chbind-* cgroups under the v2 base that nobody holds and no
+ * process is in any more */
+void netlock_gc(void);
+
+/* ---- lib/copy.c: copying trees into a guest root (never following links) -- */
+/* Copy src's contents into dstfd (exclude: fnmatch patterns relative to
+ * src); device nodes and sockets are skipped. Returns the file count */
+unsigned long copy_tree(const char *src, int dstfd, const char *const *exclude, int nexclude,
+			bool progress);
+/* Remove device nodes and sockets anywhere under dirfd */
+void sweep_devices(int dirfd);
+/* Remove everything under dirfd (not crossing mounts, never following
+ * symlinks), then name itself from parentfd; -1 + errno on failure */
+int remove_tree(int parentfd, const char *name);
 
 #endif

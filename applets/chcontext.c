@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 
 static const char usage[] =
-"usage: chcontext [--ctx N] [--cap CAP]... [--secure] [--flag F]...\n"
+"usage: chcontext [--ctx N [--join]] [--cap CAP]... [--secure] [--flag F]...\n"
 "                 [--hostname H] [--domainname D] [--silent] [--] CMD [ARG]...\n"
 "Run CMD in a new security context: its own process, mount, UTS, IPC and\n"
 "cgroup namespaces, a cgroup, and a lower capability ceiling. CMD and its\n"
@@ -16,11 +16,13 @@ static const char usage[] =
 "  --ctx N         use context N: create it if unused; if it exists, join it\n"
 "                  (root in context 0 only). N=1 is the spectator: every\n"
 "                  process is visible, none can be signalled or traced\n"
+"  --join          with --ctx N: only join; it is an error if N does not exist\n"
 "  --cap CAP       keep CAP (e.g. CAP_NET_RAW, net_raw) in the ceiling\n"
 "  --secure        keep only the secure set (see reducecap --help)\n"
 "  --flag F        lock: no new namespaces inside; sched: the context weighs\n"
-"                  as one process (own CPU cgroup); nproc: make ulimit -u\n"
-"                  one limit for the whole context (pids.max); private: no\n"
+"                  as one process (own CPU cgroup); nproc: the soft ulimit -u\n"
+"                  becomes one limit for the whole context (pids.max) and\n"
+"                  the per-user limit is lifted to the hard one; private: no\n"
 "                  one may join it; fakeinit: CMD itself is PID 1.\n"
 "                  Several: --flag lock,nproc or --flag repeated\n"
 "  --hostname H    set the context's host name\n"
@@ -40,6 +42,7 @@ static const struct option opts[] = {
 	{ "hostname", required_argument, NULL, 'H' },
 	{ "domainname", required_argument, NULL, 'D' },
 	{ "silent", no_argument, NULL, 'q' },
+	{ "join", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -47,9 +50,11 @@ static const struct option opts[] = {
 static struct {
 	long xid;
 	uint64_t keep;
-	bool secure, silent;
+	bool secure, silent, join;
 	unsigned flags;
 	const char *hostname, *domainname;
+	bool netlock;           /* CMD is chbind: we apply its IP lock */
+	struct netlock nl;
 } G;
 
 static void check_name(const char *s, const char *what)
@@ -64,11 +69,22 @@ static void set_limits(const struct ctx *c, void *arg)
 	struct rlimit rl;
 	char buf[32];
 
+	if (G.netlock)
+		netlock_apply(c->cg[0], &G.nl);
 	if (!(G.flags & CF_NPROC))
 		return;
-	/* nproc: the process limit applies to the context as a whole */
+	/* nproc: the process limit (ulimit -u) applies to the context as a
+	 * whole (root included, whom RLIMIT_NPROC never holds). The per-user
+	 * limit is then lifted as far as the hard limit allows: a uid inside
+	 * would otherwise count that uid's processes all over the host. */
 	getrlimit(RLIMIT_NPROC, &rl);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rl.rlim_cur);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(buf, sizeof(buf), "max");
+	else
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rl.rlim_cur);
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NPROC, &rl))
+		die_errno("can't lift the per-user process limit");
 	for (int i = 0; i < c->ncg; i++)
 		if (!cg_write(c->cg[i], "pids.max", buf))
 			return;
@@ -107,14 +123,23 @@ int chcontext_main(int argc, char **argv)
 		case 'H': check_name(optarg, "--hostname"); G.hostname = optarg; break;
 		case 'D': check_name(optarg, "--domainname"); G.domainname = optarg; break;
 		case 'q': G.silent = true; break;
+		case 'j': G.join = true; break;
 		}
 	}
 	if (optind >= argc)
 		usage_die("no command given");
+	if (G.join && G.xid < 2)
+		usage_die("--join needs --ctx N (N >= 2)");
 	argv += optind;
 	s.bset = ((G.secure ? caps_secure() : caps_default()) | G.keep) & caps_bounding();
 	if (G.xid == XID_SPECTATOR)
 		spectate(argv);
+	/* the registry and every context are root's: a user gets no further */
+	if (geteuid() != 0) {
+		if (G.xid)
+			die("context %ld: only root in context 0 may join or create a context", G.xid);
+		die("creating a context needs root (CAP_SYS_ADMIN)");
+	}
 	if (G.xid) {
 		struct ctx cur;
 		int lock = ctx_lock();
@@ -127,9 +152,19 @@ int chcontext_main(int argc, char **argv)
 					  "only apply to a new context", G.xid);
 			return ctx_join(G.xid, G.secure || G.keep ? s.bset : ~0ULL, argv);
 		}
+		if (G.join)
+			die("no context %ld", G.xid);
 	}
-	if (geteuid() != 0)
-		die("creating a context needs root (CAP_SYS_ADMIN)");
+	/* CMD is chbind: inside, the context can't load BPF programs, so its
+	 * lock goes on the context's own cgroup from here (set_limits) and
+	 * chbind's CMD runs in its place */
+	char **cmd = netlock_from_argv(argv, &G.nl);
+	if (cmd) {
+		G.netlock = true;
+		argv = cmd;
+		if (!G.nl.keep_raw)
+			s.bset &= ~(1ULL << 13 /* CAP_NET_RAW */);
+	}
 	s.xid = G.xid;
 	s.flags = G.flags;
 	s.cgwant = (G.flags & CF_NPROC ? CG_PIDS : 0) | (G.flags & CF_SCHED ? CG_CPU : 0);

@@ -12,22 +12,36 @@
 
 #define B(c) (1ULL << (c))
 
-int parse_cap(const char *s, const char *what)
+int cap_lookup(const char *s)
 {
 	char name[64];
 	cap_value_t v;
 	size_t i;
 
-	if (*s >= '0' && *s <= '9')
-		return (int)parse_long(s, 0, (long)cap_max_bits() - 1, what);
+	if (*s >= '0' && *s <= '9') {
+		char *end;
+		long n = strtol(s, &end, 10);
+		return *end || n >= (long)cap_max_bits() ? -1 : (int)n;
+	}
 	/* "CAP_NET_RAW", "cap_net_raw", "NET_RAW" and "net_raw" all work */
 	if (strlen(s) + 5 > sizeof(name))
-		usage_die("%s: unknown capability '%s'", what, s);
+		return -1;
 	i = (size_t)snprintf(name, sizeof(name), "%s", strncasecmp(s, "cap_", 4) ? "cap_" : "");
 	for (const char *p = s; *p; p++)
 		name[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 	name[i] = 0;
 	if (cap_from_name(name, &v) || v < 0 || v >= (cap_value_t)cap_max_bits())
+		return -1;
+	return v;
+}
+
+int parse_cap(const char *s, const char *what)
+{
+	int v;
+
+	if (*s >= '0' && *s <= '9')
+		return (int)parse_long(s, 0, (long)cap_max_bits() - 1, what);
+	if ((v = cap_lookup(s)) < 0)
 		usage_die("%s: unknown capability '%s'", what, s);
 	return v;
 }

@@ -219,33 +219,55 @@ static void default_setup(const struct ctx *c, void *arg)
 {
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		die_errno("can't mount proc on /proc");
+	/* the host's kernel knobs and cgroup files stay out of reach of uid 0
+	 * inside, whose writes to them file modes alone would allow */
+	mount_ro_bind("/proc/sys");
+	mount_ro_bind("/proc/sysrq-trigger");
+	mount_ro_tree("/sys");
+}
+
+/* Descriptors for init's cleanup at the end, opened by the caller before
+ * the clone: they carry the host's credentials and cgroup namespace, and
+ * sit on the host's mounts, where they do not keep the context's copy of
+ * the cgroup tree from being made read-only (an open writer would). */
+static void open_init_fds(struct init_fds *f, const struct ctx *c, const struct cg_hier **picks)
+{
+	char path[PATH_MAX];
+
+	f->n = c->ncg;
+	for (int i = 0; i < c->ncg; i++) {
+		xsnprintf(path, sizeof(path), "%s/cgroup.procs", picks[i]->base);
+		f->procs[i] = xopenat(AT_FDCWD, path, O_WRONLY, 0);
+		f->base[i] = xopenat(AT_FDCWD, picks[i]->base, O_RDONLY | O_DIRECTORY, 0);
+	}
+	f->self = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
+	xsnprintf(path, sizeof(path), "%s/ctx", rundir());
+	f->ctxdir = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0);
+	snprintf(f->xid, sizeof(f->xid), "%ld", c->xid);
+}
+
+static void close_init_fds(const struct init_fds *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		close(f->procs[i]);
+		close(f->base[i]);
+	}
+	if (f->n) {
+		close(f->self);
+		close(f->ctxdir);
+	}
 }
 
 static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
-			    const struct cg_hier **picks, int gofd, int stfd)
+			    const struct init_fds *fds, int gofd, int stfd)
 {
-	struct init_fds f = { .n = c->ncg };
+	struct init_fds f = *fds;
 	char go;
 
 	undo_forget();  /* the caller owns (and undoes) what it made */
 	if (read(gofd, &go, 1) != 1)
 		_exit(1);       /* the caller died or gave up */
 	close(gofd);
-	/* descriptors for the cleanup at the end, opened while the host's
-	 * cgroup tree and namespace are still in view */
-	for (int i = 0; i < c->ncg && !(s->flags & CF_FAKEINIT); i++) {
-		char path[CG_PATH + 16];
-		xsnprintf(path, sizeof(path), "%s/cgroup.procs", picks[i]->base);
-		f.procs[i] = xopenat(AT_FDCWD, path, O_WRONLY, 0);
-		f.base[i] = xopenat(AT_FDCWD, picks[i]->base, O_RDONLY | O_DIRECTORY, 0);
-	}
-	if (!(s->flags & CF_FAKEINIT)) {
-		char path[PATH_MAX];
-		f.self = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
-		xsnprintf(path, sizeof(path), "%s/ctx", rundir());
-		f.ctxdir = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0);
-		snprintf(f.xid, sizeof(f.xid), "%ld", c->xid);
-	}
 	/* our cgroup becomes the root of what we can see of the tree */
 	if (unshare(CLONE_NEWCGROUP))
 		die_errno("can't create the cgroup namespace");
@@ -303,6 +325,7 @@ int ctx_spawn(const struct ctx_spec *s)
 {
 	const struct cg_hier *picks[CG_MAX];
 	struct ctx c = { .flags = s->flags, .bset = s->bset };
+	struct init_fds fds = { 0 };
 	int go[2], st[2], lock, v2fd = -1;
 	struct report r;
 	pid_t pid;
@@ -334,6 +357,8 @@ int ctx_spawn(const struct ctx_spec *s)
 		die_errno("can't create pipes");
 	if (picks[0]->ctrl & CG_V2)
 		v2fd = xopenat(AT_FDCWD, c.cg[0], O_RDONLY | O_DIRECTORY, 0);
+	if (!(s->flags & CF_FAKEINIT))
+		open_init_fds(&fds, &c, picks);
 	fflush(NULL);
 	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC, NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
@@ -351,8 +376,9 @@ int ctx_spawn(const struct ctx_spec *s)
 		close(lock);
 		close(go[1]);
 		close(st[0]);
-		child(s, &c, picks, go[0], st[1]);
+		child(s, &c, &fds, go[0], st[1]);
 	}
+	close_init_fds(&fds);
 	close(go[0]);
 	close(st[1]);
 	if (v2fd >= 0)
@@ -417,11 +443,10 @@ static int ns_flags_differing(pid_t pid)
 	return flags;
 }
 
-int ctx_join(long xid, uint64_t bset_limit, char **argv)
+void ctx_enter(long xid, struct ctx *out)
 {
 	struct ctx c;
 	int lock, pidfd, nsflags;
-	pid_t pid;
 
 	lock = ctx_lock();
 	ctx_gc();
@@ -444,6 +469,15 @@ int ctx_join(long xid, uint64_t bset_limit, char **argv)
 	if (nsflags && setns(pidfd, nsflags))
 		die_errno("can't enter the namespaces of context %ld", xid);
 	close(pidfd);
+	*out = c;
+}
+
+int ctx_join(long xid, uint64_t bset_limit, char **argv)
+{
+	struct ctx c;
+	pid_t pid;
+
+	ctx_enter(xid, &c);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)

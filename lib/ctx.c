@@ -12,6 +12,16 @@
 
 static char rdir[PATH_MAX];
 
+static int write_file_new(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return -1;
+	xwrite_fd(fd, s, strlen(s), path);
+	return close(fd);
+}
+
 const char *rundir(void)
 {
 	if (!rdir[0]) {
@@ -19,6 +29,26 @@ const char *rundir(void)
 		xsnprintf(rdir, sizeof(rdir), "%s", r && *r ? r : "/run/vsbox");
 	}
 	return rdir;
+}
+
+/* The registry belongs to the PID namespace that made it (the host's).
+ * Seen from inside a context, host pids are invisible and every record
+ * would look dead: such a caller must not judge, let alone reap, them. */
+static void check_owner_ns(void)
+{
+	char path[PATH_MAX], buf[32], mine[32];
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st))
+		die_errno("can't stat /proc/self/ns/pid");
+	snprintf(mine, sizeof(mine), "%llu\n", (unsigned long long)st.st_ino);
+	xsnprintf(path, sizeof(path), "%s/pidns", rundir());
+	if (read_file(path, buf, sizeof(buf)) < 0) {
+		if (errno != ENOENT || write_file_new(path, mine))
+			die_errno("can't record the registry's owner in %s", path);
+	} else if (strcmp(buf, mine)) {
+		die("the context registry %s belongs to the host: run this from context 0", rundir());
+	}
 }
 
 int ctx_lock(void)
@@ -35,6 +65,7 @@ int ctx_lock(void)
 	while (flock(fd, LOCK_EX))
 		if (errno != EINTR)
 			die_errno("can't lock %s", path);
+	check_owner_ns();
 	return fd;
 }
 
@@ -54,14 +85,20 @@ unsigned parse_ctx_flags(const char *s, const char *what)
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-		size_t i;
-		for (i = 0; i < NFLAGS && strcmp(t, flag_names[i]); i++)
-			;
-		if (i == NFLAGS)
+		int bit = ctx_flag_bit(t);
+		if (bit < 0)
 			usage_die("%s: unknown flag '%s' (lock sched nproc private fakeinit)", what, t);
-		f |= 1u << i;
+		f |= (unsigned)bit;
 	}
 	return f;
+}
+
+int ctx_flag_bit(const char *name)
+{
+	for (size_t i = 0; i < NFLAGS; i++)
+		if (!strcmp(name, flag_names[i]))
+			return 1 << i;
+	return -1;
 }
 
 const char *ctx_flags_str(unsigned flags, char *buf, size_t n)

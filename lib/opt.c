@@ -6,9 +6,10 @@ long parse_long(const char *s, long lo, long hi, const char *what)
 	char *end;
 	long v;
 
+	/* strtol would skip leading blanks and take a '+': be strict */
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi)
+	if (!(*s == '-' || (*s >= '0' && *s <= '9')) || *end || errno || v < lo || v > hi)
 		usage_die("%s: '%s' is not a number from %ld to %ld", what, s, lo, hi);
 	return v;
 }

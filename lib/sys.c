@@ -92,8 +92,8 @@ unsigned long long proc_starttime(pid_t pid)
 		return 0;
 	/* comm may hold spaces and parentheses: fields resume after the last ')' */
 	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;       /* a zombie has ended: nobody may have reaped it */
 	/* after ") " come fields 3..; starttime is field 22 */
 	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');

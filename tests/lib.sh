@@ -22,7 +22,8 @@ mkdir -p "$T_TMP/bin"
 "$VSBOX" --install "$T_TMP/bin" || { echo "Bail out! vsbox --install failed"; exit 1; }
 PATH="$T_TMP/bin:$PATH"
 
-plan() { echo "1..$1"; }
+T_PLANNED=""
+plan() { echo "1..$1"; T_PLANNED=1; }
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $*"; }
@@ -85,6 +86,7 @@ trap t_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 done_testing() {
+	[ -n "$T_PLANNED" ] || echo "1..$T_N"
 	[ "$T_FAIL" -eq 0 ]
 	exit $?
 }

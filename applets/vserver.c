@@ -1,0 +1,643 @@
+/* vserver.c - build, start, stop, enter and run commands in a virtual server.
+ *
+ * Kernel interfaces: through lib/guest.c and lib/context.c, clone3 into new
+ * PID/mount/UTS/IPC/cgroup namespaces and cgroups (memory, pids, cpu),
+ * pivot_root, a new devpts instance, rtnetlink (RTM_NEWADDR/DELADDR) for
+ * IPROOT, the capability bounding set and seccomp; setns(2) and a pty
+ * allocated inside the guest (TIOCGPTPEER) for enter and exec.
+ */
+#include "vsbox.h"
+#include <grp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+
+static const char usage[] =
+"usage: vserver NAME build [--template NAME|DIR | --tar FILE | --debootstrap SUITE\n"
+"                          [--mirror URL]] [--exclude PATTERN]...\n"
+"       vserver NAME start|stop|restart|running|status|enter\n"
+"       vserver NAME exec CMD [ARG]...\n"
+"       vserver NAME suexec USER CMD [ARG]...\n"
+"       vserver NAME service SERVICE start|stop|restart|status|...\n"
+"       vserver NAME delete [--force]\n"
+"Manage the virtual server NAME: its root is $VSBOX_ROOTDIR/NAME (/vservers),\n"
+"its settings $VSBOX_CONFDIR/NAME.conf (/etc/vservers), optional hook\n"
+"NAME.sh (run as NAME.sh pre-start|post-start|pre-stop|post-stop NAME) and\n"
+"bind mounts NAME.fstab (SOURCE TARGET TYPE OPTIONS, targets inside).\n"
+"  build       create the root and NAME.conf: copy the host's /bin /sbin /etc\n"
+"              /lib* /usr /var (default), --template another guest or a DIR,\n"
+"              --tar a root filesystem archive, or --debootstrap a Debian\n"
+"              SUITE; /dev gets only null zero full random urandom tty ptmx\n"
+"  start       boot: INIT as PID 1 (S_FLAGS fakeinit), else the guest's rc\n"
+"              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT\n"
+"  stop        rc 0 or STOPSIG to PID 1, then after STOP_TIMEOUT kill the rest\n"
+"  running     exit 0 if running, 1 if not     status: state, xid, processes\n"
+"  enter       a login shell inside (a pty inside the guest when on a terminal)\n"
+"  exec        run CMD inside as root; suexec: as USER of the guest's passwd\n"
+"  service     run the guest's /etc/init.d/SERVICE\n"
+"  delete      remove the root and NAME.conf (asks on a terminal, or --force)\n"
+"NAME.conf keys (KEY=value, KEY=\"a b\", # comments; never run by a shell):\n"
+"  IPROOT       addresses: [DEV:]ADDR[/MASK]..., added as aliases on their\n"
+"               device (or IPROOTDEV) at start unless already assigned, and\n"
+"               removed at stop; 0.0.0.0 or empty: not tied to an address\n"
+"  IPROOTDEV    device for the aliases (unset: add none)\n"
+"  IPROOTMASK   netmask or prefix for the aliases (default /32, /128)\n"
+"  IPROOTBCAST  broadcast address (default: from the mask)\n"
+"  ONBOOT       yes|no: started by \"vservers start\"\n"
+"  S_CAPS       capabilities kept on top of the default set; !CAP drops one\n"
+"  S_CONTEXT    the context number (2..49151; default: the lowest free)\n"
+"  S_HOSTNAME   host name inside      S_DOMAINNAME  NIS domain (none: unset)\n"
+"  S_NICE       nice level -20..19; nobody inside can go below it\n"
+"  S_FLAGS      lock sched nproc private fakeinit (see chcontext --help)\n"
+"  ULIMIT       ulimit options, e.g. \"-H -u 1000 -n 4096\"; -u limits the\n"
+"               processes of the whole guest (pids.max)\n"
+"  S_MEMORY     memory limit (e.g. 512M; no swap beyond it)\n"
+"  S_CPU        weight=1..10000 (100: one guest) and/or max=P% of one CPU\n"
+"  INIT         the command start runs (default /sbin/init with fakeinit)\n"
+"  STOP_TIMEOUT seconds stop waits for the guest's own shutdown (10)\n"
+"  STOPSIG      signal stop sends a fakeinit PID 1 (PWR)\n"
+"Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE.\n";
+
+static const struct option opts[] = {
+	{ "template", required_argument, NULL, 'T' },
+	{ "tar", required_argument, NULL, 't' },
+	{ "debootstrap", required_argument, NULL, 'd' },
+	{ "mirror", required_argument, NULL, 'm' },
+	{ "exclude", required_argument, NULL, 'x' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+static struct {
+	const char *name, *cmd;
+	const char *template, *tar, *suite, *mirror;
+	const char *exclude[64];
+	int nexclude;
+	bool force, quiet;
+	struct guest g;
+} G;
+
+/* ---- build ------------------------------------------------------------ */
+static void undo_root(void *p)
+{
+	int fd = open(rootdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		remove_tree(fd, p);
+		close(fd);
+	}
+}
+
+static void undo_unlink(void *p)
+{
+	unlink(p);
+}
+
+static int run(char **argv)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		execvp(argv[0], argv);
+		warn_errno("can't execute %s", argv[0]);
+		_exit(127);
+	}
+	return wait_forward(pid);
+}
+
+/* the skeleton every guest needs, and a safe /dev: fresh nodes, never the
+ * host's (vsbox mounts its own /dev at start; these serve chroot use) */
+static void skeleton(int rootfd)
+{
+	static const struct { const char *name; int maj, min; } nodes[] = {
+		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 },
+		{ "urandom", 1, 9 }, { "tty", 5, 0 }, { "ptmx", 5, 2 },
+	};
+	static const char *const dirs[] = { "proc", "sys", "dev", "dev/pts", "dev/shm", "tmp",
+					    "home", "root", "run", "etc", "var", "var/tmp" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		close(path_mkdirs(rootfd, dirs[i], 0755));
+	int dev = path_open(rootfd, "dev", O_PATH | O_DIRECTORY, 0);
+	if (dev < 0)
+		die_errno("can't open the guest's /dev");
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) &&
+		    errno != EEXIST)
+			die_errno("can't create /dev/%s", nodes[i].name);
+	close(dev);
+	for (int i = 0; i < 2; i++) {
+		int t = path_open(rootfd, i ? "var/tmp" : "tmp", O_RDONLY | O_DIRECTORY, 0);
+		if (t >= 0) {
+			fchmod(t, 01777);
+			close(t);
+		}
+	}
+}
+
+static void write_conf(const char *path, const char *name)
+{
+	char buf[PATH_MAX + 512];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		die_errno("can't create %s", path);
+	undo_push(undo_unlink, path, strlen(path) + 1);
+	snprintf(buf, sizeof(buf),
+		 "# %s - settings of the guest %s (see vserver(8))\n"
+		 "IPROOT=\n"
+		 "#IPROOTDEV=eth0\n"
+		 "ONBOOT=no\n"
+		 "S_HOSTNAME=%s\n"
+		 "S_CAPS=\"\"\n"
+		 "S_FLAGS=\"lock nproc sched\"\n"
+		 "ULIMIT=\"-H -u 1000\"\n"
+		 "#S_MEMORY=512M\n"
+		 "#S_CPU=\"weight=100\"\n", path, name, name);
+	xwrite_fd(fd, buf, strlen(buf), path);
+	close(fd);
+}
+
+/* --exclude usr (or /usr, usr/): the whole top-level directory */
+static bool excluded_top(const char *top, const char *const *ex, int n)
+{
+	size_t l = strlen(top);
+
+	for (int i = 0; i < n; i++) {
+		const char *p = ex[i] + (ex[i][0] == '/');
+		if (!strncmp(p, top, l) && (!p[l] || !strcmp(p + l, "/") || !strcmp(p + l, "/*")))
+			return true;
+	}
+	return false;
+}
+
+static int build(void)
+{
+	char conf[PATH_MAX], root[PATH_MAX];
+	int parent, rootfd, rc = 0;
+
+	if (geteuid() != 0)
+		die("building a guest needs root");
+	if (!!G.template + !!G.tar + !!G.suite > 1)
+		usage_die("give one of --template, --tar and --debootstrap");
+	if (G.mirror && !G.suite)
+		usage_die("--mirror goes with --debootstrap");
+	xsnprintf(conf, sizeof(conf), "%s/%s.conf", confdir(), G.name);
+	xsnprintf(root, sizeof(root), "%s/%s", rootdir(), G.name);
+	if (!access(conf, F_OK))
+		die("guest %s exists already (%s)", G.name, conf);
+	if (G.tar && access(G.tar, R_OK))
+		die_errno("can't read %s", G.tar);
+	xmkdir_p(confdir(), 0755);
+	xmkdir_p(rootdir(), 0755);
+	parent = xopenat(AT_FDCWD, rootdir(), O_RDONLY | O_DIRECTORY, 0);
+	if (mkdirat(parent, G.name, 0755))
+		die_errno(errno == EEXIST ? "guest root %s exists already" : "can't create %s", root);
+	undo_push(undo_root, G.name, strlen(G.name) + 1);
+	rootfd = xopenat(parent, G.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (G.template) {
+		char src[PATH_MAX];
+		if (strchr(G.template, '/'))
+			xsnprintf(src, sizeof(src), "%s", G.template);
+		else if (guest_name_ok(G.template))
+			xsnprintf(src, sizeof(src), "%s/%s", rootdir(), G.template);
+		else
+			usage_die("--template: '%s' is neither a guest name nor a directory", G.template);
+		if (!G.quiet)
+			fprintf(stderr, "copying %s...\n", src);
+		copy_tree(src, rootfd, G.exclude, G.nexclude, !G.quiet && isatty(2));
+	} else if (G.tar) {
+		/* the host's tar (it knows every compression); then whatever
+		 * device nodes the archive carried are removed */
+		char *argv[] = { "tar", "-x", "-p", "--numeric-owner", "-f", (char *)G.tar,
+				 "-C", root, NULL };
+		if ((rc = run(argv)))
+			die("extracting %s failed (tar exit %d)", G.tar, rc);
+		sweep_devices(rootfd);
+	} else if (G.suite) {
+		char *argv[] = { "debootstrap", "--variant=minbase", (char *)G.suite, root,
+				 (char *)G.mirror, NULL };
+		if ((rc = run(argv)))
+			die("debootstrap %s failed (exit %d)", G.suite, rc);
+		sweep_devices(rootfd);
+	} else {
+		/* the original build: the host's system directories */
+		static const char *const top[] = { "bin", "sbin", "etc", "lib", "lib32", "lib64",
+						   "libx32", "usr", "var" };
+		const char *ex[72];
+		int nex = 0;
+		for (int i = 0; i < G.nexclude; i++)
+			ex[nex++] = G.exclude[i];
+		/* never the guests themselves, nor host state that is not a system */
+		ex[nex++] = "var/log/*";
+		ex[nex++] = "var/cache/apt/archives/*.deb";
+		ex[nex++] = "var/lib/vsbox";
+		ex[nex++] = "etc/vservers";
+		for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
+			char src[64], tgt[PATH_MAX];
+			struct stat st;
+			snprintf(src, sizeof(src), "/%s", top[i]);
+			if (lstat(src, &st) || excluded_top(top[i], G.exclude, G.nexclude))
+				continue;
+			if (S_ISLNK(st.st_mode)) {
+				ssize_t n = readlink(src, tgt, sizeof(tgt) - 1);
+				if (n > 0) {
+					tgt[n] = 0;
+					if (symlinkat(tgt, rootfd, top[i]))
+						die_errno("can't create /%s", top[i]);
+				}
+				continue;
+			}
+			if (!G.quiet)
+				fprintf(stderr, "copying %s...\n", src);
+			mkdirat(rootfd, top[i], st.st_mode & 07777);
+			int d = xopenat(rootfd, top[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+			const char *sub[72];
+			int ns = 0;
+			/* patterns are relative to the guest root: strip "top/" */
+			size_t tl = strlen(top[i]);
+			for (int k = 0; k < nex; k++) {
+				const char *p = ex[k] + (ex[k][0] == '/');
+				if (!strncmp(p, top[i], tl) && p[tl] == '/')
+					sub[ns++] = p + tl + 1;
+			}
+			/* and never the guests' own roots and settings */
+			size_t rl = strlen(src);
+			if (!strncmp(rootdir(), src, rl) && rootdir()[rl] == '/')
+				sub[ns++] = rootdir() + rl + 1;
+			if (!strncmp(confdir(), src, rl) && confdir()[rl] == '/')
+				sub[ns++] = confdir() + rl + 1;
+			copy_tree(src, d, sub, ns, !G.quiet && isatty(2));
+			close(d);
+		}
+	}
+	skeleton(rootfd);
+	close(rootfd);
+	close(parent);
+	write_conf(conf, G.name);
+	undo_forget();
+	if (!G.quiet)
+		printf("%s: built in %s, settings in %s\n", G.name, root, conf);
+	return 0;
+}
+
+static int delete(void)
+{
+	char conf[PATH_MAX], buf[16];
+	struct ctx c;
+	int parent;
+
+	if (!guest_name_ok(G.name))
+		usage_die("'%s' is not a guest name", G.name);
+	xsnprintf(conf, sizeof(conf), "%s/%s.conf", confdir(), G.name);
+	if (guest_find(G.name, &c))
+		die("%s is running: stop it first", G.name);
+	if (!G.force) {
+		if (!isatty(0))
+			die("deleting %s needs --force (or a terminal to confirm)", G.name);
+		fprintf(stderr, "Delete guest %s and everything in %s/%s? [y/N] ", G.name, rootdir(), G.name);
+		if (!fgets(buf, sizeof(buf), stdin) || (buf[0] != 'y' && buf[0] != 'Y'))
+			die("not deleted");
+	}
+	parent = open(rootdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent >= 0 && remove_tree(parent, G.name))
+		die_errno("can't remove %s/%s", rootdir(), G.name);
+	if (unlink(conf) && errno != ENOENT)
+		die_errno("can't remove %s", conf);
+	if (!G.quiet)
+		printf("%s: deleted\n", G.name);
+	return 0;
+}
+
+/* ---- running things inside ---------------------------------------------- */
+struct user {
+	uid_t uid;
+	gid_t gid;
+	char name[64], home[256], shell[256];
+};
+
+/* USER (a name or a number) from the guest's own /etc/passwd, read after
+ * entering its root (never the host's, never through NSS) */
+static void guest_user(const char *who, struct user *u)
+{
+	char buf[65536], *save, *line;
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+	ssize_t n = -1;
+
+	fd = root < 0 ? -1 : path_open(root, "/etc/passwd", O_RDONLY, 0);
+	if (fd >= 0) {
+		n = read_fileat(fd, "", buf, sizeof(buf));
+		if (n < 0) {
+			/* read_fileat wants a name: read the descriptor itself */
+			n = read(fd, buf, sizeof(buf) - 1);
+			if (n >= 0)
+				buf[n] = 0;
+		}
+		close(fd);
+	}
+	if (root >= 0)
+		close(root);
+	for (line = n > 0 ? strtok_r(buf, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7], *p = line;
+		int k;
+		for (k = 0; k < 7 && p; k++) {
+			f[k] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = 0;
+		}
+		if (k < 7)
+			continue;
+		if (strcmp(f[0], who) && strcmp(f[2], who))
+			continue;
+		u->uid = (uid_t)strtoul(f[2], NULL, 10);
+		u->gid = (gid_t)strtoul(f[3], NULL, 10);
+		snprintf(u->name, sizeof(u->name), "%s", f[0]);
+		snprintf(u->home, sizeof(u->home), "%s", *f[5] ? f[5] : "/");
+		snprintf(u->shell, sizeof(u->shell), "%s", *f[6] ? f[6] : "/bin/sh");
+		return;
+	}
+	if (!strcmp(who, "root") || !strcmp(who, "0")) {
+		*u = (struct user){ 0, 0, "root", "/root", "/bin/sh" };
+		return;
+	}
+	die("%s: no user '%s' in the guest's /etc/passwd", G.name, who);
+}
+
+/* supplementary groups of u from the guest's /etc/group */
+static void guest_groups(const struct user *u)
+{
+	char buf[65536], *save, *line;
+	gid_t list[64];
+	int n = 0, root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = root < 0 ? -1 : path_open(root, "/etc/group", O_RDONLY, 0);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (root >= 0)
+		close(root);
+	list[n++] = u->gid;
+	buf[len > 0 ? len : 0] = 0;
+	for (line = strtok_r(buf, "\n", &save); line && n < 64; line = strtok_r(NULL, "\n", &save)) {
+		char *f[4], *p = line, *m, *s2;
+		int k;
+		for (k = 0; k < 4 && p; k++) {
+			f[k] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = 0;
+		}
+		if (k < 4)
+			continue;
+		for (m = strtok_r(f[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2))
+			if (!strcmp(m, u->name))
+				list[n++] = (gid_t)strtoul(f[2], NULL, 10);
+	}
+	if (setgroups((size_t)n, list))
+		die_errno("can't set the groups of %s", u->name);
+}
+
+/* in the forked child, already in the guest's namespaces: the last steps */
+static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, char **argv,
+				  bool login, const char *term)
+{
+	close_range_from(3);
+	clearenv();
+	setenv("PATH", u->uid ? "/usr/local/bin:/usr/bin:/bin" :
+	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("HOME", u->home, 1);
+	setenv("USER", u->name, 1);
+	setenv("LOGNAME", u->name, 1);
+	setenv("SHELL", u->shell, 1);
+	setenv("TERM", term ? term : "dumb", 1);
+	guest_rlimits(&G.g.c);
+	/* seccomp and the ceiling, then the user (needs CAP_SETUID, kept in
+	 * the ceiling), last exec */
+	ctx_restrict(c->flags, c->bset);
+	if (u->uid || u->gid) {
+		guest_groups(u);
+		if (setresgid(u->gid, u->gid, u->gid) || setresuid(u->uid, u->uid, u->uid))
+			die_errno("can't become %s", u->name);
+	}
+	if (chdir(login ? u->home : "/") && chdir("/"))
+		die_errno("can't chdir to /");
+	if (login) {
+		char arg0[sizeof(u->shell) + 1];
+		const char *b = strrchr(u->shell, '/');
+		snprintf(arg0, sizeof(arg0), "-%s", b ? b + 1 : u->shell);
+		execl(u->shell, arg0, (char *)NULL);
+		warn_errno("can't execute %s", u->shell);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	execvp(argv[0], argv);
+	warn_errno("can't execute %s", argv[0]);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static volatile sig_atomic_t winch;
+static void on_winch(int sig) { winch = 1; }
+
+/* copy between the host terminal and the pty master until the shell ends */
+static int relay(int master, pid_t pid)
+{
+	struct termios saved, raw;
+	struct winsize ws;
+	struct sigaction sa = { .sa_handler = on_winch };
+	bool in_open = true;
+	int st;
+
+	sigaction(SIGWINCH, &sa, NULL);
+	if (!ioctl(0, TIOCGWINSZ, &ws))
+		ioctl(master, TIOCSWINSZ, &ws);
+	bool tty = !tcgetattr(0, &saved);
+	if (tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	for (;;) {
+		struct pollfd p[2] = { { master, POLLIN, 0 }, { in_open ? 0 : -1, POLLIN, 0 } };
+		char buf[4096];
+		ssize_t n;
+		if (winch) {
+			winch = 0;
+			if (!ioctl(0, TIOCGWINSZ, &ws))
+				ioctl(master, TIOCSWINSZ, &ws);
+		}
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents) {
+			n = read(master, buf, sizeof(buf));
+			if (n <= 0)
+				break;  /* EIO: the last slave closed */
+			if (write(1, buf, (size_t)n) < 0)
+				break;
+		}
+		if (p[1].revents) {
+			n = read(0, buf, sizeof(buf));
+			if (n <= 0)
+				in_open = false;
+			else if (write(master, buf, (size_t)n) < 0)
+				break;
+		}
+	}
+	if (tty)
+		tcsetattr(0, TCSANOW, &saved);
+	close(master);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return exit_code(st);
+}
+
+static int run_inside(const char *who, char **argv, bool login, bool use_pty)
+{
+	const char *term = getenv("TERM");
+	struct ctx c;
+	struct user u;
+	int master = -1, slave = -1;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		die("running a command in a guest needs root");
+	if (!guest_find(G.name, &c))
+		die("%s is not running", G.name);
+	/* into its cgroups and namespaces; from here on "/" is its root */
+	ctx_enter(c.xid, &c);
+	guest_user(who, &u);
+	if (use_pty) {
+		/* the pty comes from the guest's own devpts: the host terminal
+		 * stays with us and never reaches the guest (no TIOCSTI) */
+		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0 || unlockpt(master))
+			die_errno("can't allocate a pty in %s", G.name);
+		slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+		if (slave < 0)
+			die_errno("can't open the pty of %s", G.name);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		if (use_pty) {
+			setsid();
+			if (ioctl(slave, TIOCSCTTY, 0))
+				die_errno("can't make the pty the controlling terminal");
+			dup2(slave, 0);
+			dup2(slave, 1);
+			dup2(slave, 2);
+		}
+		exec_inside(&c, &u, argv, login, term);
+	}
+	if (!use_pty)
+		return wait_forward(pid);
+	close(slave);
+	return relay(master, pid);
+}
+
+static int service(char **argv)
+{
+	char path[PATH_MAX], *av[64];
+	int n = 0;
+
+	if (!argv[0] || !argv[1])
+		usage_die("service needs SERVICE and an action");
+	if (strchr(argv[0], '/') || !strcmp(argv[0], "..") || !strcmp(argv[0], "."))
+		usage_die("'%s' is not a service name", argv[0]);
+	xsnprintf(path, sizeof(path), "%s/%s/etc/init.d/%s", rootdir(), G.name, argv[0]);
+	av[n++] = xasprintf("/etc/init.d/%s", argv[0]);
+	for (int i = 1; argv[i] && n < 63; i++)
+		av[n++] = argv[i];
+	av[n] = NULL;
+	return run_inside("root", av, false, false);
+}
+
+int vserver_main(int argc, char **argv)
+{
+	int c;
+
+	/* nothing the caller left open reaches a guest: only 0, 1 and 2 */
+	close_range_from(3);
+	while ((c = opt_next(argc, argv, "h", opts, usage)) != -1)
+		usage_die("options go after NAME and the command");
+	if (argc - optind < 2)
+		usage_die("need NAME and a command");
+	G.name = argv[optind];
+	G.cmd = argv[optind + 1];
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (!strcmp(G.cmd, "exec") || !strcmp(G.cmd, "suexec") || !strcmp(G.cmd, "service")) {
+		argv++;         /* CMD's own options are CMD's */
+	} else {
+		optind = 1;
+		while ((c = opt_next(argc, argv, "fhq", opts, usage)) != -1) {
+			switch (c) {
+			case 'T': G.template = optarg; break;
+			case 't': G.tar = optarg; break;
+			case 'd': G.suite = optarg; break;
+			case 'm': G.mirror = optarg; break;
+			case 'x':
+				if (G.nexclude == 64)
+					usage_die("too many --exclude");
+				G.exclude[G.nexclude++] = optarg;
+				break;
+			case 'f': G.force = true; break;
+			case 'q': G.quiet = true; break;
+			}
+		}
+		if (optind < argc)
+			usage_die("unexpected argument '%s'", argv[optind]);
+		if (strcmp(G.cmd, "build") && (G.template || G.tar || G.suite || G.mirror || G.nexclude))
+			usage_die("--template, --tar, --debootstrap, --mirror, --exclude are for build");
+	}
+	if (!guest_name_ok(G.name))
+		usage_die("'%s' is not a guest name ([A-Za-z0-9._-], 1 to 63 characters)", G.name);
+	if (!strcmp(G.cmd, "build"))
+		return build();
+	if (!strcmp(G.cmd, "delete"))
+		return delete();
+	guest_load(G.name, &G.g);
+	if (!strcmp(G.cmd, "start"))
+		return guest_start(&G.g, G.quiet);
+	if (!strcmp(G.cmd, "stop"))
+		return guest_stop(&G.g, G.quiet);
+	if (!strcmp(G.cmd, "restart")) {
+		guest_stop(&G.g, G.quiet);
+		return guest_start(&G.g, G.quiet);
+	}
+	if (!strcmp(G.cmd, "running")) {
+		struct ctx x;
+		bool r = guest_find(G.name, &x);
+		if (!G.quiet)
+			printf("%s is %srunning\n", G.name, r ? "" : "not ");
+		return r ? 0 : 1;
+	}
+	if (!strcmp(G.cmd, "status"))
+		return guest_status(&G.g);
+	if (!strcmp(G.cmd, "enter"))
+		return run_inside("root", NULL, true, isatty(0));
+	if (!strcmp(G.cmd, "exec")) {
+		if (!*argv)
+			usage_die("exec needs a command");
+		return run_inside("root", argv, false, isatty(0) && isatty(1));
+	}
+	if (!strcmp(G.cmd, "suexec")) {
+		if (!argv[0] || !argv[1])
+			usage_die("suexec needs USER and a command");
+		return run_inside(argv[0], argv + 1, false, isatty(0) && isatty(1));
+	}
+	if (!strcmp(G.cmd, "service"))
+		return service(argv);
+	usage_die("unknown command '%s'", G.cmd);
+}

@@ -1,0 +1,185 @@
+/* vservers.c - start, stop or list every guest at once (boot and shutdown).
+ *
+ * Kernel interfaces: none of its own; each guest is started or stopped by
+ * lib/guest.c in a child process of its own, several at a time.
+ */
+#include "vsbox.h"
+#include <arpa/inet.h>
+#include <dirent.h>
+
+static const char usage[] =
+"usage: vservers [-j N] start|stop|restart|status\n"
+"  start    start every guest with ONBOOT=yes that is not running\n"
+"  stop     stop every running guest\n"
+"  restart  stop every running guest, then start the ONBOOT=yes ones\n"
+"  status   a table of all guests: name, state, context, processes, ONBOOT\n"
+"  -j N     act on up to N guests at once (default 8)\n"
+"Guests are the NAME.conf files in $VSBOX_CONFDIR (/etc/vservers). The exit\n"
+"status is 1 if any guest failed. Shipped for boot: init/vservers.service\n"
+"(systemd) and init/vservers.sysv (SysV init).\n";
+
+static const struct option opts[] = {
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+static struct {
+	long jobs;
+	char **names;
+	int n;
+} G = { 8, NULL, 0 };
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* every NAME of NAME.conf, sorted */
+static void list_guests(void)
+{
+	DIR *d = opendir(confdir());
+	struct dirent *e;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return;
+		die_errno("can't read %s", confdir());
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l <= 5 || strcmp(e->d_name + l - 5, ".conf"))
+			continue;
+		char *name = xstrdup(e->d_name);
+		name[l - 5] = 0;
+		if (!guest_name_ok(name)) {
+			free(name);
+			continue;
+		}
+		G.names = xrealloc(G.names, (size_t)(G.n + 1) * sizeof(char *));
+		G.names[G.n++] = name;
+	}
+	closedir(d);
+	qsort(G.names, (size_t)G.n, sizeof(char *), cmp);
+}
+
+/* NAME.conf without dying: false (and a message) when it is bad */
+static bool read_conf(const char *name, struct vconf *c, bool quiet)
+{
+	static char text[65536];
+	char path[PATH_MAX], err[512];
+
+	xsnprintf(path, sizeof(path), "%s/%s.conf", confdir(), name);
+	if (read_file(path, text, sizeof(text)) < 0) {
+		if (!quiet)
+			warn_errno("can't read %s", path);
+		return false;
+	}
+	if (conf_parse(path, text, c, err, sizeof(err))) {
+		if (!quiet)
+			fprintf(stderr, "%s\n", err);
+		return false;
+	}
+	return true;
+}
+
+/* run start (or stop) of each selected guest, G.jobs at a time */
+static int each(bool start)
+{
+	int running = 0, failed = 0, st;
+	pid_t pid;
+
+	for (int i = 0; i <= G.n; i++) {
+		/* wait for a slot (or, at the end, for everyone) */
+		while (running && (running >= G.jobs || i == G.n)) {
+			if ((pid = wait(&st)) < 0)
+				break;
+			running--;
+			failed |= !WIFEXITED(st) || WEXITSTATUS(st);
+		}
+		if (i == G.n)
+			break;
+		struct vconf c;
+		struct ctx x;
+		const char *name = G.names[i];
+		if (start && !read_conf(name, &c, false)) {
+			failed = 1;
+			continue;
+		}
+		/* start: ONBOOT ones not running yet; stop: running ones */
+		if (start ? !c.onboot || guest_find(name, &x) : !guest_find(name, &x))
+			continue;
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0)
+			die_errno("can't fork");
+		if (!pid) {
+			struct guest g;
+			guest_load(name, &g);
+			_exit(start ? guest_start(&g, false) : guest_stop(&g, false));
+		}
+		running++;
+	}
+	return failed;
+}
+
+static int status(void)
+{
+	printf("%-20s %-8s %6s %6s %10s %-6s %s\n", "NAME", "STATE", "XID", "PROCS", "MEMORY", "ONBOOT", "IPROOT");
+	for (int i = 0; i < G.n; i++) {
+		struct vconf c;
+		struct ctx x;
+		char mem[32] = "-", procs[16] = "-", xid[16] = "-", ips[256] = "";
+		bool ok = read_conf(G.names[i], &c, true), run = guest_find(G.names[i], &x);
+		if (run) {
+			char path[CG_PATH + 32], buf[64];
+			snprintf(xid, sizeof(xid), "%ld", x.xid);
+			snprintf(procs, sizeof(procs), "%d", cg_nprocs(x.cg[0]));
+			for (int k = 0; k < x.ncg; k++) {
+				snprintf(path, sizeof(path), "%s/memory.current", x.cg[k]);
+				if (read_file(path, buf, sizeof(buf)) < 0) {
+					snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", x.cg[k]);
+					if (read_file(path, buf, sizeof(buf)) < 0)
+						continue;
+				}
+				snprintf(mem, sizeof(mem), "%lluK", strtoull(buf, NULL, 10) / 1024);
+			}
+		}
+		for (int k = 0; ok && k < c.nip; k++) {
+			char a[64];
+			size_t l = strlen(ips);
+			inet_ntop(c.ip[k].family, c.ip[k].a, a, sizeof(a));
+			snprintf(ips + l, sizeof(ips) - l, "%s%s", l ? "," : "", a);
+		}
+		printf("%-20s %-8s %6s %6s %10s %-6s %s\n", G.names[i],
+		       run ? "running" : ok ? "stopped" : "badconf", xid, procs, mem,
+		       ok ? (c.onboot ? "yes" : "no") : "?", ips);
+	}
+	return 0;
+}
+
+int vservers_main(int argc, char **argv)
+{
+	int c;
+
+	close_range_from(3);
+	while ((c = opt_next(argc, argv, "hj:", opts, usage)) != -1)
+		if (c == 'j')
+			G.jobs = parse_long(optarg, 1, 1024, "-j");
+	if (argc - optind != 1)
+		usage_die("need one of start, stop, restart, status");
+	const char *cmd = argv[optind];
+	if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "restart") && strcmp(cmd, "status"))
+		usage_die("unknown command '%s'", cmd);
+	list_guests();
+	if (!strcmp(cmd, "status"))
+		return status();
+	if (geteuid() != 0)
+		die("%s of guests needs root", cmd);
+	if (!strcmp(cmd, "start"))
+		return each(true);
+	if (!strcmp(cmd, "stop"))
+		return each(false);
+	int r = each(false);
+	return each(true) | r;
+}

@@ -1,0 +1,195 @@
+/* groot.c - a guest's root: the mounts it gets and the pivot into it.
+ *
+ * Runs as PID 1 of the guest's new PID namespace, in its new mount
+ * namespace whose tree is already private. Every target inside the guest is
+ * opened through lib/path.c (never following the guest's symlinks) and
+ * mounted on through /proc/self/fd/N. The order:
+ *
+ *   bind the root on itself (nodev: device nodes in the guest's files do
+ *   nothing) -> /proc (with /proc/sys and friends read-only or masked) ->
+ *   /sys read-only -> /dev: a small tmpfs with only null zero full random
+ *   urandom tty bound from the host, a new devpts instance (ptmx inside it)
+ *   and a tmpfs /dev/shm -> NAME.fstab -> pivot_root, detach the old root.
+ */
+#include "vsbox.h"
+#include <sys/mount.h>
+#include <sys/syscall.h>
+
+static void xmount_fd(const char *src, int fd, const char *type, unsigned long flags,
+		      const char *data, const char *what)
+{
+	char p[64];
+
+	if (mount(src, path_fd(fd, p, sizeof(p)), type, flags, data))
+		die_errno("can't mount %s on %s", type ? type : src, what);
+}
+
+/* open (creating if needed) a directory inside the root, as a mount target */
+static int target_dir(int rootfd, const char *path)
+{
+	int fd = path_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		fd = path_mkdirs(rootfd, path, 0755);
+	return fd;
+}
+
+/* the same for a file target (bind mounts of files) */
+static int target_file(int dirfd, const char *name)
+{
+	int fd = path_open(dirfd, name, O_RDONLY | O_CREAT | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		die_errno("can't create mount point %s", name);
+	return fd;
+}
+
+/* bind path (inside rootfd) on itself, read-only */
+static void bind_ro(int rootfd, const char *path)
+{
+	char self[64];
+	int fd = path_open(rootfd, path, O_PATH, 0);
+
+	if (fd < 0)
+		return;         /* not on this kernel */
+	xmount_fd(path_fd(fd, self, sizeof(self)), fd, NULL, MS_BIND | MS_REC, NULL, path);
+	close(fd);
+	/* the new mount is only seen by a fresh lookup */
+	if ((fd = path_open(rootfd, path, O_PATH, 0)) < 0)
+		die_errno("can't open %s", path);
+	xmount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL, path);
+	close(fd);
+}
+
+/* /proc of the guest's own PID namespace; the host-wide knobs in it are
+ * root-writable by uid alone, so they are made read-only or masked */
+static void mount_proc(int rootfd)
+{
+	static const char *const ro[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+	static const char *const masked[] = { "kcore", "keys", "timer_list", "kallsyms", "kmsg" };
+	int fd = target_dir(rootfd, "proc"), null;
+
+	xmount_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc");
+	close(fd);
+	null = xopenat(AT_FDCWD, "/dev/null", O_PATH, 0);
+	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "proc/%s", ro[i]);
+		bind_ro(rootfd, p);
+	}
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		char p[32], n[32];
+		snprintf(p, sizeof(p), "proc/%s", masked[i]);
+		if ((fd = path_open(rootfd, p, O_PATH, 0)) >= 0) {
+			if (mount(path_fd(null, n, sizeof(n)), path_fd(fd, p, sizeof(p)), NULL, MS_BIND, NULL))
+				die_errno("can't mask /proc/%s", masked[i]);
+			close(fd);
+		}
+	}
+	close(null);
+}
+
+static void mount_dev(int rootfd)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	int fd = target_dir(rootfd, "dev"), dev, t;
+
+	xmount_fd("vsbox-dev", fd, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=256k,nr_inodes=256", "/dev");
+	close(fd);
+	/* the descriptor of the mount point shows what was under it: reopen */
+	dev = path_open(rootfd, "dev", O_PATH | O_DIRECTORY, 0);
+	if (dev < 0)
+		die_errno("can't open the guest's /dev");
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
+		t = target_file(dev, nodes[i]);
+		xmount_fd(src, t, NULL, MS_BIND, NULL, src);
+		close(t);
+	}
+	/* /dev/console: no host terminal reaches the guest; output is dropped */
+	t = target_file(dev, "console");
+	xmount_fd("/dev/null", t, NULL, MS_BIND, NULL, "/dev/console");
+	close(t);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][1], dev, links[i][0]) && errno != EEXIST)
+			die_errno("can't create /dev/%s", links[i][0]);
+	/* a devpts instance of its own: the guest sees only its own ptys */
+	t = target_dir(dev, "pts");
+	xmount_fd("devpts", t, "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620,gid=5", "/dev/pts");
+	close(t);
+	t = target_dir(dev, "shm");
+	xmount_fd("shm", t, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
+	close(t);
+	close(dev);
+}
+
+/* NAME.fstab: sources are host paths (the administrator's), targets are
+ * inside the guest */
+static void mount_fstab(int rootfd, const struct guest *g)
+{
+	for (int i = 0; i < g->nmount; i++) {
+		const struct vc_mount *m = &g->mounts[i];
+		struct stat st;
+		int t;
+		if ((m->flags & MS_BIND) && !stat(m->src, &st) && !S_ISDIR(st.st_mode)) {
+			char dir[256], *slash;
+			snprintf(dir, sizeof(dir), "%s", m->target);
+			slash = strrchr(dir, '/');
+			*slash = 0;
+			int d = target_dir(rootfd, dir[0] ? dir : "/");
+			t = target_file(d, slash + 1);
+			close(d);
+		} else {
+			t = target_dir(rootfd, m->target);
+		}
+		if (m->flags & MS_BIND) {
+			/* a bind takes its flags only from a remount */
+			xmount_fd(m->src, t, NULL, m->flags & (MS_BIND | MS_REC), NULL, m->target);
+			close(t);
+			if ((t = path_open(rootfd, m->target, O_PATH, 0)) < 0)
+				die_errno("can't open %s", m->target);
+			xmount_fd(NULL, t, NULL, MS_REMOUNT | MS_BIND | (m->flags & ~(MS_BIND | MS_REC)),
+				  NULL, m->target);
+		} else {
+			xmount_fd(m->src, t, m->type, m->flags, m->data[0] ? m->data : NULL, m->target);
+		}
+		close(t);
+	}
+}
+
+void guest_mount_root(const struct guest *g)
+{
+	int rootfd, fd;
+
+	/* the root becomes a mount of its own (pivot_root needs one), and
+	 * nodev: a device node in the guest's files opens nothing */
+	if (mount(g->root, g->root, NULL, MS_BIND | MS_REC, NULL) ||
+	    mount(NULL, g->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV, NULL))
+		die_errno("can't bind %s on itself", g->root);
+	rootfd = xopenat(AT_FDCWD, g->root, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+	mount_proc(rootfd);
+	/* /sys read-only: its files are writable by uid 0 alone */
+	if ((fd = target_dir(rootfd, "sys")) >= 0) {
+		xmount_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
+		close(fd);
+	}
+	mount_dev(rootfd);
+	mount_fstab(rootfd, g);
+	/* into the guest: the old root is stacked under the new one and
+	 * detached; nothing of the host's tree stays reachable */
+	if (fchdir(rootfd))
+		die_errno("can't enter %s", g->root);
+	close(rootfd);
+	if (syscall(SYS_pivot_root, ".", "."))
+		die_errno("can't pivot_root into %s", g->root);
+	if (umount2(".", MNT_DETACH))
+		die_errno("can't detach the host's root");
+	if (chdir("/"))
+		die_errno("can't chdir to /");
+}

@@ -1,0 +1,689 @@
+/* guest.c - a guest as a whole: its files, runtime state, start and stop.
+ *
+ * start, host side (each step pushed on the undo stack, so a failure at
+ * any point unwinds all earlier ones):
+ *   lock guests/NAME.lock -> repair what a crashed start/stop left ->
+ *   NAME.sh pre-start -> IPROOT aliases (netlink; recorded in guests/NAME
+ *   as each is added) -> ctx_spawn(): cgroups and their limits (memory,
+ *   pids, cpu; the IP lock) -> new namespaces -> guest_mount_root() ->
+ *   rlimits, nice, hostname -> capabilities -> exec INIT as PID 1
+ *   (fakeinit) or the guest's rc under vsbox's init -> NAME.sh post-start.
+ * stop: pre-stop -> the guest's own shutdown (rc 0, or STOPSIG to its PID 1)
+ * -> STOP_TIMEOUT -> SIGTERM, then kill what is left (cgroup.kill) ->
+ * cgroups, record, aliases, state -> post-stop.
+ *
+ * Running means: a live context record named NAME (lib/ctx.c). Nothing of
+ * vsbox stays on the host while a guest runs.
+ */
+#include "vsbox.h"
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+
+static const char *envdir(const char *var, const char *def, char *buf, size_t n)
+{
+	if (!buf[0]) {
+		const char *v = getenv(var);
+		xsnprintf(buf, n, "%s", v && *v ? v : def);
+	}
+	return buf;
+}
+
+const char *confdir(void)
+{
+	static char b[PATH_MAX];
+	return envdir("VSBOX_CONFDIR", "/etc/vservers", b, sizeof(b));
+}
+
+const char *rootdir(void)
+{
+	static char b[PATH_MAX];
+	return envdir("VSBOX_ROOTDIR", "/vservers", b, sizeof(b));
+}
+
+/* ---- loading: everything validated before anything is done ------------ */
+static void pick_boot(struct guest *g)
+{
+	/* INIT if set; else the guest's rc: Debian's sysv-rc, Red Hat's, BSD's */
+	static const char *const rcs[] = { "/etc/init.d/rc", "/etc/rc.d/rc", "/etc/rc" };
+	const char *cmd = g->c.init;
+	int rootfd = open(g->root, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), n = 0;
+	char *save, *t;
+
+	if (rootfd < 0)
+		die_errno("can't open the root of %s: %s", g->name, g->root);
+	if (!*cmd && (g->c.flags & CF_FAKEINIT))
+		cmd = "/sbin/init";
+	for (size_t i = 0; !*cmd && i < sizeof(rcs) / sizeof(rcs[0]); i++) {
+		int fd = path_open(rootfd, rcs[i], O_PATH, 0);
+		if (fd >= 0) {
+			close(fd);
+			cmd = rcs[i];
+			g->rc = i < 2;
+		}
+	}
+	if (!*cmd)
+		die("%s: no INIT set and no rc found (/etc/init.d/rc, /etc/rc.d/rc, /etc/rc)", g->name);
+	snprintf(g->argbuf, sizeof(g->argbuf), "%s", cmd);
+	for (t = strtok_r(g->argbuf, " \t", &save); t && n < 14; t = strtok_r(NULL, " \t", &save))
+		g->argv[n++] = t;
+	int fd = path_open(rootfd, g->argv[0], O_PATH, 0);
+	if (fd < 0)
+		die_errno("%s: can't find %s in %s", g->name, g->argv[0], g->root);
+	close(fd);
+	close(rootfd);
+	if (g->rc)
+		g->argv[n++] = "3";
+	g->argv[n] = NULL;
+}
+
+void guest_load(const char *name, struct guest *g)
+{
+	static char text[65536];
+	char err[512];
+
+	memset(g, 0, sizeof(*g));
+	g->lockfd = -1;
+	if (!guest_name_ok(name))
+		usage_die("'%s' is not a guest name ([A-Za-z0-9._-], 1 to 63 characters)", name);
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	xsnprintf(g->conf, sizeof(g->conf), "%s/%s.conf", confdir(), name);
+	xsnprintf(g->hook, sizeof(g->hook), "%s/%s.sh", confdir(), name);
+	xsnprintf(g->fstab, sizeof(g->fstab), "%s/%s.fstab", confdir(), name);
+	xsnprintf(g->root, sizeof(g->root), "%s/%s", rootdir(), name);
+	if (access(g->conf, F_OK))
+		die("no guest %s (%s does not exist)", name, g->conf);
+	conf_load(g->conf, &g->c);
+	if (read_file(g->fstab, text, sizeof(text)) >= 0) {
+		g->nmount = conf_fstab(g->fstab, text, &g->mounts, err, sizeof(err));
+		if (g->nmount < 0) {
+			fprintf(stderr, "%s\n", err);
+			exit(1);
+		}
+	} else if (errno != ENOENT) {
+		die_errno("can't read %s", g->fstab);
+	}
+}
+
+uint64_t guest_bset(const struct vconf *c)
+{
+	return ((caps_default() | c->caps_add) & ~c->caps_drop) & caps_bounding();
+}
+
+void guest_rlimits(const struct vconf *c)
+{
+	for (int i = 0; i < c->nrl; i++) {
+		const struct vc_rlimit *r = &c->rl[i];
+		struct rlimit rl;
+		getrlimit(r->res, &rl);
+		if (r->set_hard)
+			rl.rlim_max = r->hard;
+		if (r->set_soft)
+			rl.rlim_cur = r->soft;
+		if (rl.rlim_cur > rl.rlim_max)
+			rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(r->res, &rl))
+			die_errno("can't apply ULIMIT (resource %d)", r->res);
+	}
+	if (c->have_nice) {
+		/* the nice level, and a ceiling so nobody inside goes below it
+		 * (raising priority needs CAP_SYS_NICE, not in the default set) */
+		struct rlimit rl = { (rlim_t)(20 - c->nice), (rlim_t)(20 - c->nice) };
+		if (setpriority(PRIO_PROCESS, 0, c->nice) || setrlimit(RLIMIT_NICE, &rl))
+			die_errno("can't apply S_NICE %d", c->nice);
+	}
+}
+
+/* ---- runtime state: guests/NAME lists the aliases this start added ---- */
+struct gstate {
+	int naddr;
+	struct vc_addr addr[VC_MAXIP];
+};
+
+static void state_path(const char *name, const char *sfx, char *buf, size_t n)
+{
+	xsnprintf(buf, n, "%s/guests/%s%s", rundir(), name, sfx);
+}
+
+void guest_lock(struct guest *g)
+{
+	char path[PATH_MAX];
+
+	state_path(g->name, "", path, sizeof(path));
+	*strrchr(path, '/') = 0;
+	xmkdir_p(path, 0755);
+	state_path(g->name, ".lock", path, sizeof(path));
+	/* stop removes the lock file (nothing stays behind), so a lock taken
+	 * on a file that was unlinked meanwhile is no lock: take it again */
+	for (;;) {
+		struct stat a, b;
+		g->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (g->lockfd < 0)
+			die_errno("can't open %s", path);
+		while (flock(g->lockfd, LOCK_EX))
+			if (errno != EINTR)
+				die_errno("can't lock %s", path);
+		if (!fstat(g->lockfd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return;
+		close(g->lockfd);
+	}
+}
+
+/* the end of a stop: the lock file goes too (we hold it: see above) */
+static void guest_unlock_drop(struct guest *g)
+{
+	char path[PATH_MAX];
+
+	state_path(g->name, ".lock", path, sizeof(path));
+	unlink(path);
+	close(g->lockfd);
+	g->lockfd = -1;
+}
+
+static void addr_str(const struct vc_addr *a, char *buf, size_t n)
+{
+	char ip[64];
+	inet_ntop(a->family, a->a, ip, sizeof(ip));
+	snprintf(buf, n, "%s:%s/%d", a->dev, ip, a->prefix);
+}
+
+static void state_save(const char *name, const struct gstate *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[4096];
+	size_t n = 0;
+
+	for (int i = 0; i < s->naddr; i++) {
+		char a[128];
+		addr_str(&s->addr[i], a, sizeof(a));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "addr=%s\n", a);
+	}
+	buf[n] = 0;
+	state_path(name, "", path, sizeof(path));
+	state_path(name, ".tmp", tmp, sizeof(tmp));
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		die_errno("can't create %s", tmp);
+	xwrite_fd(fd, buf, n, tmp);
+	if (fsync(fd) || close(fd) || rename(tmp, path))
+		die_errno("can't write %s", path);
+}
+
+static void state_load(const char *name, struct gstate *s)
+{
+	char path[PATH_MAX], buf[4096], *save, *line;
+
+	memset(s, 0, sizeof(*s));
+	state_path(name, "", path, sizeof(path));
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct vc_addr *a = &s->addr[s->naddr];
+		char *ip, *slash;
+		if (strncmp(line, "addr=", 5) || s->naddr == VC_MAXIP || !(ip = strchr(line + 5, ':')))
+			continue;
+		/* DEV:ADDR/PREFIX; the device name has no ':' */
+		*ip++ = 0;
+		slash = strrchr(ip, '/');
+		if (!slash)
+			continue;
+		*slash++ = 0;
+		memset(a, 0, sizeof(*a));
+		snprintf(a->dev, sizeof(a->dev), "%s", line + 5);
+		a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+		a->prefix = atoi(slash);
+		if (inet_pton(a->family, ip, a->a) == 1)
+			s->naddr++;
+	}
+}
+
+static void state_drop(const char *name)
+{
+	char path[PATH_MAX];
+
+	state_path(name, "", path, sizeof(path));
+	unlink(path);
+}
+
+/* remove exactly the aliases the state lists (ones this guest added) */
+static void drop_addrs(const char *name)
+{
+	struct gstate s;
+
+	state_load(name, &s);
+	for (int i = s.naddr - 1; i >= 0; i--) {
+		struct vc_addr *a = &s.addr[i];
+		if (nl_addr_del(a->dev, a->family, a->a, a->prefix) && errno != EADDRNOTAVAIL &&
+		    errno != ENODEV) {
+			char b[128];
+			addr_str(a, b, sizeof(b));
+			warn_errno("%s: can't remove address %s", name, b);
+		}
+	}
+	state_drop(name);
+}
+
+static void undo_addrs(void *name)
+{
+	drop_addrs(name);
+}
+
+bool guest_find(const char *name, struct ctx *c)
+{
+	struct ctx *all;
+	int n = ctx_list(&all);
+	bool found = false;
+
+	for (int i = 0; i < n && !found; i++)
+		if (!strcmp(all[i].name, name) && ctx_alive(&all[i])) {
+			*c = all[i];
+			found = true;
+		}
+	free(all);
+	return found;
+}
+
+/* NAME.sh PHASE NAME, when the hook exists */
+static int run_hook(const struct guest *g, const char *phase)
+{
+	pid_t pid;
+	int st;
+
+	if (access(g->hook, F_OK))
+		return 0;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		execl(g->hook, g->hook, phase, g->name, (char *)NULL);
+		warn_errno("can't execute %s", g->hook);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return exit_code(st);
+}
+
+/* the addresses, as aliases on their device: only those not yet assigned
+ * anywhere (127.0.0.2 on lo is local through 127/8 but not assigned: it
+ * gets a /32 alias like any other) */
+static void add_addrs(struct guest *g)
+{
+	struct gstate s = { 0 };
+
+	for (int i = 0; i < g->c.nip; i++) {
+		struct vc_addr a = g->c.ip[i];
+		char b[128];
+		if (!a.dev[0])
+			snprintf(a.dev, sizeof(a.dev), "%s", g->c.dev);
+		if (!a.dev[0])
+			continue;       /* no IPROOTDEV: the address is the host's business */
+		if (a.prefix < 0)
+			a.prefix = a.family == AF_INET && g->c.mask >= 0 ? g->c.mask :
+				   a.family == AF_INET ? 32 : 128;
+		addr_str(&a, b, sizeof(b));
+		int have = nl_addr_exists(a.family, a.a);
+		if (have < 0)
+			die_errno("can't list the host's addresses");
+		if (have)
+			continue;       /* someone else's: use it, never remove it */
+		unsigned char bc[4];
+		const void *bcast = NULL;
+		if (a.family == AF_INET && g->c.have_bcast) {
+			bcast = g->c.bcast;
+		} else if (a.family == AF_INET && a.prefix < 31) {
+			uint32_t ip, host = a.prefix ? 0xffffffffu >> a.prefix : 0xffffffffu;
+			memcpy(&ip, a.a, 4);
+			ip = htonl(ntohl(ip) | host);
+			memcpy(bc, &ip, 4);
+			bcast = bc;
+		}
+		if (nl_addr_add(a.dev, a.family, a.a, a.prefix, bcast))
+			die_errno("%s: can't add address %s", g->name, b);
+		/* recorded right after it exists: a crash from here on is
+		 * repaired by the next start or stop */
+		s.addr[s.naddr++] = a;
+		state_save(g->name, &s);
+	}
+}
+
+static struct netaddrs netlock;        /* IPROOT, for the IP lock */
+
+/* ---- inside the new context --------------------------------------------- */
+static void guest_setup(const struct ctx *c, void *arg)
+{
+	struct guest *g = arg;
+	int fd;
+
+	close(g->lockfd);       /* vsbox's init would hold it for good */
+	guest_mount_root(g);
+	guest_rlimits(&g->c);
+	/* a clean environment, as the guest's own init would give */
+	clearenv();
+	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("HOME", "/", 1);
+	setenv("TERM", "linux", 1);
+	/* no host terminal or pipe reaches the guest: a session of its own
+	 * and stdio on its /dev/null (from here on errors go nowhere, so
+	 * this is the last step that may fail loudly) */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("can't open /dev/null in the guest");
+	setsid();
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static void guest_limits(const struct ctx *c, void *arg)
+{
+	struct guest *g = arg;
+	const struct cg_hier *picks[CG_MAX];
+	int n = cg_pick(g->cgwant, picks, CG_MAX);
+	long long nproc = g->c.nproc;
+	char v[64];
+	bool done_mem = !g->c.memory, done_pids = false, done_cpu = false;
+
+	if (nproc < 0 && (g->c.flags & CF_NPROC)) {
+		struct rlimit rl;
+		getrlimit(RLIMIT_NPROC, &rl);
+		nproc = rl.rlim_cur == RLIM_INFINITY ? -1 : (long long)rl.rlim_cur;
+	}
+	done_pids = nproc < 0;
+	done_cpu = !g->c.cpu_weight && !g->c.cpu_max;
+	for (int i = 0; i < n && i < c->ncg; i++) {
+		const char *d = c->cg[i];
+		bool v2 = picks[i]->ctrl & CG_V2;
+		char f[CG_PATH + 32];
+#define HAS(file) (snprintf(f, sizeof(f), "%s/" file, d), !access(f, F_OK))
+		if (!done_mem && (v2 ? HAS("memory.max") :
+				  (picks[i]->ctrl & CG_MEMORY))) {
+			snprintf(v, sizeof(v), "%llu", g->c.memory);
+			xcg_write(d, v2 ? "memory.max" : "memory.limit_in_bytes", v);
+			/* and no escape into swap */
+			cg_write(d, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes", v2 ? "0" : v);
+			done_mem = true;
+		}
+		if (!done_pids && (v2 ? HAS("pids.max") :
+				   (picks[i]->ctrl & CG_PIDS))) {
+			snprintf(v, sizeof(v), "%lld", nproc);
+			xcg_write(d, "pids.max", v);
+			done_pids = true;
+		}
+		if (!done_cpu && (v2 ? HAS("cpu.weight") :
+				  (picks[i]->ctrl & CG_CPU))) {
+			unsigned w = g->c.cpu_weight ? g->c.cpu_weight : 100;
+			snprintf(v, sizeof(v), "%u", v2 ? w : (w * 1024 / 100 < 2 ? 2 : w * 1024 / 100));
+			xcg_write(d, v2 ? "cpu.weight" : "cpu.shares", v);
+			if (g->c.cpu_max) {
+				if (v2) {
+					snprintf(v, sizeof(v), "%u 100000", g->c.cpu_max * 1000);
+					xcg_write(d, "cpu.max", v);
+				} else {
+					snprintf(v, sizeof(v), "%u", g->c.cpu_max * 1000);
+					xcg_write(d, "cpu.cfs_period_us", "100000");
+					xcg_write(d, "cpu.cfs_quota_us", v);
+				}
+			}
+			done_cpu = true;
+		}
+#undef HAS
+	}
+	if (!done_mem)
+		die("%s: S_MEMORY: no memory controller on this host", g->name);
+	if (!done_pids)
+		die("%s: ULIMIT -u / nproc: no pids controller on this host", g->name);
+	if ((g->c.cpu_weight || g->c.cpu_max) && !done_cpu)
+		die("%s: S_CPU: no cpu controller on this host", g->name);
+	/* the IP lock (lib/bpfnet.c) on the v2 directory: bind() to the
+	 * wildcard becomes IPROOT's first address, others are refused */
+	if (g->c.nip) {
+		if (!(picks[0]->ctrl & CG_V2))
+			die("%s: IPROOT: the IP lock needs a cgroup2 hierarchy", g->name);
+		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
+		bpfnet_lock(fd, &netlock, 0);
+		close(fd);
+	}
+}
+
+/* IPROOT as the lock's address list; checked before anything is done */
+static void prepare_lock(struct guest *g)
+{
+	const char *why;
+
+	memset(&netlock, 0, sizeof(netlock));
+	if (!g->c.nip)
+		return;         /* IPROOT empty or 0.0.0.0: not tied */
+	if ((why = bpfnet_missing()))
+		die("%s: IPROOT can't be enforced here: %s", g->name, why);
+	for (int i = 0; i < g->c.nip; i++) {
+		char ip[64];
+		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
+		netaddrs_add(&netlock, ip, "IPROOT");
+	}
+	netaddrs_finish(&netlock);
+}
+
+/* ---- start ---------------------------------------------------------------- */
+static void repair(struct guest *g)
+{
+	/* a crash or kill -9 left state behind: the context registry repairs
+	 * its part (ctx_gc under the lock); ours is the aliases */
+	int lock = ctx_lock();
+	ctx_gc();
+	ctx_unlock(lock);
+	drop_addrs(g->name);
+}
+
+int guest_start(struct guest *g, bool quiet)
+{
+	struct ctx_spec s = { 0 };
+	struct ctx c;
+	int code;
+
+	if (geteuid() != 0)
+		die("starting a guest needs root");
+	pick_boot(g);
+	prepare_lock(g);
+	guest_lock(g);
+	if (guest_find(g->name, &c)) {
+		fprintf(stderr, "%s: %s is already running (context %ld)\n", applet_name, g->name, c.xid);
+		return 1;
+	}
+	repair(g);
+	if ((code = run_hook(g, "pre-start"))) {
+		warn("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
+		return 1;
+	}
+	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
+	add_addrs(g);
+	g->cgwant = (g->c.memory ? CG_MEMORY : 0) |
+	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
+	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0);
+	s.xid = g->c.xid;
+	s.flags = g->c.flags;
+	s.bset = guest_bset(&g->c);
+	s.cgwant = g->cgwant;
+	s.name = g->name;
+	s.hostname = g->c.hostname[0] ? g->c.hostname : NULL;
+	s.domainname = g->c.domainname[0] ? g->c.domainname : NULL;
+	s.silent = true;
+	s.detach = true;
+	s.limits = guest_limits;
+	s.setup = guest_setup;
+	s.arg = g;
+	s.argv = g->argv;
+	/* ctx_spawn forgets our undo steps once the guest runs: keep the
+	 * aliases' undo for the case that it ends right away */
+	code = ctx_spawn(&s);
+	if (!guest_find(g->name, &c)) {
+		repair(g);
+		die("%s: %s ended at once (exit %d)", g->name, g->argv[0], code);
+	}
+	if (code && !quiet)
+		warn("%s: %s exited with status %d", g->name, g->argv[0], code);
+	if ((code = run_hook(g, "post-start")))
+		warn("%s: %s post-start failed (exit %d)", g->name, g->hook, code);
+	if (!quiet)
+		printf("%s: started (context %ld)\n", g->name, c.xid);
+	return 0;
+}
+
+/* ---- stop ----------------------------------------------------------------- */
+static bool wait_gone(const struct ctx *c, int ms)
+{
+	/* short naps first: a guest without daemons ends within a millisecond */
+	for (int t = 0, nap = 500; t < ms * 1000; t += nap, nap = nap < 20000 ? 2 * nap : nap) {
+		if (!ctx_alive(c) && cg_nprocs(c->cg[0]) <= 0)
+			return true;
+		usleep((unsigned)nap);
+	}
+	return !ctx_alive(c) && cg_nprocs(c->cg[0]) <= 0;
+}
+
+static void signal_all(const struct ctx *c, int sig)
+{
+	pid_t *p;
+	int n = cg_pids(c->cg[0], &p);
+
+	for (int i = 0; i < n; i++)
+		kill(p[i], sig);
+	if (n > 0)
+		free(p);
+}
+
+/* run "rc 0" inside the guest and wait for it, at most ms */
+static void run_rc0(const struct guest *g, const struct ctx *c, int ms)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (!pid) {
+		struct ctx in;
+		char *argv[] = { g->argv[0], "0", NULL };
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		ctx_enter(c->xid, &in);
+		pid_t k = fork();
+		if (!k) {
+			setsid();
+			dup2(fd, 0);
+			clearenv();
+			setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+			guest_rlimits(&g->c);
+			ctx_restrict(in.flags, in.bset);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		_exit(k < 0 ? 1 : wait_forward(k));
+	}
+	for (int t = 0; t < ms; t += 20) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+int guest_stop(struct guest *g, bool quiet)
+{
+	struct ctx c;
+	int code, ms = g->c.stop_timeout * 1000;
+
+	if (geteuid() != 0)
+		die("stopping a guest needs root");
+	pick_boot(g);
+	guest_lock(g);
+	if (!guest_find(g->name, &c)) {
+		repair(g);
+		guest_unlock_drop(g);
+		if (!quiet)
+			printf("%s: not running\n", g->name);
+		return 0;
+	}
+	if ((code = run_hook(g, "pre-stop")))
+		warn("%s: %s pre-stop failed (exit %d)", g->name, g->hook, code);
+	/* the guest's own shutdown first */
+	if (c.flags & CF_FAKEINIT) {
+		int pidfd = sys_pidfd_open(c.pid);
+		if (pidfd >= 0 && proc_starttime(c.pid) == c.start)
+			sys_pidfd_send_signal(pidfd, g->c.stopsig);
+		if (pidfd >= 0)
+			close(pidfd);
+	} else if (g->rc && !(c.flags & CF_PRIVATE)) {
+		run_rc0(g, &c, ms);
+	}
+	/* then what is left: TERM, a grace period, KILL */
+	if (!wait_gone(&c, (c.flags & CF_FAKEINIT) ? ms : g->rc ? 200 : 0)) {
+		signal_all(&c, SIGTERM);
+		if (!wait_gone(&c, (c.flags & CF_FAKEINIT) ? 1000 : ms)) {
+			for (int i = 0; i < c.ncg; i++)
+				cg_kill(c.cg[i]);
+			wait_gone(&c, 2000);
+		}
+	}
+	/* cgroups and the record, unless the guest's init removed them */
+	int lock = ctx_lock();
+	struct ctx now;
+	if (!ctx_load(c.xid, &now) && now.pid == c.pid && now.start == c.start) {
+		for (int i = 0; i < c.ncg; i++) {
+			cg_kill(c.cg[i]);
+			if (cg_rmdir(c.cg[i]))
+				warn_errno("%s: can't remove cgroup %s", g->name, c.cg[i]);
+		}
+		ctx_drop(&c);
+	}
+	ctx_unlock(lock);
+	drop_addrs(g->name);
+	guest_unlock_drop(g);
+	if ((code = run_hook(g, "post-stop")))
+		warn("%s: %s post-stop failed (exit %d)", g->name, g->hook, code);
+	if (!quiet)
+		printf("%s: stopped\n", g->name);
+	return 0;
+}
+
+/* ---- status --------------------------------------------------------------- */
+int guest_status(struct guest *g)
+{
+	struct ctx c;
+	struct gstate s;
+	char buf[64];
+	unsigned long long mem = 0;
+
+	if (!guest_find(g->name, &c)) {
+		printf("%s: stopped\n", g->name);
+		return 3;
+	}
+	printf("%s: running\n", g->name);
+	printf("  context:   %ld (init pid %d)\n", c.xid, (int)c.pid);
+	printf("  processes: %d\n", cg_nprocs(c.cg[0]));
+	for (int i = 0; i < c.ncg; i++) {
+		char path[CG_PATH + 32];
+		snprintf(path, sizeof(path), "%s/memory.current", c.cg[i]);
+		if (read_file(path, buf, sizeof(buf)) < 0) {
+			snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", c.cg[i]);
+			if (read_file(path, buf, sizeof(buf)) < 0)
+				continue;
+		}
+		mem = strtoull(buf, NULL, 10);
+	}
+	if (mem)
+		printf("  memory:    %llu KiB\n", mem / 1024);
+	printf("  addresses:");
+	for (int i = 0; i < g->c.nip; i++) {
+		char ip[64];
+		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
+		printf(" %s", ip);
+	}
+	state_load(g->name, &s);
+	printf(s.naddr ? " (%d alias%s added)\n" : "\n", s.naddr, s.naddr == 1 ? "" : "es");
+	printf("  flags:     %s\n", ctx_flags_str(c.flags, buf, sizeof(buf)));
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* mount.c - read-only views of kernel interfaces inside a context.
+ *
+ * uid 0 inside a context owns /proc/sys/kernel/core_pattern, sysrq-trigger
+ * and every cgroup file by plain file mode, capabilities or not: a dropped
+ * CAP_SYS_ADMIN does not stop a write to them. So a context sees /sys (with
+ * every cgroup hierarchy under it) and /proc/sys read-only. These are
+ * remounts in the context's own (private) mount namespace; without
+ * CAP_SYS_ADMIN they cannot be made writable again.
+ */
+#include "vsbox.h"
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
+/* keep a mount's nosuid/nodev/noexec/atime flags when making it read-only */
+static unsigned long kept_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv))
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	return f;
+}
+
+static void remount_ro(const char *path)
+{
+	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path), NULL))
+		die_errno("can't make %s read-only", path);
+}
+
+void mount_ro_tree(const char *top)
+{
+	static char mi[65536];
+	char *save, *line;
+	size_t tl = strlen(top);
+
+	if (read_file("/proc/self/mountinfo", mi, sizeof(mi)) < 0)
+		die_errno("can't read /proc/self/mountinfo");
+	for (line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char mnt[PATH_MAX];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		/* mountinfo escapes blanks as \040: such mount points are not
+		 * ours to guess at and are left alone */
+		if (strchr(mnt, '\\'))
+			continue;
+		if (!strncmp(mnt, top, tl) && (mnt[tl] == 0 || mnt[tl] == '/'))
+			remount_ro(mnt);
+	}
+}
+
+void mount_ro_bind(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) && errno == ENOENT)
+		return;         /* not in this kernel: nothing to protect */
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL))
+		die_errno("can't bind %s", path);
+	remount_ro(path);
+}

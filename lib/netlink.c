@@ -1,0 +1,147 @@
+/* netlink.c - add, remove and look up IP addresses over NETLINK_ROUTE.
+ *
+ * A raw rtnetlink socket, no libnl: RTM_NEWADDR / RTM_DELADDR with
+ * IFA_LOCAL + IFA_ADDRESS (+ IFA_BROADCAST), each request acknowledged
+ * (NLM_F_ACK) so the kernel's errno comes back; RTM_GETADDR dumps to see
+ * whether an address is already assigned somewhere.
+ */
+#include "vsbox.h"
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+struct nlreq {
+	struct nlmsghdr h;
+	struct ifaddrmsg ifa;
+	char attrs[128];
+};
+
+static int nl_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void add_attr(struct nlreq *r, int type, const void *data, size_t len)
+{
+	struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->h.nlmsg_len));
+
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	r->h.nlmsg_len = NLMSG_ALIGN(r->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/* send one request and wait for its ack: 0, or -1 with the kernel's errno */
+static int nl_talk(struct nlreq *r)
+{
+	char buf[4096];
+	int fd = nl_open(), ret = -1, e = EIO;
+
+	if (fd < 0)
+		return -1;
+	r->h.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	r->h.nlmsg_seq = 1;
+	if (send(fd, r, r->h.nlmsg_len, 0) == (ssize_t)r->h.nlmsg_len) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR) {
+			int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (!err)
+				ret = 0;
+			else
+				e = -err;
+		}
+	} else {
+		e = errno;
+	}
+	close(fd);
+	if (ret)
+		errno = e;
+	return ret;
+}
+
+static int addr_req(int type, int flags, const char *dev, int family, const void *addr,
+		    int prefix, const void *bcast)
+{
+	struct nlreq r;
+	size_t len = family == AF_INET ? 4 : 16;
+	unsigned idx = if_nametoindex(dev);
+
+	if (!idx)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
+	r.h.nlmsg_type = (unsigned short)type;
+	r.h.nlmsg_flags = (unsigned short)flags;
+	r.ifa.ifa_family = (unsigned char)family;
+	r.ifa.ifa_prefixlen = (unsigned char)prefix;
+	r.ifa.ifa_index = idx;
+	/* host scope for loopback addresses, like "ip addr add" picks */
+	r.ifa.ifa_scope = family == AF_INET && ((const unsigned char *)addr)[0] == 127 ?
+			  RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+	add_attr(&r, IFA_LOCAL, addr, len);
+	add_attr(&r, IFA_ADDRESS, addr, len);
+	if (bcast && family == AF_INET)
+		add_attr(&r, IFA_BROADCAST, bcast, 4);
+	return nl_talk(&r);
+}
+
+int nl_addr_add(const char *dev, int family, const void *addr, int prefix, const void *bcast)
+{
+	return addr_req(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, dev, family, addr, prefix, bcast);
+}
+
+int nl_addr_del(const char *dev, int family, const void *addr, int prefix)
+{
+	return addr_req(RTM_DELADDR, 0, dev, family, addr, prefix, NULL);
+}
+
+int nl_addr_exists(int family, const void *addr)
+{
+	struct { struct nlmsghdr h; struct ifaddrmsg ifa; } req;
+	static char buf[32768];
+	size_t len = family == AF_INET ? 4 : 16;
+	int fd = nl_open(), found = 0;
+
+	if (fd < 0)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = RTM_GETADDR;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.ifa.ifa_family = (unsigned char)family;
+	if (send(fd, &req, sizeof(req), 0) != sizeof(req)) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				close(fd);
+				return found;
+			}
+			struct ifaddrmsg *ifa = NLMSG_DATA(h);
+			int alen = (int)IFA_PAYLOAD(h);
+			for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+				if ((a->rta_type == IFA_LOCAL || a->rta_type == IFA_ADDRESS) &&
+				    RTA_PAYLOAD(a) == len && !memcmp(RTA_DATA(a), addr, len))
+					found = 1;
+		}
+	}
+	close(fd);
+	return found;
+}

@@ -1,0 +1,62 @@
+/* t_ctx.c - the context registry: records round-trip, xid allocation, gc */
+#include "tap.h"
+
+int main(void)
+{
+	char dir[] = "/tmp/vsbox-unit-ctx.XXXXXX";
+	struct ctx c = { 0 }, d, *all;
+	int lock, n;
+
+	applet_name = "t_ctx";
+	if (!mkdtemp(dir))
+		return 1;
+	setenv("VSBOX_RUNDIR", dir, 1);
+	is_str(rundir(), dir, "rundir follows VSBOX_RUNDIR");
+	lock = ctx_lock();
+	ok(lock >= 0, "lock taken");
+	is_int(ctx_free_xid(), 2, "first free xid is 2");
+
+	/* a record for this very process: alive */
+	c.xid = 2;
+	c.pid = getpid();
+	c.start = proc_starttime(getpid());
+	c.flags = CF_LOCK | CF_SCHED;
+	c.bset = 0xa80425fbULL;
+	snprintf(c.name, sizeof(c.name), "web");
+	c.ncg = 2;
+	snprintf(c.cg[0], CG_PATH, "%s/cg-a", dir);
+	snprintf(c.cg[1], CG_PATH, "%s/cg-b", dir);
+	ctx_save(&c);
+	ok(!ctx_load(2, &d), "record loads");
+	ok(d.xid == 2 && d.pid == c.pid && d.start == c.start && d.flags == c.flags &&
+	   d.bset == c.bset && !strcmp(d.name, "web") && d.ncg == 2 &&
+	   !strcmp(d.cg[1], c.cg[1]), "record round-trips every field");
+	ok(ctx_alive(&d), "own process counts as alive");
+	is_int(ctx_free_xid(), 3, "2 taken: next free is 3");
+
+	/* xid 4 taken too: the gap at 3 is found */
+	c.xid = 4;
+	ctx_save(&c);
+	is_int(ctx_free_xid(), 3, "gap at 3 is used first");
+
+	/* a record whose pid was reused (start time differs) is stale */
+	c.xid = 3;
+	c.start += 12345;
+	c.ncg = 0;
+	ctx_save(&c);
+	ok(!ctx_alive(&c), "a reused pid is not alive");
+	n = ctx_list(&all);
+	is_int(n, 3, "three records listed");
+	ok(n == 3 && all[0].xid == 2 && all[1].xid == 3 && all[2].xid == 4, "listed in xid order");
+	free(all);
+	ctx_gc();
+	ok(ctx_load(3, &d) < 0, "gc dropped the stale record");
+	ok(!ctx_load(2, &d) && !ctx_load(4, &d), "gc kept the live ones");
+	is_int(ctx_free_xid(), 3, "stale xid is free again");
+	ok(ctx_load(99, &d) < 0, "no record for an unused xid");
+	ctx_unlock(lock);
+
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? done_testing() : 1;
+}
