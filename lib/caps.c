@@ -76,10 +76,26 @@ uint64_t caps_default(void)
 		B(CAP_LEASE) | B(CAP_NET_BROADCAST) | B(CAP_SYS_TTY_CONFIG)));
 }
 
+/* CapBnd / CapAmb from /proc/self/status: one read instead of a prctl
+ * per capability; the prctl probe remains for a missing /proc */
+static bool status_sets(uint64_t *bnd, uint64_t *amb)
+{
+	char buf[4096], *p, *q;
+
+	if (read_file("/proc/self/status", buf, sizeof(buf)) < 0 ||
+	    !(p = strstr(buf, "\nCapBnd:\t")) || !(q = strstr(buf, "\nCapAmb:\t")))
+		return false;
+	*bnd = strtoull(p + 9, NULL, 16);
+	*amb = strtoull(q + 9, NULL, 16);
+	return true;
+}
+
 uint64_t caps_bounding(void)
 {
-	uint64_t set = 0;
+	uint64_t set = 0, amb;
 
+	if (status_sets(&set, &amb))
+		return set;
 	for (unsigned c = 0; c < (unsigned)cap_max_bits() && c < 64; c++)
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
 			set |= B(c);
@@ -90,19 +106,21 @@ void caps_reduce(uint64_t keep)
 {
 	cap_t cur = cap_get_proc();
 	cap_value_t drop[64];
+	uint64_t bnd = caps_all(), amb = caps_all();
 	int nd = 0;
 
 	if (!cur)
 		die_errno("can't read capabilities");
+	status_sets(&bnd, &amb);
 	for (unsigned c = 0; c < (unsigned)cap_max_bits() && c < 64; c++) {
 		if (keep & B(c))
 			continue;
 		drop[nd++] = (cap_value_t)c;
 		/* the ceiling first: only then is the drop irreversible */
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 &&
-		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0))
+		if ((bnd & B(c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0))
 			die_errno("can't drop %s from the bounding set", cap_to_name((cap_value_t)c));
-		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, c, 0, 0);
+		if (amb & B(c))
+			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, c, 0, 0);
 	}
 	/* then the sets of this process, so nothing dropped is inherited */
 	if (nd && (cap_set_flag(cur, CAP_INHERITABLE, nd, drop, CAP_CLEAR) ||

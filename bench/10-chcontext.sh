@@ -1,0 +1,21 @@
+#!/bin/sh
+# 10-chcontext.sh - cost of a full new context (PID, mount, UTS, IPC and
+# cgroup namespaces, a cgroup, proc mount, read-only /sys, caps, init,
+# cleanup) running /bin/true, against bare /bin/true, unshare(1) doing the
+# namespace part, and bwrap when installed. Interleaved, median of 60.
+set -u
+: "${VSBOX:?}" "${BENCH_BIN:?}"
+T=$(mktemp -d /tmp/vsbox-bench.XXXXXX)
+export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-$$"
+trap 'rm -rf "$T"; for m in $(awk "{ for (i = 7; i <= NF; i++) if (\$i == \"-\") { if (\$(i + 1) ~ /^cgroup2?\$/) print \$5; break } }" /proc/self/mountinfo); do for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do [ "$p" = / ] && p=""; rmdir "$m$p/$VSBOX_CGROUP_BASE" 2>/dev/null; done; done' EXIT
+set -- true /bin/true -- \
+	chcontext "$VSBOX" chcontext --silent /bin/true -- \
+	unshare unshare -pfmui --fork --mount-proc /bin/true
+command -v bwrap >/dev/null && set -- "$@" -- bwrap bwrap --unshare-pid --unshare-ipc --unshare-uts --dev-bind / / --proc /proc /bin/true
+"$BENCH_BIN/timecmd" 60 "$@" > "$T/r" || exit 1
+base=$(awk '$1 == "true" { print $2 }' "$T/r")
+while read -r name med min; do
+	echo "start-$name: ${med} us median, ${min} us min ($(awk -v a="$med" -v b="$base" 'BEGIN { printf "%.2fx bare /bin/true", a / b }'))"
+done < "$T/r"
+sz=$(stat -c %s "$VSBOX")
+echo "binary-size: $sz bytes ($(( sz / 1024 )) KiB, target <= 400 KiB)"
