@@ -1,4 +1,4 @@
-# vsbox - one static binary. Targets: all deps check bench size install clean
+# vsbox - one static binary. Targets: all deps demo check bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -45,6 +45,9 @@ build/obj/unit/%: tests/unit/%.c tests/unit/tap.h $(LIB_OBJS) $(LIBS)
 check: vsbox $(UNIT_BINS)
 	prove --exec '' $(UNIT_BINS) tests/*.t
 
+demo: vsbox
+	sh build/demo.sh
+
 bench: vsbox
 	VSBOX=$(CURDIR)/vsbox sh bench/run.sh
 
@@ -60,4 +63,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps check bench size install clean
+.PHONY: all deps demo check bench size install clean
