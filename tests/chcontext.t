@@ -156,7 +156,10 @@ run_rc chcontext --ctx 1 sh -c "echo x > $T_TMP/spectator-was-here"
 check "spectator writes no file" [ ! -e "$T_TMP/spectator-was-here" ]
 
 # --- leftovers, crash repair, concurrency ---------------------------------------
-for r in "$VSBOX_RUNDIR"/ctx/[0-9]*; do kill -9 "$(sed -n 's/^pid=//p' "$r")"; done
+KILLED=""
+for r in "$VSBOX_RUNDIR"/ctx/[0-9]*; do p=$(sed -n 's/^pid=//p' "$r"); kill -9 "$p"; KILLED="$KILLED $p"; done
+dead() { for p in $KILLED; do s=$(ps -o stat= -p "$p" | cut -c1); [ -z "$s" ] || [ "$s" = Z ] || return 1; done; }
+i=0; while [ $i -lt 50 ] && ! dead; do sleep 0.1; i=$((i + 1)); done
 chcontext --silent true
 wait_gone "records"
 is "killed contexts are repaired by the next command: no records" "$(records)" ""
