@@ -5,7 +5,7 @@
 
 list=$("$VSBOX" --list)
 n=$(echo "$list" | wc -l)
-plan $((n * 3 + 8))
+plan $((n * 3 + 10))
 
 is "--list is sorted and unique" "$(echo "$list" | LC_ALL=C sort -u)" "$list"
 like "--version" "$("$VSBOX" --version)" '^vsbox [0-9]+\.[0-9]+'
@@ -15,6 +15,9 @@ rc_is "vsbox with no applet" 2 "$VSBOX"
 rc_is "vsbox unknown applet" 1 "$VSBOX" no-such-applet
 like "unknown applet error names it" "$ERR" "^vsbox: unknown applet 'no-such-applet'"
 check "file says statically linked" sh -c "file -L '$VSBOX' | grep -q 'statically linked'"
+check "readelf -d: no NEEDED entries" sh -c "! readelf -d '$VSBOX' 2>/dev/null | grep -q NEEDED"
+rm -f "$T_TMP/bin/chcontext"; ln -s "$VSBOX" "$T_TMP/bin/chcontext"
+like "a symlink named after an applet runs it" "$("$T_TMP/bin/chcontext" --help)" '^usage: chcontext' 
 
 for a in $list; do
 	rc_is "$a --help" 0 "$a" --help
