@@ -23,9 +23,30 @@ static const char usage[] =
 "  --install DIR  create DIR/APPLET -> this binary for every applet\n"
 "  --version      print the version\n";
 
-static const struct applet *find(const char *name)
+/* Applet names may hold '-' (vserver-stat), C identifiers can't: the table
+ * spells it '_' and names are translated both ways here. */
+static const char *dashed(const char *name)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (char *p = buf; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	return buf;
+}
+
+static const struct applet *find(const char *dname)
 {
 	size_t lo = 0, hi = NAPPLETS;
+	char name[64];
+
+	if (strchr(dname, '_'))
+		return NULL;
+	snprintf(name, sizeof(name), "%s", dname);
+	for (char *p = name; *p; p++)
+		if (*p == '-')
+			*p = '_';
 
 	/* the table is sorted (tests/00-registry.t checks it) */
 	while (lo < hi) {
@@ -50,7 +71,7 @@ static int install(const char *dir)
 		die_errno("can't read /proc/self/exe");
 	self[n] = 0;
 	for (size_t i = 0; i < NAPPLETS; i++) {
-		char *link = xasprintf("%s/%s", dir, applets[i].name);
+		char *link = xasprintf("%s/%s", dir, dashed(applets[i].name));
 		unlink(link);
 		if (symlink(self, link))
 			die_errno("can't create symlink %s", link);
@@ -70,7 +91,7 @@ int main(int argc, char **argv)
 		a = find(name);
 		if (!a)
 			die("unknown applet '%s' (see vsbox --list)", name);
-		applet_name = a->name;
+		applet_name = xstrdup(dashed(a->name));
 		return a->main(argc, argv);
 	}
 	if (argc < 2)
@@ -83,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--list")) {
 		for (size_t i = 0; i < NAPPLETS; i++)
-			puts(applets[i].name);
+			puts(dashed(applets[i].name));
 		return 0;
 	}
 	if (!strcmp(argv[1], "--install")) {
@@ -96,6 +117,6 @@ int main(int argc, char **argv)
 	a = find(argv[1]);
 	if (!a)
 		die("unknown applet '%s' (see vsbox --list)", argv[1]);
-	applet_name = a->name;
+	applet_name = xstrdup(dashed(a->name));
 	return a->main(argc - 1, argv + 1);
 }

@@ -257,6 +257,8 @@ void conf_load(const char *path, struct vconf *c);
 struct vc_mount { char src[256], target[256], type[32], data[256]; unsigned long flags; };
 /* Parse NAME.fstab text; returns the count (mounts malloc'd), -1 + err */
 int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *err, size_t n);
+/* Set KEY="value" in the conf file at path (replacing KEY= or #KEY=) */
+void conf_set(const char *path, const char *key, const char *value);
 /* Parse a size "512M", "2G", "1048576" (binary units); false when bad */
 bool parse_size(const char *s, unsigned long long *out);
 /* Guest names: [A-Za-z0-9._-], not starting with '.', 1..63 characters */
@@ -403,5 +405,63 @@ void sweep_devices(int dirfd);
 /* Remove everything under dirfd (not crossing mounts, never following
  * symlinks), then name itself from parentfd; -1 + errno on failure */
 int remove_tree(int parentfd, const char *name);
+
+/* ---- lib/proc.c: one pass over /proc (vps, vpstree, vtop) ----------------
+ * stat is read for every process; cmdline (PR_ARGS) and status (PR_STATUS:
+ * the uid, and the exact RSS, which stat gives only roughly) only when asked. keep() sees the bare pid first: a process it refuses costs no
+ * file read. Times are in clock ticks (start: since boot), sizes in KiB. */
+enum { PR_ARGS = 1 << 0, PR_STATUS = 1 << 1 };
+struct proc {
+	pid_t pid, ppid, pgrp, sid, tpgid;
+	long xid;                      /* the caller fills it (ctxmap_xid) */
+	uid_t uid;                     /* effective; PR_STATUS, else 0 */
+	char state;                    /* R S D Z T ... */
+	bool kthread;
+	int tty, prio, nice, nlwp;     /* tty: stat's tty_nr */
+	unsigned long long utime, stime, start, vsz, rss;
+	char comm[64];
+	const char *args;              /* PR_ARGS: argv joined by spaces, "" if none */
+};
+struct proclist { int n; struct proc *p; char *pool; size_t pool_len; };
+int proc_scan(struct proclist *l, unsigned want, bool (*keep)(pid_t pid, void *arg), void *arg);
+void proc_free(struct proclist *l);
+int proc_read(pid_t pid, unsigned want, struct proc *p);   /* no PR_ARGS; -1 gone */
+int proc_parse_stat(const char *buf, struct proc *p);
+double proc_uptime(void);                          /* seconds since boot */
+unsigned long long proc_meminfo(const char *key);  /* KiB, e.g. "MemTotal" */
+time_t proc_boottime(void);
+long proc_hz(void);
+const char *proc_tty(int tty, char *buf, size_t n);            /* "pts/3", "?" */
+const char *proc_stat_str(const struct proc *p, char *buf, size_t n);  /* "Ss+" */
+const char *proc_user(uid_t uid);                              /* name or number */
+const char *fmt_bsdtime(unsigned long long ticks, char *buf, size_t n);  /* M:SS */
+const char *fmt_dhms(unsigned long long secs, bool shrt, char *buf, size_t n);
+const char *fmt_kib(unsigned long long kib, char *buf, size_t n);       /* 12.3M */
+
+/* ---- lib/pidctx.c: which context a process is in -------------------------
+ * From each context's cgroup.procs (read in our PID namespace), so it works
+ * on the host, in the spectator and inside a context alike. */
+struct pxent { pid_t pid; int ci; };
+struct ctxmap {
+	int nctx;
+	struct ctx *ctx;               /* every record (ctx_list) */
+	int n;
+	struct pxent *e;               /* pid -> index in ctx, sorted by pid */
+	bool inside;                   /* we run inside a context */
+	long self;                     /* inside: its xid, -1 unknown; host: 0 */
+};
+bool in_host_pidns(void);          /* the registry's (the host's) PID namespace? */
+void ctxmap_load(struct ctxmap *m);
+void ctxmap_free(struct ctxmap *m);
+long ctxmap_xid(const struct ctxmap *m, pid_t pid);            /* 0 host, -1 unknown */
+const struct ctx *ctxmap_ctx(const struct ctxmap *m, long xid);
+const char *ctxmap_name(const struct ctxmap *m, long xid);     /* MAIN, name, "-", "?" */
+long ctxmap_by_name(const struct ctxmap *m, const char *name); /* -1: none */
+/* Every pid in the context's tracking cgroup and those below it (malloc'd) */
+int ctx_procs(const struct ctx *c, pid_t **pids);
+int ctx_tasks(const struct ctx *c);   /* its threads, the same way; -1: gone */
+/* The context of the process a pidfd (opened first) refers to, pid being
+ * its number here; checked against pid reuse. -1 + errno when it is gone */
+long pidfd_ctx(int pidfd, pid_t pid, const struct ctxmap *m);
 
 #endif

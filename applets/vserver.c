@@ -57,7 +57,7 @@ static const char usage[] =
 "  S_CPU        weight=1..10000 (100: one guest) and/or max=P% of one CPU\n"
 "  INIT         the command start runs (default /sbin/init with fakeinit)\n"
 "  STOP_TIMEOUT seconds stop waits for the guest's own shutdown (10)\n"
-"  STOPSIG      signal stop sends a fakeinit PID 1 (PWR)\n"
+"  STOPSIG      signal stop sends a fakeinit PID 1 (PWR; KILL: at once)\n"
 "Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE.\n";
 
 static const struct option opts[] = {
@@ -500,6 +500,26 @@ static int relay(int master, pid_t pid)
 	return exit_code(st);
 }
 
+/* the command is in a session of its own: the terminal's ^C, ^\\ and
+ * hangup reach only us, so pass every such signal on */
+static volatile pid_t fwd_pid;
+static void fwd_all(int sig) { kill(fwd_pid, sig); }
+
+static int wait_all(pid_t pid)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGTSTP, SIGWINCH };
+	struct sigaction sa = { .sa_handler = fwd_all, .sa_flags = SA_RESTART };
+	int st;
+
+	fwd_pid = pid;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("can't wait for process %d", (int)pid);
+	return exit_code(st);
+}
+
 static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 {
 	const char *term = getenv("TERM");
@@ -525,6 +545,7 @@ static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 		if (slave < 0)
 			die_errno("can't open the pty of %s", G.name);
 	}
+	bool own_tty = !use_pty && (isatty(0) || isatty(1) || isatty(2));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -537,9 +558,15 @@ static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 			dup2(slave, 0);
 			dup2(slave, 1);
 			dup2(slave, 2);
+		} else if (own_tty) {
+			/* a host terminal passed through: not our controlling
+			 * terminal, so TIOCSTI on it needs CAP_SYS_ADMIN */
+			setsid();
 		}
 		exec_inside(&c, &u, argv, login, term);
 	}
+	if (own_tty)
+		return wait_all(pid);
 	if (!use_pty)
 		return wait_forward(pid);
 	close(slave);

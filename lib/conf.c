@@ -394,7 +394,7 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 		const char *s = strncasecmp(v, "SIG", 3) ? v : v + 3;
 		static const struct { const char *n; int s; } sigs[] = {
 			{ "PWR", SIGPWR }, { "TERM", SIGTERM }, { "INT", SIGINT }, { "HUP", SIGHUP },
-			{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "QUIT", SIGQUIT },
+			{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
 		};
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			if (!strcasecmp(s, sigs[i].n))
@@ -603,4 +603,42 @@ int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *
 		(*out)[cnt++] = m;
 	}
 	return cnt;
+}
+
+/* ---- editing: set KEY in a NAME.conf, keeping everything else ---------- */
+void conf_set(const char *path, const char *key, const char *value)
+{
+	static char text[65536], out[65536 + 1024];
+	char tmp[PATH_MAX + 8], *line, *save;
+	size_t n = 0, kl = strlen(key);
+	bool done = false;
+
+	if (strpbrk(value, "\"$`\\\n"))
+		die("%s: a value for %s may not contain \" $ ` \\ or a newline", path, key);
+	if (read_file(path, text, sizeof(text)) < 0)
+		die_errno("can't read %s", path);
+	/* the first "KEY=" or "#KEY=" line is replaced, later KEY= lines go */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *k = line + (line[0] == '#');
+		bool match = !strncmp(k, key, kl) && k[kl] == '=';
+		if (match && !done) {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s=\"%s\"\n", key, value);
+			done = true;
+		} else if (!match || line[0] == '#') {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s\n", line);
+		}
+		if (n >= sizeof(out))
+			die("%s: too big", path);
+	}
+	if (!done)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s=\"%s\"\n", key, value);
+	if (n >= sizeof(out))
+		die("%s: too big", path);
+	xsnprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		die_errno("can't create %s", tmp);
+	xwrite_fd(fd, out, n, tmp);
+	if (close(fd) || rename(tmp, path))
+		die_errno("can't write %s", path);
 }

@@ -571,8 +571,11 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms)
 		ctx_enter(c->xid, &in);
 		pid_t k = fork();
 		if (!k) {
+			/* like start: no host terminal or pipe reaches the guest */
 			setsid();
 			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
 			clearenv();
 			setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 			guest_rlimits(&g->c);

@@ -1,0 +1,50 @@
+#!/bin/sh
+# debian.t - the slow tier (make check-debian): a real Debian guest made with
+# debootstrap (cached as a tarball under /var/cache/vsbox, so repeated runs
+# take seconds), running nginx from Debian's package with its stock
+# configuration, started by the guest's own sysv-rc (/etc/init.d/rc 3),
+# reached from the host on 127.0.0.4:80, stopped by rc 0 with nothing left.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+VSBOX=${VSBOX:-$TOP/vsbox}
+. "$TOP/tests/lib.sh"
+need_root
+. "$TOP/tests/guest-lib.sh"
+SUITE=${VSBOX_DEBIAN_SUITE:-bookworm}
+MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+CACHE=/var/cache/vsbox
+TB="$CACHE/debian-$SUITE-nginx.tar.gz"
+on_cleanup 'vserver deb stop -q >/dev/null 2>&1; ip addr del 127.0.0.4/32 dev lo 2>/dev/null; ip addr del fd00:7673::4/128 dev lo 2>/dev/null'
+
+if [ ! -s "$TB" ]; then
+	VSBOX_EXTRA_PKGS="debootstrap" sh "$TOP/build/deps.sh" || bail "can't install debootstrap"
+	diag "debootstrap $SUITE (once; cached in $TB)"
+	mkdir -p "$CACHE" "$T_TMP/boot"
+	debootstrap --variant=minbase --include=sysv-rc,nginx-light "$SUITE" "$T_TMP/boot" "$MIRROR" \
+		>"$T_TMP/debootstrap.log" 2>&1 || { tail -20 "$T_TMP/debootstrap.log"; bail "debootstrap failed"; }
+	tar -C "$T_TMP/boot" --numeric-owner -czf "$TB.tmp" . && mv "$TB.tmp" "$TB" || bail "can't cache $TB"
+	rm -rf "$T_TMP/boot"
+fi
+
+rc_is "build --tar from the cached debootstrap" 0 vserver deb build -q --tar "$TB"
+check "a Debian root" test -f "$VSBOX_ROOTDIR/deb/etc/debian_version"
+check "sysv-rc is the guest's rc (init.d/rc -> /lib/init/rc inside)" test -x "$VSBOX_ROOTDIR/deb/lib/init/rc"
+check "nginx's init script is linked for runlevel 3" sh -c "ls '$VSBOX_ROOTDIR/deb/etc/rc3.d' | grep -q nginx"
+# stock nginx listens on 0.0.0.0:80 and [::]:80 (ipv6only): the guest
+# needs an address of each family for both binds to succeed
+sed -i -e 's/^IPROOT=.*/IPROOT="127.0.0.4 fd00:7673::4"/' -e 's/^#IPROOTDEV=.*/IPROOTDEV=lo/' \
+	-e 's/^ULIMIT=.*/ULIMIT="-H -u 500"/' "$VSBOX_CONFDIR/deb.conf"
+printf 'S_MEMORY=512M\nSTOP_TIMEOUT=20\n' >>"$VSBOX_CONFDIR/deb.conf"
+rc_is "start the Debian guest (its rc 3)" 0 vserver deb start
+for i in 1 2 3 4 5 6 7 8 9 10; do curl -s --max-time 2 http://127.0.0.4/ >/dev/null && break; sleep 0.5; done
+like "stock nginx answers on 127.0.0.4:80" "$(curl -s --max-time 3 http://127.0.0.4/)" 'Welcome to nginx'
+like "and on [fd00:7673::4]:80" "$(curl -s -g --max-time 3 'http://[fd00:7673::4]/')" 'Welcome to nginx'
+like "nginx runs inside, started by rc" "$(vserver deb exec sh -c 'cat /proc/[0-9]*/cmdline | tr "\\0" " "')" 'nginx: master'
+is "hostname inside" "$(vserver deb exec hostname)" deb
+is "the guest's own dpkg works" "$(vserver deb exec dpkg-query -W -f='${Status}' nginx-light)" "install ok installed"
+rc_is "service nginx status through the guest's init script" 0 vserver deb service nginx status
+rc_is "stop (rc 0)" 0 vserver deb stop
+check "nothing answers any more" sh -c '! curl -s --max-time 1 http://127.0.0.4/ >/dev/null'
+check "the aliases are gone" sh -c '! ip addr show dev lo | grep -qE "inet 127.0.0.4/|inet6 fd00:7673::4/"'
+is "no context left" "$(ls "$VSBOX_RUNDIR/ctx" | wc -l)" 0
+rc_is "delete" 0 vserver deb delete --force -q
+done_testing

@@ -1,0 +1,41 @@
+#!/bin/sh
+# vservers.t - every guest at once: start the ONBOOT=yes ones (in parallel),
+# status table, stop every running guest, bad configurations reported.
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/guest-lib.sh"
+on_cleanup 'vservers stop >/dev/null 2>&1'
+mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
+
+# guests without addresses, whose rc starts only a sleeper
+for g in b1 b2 b3; do
+	vserver $g build -q --tar "$T_TMP/guest.tgz" || bail "build $g"
+	printf '#!/bin/sh\nsleep 1000 &\n' >"$VSBOX_ROOTDIR/$g/etc/rc"
+	printf 'S_HOSTNAME=%s\nS_FLAGS="lock"\nONBOOT=%s\n' $g "$([ $g = b3 ] && echo no || echo yes)" \
+		>"$VSBOX_CONFDIR/$g.conf"
+done
+
+rc_is "vservers status with nothing running" 0 vservers status
+like "status table lists b1 stopped" "$OUT" 'b1 +stopped'
+rc_is "vservers start" 0 vservers start
+rc_is "b1 (ONBOOT=yes) runs" 0 vserver b1 running
+rc_is "b2 (ONBOOT=yes) runs" 0 vserver b2 running
+rc_is "b3 (ONBOOT=no) does not" 1 vserver b3 running
+rc_is "vservers start again: nothing to do" 0 vservers start
+run_rc vservers status
+like "status: b1 running with processes" "$OUT" 'b1 +running +[0-9]+ +2 '
+like "status: b3 stopped, ONBOOT no" "$OUT" 'b3 +stopped .* no'
+vserver b3 start -q
+rc_is "vservers stop" 0 vservers stop
+for g in b1 b2 b3; do rc_is "$g stopped" 1 vserver $g running; done
+is "no context left" "$(ls "$VSBOX_RUNDIR/ctx" | wc -l)" 0
+echo 'BOGUS=1' >>"$VSBOX_CONFDIR/b2.conf"
+rc_is "vservers start with a bad config fails" 1 vservers start
+like "and reports FILE:LINE" "$ERR" 'b2.conf:4: unknown key BOGUS'
+rc_is "the good ONBOOT guest started anyway" 0 vserver b1 running
+like "status shows badconf" "$(vservers status)" 'b2 +badconf'
+rc_is "vservers restart" 1 vservers restart
+rc_is "b1 runs after restart" 0 vserver b1 running
+rc_is "vservers stop" 0 vservers stop
+rc_is "vservers bogus" 2 vservers bogus
+done_testing
