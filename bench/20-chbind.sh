@@ -117,5 +117,8 @@ col() { awk "NR % 2 == $2" "$1"; }
 pairs() { col "$T/in" "$1" | paste - "$(col "$T/out" "$1" >"$T/o$1"; echo "$T/o$1")" | awk '{ printf "%.4f\n", $1 / $2 }' | med; }
 TO=$(col "$T/out" 1 | med); TI=$(col "$T/in" 1 | med)
 CO=$(col "$T/out" 0 | med); CI=$(col "$T/in" 0 | med)
-echo "chbind tcp throughput: $(pairs 1) x (median of $ROUNDS paired rounds; inside $TI MB/s, outside $TO MB/s)"
-echo "chbind tcp connect rate: $(pairs 0) x (median of $ROUNDS paired rounds; inside $CI/s, outside $CO/s)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# both the ratio of the medians and the median of per-round ratios: on a
+# noisy machine a single disturbed round swings a pair, rarely a median
+echo "chbind tcp throughput: $(ratio "$TI" "$TO") x inside/outside (medians: inside $TI MB/s, outside $TO MB/s; median of $ROUNDS paired ratios $(pairs 1))"
+echo "chbind tcp connect rate: $(ratio "$CI" "$CO") x inside/outside (medians: inside $CI/s, outside $CO/s; median of $ROUNDS paired ratios $(pairs 0))"
