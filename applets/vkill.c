@@ -7,7 +7,6 @@
  * so that nothing forks out of reach while the signal goes round.
  */
 #include "vsbox.h"
-#include <poll.h>
 
 static const char usage[] =
 "usage: vkill [-s SIG] [--xid N] PID...\n"

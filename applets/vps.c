@@ -301,18 +301,18 @@ static double pmem(const struct proc *p)
 	return G.memtotal ? (double)p->rss * 100.0 / (double)G.memtotal : 0;
 }
 
-static const char *fmt_start(const struct proc *p, bool bsd, char *buf, size_t n)
+static const char *fmt_start(const struct proc *p, char *buf, size_t n)
 {
 	time_t t = G.boot + (time_t)(p->start / (unsigned long long)proc_hz());
 	struct tm tm, now;
 
 	localtime_r(&t, &tm);
 	localtime_r(&G.now, &now);
-	/* ps: HH:MM within a day, then MonDD (bsd) or MonDD, then the year */
+	/* ps: HH:MM within a day, then MonDD within the year, then the year */
 	if (G.now - t < 86400)
 		strftime(buf, n, "%H:%M", &tm);
 	else if (tm.tm_year == now.tm_year)
-		strftime(buf, n, bsd ? "%b%d" : "%b%d", &tm);
+		strftime(buf, n, "%b%d", &tm);
 	else
 		strftime(buf, n, "%Y", &tm);
 	return buf;
@@ -337,14 +337,13 @@ static const char *value(const struct proc *p, int id, char *buf, size_t n)
 	case C_BSDTIME: return fmt_bsdtime(p->utime + p->stime, buf, n);
 	case C_TIME: return fmt_dhms((p->utime + p->stime) / (unsigned long long)proc_hz(), false, buf, n);
 	case C_ETIME: return fmt_dhms((unsigned long long)elapsed(p), true, buf, n);
-	case C_START: return fmt_start(p, true, buf, n);
-	case C_STIME: return fmt_start(p, false, buf, n);
+	case C_START: case C_STIME: return fmt_start(p, buf, n);
 	case C_VSZ: return utoa(p->vsz, end);
 	case C_RSS: return utoa(p->rss, end);
 	case C_PCPU: snprintf(buf, n, "%.1f", pcpu(p)); return buf;
 	case C_PMEM: snprintf(buf, n, "%.1f", pmem(p)); return buf;
 	case C_C: return utoa((unsigned long long)(pcpu(p) > 99 ? 99 : pcpu(p)), end);
-	case C_NI: return p->kthread && p->prio < 0 ? "-" : itoa(p->nice, end);
+	case C_NI: return p->prio < 0 ? "-" : itoa(p->nice, end);   /* real-time: - */
 	case C_PRI: return itoa(p->prio, end);
 	case C_NLWP: return utoa((unsigned)p->nlwp, end);
 	case C_COMM: return p->comm;

@@ -6,19 +6,18 @@
  * it has a memory cgroup; /proc/PID/statm of its own processes for VSZ (and
  * RSS without a memory cgroup). Context 0 is the rest of the machine: the
  * root cgroup's (or /proc/stat's) CPU time and /proc/meminfo minus the
- * contexts, its process count a listing of /proc minus theirs. No process
- * outside a context is ever opened, so the cost follows the number of
- * contexts and their processes, not the number of processes on the host.
+ * contexts, its task count the kernel's (/proc/loadavg) minus theirs
+ * (cgroup.threads). No process outside a context is ever looked at, so the
+ * cost follows the number of contexts and their processes, not the number
+ * of processes on the host.
  */
 #include "vsbox.h"
-#include <sys/syscall.h>
-#include <dirent.h>
 
 static const char usage[] =
 "usage: vserver-stat [--json]\n"
 "One line per running security context, context 0 (the host) first:\n"
 "  CTX       the context number\n"
-"  PROC      its processes\n"
+"  PROC      its tasks: processes and their threads, as pids.max counts them\n"
 "  VSZ       their virtual memory, summed (- for context 0)\n"
 "  RSS       resident memory: anonymous + mapped file pages charged to its\n"
 "            memory cgroup when it has one, else its processes' resident\n"
@@ -94,7 +93,9 @@ static void context_row(const struct ctx *c, double now)
 	int n = ctx_procs(c, &pids);
 
 	r->xid = c->xid;
-	r->procs = n > 0 ? n : 0;
+	r->procs = ctx_tasks(c);
+	if (r->procs < 0)
+		r->procs = 0;
 	r->uptime = now - (double)c->start / (double)hz;
 	snprintf(r->name, sizeof(r->name), "%s", c->name);
 	for (int i = 0; i < c->ncg; i++) {
@@ -156,23 +157,16 @@ static void context_row(const struct ctx *c, double now)
 	free(pids);
 }
 
-/* how many processes /proc lists: a directory listing, no file opened */
-static long count_procs(void)
+/* every task of the machine: the kernel's own counter, the N of "R/N" in
+ * /proc/loadavg. Even a listing of /proc would cost a few microseconds per
+ * process (the kernel makes a dentry for each), which is what we avoid. */
+static long count_tasks(void)
 {
-	static char dents[1 << 16];
-	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	long n, count = 0;
+	char buf[128], *slash;
 
-	if (fd < 0)
-		die_errno("can't open /proc");
-	while ((n = syscall(SYS_getdents64, fd, dents, sizeof(dents))) > 0)
-		for (long off = 0; off < n; ) {
-			struct dirent *e = (struct dirent *)(dents + off);
-			off += e->d_reclen;
-			count += e->d_name[0] >= '1' && e->d_name[0] <= '9';
-		}
-	close(fd);
-	return count;
+	if (read_file("/proc/loadavg", buf, sizeof(buf)) <= 0 || !(slash = strchr(buf, '/')))
+		die_errno("can't read /proc/loadavg");
+	return strtol(slash + 1, NULL, 10);
 }
 
 /* context 0: the whole machine minus the contexts */
@@ -203,7 +197,7 @@ static void host_row(struct row *r, double now)
 	}
 	r->user = a;
 	r->sys = b;
-	r->procs = count_procs();
+	r->procs = count_tasks();
 	r->rss = (long long)(proc_meminfo("AnonPages") + proc_meminfo("Mapped")) * 1024;
 	for (int i = 0; i < G.n; i++) {
 		struct row *c = &G.rows[i];
@@ -238,10 +232,10 @@ static void inside_row(const struct ctxmap *m, double now)
 		r->rss += (long long)p->rss * 1024;
 		r->user += p->utime * 1000000 / (unsigned long long)proc_hz();
 		r->sys += p->stime * 1000000 / (unsigned long long)proc_hz();
+		r->procs += p->nlwp;
 		if (p->pid == 1)        /* its init started with the context */
 			r->uptime = now - (double)p->start / (double)proc_hz();
 	}
-	r->procs = l.n;
 	snprintf(r->name, sizeof(r->name), "%s", c ? c->name : "");
 	proc_free(&l);
 }

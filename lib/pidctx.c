@@ -67,7 +67,7 @@ struct pidvec { pid_t *p; int n, cap; };
 static void collect(int dirfd, const char *file, struct pidvec *v, int depth)
 {
 	char *text = read_all(dirfd, file), *s, *end;
-	static char dents[8192];
+	char dents[4096];       /* per level: the recursion reuses none */
 	long n;
 
 	if (text) {

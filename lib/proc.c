@@ -236,14 +236,12 @@ double proc_uptime(void)
 /* a "Key:   N kB" line of /proc/meminfo, in KiB (0 when absent) */
 unsigned long long proc_meminfo(const char *key)
 {
-	static char buf[8192];
-	static bool have;
-	char pat[64];
+	char buf[8192], pat[64];
 	const char *p;
 
-	if (!have && read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
+	/* read afresh each time: vtop asks every frame */
+	if (read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
 		return 0;
-	have = true;
 	snprintf(pat, sizeof(pat), "\n%s:", key);
 	if (!strncmp(buf, pat + 1, strlen(pat + 1)))
 		p = buf + strlen(pat + 1);

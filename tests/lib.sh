@@ -52,6 +52,12 @@ rc_is() { d=$1; w=$2; shift 2; run_rc "$@"; is "$d (exit $w)" "$RC" "$w"; }
 
 on_cleanup() { T_CLEANUP="$*; $T_CLEANUP"; }
 track_pid() { T_PIDS="$T_PIDS $*"; }
+# t_pid_of "CMD ARG...": the pid of the process with exactly that command line
+t_pid_of() {
+	for d in /proc/[0-9]*; do
+		[ "$(tr '\0' ' ' 2>/dev/null <"$d/cmdline")" = "$1 " ] && { echo "${d#/proc/}"; return; }
+	done
+}
 
 # every cgroup directory of this test, deepest first
 t_cgmounts() {

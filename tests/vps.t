@@ -1,0 +1,108 @@
+#!/bin/sh
+# vps.t - vps and vpstree with real processes in several contexts: the CTX
+# and VSERVER columns, columns against procps ps, filters by context, name
+# and pid, -o, --sort, the view inside a context, joined, and as spectator.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+# start CMD in a new context, leave it running; prints the xid
+new_ctx() {
+	chcontext sh -c "$1" 2>"$T_TMP/ctxmsg" >/dev/null </dev/null
+	sed -n 's/^New security context is \([0-9]*\)$/\1/p' "$T_TMP/ctxmsg"
+}
+# pid of the process whose arguments are exactly ARGS (from /proc, not vps)
+cgprocs() { sort -n "$(t_v2dir "$1")/cgroup.procs" | tr '\n' ' '; }
+squeeze() { tr -s ' ' | sed 's/^ //; s/ $//'; }
+
+sleep 3000 & HOST=$!; track_pid $HOST
+A=$(new_ctx 'sleep 3001 & sleep 3011 &')
+B=$(new_ctx 'sleep 3002 &')
+[ -n "$A" ] && [ -n "$B" ] || bail "could not create the contexts"
+# the record is this test's own: give A a guest name, as vserver start would
+sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
+PA=$(t_pid_of "sleep 3001"); PB=$(t_pid_of "sleep 3002")
+[ -n "$PA" ] && [ -n "$PB" ] || bail "context processes not found"
+
+# --- default columns, the two added ones --------------------------------------
+rc_is "vps" 0 vps
+is "header: ps ax's columns with CTX and VSERVER" "$(echo "$OUT" | head -n 1 | squeeze)" \
+	"PID CTX VSERVER TTY STAT TIME COMMAND"
+like "a host process: CTX 0, VSERVER MAIN" "$(echo "$OUT" | grep "^ *$HOST ")" "^ *$HOST +0 +MAIN +.* sleep 3000\$"
+like "context A's process: its xid and guest name" "$(echo "$OUT" | grep "^ *$PA ")" "^ *$PA +$A +web +.* sleep 3001\$"
+like "context B (no name): its xid and -" "$(echo "$OUT" | grep "^ *$PB ")" "^ *$PB +$B +- +.* sleep 3002\$"
+like "kernel threads in brackets, context 0" "$(echo "$OUT" | grep '^ *2 ')" '^ *2 +0 +MAIN .*\[kthreadd\]$'
+N_VPS=$(vps -o pid= ax | grep -cvx "$$")
+N_PS=$(ps ax -o pid= | grep -cvx "$$")
+check "as many processes as ps ax (vps $N_VPS, ps $N_PS, +-3 for the listers)" \
+	[ $((N_VPS - N_PS)) -le 3 ] && [ $((N_PS - N_VPS)) -le 3 ]
+
+# --- columns against procps ------------------------------------------------------
+setpriv --reuid 65534 --regid 65534 --clear-groups nice -n 5 sleep 3009 & NOBODY=$!; track_pid $NOBODY
+sleep 0.2
+COLS=pid,ppid,pgid,sid,user,uid,tty,stat,ni,nlwp,vsz,rss,time,comm
+for p in $HOST $PA $NOBODY; do
+	is "-o $COLS of $p equals ps" "$(vps -o $COLS -p $p | squeeze)" "$(ps -o $COLS -p $p | squeeze)"
+done
+is "u format: ps u's columns plus CTX VSERVER" "$(vps u -p $HOST | head -n 1 | squeeze)" \
+	"USER PID CTX VSERVER %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND"
+is "-f format" "$(vps -f -p $HOST | head -n 1 | squeeze)" "UID PID CTX VSERVER PPID C STIME TTY TIME COMMAND"
+is "aux: same as u" "$(vps aux -p $HOST | head -n 1 | squeeze)" "$(vps u -p $HOST | head -n 1 | squeeze)"
+is "-o COL=HEAD renames, COL= drops" "$(vps -o pid=P,ctx=X,comm= -p $PA | squeeze)" "P X
+$PA $A sleep"
+is "--no-headers" "$(vps --no-headers -o pid -p $PA | squeeze)" "$PA"
+is "args of a process" "$(vps -o args= -p $PA)" "sleep 3001"
+is "etime is short and sane" "$(vps -o etime= -p $HOST | squeeze | grep -cE '^[0-9]{2}:[0-9]{2}$')" 1
+
+# --- filters -----------------------------------------------------------------------
+is "--xid A: exactly A's cgroup" "$(vps --xid $A -o pid= | squeeze | sort -n | tr '\n' ' ')" "$(cgprocs $A)"
+is "--xid A,B: both contexts" "$(vps --xid $A,$B -o ctx= | squeeze | sort -u | tr '\n' ' ')" "$A $B "
+is "--xid 0: only the host" "$(vps --xid 0 -o ctx= | squeeze | sort -u)" 0
+is "--name web: context A" "$(vps --name web -o pid= | squeeze | sort -n | tr '\n' ' ')" "$(cgprocs $A)"
+is "--name MAIN: the host" "$(vps --name MAIN -o vserver= | squeeze | sort -u)" MAIN
+rc_is "--name of no running guest" 1 vps --name nosuch
+like "says so" "$ERR" "^vps: no running guest named 'nosuch'"
+rc_is "-p PID of another context still shows it" 0 vps -p $PB --xid $B
+rc_is "nothing matched: exit 1" 1 vps -p $PB --xid $A
+is "-p A,B" "$(vps -o pid= -p $PA,$PB | squeeze | tr '\n' ' ')" "$PA $PB "
+is "--sort -pid: descending" "$(vps -o pid= --xid $A,$B --sort -pid | squeeze | tr '\n' ' ')" \
+	"$(vps -o pid= --xid $A,$B | squeeze | sort -rn | tr '\n' ' ')"
+is "--sort ctx, then pid" "$(vps -o ctx= --xid $A,$B,0 --sort ctx | squeeze | uniq | tr '\n' ' ')" "0 $A $B "
+rc_is "unknown column" 2 vps -o pid,bogus
+like "names it" "$ERR" "unknown column 'bogus'"
+rc_is "unknown BSD letter" 2 vps axz
+rc_is "bad --xid" 2 vps --xid web
+
+# --- inside a context, joined, spectator -------------------------------------------
+run_rc chcontext --silent vps -o pid=,ctx=,comm=
+is "inside a new context (exit 0)" "$RC" 0
+X=$(echo "$OUT" | awk '{print $2}' | sort -u)
+check "inside: one context, not the host's ($X)" [ "$(echo "$X" | wc -l)" = 1 ] && [ "$X" != 0 ] && [ "$X" != "?" ]
+like "inside: pid 1 is the context's init" "$OUT" "^ *1 +$X +vsbox-init"
+check "inside: no host process" [ -z "$(echo "$OUT" | grep sleep)" ]
+run_rc chcontext --silent sh -c 'VSBOX_RUNDIR=/nonexistent vps -o ctx=,vserver='
+is "inside, with the registry out of sight (a guest): ? ?" "$(echo "$OUT" | squeeze | sort -u)" "? ?"
+run_rc chcontext --ctx $A vps -o ctx=,vserver=,args=
+is "joined context A (exit 0)" "$RC" 0
+is "joined: everything is A's, named web" "$(echo "$OUT" | awk '{print $1, $2}' | sort -u)" "$A web"
+like "joined: A's sleeps" "$OUT" "sleep 3011"
+check "joined: not B's" [ -z "$(echo "$OUT" | grep 'sleep 3002')" ]
+run_rc chcontext --ctx 1 vps --xid $A,$B -o pid=,ctx=
+is "spectator: vps works (exit 0)" "$RC" 0
+is "spectator: sees both contexts with host pids" "$(echo "$OUT" | grep -E "^ *($PA|$PB) " | squeeze | tr '\n' ' ')" \
+	"$PA $A $PB $B "
+
+# --- vpstree -------------------------------------------------------------------------
+rc_is "vpstree" 0 vpstree
+like "A's subtree is labelled where it begins" "$OUT" "vsbox-init\([0-9]+\)  \[ctx $A web\]"
+like "with its children below" "$OUT" "[\`|]-sleep\($PA\)"
+like "the host's roots are labelled MAIN" "$OUT" '^[^ |`].*\(1\)  \[ctx 0 MAIN\]'
+run_rc vpstree --xid $B
+is "vpstree --xid B: B's subtree only" "$(echo "$OUT" | sed 's/([0-9]*)/()/g')" 'vsbox-init()  [ctx '$B' -]
+`-sleep()'
+like "with B's pid" "$OUT" "sleep\($PB\)"
+like "vpstree -a: arguments" "$(vpstree -a --name web)" "sleep\($PA\) 3001"
+like "vpstree -U: UTF-8 lines" "$(vpstree -U --xid $B)" "└─sleep"
+run_rc chcontext --ctx 1 vpstree --xid $A
+is "vpstree as the spectator (exit 0)" "$RC" 0
+rc_is "vpstree bad option" 2 vpstree -o pid
+done_testing
