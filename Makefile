@@ -1,4 +1,4 @@
-# vsbox - one static binary. Targets: all deps demo check bench size install clean
+# vsbox - one static binary. Targets: all deps demo check fuzz bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -54,6 +54,19 @@ demo: vsbox
 check-debian: vsbox
 	VSBOX=$(CURDIR)/vsbox prove -v tests/debian/*.t
 
+# libFuzzer on lib/conf.c (fuzz/fuzz_conf.c): clang, glibc, ASan+UBSan, every
+# lib/ module. FUZZ_TIME seconds (CI runs a short one); findings are written
+# to build/obj/fuzz/crash-* / leak-*, the growing corpus to build/obj/fuzz/corpus.
+FUZZ_TIME  = 60
+FUZZ_FLAGS = -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
+	     -fno-sanitize-recover=undefined -I. -isystem $(LIBCAP)/include -isystem $(KINC)
+build/obj/fuzz/fuzz_conf: fuzz/fuzz_conf.c $(filter lib/%,$(SRCS)) $(HDRS) $(LIBS)
+	@mkdir -p build/obj/fuzz/corpus
+	clang $(FUZZ_FLAGS) -o $@ fuzz/fuzz_conf.c $(filter lib/%,$(SRCS)) $(LIBS)
+fuzz: build/obj/fuzz/fuzz_conf
+	cd build/obj/fuzz && ./fuzz_conf -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+		-artifact_prefix=./ corpus ../../../fuzz/corpus
+
 bench: vsbox
 	VSBOX=$(CURDIR)/vsbox sh bench/run.sh
 
@@ -69,4 +82,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo check check-debian bench size install clean
+.PHONY: all deps demo check check-debian fuzz bench size install clean

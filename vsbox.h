@@ -128,7 +128,8 @@ int cg_rmdir(const char *dir);
 #define XID_MAX 49151L
 #define XID_SPECTATOR 1
 enum { CF_LOCK = 1 << 0, CF_SCHED = 1 << 1, CF_NPROC = 1 << 2,
-       CF_PRIVATE = 1 << 3, CF_FAKEINIT = 1 << 4 };
+       CF_PRIVATE = 1 << 3, CF_FAKEINIT = 1 << 4,
+       CF_GUEST = 1 << 5 /* a vserver guest: the SC_GUEST filter; no name */ };
 struct ctx {
 	long xid;
 	pid_t pid;                     /* its init, as the host sees it */
@@ -206,7 +207,7 @@ void caps_format(uint64_t set, char *buf, size_t n);
 bool caps_have_setpcap(void);   /* may this process lower the bounding set? */
 
 /* ---- lib/seccomp.c: seccomp filters (with an arch check) ----------------- */
-enum { SC_SPECTATOR = 1 << 0, SC_LOCK = 1 << 1 };
+enum { SC_SPECTATOR = 1 << 0, SC_LOCK = 1 << 1, SC_GUEST = 1 << 2 };
 void seccomp_apply(unsigned what);
 /* Landlock: restrict writes and signal/ptrace scope for the spectator */
 void landlock_spectator(void);
@@ -248,6 +249,7 @@ struct vconf {
 	char init[256];             /* INIT, "" = default */
 	int stop_timeout;           /* STOP_TIMEOUT seconds */
 	int stopsig;                /* STOPSIG, to a fakeinit PID 1 */
+	unsigned sc_allow;          /* S_SECCOMP allow:RULE,...: bit = seccomp_rule() */
 };
 /* Parse text (the contents of file) into c; 0, or -1 with "FILE:LINE: msg" in err */
 int conf_parse(const char *file, const char *text, struct vconf *c, char *err, size_t n);
@@ -463,5 +465,20 @@ int ctx_tasks(const struct ctx *c);   /* its threads, the same way; -1: gone */
 /* The context of the process a pidfd (opened first) refers to, pid being
  * its number here; checked against pid reuse. -1 + errno when it is gone */
 long pidfd_ctx(int pidfd, pid_t pid, const struct ctxmap *m);
+
+/* ---- lib/seccomp.c: the default guest filter (SC_GUEST) -----------------
+ * Named rules (module kexec reboot swap keyring bpf perf ...); a guest's
+ * S_SECCOMP="allow:NAME,..." lifts some, set with seccomp_loosen() before
+ * ctx_restrict()/ctx_spawn() of a CF_GUEST context. */
+int seccomp_rule(const char *name);      /* rule index, -1 unknown */
+const char *seccomp_rule_names(void);    /* "module kexec ..." for messages */
+void seccomp_loosen(unsigned allow);     /* bit i lifts rule i */
+
+/* ---- lib/devcg.c: a guest's device allowlist (null zero full random
+ * urandom tty ptmx pts); lib/bpfnet.c lends it its bpf(2) helpers ---- */
+void devcg_v1(const char *dir);          /* v1 devices controller; dies */
+int devcg_bpf(int cgfd);                 /* v2 CGROUP_DEVICE program; -1 + errno */
+int bpf_prog_load_cg(int type, int attach, const void *insn, int n, const char *name);
+int bpf_prog_attach_cg(int cgfd, int prog, int attach);
 
 #endif

@@ -58,6 +58,10 @@ static const char usage[] =
 "  INIT         the command start runs (default /sbin/init with fakeinit)\n"
 "  STOP_TIMEOUT seconds stop waits for the guest's own shutdown (10)\n"
 "  STOPSIG      signal stop sends a fakeinit PID 1 (PWR; KILL: at once)\n"
+"  S_SECCOMP    allow:RULE,... lifts rules of the default seccomp filter\n"
+"               (EPERM): module kexec reboot swap keyring bpf perf\n"
+"               userfaultfd ioport acct clock handle mount quota obsolete\n"
+"               fsxattr tiocsti userns, or all\n"
 "Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE.\n";
 
 static const struct option opts[] = {
@@ -418,6 +422,7 @@ static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, cha
 	setenv("SHELL", u->shell, 1);
 	setenv("TERM", term ? term : "dumb", 1);
 	guest_rlimits(&G.g.c);
+	seccomp_loosen(G.g.c.sc_allow);
 	/* seccomp and the ceiling, then the user (needs CAP_SETUID, kept in
 	 * the ceiling), last exec */
 	ctx_restrict(c->flags, c->bset);

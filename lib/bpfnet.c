@@ -742,3 +742,15 @@ fail:
 	}
 	die("can't lock the cgroup to its addresses");
 }
+
+/* for other cgroup programs (lib/devcg.c): load without a log, attach with
+ * BPF_F_ALLOW_MULTI */
+int bpf_prog_load_cg(int type, int attach, const void *insn, int n, const char *name)
+{
+	return prog_load(type, attach, insn, n, name, false);
+}
+
+int bpf_prog_attach_cg(int cgfd, int prog, int attach)
+{
+	return prog_attach(cgfd, prog, attach, false);
+}

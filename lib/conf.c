@@ -227,6 +227,25 @@ static int parse_caps(struct pctx *p, char *v, struct vconf *c)
 	return 0;
 }
 
+/* S_SECCOMP: "allow:swap,keyring" lifts rules of the default guest filter */
+static int parse_seccomp(struct pctx *p, char *v, struct vconf *c)
+{
+	char *save, *t;
+
+	if (strncmp(v, "allow:", 6))
+		return bad(p, "S_SECCOMP: '%s' does not start with allow:", v);
+	for (t = strtok_r(v + 6, " \t\n,", &save); t; t = strtok_r(NULL, " \t\n,", &save)) {
+		int r = seccomp_rule(t);
+		if (!strcmp(t, "all"))
+			c->sc_allow = ~0u;
+		else if (r < 0)
+			return bad(p, "S_SECCOMP: unknown rule '%s' (%s all)", t, seccomp_rule_names());
+		else
+			c->sc_allow |= 1u << r;
+	}
+	return 0;
+}
+
 static int parse_flags(struct pctx *p, char *v, struct vconf *c)
 {
 	char *save, *t;
@@ -305,7 +324,7 @@ static bool hostname_ok(const char *s)
 static const char *const keys[] = {
 	"IPROOT", "IPROOTDEV", "IPROOTMASK", "IPROOTBCAST", "ONBOOT", "S_CAPS", "S_CONTEXT",
 	"S_DOMAINNAME", "S_HOSTNAME", "S_NICE", "S_FLAGS", "ULIMIT", "S_MEMORY", "S_CPU",
-	"INIT", "STOP_TIMEOUT", "STOPSIG",
+	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -403,6 +422,8 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 			return c->stopsig = (int)n, 0;
 		return bad(p, "STOPSIG: '%s' is not a signal (PWR, TERM, INT, USR2, RTMIN+N as a number...)", v);
 	}
+	case 17:
+		return parse_seccomp(p, v, c);
 	}
 	return 0;
 }

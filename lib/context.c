@@ -81,7 +81,7 @@ void ctx_restrict(unsigned flags, uint64_t bset)
 	/* seccomp while CAP_SYS_ADMIN is still ours (no no_new_privs needed,
 	 * so setuid programs inside work within the ceiling), then the
 	 * capability ceiling, last before exec */
-	seccomp_apply(flags & CF_LOCK ? SC_LOCK : 0);
+	seccomp_apply((flags & CF_LOCK ? SC_LOCK : 0) | (flags & CF_GUEST ? SC_GUEST : 0));
 	caps_reduce(bset);
 }
 

@@ -6,8 +6,10 @@
  * mounted on through /proc/self/fd/N. The order:
  *
  *   bind the root on itself (nodev: device nodes in the guest's files do
- *   nothing) -> /proc (with /proc/sys and friends read-only or masked) ->
- *   /sys read-only -> /dev: a small tmpfs with only null zero full random
+ *   nothing) -> /proc (with /proc/sys and friends read-only; kcore, keys,
+ *   kmsg... masked by /dev/null, acpi and scsi by an empty read-only
+ *   tmpfs) -> /sys read-only (a fresh sysfs: no cgroup hierarchies under
+ *   it; /sys/firmware masked) -> /dev: a small tmpfs with only null zero full random
  *   urandom tty bound from the host, a new devpts instance (ptmx inside it)
  *   and a tmpfs /dev/shm -> NAME.fstab -> pivot_root, detach the old root.
  */
@@ -61,12 +63,28 @@ static void bind_ro(int rootfd, const char *path)
 	close(fd);
 }
 
+/* an empty read-only tmpfs over a directory inside the root, if it is there */
+static void mask_dir(int rootfd, const char *path)
+{
+	int fd = path_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		return;
+	xmount_fd("vsbox-mask", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=0,nr_inodes=1,mode=555", path);
+	close(fd);
+}
+
 /* /proc of the guest's own PID namespace; the host-wide knobs in it are
  * root-writable by uid alone, so they are made read-only or masked */
 static void mount_proc(int rootfd)
 {
 	static const char *const ro[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
-	static const char *const masked[] = { "kcore", "keys", "timer_list", "kallsyms", "kmsg" };
+	static const char *const masked[] = {
+		"kcore", "keys", "key-users", "timer_list", "kallsyms", "kmsg", "sched_debug",
+		"latency_stats", "kpagecount", "kpageflags", "kpagecgroup",
+	};
+	static const char *const masked_dirs[] = { "proc/acpi", "proc/scsi" };
 	int fd = target_dir(rootfd, "proc"), null;
 
 	xmount_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc");
@@ -87,6 +105,8 @@ static void mount_proc(int rootfd)
 		}
 	}
 	close(null);
+	for (size_t i = 0; i < sizeof(masked_dirs) / sizeof(masked_dirs[0]); i++)
+		mask_dir(rootfd, masked_dirs[i]);
 }
 
 static void mount_dev(int rootfd)
@@ -163,6 +183,18 @@ static void mount_fstab(int rootfd, const struct guest *g)
 	}
 }
 
+/* /proc, /sys and /dev are the guest's to replace, but not by a symlink:
+ * resolved in the root it would do no harm, yet it means the root was
+ * tampered with - say so rather than mount somewhere unexpected */
+static void no_symlink(int rootfd, const struct guest *g, const char *name)
+{
+	struct stat st;
+
+	if (!fstatat(rootfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+		die("%s/%s is a symbolic link: refusing to mount on it (make it a directory)",
+		    g->root, name);
+}
+
 void guest_mount_root(const struct guest *g)
 {
 	int rootfd, fd;
@@ -173,11 +205,16 @@ void guest_mount_root(const struct guest *g)
 	    mount(NULL, g->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV, NULL))
 		die_errno("can't bind %s on itself", g->root);
 	rootfd = xopenat(AT_FDCWD, g->root, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+	no_symlink(rootfd, g, "proc");
+	no_symlink(rootfd, g, "sys");
+	no_symlink(rootfd, g, "dev");
 	mount_proc(rootfd);
 	/* /sys read-only: its files are writable by uid 0 alone */
 	if ((fd = target_dir(rootfd, "sys")) >= 0) {
 		xmount_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
 		close(fd);
+		/* firmware tables and EFI variables are the host's */
+		mask_dir(rootfd, "sys/firmware");
 	}
 	mount_dev(rootfd);
 	mount_fstab(rootfd, g);

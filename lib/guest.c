@@ -385,7 +385,7 @@ static void guest_limits(const struct ctx *c, void *arg)
 	int n = cg_pick(g->cgwant, picks, CG_MAX);
 	long long nproc = g->c.nproc;
 	char v[64];
-	bool done_mem = !g->c.memory, done_pids = false, done_cpu = false;
+	bool done_mem = !g->c.memory, done_pids = false, done_cpu = false, done_dev = false;
 
 	if (nproc < 0 && (g->c.flags & CF_NPROC)) {
 		struct rlimit rl;
@@ -430,8 +430,24 @@ static void guest_limits(const struct ctx *c, void *arg)
 			}
 			done_cpu = true;
 		}
+		if (!v2 && (picks[i]->ctrl & CG_DEVICES) && !done_dev) {
+			devcg_v1(d);
+			done_dev = true;
+		}
 #undef HAS
 	}
+	/* the device allowlist: the v1 controller and, where there is cgroup
+	 * v2, its BPF device program as well (one is enough) */
+	if (n > 0 && (picks[0]->ctrl & CG_V2)) {
+		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
+		if (!devcg_bpf(fd))
+			done_dev = true;
+		else if (!done_dev)
+			die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
+		close(fd);
+	}
+	if (!done_dev)
+		die("%s: no devices controller nor cgroup2 for the device allowlist", g->name);
 	if (!done_mem)
 		die("%s: S_MEMORY: no memory controller on this host", g->name);
 	if (!done_pids)
@@ -500,11 +516,12 @@ int guest_start(struct guest *g, bool quiet)
 	}
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
 	add_addrs(g);
-	g->cgwant = (g->c.memory ? CG_MEMORY : 0) |
+	g->cgwant = CG_DEVICES | (g->c.memory ? CG_MEMORY : 0) |
 	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
 	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0);
 	s.xid = g->c.xid;
-	s.flags = g->c.flags;
+	s.flags = g->c.flags | CF_GUEST;     /* the default guest seccomp filter */
+	seccomp_loosen(g->c.sc_allow);
 	s.bset = guest_bset(&g->c);
 	s.cgwant = g->cgwant;
 	s.name = g->name;
@@ -579,6 +596,7 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms)
 			clearenv();
 			setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 			guest_rlimits(&g->c);
+			seccomp_loosen(g->c.sc_allow);
 			ctx_restrict(in.flags, in.bset);
 			execv(argv[0], argv);
 			_exit(127);

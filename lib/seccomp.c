@@ -25,6 +25,20 @@
 #error "vsbox: add this architecture's AUDIT_ARCH to lib/seccomp.c"
 #endif
 
+/* newer than some libcs' headers; the same number on every architecture */
+#ifndef SYS_quotactl_fd
+#define SYS_quotactl_fd 443
+#endif
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+#ifndef SYS_file_setattr
+#define SYS_file_setattr 469
+#endif
+#define TIOCSTI_ 0x5412u
+#define TIOCLINUX_ 0x541cu
+#define FS_IOC_FSSETXATTR_ 0x401c5820u   /* _IOW('X', 32, struct fsxattr) */
+
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 		  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | 0x80 /* NEWTIME */)
 #define DENY(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
@@ -100,6 +114,109 @@ static void deny_arg_bits(int nr, int arg, unsigned mask)
 	load(OFF_NR);
 }
 
+/* ---- the default guest set (SC_GUEST) ---------------------------------
+ * One named rule per kind of kernel interface a guest's root could use
+ * against the host; S_SECCOMP="allow:NAME,..." drops rules by name. The
+ * ioctl and namespace rules test arguments and are emitted separately. */
+enum { R_IOCTL_TTY = 1, R_IOCTL_FSX, R_USERNS };
+static const struct guest_rule {
+	const char *name;
+	int special;            /* R_*: an argument rule, else nr[] is denied */
+	int nr[10];             /* 0-terminated (no rule denies read(0)) */
+} guest_rules[] = {
+	{ "module", 0, { SYS_init_module, SYS_finit_module, SYS_delete_module } },
+	{ "kexec", 0, { SYS_kexec_load, SYS_kexec_file_load } },
+	{ "reboot", 0, { SYS_reboot } },
+	{ "swap", 0, { SYS_swapon, SYS_swapoff } },
+	{ "keyring", 0, { SYS_keyctl, SYS_add_key, SYS_request_key } },
+	{ "bpf", 0, { SYS_bpf } },
+	{ "perf", 0, { SYS_perf_event_open } },
+	{ "userfaultfd", 0, { SYS_userfaultfd } },
+#ifdef SYS_iopl
+	{ "ioport", 0, { SYS_iopl, SYS_ioperm } },
+#endif
+	{ "acct", 0, { SYS_acct } },
+	{ "clock", 0, { SYS_settimeofday, SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex } },
+	{ "handle", 0, { SYS_open_by_handle_at } },
+	{ "mount", 0, { SYS_mount, SYS_umount2, SYS_pivot_root, SYS_move_mount, SYS_open_tree,
+			SYS_open_tree_attr, SYS_fsopen, SYS_fsmount, SYS_fsconfig, SYS_mount_setattr } },
+	{ "quota", 0, { SYS_quotactl, SYS_quotactl_fd } },
+	{ "obsolete", 0, {
+#ifdef SYS_lookup_dcookie
+		SYS_lookup_dcookie,
+#endif
+#ifdef SYS_nfsservctl
+		SYS_nfsservctl,
+#endif
+		SYS_vhangup } },
+	{ "fsxattr", R_IOCTL_FSX, { SYS_file_setattr } },
+	{ "tiocsti", R_IOCTL_TTY, { 0 } },
+	{ "userns", R_USERNS, { 0 } },
+};
+#define NRULES (sizeof(guest_rules) / sizeof(guest_rules[0]))
+static unsigned guest_allowed;       /* bit i: guest_rules[i] is lifted */
+
+int seccomp_rule(const char *name)
+{
+	for (size_t i = 0; i < NRULES; i++)
+		if (!strcmp(name, guest_rules[i].name))
+			return (int)i;
+	return -1;
+}
+
+const char *seccomp_rule_names(void)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NRULES && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " " : "", guest_rules[i].name);
+	return buf;
+}
+
+void seccomp_loosen(unsigned allow)
+{
+	guest_allowed = allow;
+}
+
+static bool lifted(int special)
+{
+	for (size_t i = 0; i < NRULES; i++)
+		if (guest_rules[i].special == special)
+			return guest_allowed & (1u << i);
+	return true;
+}
+
+static void guest_filter(unsigned what)
+{
+	unsigned ioc[3], n = 0;
+
+	for (size_t i = 0; i < NRULES; i++) {
+		if (guest_allowed & (1u << i))
+			continue;
+		for (int j = 0; j < 10 && guest_rules[i].nr[j]; j++)
+			deny(guest_rules[i].nr[j], EPERM);
+	}
+	/* TIOCSTI pushes input into the terminal of whoever shares it (a
+	 * host shell after "vserver enter"); TIOCLINUX reads the console;
+	 * FS_IOC_FSSETXATTR moves files out of the guest's quota project */
+	if (!lifted(R_IOCTL_TTY)) {
+		ioc[n++] = TIOCSTI_;
+		ioc[n++] = TIOCLINUX_;
+	}
+	if (!lifted(R_IOCTL_FSX))
+		ioc[n++] = FS_IOC_FSSETXATTR_;
+	if (n)
+		deny_arg_in(SYS_ioctl, 1, (int)n, ioc);
+	/* no new user namespace: its root would regain every capability
+	 * over new namespaces (SC_LOCK already refuses all of them) */
+	if (!lifted(R_USERNS) && !(what & SC_LOCK)) {
+		deny_arg_bits(SYS_unshare, 0, CLONE_NEWUSER);
+		deny_arg_bits(SYS_clone, 0, CLONE_NEWUSER);
+		deny(SYS_clone3, ENOSYS);
+	}
+}
+
 void seccomp_apply(unsigned what)
 {
 	static const int who0[] = { 0 }, prio[] = { 0, 1 };
@@ -147,6 +264,8 @@ void seccomp_apply(unsigned what)
 		deny_arg_bits(SYS_clone, 0, NS_FLAGS);
 		deny(SYS_clone3, ENOSYS);
 	}
+	if (what & SC_GUEST)
+		guest_filter(what);
 	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	fp.len = (unsigned short)len;
 	fp.filter = prog;

@@ -1,0 +1,155 @@
+#!/bin/sh
+# hardening.t - a guest's root tries the classic escapes from inside a real
+# busybox guest and fails; where it makes sense the same attack is shown to
+# work on the host (or under plain chroot), so each check can fail.
+# Guests: h1 (defaults, IPROOT 127.0.0.6, httpd on port 18600), h2 (S_CAPS
+# MKNOD SYS_ADMIN, S_SECCOMP=allow:swap), h3 (a tampered root).
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/guest-lib.sh"
+command -v gcc >/dev/null || bail "gcc is needed (for the static probe)"
+
+GUESTS="h1 h2 h3"
+on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done; ip addr del 127.0.0.6/32 dev lo 2>/dev/null'
+mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
+gcc -static -O -o "$T_TMP/hprobe" "$T_TOP/tests/data/hprobe.c" || bail "can't build tests/data/hprobe.c"
+
+mkguest() {  # mkguest NAME [conf lines...]
+	n=$1; shift
+	vserver "$n" build -q --tar "$T_TMP/guest.tgz" || bail "can't build $n"
+	{ echo "S_HOSTNAME=$n"; echo 'S_FLAGS="nproc"'; echo 'ULIMIT="-H -u 60"'; echo "S_MEMORY=64M"
+	  for l in "$@"; do echo "$l"; done; } >"$VSBOX_CONFDIR/$n.conf"
+	# h1 serves on its address; the others (not tied to one) only sleep
+	printf '#!/bin/sh\n%s\n' "${DAEMON:-sleep 100000 &}" >"$VSBOX_ROOTDIR/$n/etc/rc"
+	cp "$T_TMP/hprobe" "$VSBOX_ROOTDIR/$n/bin/hprobe"
+}
+DAEMON="httpd -p 18600 -h /www" mkguest h1 "IPROOT=127.0.0.6" "IPROOTDEV=lo"
+mkguest h2 'S_CAPS="MKNOD SYS_ADMIN"' 'S_SECCOMP="allow:swap"'
+echo "page of h1" >"$VSBOX_ROOTDIR/h1/www/index.html"
+rc_is "start h1 (defaults)" 0 vserver h1 start
+if grep -q "can't be enforced" "$T_TMP/err"; then
+	skip "the IP lock is not available here"; done_testing
+fi
+rc_is "start h2 (MKNOD SYS_ADMIN, allow:swap)" 0 vserver h2 start
+[ "$RC" = 0 ] || diag "$ERR"
+
+# ---- the seccomp filter: each probe EPERM inside, something else outside --------
+PROBES="add_key keyctl request_key open_by_handle_at bpf unshare_userns clone_userns
+	perf_event_open tiocsti swapon settimeofday clock_settime reboot init_module
+	finit_module iopl userfaultfd acct fsxattr file_setattr mount"
+HOST=$("$T_TMP/hprobe" $(echo $PROBES | sed "s/ mount//"))
+IN=$(vserver h1 exec hprobe $PROBES)
+for p in $PROBES; do
+	h=$(printf '%s\n' "$HOST" | sed -n "s/^$p=//p")
+	i=$(printf '%s\n' "$IN" | sed -n "s/^$p=//p")
+	is "seccomp: $p refused inside (host: $h)" "$i" EPERM
+	if [ "$p" = mount ]; then continue; fi   # the host's root may mount
+	check "control: $p is not EPERM on the host" test "$h" != EPERM -a -n "$h"
+done
+is "S_CAPS SYS_ADMIN still may not mount (seccomp)" "$(vserver h2 exec hprobe mount)" mount=EPERM
+is "S_SECCOMP=allow:swap lifts the swap rule" "$(vserver h2 exec hprobe swapon)" swapon=ENOENT
+is "and only it: bpf still refused in h2" "$(vserver h2 exec hprobe bpf)" bpf=EPERM
+is "clone3 is ENOSYS inside (libcs fall back to clone)" "$(vserver h1 exec hprobe clone3)" clone3=ENOSYS
+if command -v curl >/dev/null; then
+	is "h1 serves on 127.0.0.6:18600 all the same" "$(curl -s --max-time 3 http://127.0.0.6:18600/)" "page of h1"
+fi
+rc_is "busybox mount inside fails" 1 vserver h1 exec mount -t tmpfs none /mnt
+
+# ---- devices ------------------------------------------------------------------
+DISK=$(for d in /sys/block/*; do case ${d##*/} in loop*|ram*|zram*) continue;; esac; cat "$d/dev"; break; done)
+if [ -n "$DISK" ]; then
+	MAJ=${DISK%:*} MIN=${DISK#*:}
+	mknod "$T_TMP/disk" b "$MAJ" "$MIN"
+	if [ "$(head -c 512 "$T_TMP/disk" 2>/dev/null | wc -c)" = 512 ]; then
+		ok "control: the host's root reads disk $DISK through a fresh node"
+	else
+		skip "control: this test itself may not read $DISK (a device cgroup around it)"
+	fi
+	rc_is "h1 (no CAP_MKNOD): mknod of the host disk fails" 1 vserver h1 exec mknod /dev/hd b "$MAJ" "$MIN"
+	rc_is "h2 (CAP_MKNOD): mknod of the host disk refused by the allowlist" 1 vserver h2 exec mknod /dev/hd b "$MAJ" "$MIN"
+	like "with EPERM" "$ERR" "not permitted"
+	rc_is "h2: a node planted on the root (nodev) does not open" 1 \
+		sh -c "mknod '$VSBOX_ROOTDIR/h2/tmp/hd' b $MAJ $MIN && vserver h2 exec head -c 512 /tmp/hd >/dev/null"
+	rm -f "$VSBOX_ROOTDIR/h2/tmp/hd"
+else
+	skip "no block device on this host"
+fi
+rc_is "h2 (CAP_MKNOD): an allowed node (null 1:3) can be made" 0 vserver h2 exec mknod /dev/null2 c 1 3
+rc_is "h2: /dev/mem (1:1) refused" 1 vserver h2 exec mknod /dev/mem c 1 1
+is "h2: /dev/kmsg (1:11) refused" "$(vserver h2 exec sh -c 'mknod /dev/km c 1 11 2>&1 || echo refused' | tail -n 1)" refused
+XID2=$(vserver h2 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')
+DEVCG=$(sed -n 's/^cg=\(.*devices.*\)/\1/p' "$VSBOX_RUNDIR/ctx/$XID2")
+if [ -n "$DEVCG" ]; then
+	like "v1 devices.list of h2 is the allowlist" "$(tr '\n' ' ' <"$DEVCG/devices.list")" \
+		'^c 1:3 rwm c 1:5 rwm c 1:7 rwm c 1:8 rwm c 1:9 rwm c 5:0 rwm c 5:2 rwm c 136:\* rwm $'
+	# open the v1 list for /dev/kmsg: the BPF program on the v2 directory still refuses
+	echo "c 1:11 rwm" >"$DEVCG/devices.allow"
+	is "v1 opened for 1:11: the v2 BPF device program still refuses it" \
+		"$(vserver h2 exec sh -c 'mknod /dev/km2 c 1 11 2>&1 || echo refused' | tail -n 1)" refused
+else
+	skip "no v1 devices controller here"
+fi
+
+# ---- /proc and /sys ------------------------------------------------------------
+CP=$(cat /proc/sys/kernel/core_pattern)
+rc_is "core_pattern not writable by the guest's uid 0" 1 vserver h1 exec sh -c 'echo "|/tmp/x" >/proc/sys/kernel/core_pattern'
+is "core_pattern unchanged" "$(cat /proc/sys/kernel/core_pattern)" "$CP"
+rc_is "sysrq-trigger not writable" 1 vserver h1 exec sh -c 'echo h >/proc/sysrq-trigger'
+if [ -e /proc/kcore ]; then
+	is "control: the host's /proc/kcore has bytes" "$(head -c 16 /proc/kcore | wc -c)" 16
+fi
+is "/proc/kcore masked inside" "$(vserver h1 exec sh -c 'head -c 16 /proc/kcore 2>/dev/null | wc -c')" 0
+is "/proc/keys masked inside" "$(vserver h1 exec sh -c 'cat /proc/keys | wc -c')" 0
+is "/proc/kmsg masked inside" "$(vserver h1 exec sh -c 'head -c 16 /proc/kmsg | wc -c')" 0
+if [ -d /sys/firmware ]; then
+	is "/sys/firmware masked (empty)" "$(vserver h1 exec ls -A /sys/firmware | wc -l)" 0
+fi
+if [ -d /proc/acpi ]; then
+	is "/proc/acpi masked (empty)" "$(vserver h1 exec ls -A /proc/acpi | wc -l)" 0
+fi
+rc_is "/sys read-only" 1 vserver h1 exec sh -c 'echo 1 >/sys/kernel/uevent_helper'
+is "no cgroup hierarchy visible under /sys/fs/cgroup" "$(vserver h1 exec ls -A /sys/fs/cgroup | wc -l)" 0
+rc_is "PID 1's executable is not readable (no host binary to write)" 1 vserver h1 exec sh -c 'cat /proc/1/exe >/dev/null'
+
+# ---- filesystem escapes ---------------------------------------------------------
+echo "host secret" >"$T_TMP/hostmark"
+rc_is "/proc/1/root does not lead to the host" 1 vserver h1 exec cat "/proc/1/root$T_TMP/hostmark"
+rc_is "(PID 1 is vsbox's init, not dumpable: its root is not even listable)" 1 vserver h1 exec ls /proc/1/root/
+mkdir -p "$T_TMP/cr"; cp "$T_TMP/hprobe" "$T_TMP/cr/"; mkdir -m 1777 "$T_TMP/cr/tmp"
+is "control: double chroot escapes plain chroot" \
+	"$(HMARK="$T_TMP/hostmark" chroot "$T_TMP/cr" /hprobe double_chroot)" double_chroot=OK
+is "double chroot stays in the guest" \
+	"$(vserver h1 exec env HMARK="$T_TMP/hostmark" hprobe double_chroot)" double_chroot=ENOENT
+
+# ---- a tampered root: host paths behind the guest's symlinks ------------------------
+mkdir -p "$T_TMP/hostdir"; echo keep >"$T_TMP/hostdir/file"
+mkguest h3
+echo "host hostname file" >"$T_TMP/hostname"
+rm -f "$VSBOX_ROOTDIR/h3/etc/hostname"; ln -s "$T_TMP/hostname" "$VSBOX_ROOTDIR/h3/etc/hostname"
+rm -rf "$VSBOX_ROOTDIR/h3/dev"; ln -s "$T_TMP/hostdir" "$VSBOX_ROOTDIR/h3/dev"
+rc_is "start with /dev a symlink to a host directory fails" 1 vserver h3 start
+like "with a clear message" "$ERR" "h3/dev is a symbolic link: refusing"
+is "the host directory is untouched" "$(ls -A "$T_TMP/hostdir")" file
+rc_is "nothing of h3 runs" 1 vserver h3 running
+rm "$VSBOX_ROOTDIR/h3/dev"; mkdir "$VSBOX_ROOTDIR/h3/dev"
+rm -rf "$VSBOX_ROOTDIR/h3/proc"; ln -s /proc "$VSBOX_ROOTDIR/h3/proc"
+rc_is "start with /proc a symlink fails" 1 vserver h3 start
+like "clearly" "$ERR" "h3/proc is a symbolic link"
+rm "$VSBOX_ROOTDIR/h3/proc"; mkdir "$VSBOX_ROOTDIR/h3/proc"
+rc_is "start h3 with /etc/hostname a symlink to a host file" 0 vserver h3 start
+vserver h3 exec sh -c 'echo pwned >/etc/hostname' 2>/dev/null
+is "the host file behind the guest's /etc/hostname is untouched" "$(cat "$T_TMP/hostname")" "host hostname file"
+rc_is "stop h3" 0 vserver h3 stop -q
+is "still untouched after stop" "$(cat "$T_TMP/hostname")" "host hostname file"
+
+# ---- the configuration key --------------------------------------------------------
+cp "$VSBOX_CONFDIR/h3.conf" "$T_TMP/h3.conf"
+echo 'S_SECCOMP="allow:nosuch"' >>"$VSBOX_CONFDIR/h3.conf"
+rc_is "S_SECCOMP with an unknown rule" 1 vserver h3 start
+like "names the rules" "$ERR" "S_SECCOMP: unknown rule 'nosuch' \(module kexec"
+cp "$T_TMP/h3.conf" "$VSBOX_CONFDIR/h3.conf"; echo 'S_SECCOMP="swap"' >>"$VSBOX_CONFDIR/h3.conf"
+rc_is "S_SECCOMP without allow:" 1 vserver h3 start
+
+rc_is "stop h1" 0 vserver h1 stop -q
+rc_is "stop h2" 0 vserver h2 stop -q
+done_testing
