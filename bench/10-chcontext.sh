@@ -2,13 +2,17 @@
 # 10-chcontext.sh - cost of a full new context (PID, mount, UTS, IPC and
 # cgroup namespaces, a cgroup, proc mount, read-only /sys, caps, init,
 # cleanup) running /bin/true, against bare /bin/true, unshare(1) doing the
-# namespace part, and bwrap when installed. Interleaved, median of 60.
+# namespace part, bwrap when installed, and nsfloor (bench/nsfloor.c: only
+# the namespace clone, vfork and exec, built static with musl like vsbox):
+# the floor any such tool has on this machine. Interleaved, median of 60.
 set -u
 : "${VSBOX:?}" "${BENCH_BIN:?}"
 T=$(mktemp -d /tmp/vsbox-bench.XXXXXX)
 export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-$$"
 trap 'rm -rf "$T"; for m in $(awk "{ for (i = 7; i <= NF; i++) if (\$i == \"-\") { if (\$(i + 1) ~ /^cgroup2?\$/) print \$5; break } }" /proc/self/mountinfo); do for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do [ "$p" = / ] && p=""; rmdir "$m$p/$VSBOX_CGROUP_BASE" 2>/dev/null; done; done' EXIT
+musl-gcc -static -O2 -o "$BENCH_BIN/nsfloor" "$(dirname "$0")/nsfloor.c" || exit 1
 set -- true /bin/true -- \
+	nsfloor "$BENCH_BIN/nsfloor" /bin/true -- \
 	chcontext "$VSBOX" chcontext --silent /bin/true -- \
 	unshare unshare -pfmui --fork --mount-proc /bin/true
 command -v bwrap >/dev/null && set -- "$@" -- bwrap bwrap --unshare-pid --unshare-ipc --unshare-uts --dev-bind / / --proc /proc /bin/true
