@@ -429,6 +429,7 @@ int proc_scan(struct proclist *l, unsigned want, bool (*keep)(pid_t pid, void *a
 void proc_free(struct proclist *l);
 int proc_read(pid_t pid, unsigned want, struct proc *p);   /* no PR_ARGS; -1 gone */
 int proc_parse_stat(const char *buf, struct proc *p);
+void proc_printable(char *s);   /* control chars, bad UTF-8 -> '?', in place */
 double proc_uptime(void);                          /* seconds since boot */
 unsigned long long proc_meminfo(const char *key);  /* KiB, e.g. "MemTotal" */
 time_t proc_boottime(void);

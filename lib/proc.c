@@ -60,6 +60,36 @@ static unsigned long long page_kib(void)
 	return kib;
 }
 
+/* Make s safe to print, in place, as ps does: control characters and bytes
+ * that are not valid UTF-8 become '?'. A process names itself: its command
+ * line must not reach the admin's terminal as escape sequences, nor turn a
+ * listing into "binary" for grep. */
+void proc_printable(char *s)
+{
+	unsigned char *u = (unsigned char *)s;
+
+	while (*u) {
+		int n = *u < 0x80 ? 1 : (*u & 0xe0) == 0xc0 ? 2 : (*u & 0xf0) == 0xe0 ? 3 :
+			(*u & 0xf8) == 0xf0 ? 4 : 0;
+		int ok = n == 1 ? *u >= 0x20 && *u != 0x7f : n > 1;
+
+		for (int i = 1; ok && i < n; i++)
+			ok = (u[i] & 0xc0) == 0x80;
+		/* overlong forms, surrogates and code points past U+10FFFF */
+		if (ok && n == 2 && *u < 0xc2)
+			ok = 0;
+		if (ok && n == 3 && ((*u == 0xe0 && u[1] < 0xa0) || (*u == 0xed && u[1] >= 0xa0)))
+			ok = 0;
+		if (ok && n == 4 && ((*u == 0xf0 && u[1] < 0x90) || *u > 0xf4 || (*u == 0xf4 && u[1] >= 0x90)))
+			ok = 0;
+		if (!ok) {
+			*u++ = '?';
+			continue;
+		}
+		u += n;
+	}
+}
+
 /* Fields of /proc/PID/stat, see proc(5). comm may hold anything, spaces and
  * ')' included: it ends at the last ')'. */
 int proc_parse_stat(const char *buf, struct proc *p)
@@ -75,6 +105,7 @@ int proc_parse_stat(const char *buf, struct proc *p)
 		len = sizeof(p->comm) - 1;
 	memcpy(p->comm, open + 1, len);
 	p->comm[len] = 0;
+	proc_printable(p->comm);
 	p->state = close[2];
 	s = close + 3;
 	/* v[k] is field k (1-based, as in proc(5)), from ppid (4) to rss (24) */
@@ -125,6 +156,7 @@ static size_t join_args(char *buf, ssize_t n)
 		if (buf[i] == 0 || buf[i] == '\n' || buf[i] == '\t')
 			buf[i] = ' ';
 	buf[n > 0 ? n : 0] = 0;
+	proc_printable(buf);
 	return n > 0 ? (size_t)n : 0;
 }
 

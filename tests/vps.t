@@ -51,6 +51,13 @@ is "-o COL=HEAD renames, COL= drops" "$(vps -o pid=P,ctx=X,comm= -p $PA | squeez
 $PA $A sleep"
 is "--no-headers" "$(vps --no-headers -o pid -p $PA | squeeze)" "$PA"
 is "args of a process" "$(vps -o args= -p $PA)" "sleep 3001"
+# a process names itself: its argv and its file name (comm) may hold escapes
+EVILNAME=$(printf '\033]0;x\377')
+ln -s "$(command -v sleep)" "$T_TMP/$EVILNAME"
+bash -c "exec -a \$'\\e[31mevil\\xff' \"\$1\" 3019" - "$T_TMP/$EVILNAME" & EVIL=$!; track_pid $EVIL
+sleep 0.2
+is "escapes and bad UTF-8 in a command line print as ?" "$(vps -o args= -p $EVIL)" "?[31mevil? 3019"
+is "and in a command name" "$(vps -o comm= -p $EVIL)" "?]0;x?"
 is "etime is short and sane" "$(vps -o etime= -p $HOST | squeeze | grep -cE '^[0-9]{2}:[0-9]{2}$')" 1
 
 # --- filters -----------------------------------------------------------------------

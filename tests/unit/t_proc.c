@@ -92,6 +92,15 @@ int main(void)
 	is_str(proc_tty(p.tty, buf, sizeof(buf)), "pts/1", "tty_nr 136:1 is pts/1");
 	is_str(proc_stat_str(&p, buf, sizeof(buf)), "S<l+", "BSD state: nice < 0, threads, foreground");
 	ok(proc_parse_stat("1 (x", &p) < 0, "a cut line is refused");
+	ok(!proc_parse_stat("7 (\x1b[2Jx\xff) S 1 1 1 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", &p),
+	   "stat line with escapes in comm");
+	is_str(p.comm, "?[2Jx?", "comm: escape and a stray byte become ?");
+	{
+		char s[] = "caf\xc3\xa9 \xe2\x82\xac \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82 \x7f\t";
+		proc_printable(s);
+		is_str(s, "caf\xc3\xa9 \xe2\x82\xac ?? ??? ???? ?? ??",
+		       "printable: UTF-8 kept; overlong, surrogate, > U+10FFFF, cut, DEL, TAB -> ?");
+	}
 	is_str(proc_tty(0, buf, sizeof(buf)), "?", "no tty");
 	is_str(proc_tty(4 << 8 | 2, buf, sizeof(buf)), "tty2", "4:2 is tty2");
 	is_str(proc_tty(4 << 8 | 65, buf, sizeof(buf)), "ttyS1", "4:65 is ttyS1");
