@@ -360,6 +360,8 @@ enum {
 	BN_LOWPORTS = 1 << 1,      /* binds skip the CAP_NET_BIND_SERVICE
 				      check (user-namespace guests; 5.12+) */
 	BN_NO_INGRESS = 1 << 2,    /* no ingress filter (see chbind(8)) */
+	BN_KEEP_RAW = 1 << 3,      /* ICMP datagram sockets allowed (they pass
+				      beside the hooks, like raw ones) */
 };
 /* NULL when this host can lock, else a sentence naming what is missing */
 const char *bpfnet_missing(void);
@@ -372,7 +374,8 @@ void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts);
 struct netlock {
 	struct netaddrs addrs;
 	unsigned opts;              /* BN_* */
-	bool keep_raw;              /* keep CAP_NET_RAW (raw sockets bypass) */
+	bool keep_raw;              /* keep CAP_NET_RAW and ping sockets (both
+				       bypass the lock); sets BN_KEEP_RAW */
 };
 /* Parse chbind's options (argv[0] is "chbind"); returns the index of CMD.
  * Every address is probed (netaddr_probe): nesting can only narrow. */

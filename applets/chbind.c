@@ -4,7 +4,8 @@
  * Kernel interfaces: cgroup v2 (a directory for the tree, entered with
  * clone3 CLONE_INTO_CGROUP), cgroup BPF sock_addr and skb programs built by
  * lib/bpfnet.c and attached with BPF_F_ALLOW_MULTI, the capability bounding
- * set (CAP_NET_RAW is dropped: raw sockets pass beside the hooks).
+ * set (CAP_NET_RAW is dropped: raw sockets pass beside the hooks; ping
+ * sockets, which do too, are refused by a sock_create program).
  */
 #include "vsbox.h"
 #include <sys/capability.h>
@@ -27,15 +28,16 @@ static const char usage[] =
 "  --no-ingress    no receive filter: a socket that listens without bind()\n"
 "                  or a UDP socket bound by its first send (0.0.0.0:PORT)\n"
 "                  then also gets packets sent to other local addresses\n"
-"  --keep-raw      keep CAP_NET_RAW (raw and packet sockets bypass the lock)\n"
+"  --keep-raw      keep CAP_NET_RAW and ICMP ping sockets (raw, packet and\n"
+"                  ping sockets bypass the lock; without it ping sockets\n"
+"                  fail with EPERM)\n"
 "Inside a locked tree chbind can only narrow: every address must be one of\n"
 "the tree's. chbind waits for CMD and removes the tree's cgroup when it is\n"
 "empty; one kept by daemons is removed by the next chbind after they end.\n"
 "Limits: a root process that keeps CAP_SYS_ADMIN, or sees a writable cgroup2\n"
 "mount, can move itself out of the tree's cgroup; use chbind with chcontext\n"
 "(chbind --ip X chcontext ... CMD, or chcontext ... chbind --ip X CMD) for a\n"
-"guest. ICMP ping sockets are not covered. Needs root, cgroup v2 and a\n"
-"kernel with CONFIG_CGROUP_BPF (5.10+).\n"
+"guest. Needs root, cgroup v2 and a kernel with CONFIG_CGROUP_BPF (5.10+).\n"
 "Environment: VSBOX_CGROUP_BASE (default /vsbox; relative: under the\n"
 "caller's own cgroup).\n";
 

@@ -4,7 +4,7 @@
  * (no libbpf), program types CGROUP_SOCK_ADDR and CGROUP_SKB, the bpf_bind
  * and bpf_skb_load_bytes helpers. Kernel 5.10 or later.
  *
- * Seven small programs are generated from the list as raw instructions
+ * Eight small programs are generated from the list as raw instructions
  * (a tiny assembler with forward labels below), one per hook:
  *
  *   bind4/6     0.0.0.0 / :: -> the family's first address (an IPv4-only
@@ -19,6 +19,10 @@
  *   sendmsg4/6  (unconnected UDP) the same destination rewrite; no source
  *               yet: set it (msg_src_ip); a source from the socket or from
  *               IP_PKTINFO/IPV6_PKTINFO must be one of the list
+ *   sockcreate  ICMP datagram ("ping") sockets are refused (EPERM): they
+ *               have a bind of their own that no bind hook sees, and no
+ *               sendmsg hook, so they could bind any local address and send
+ *               from any (IP_PKTINFO); BN_KEEP_RAW leaves them, like raw ones
  *   ingress     the gap no sock_addr hook covers - a socket that listen()s
  *               without bind() or a UDP socket autobound by its first send
  *               sits on 0.0.0.0:PORT - closed on the receiving side: a
@@ -583,6 +587,21 @@ static void gen_sendmsg6(struct gen *g)
 	end(g, 1);
 }
 
+/* socket(): refuse SOCK_DGRAM with IPPROTO_ICMP or IPPROTO_ICMPV6 */
+static void gen_sockcreate(struct gen *g)
+{
+	struct prog *p = &g->p;
+
+	begin(g);
+	ldx(p, BPF_W, R2, R6, SK(type));
+	jne(p, R2, SOCK_DGRAM, g->ok);
+	ldx(p, BPF_W, R2, R6, SK(protocol));
+	jeq(p, R2, IPPROTO_ICMP, g->deny);
+	jeq(p, R2, IPPROTO_ICMPV6, g->deny);
+	ja(p, g->ok);
+	end(g, 1);
+}
+
 static void gen_ingress(struct gen *g)
 {
 	static const unsigned char MASK4[4] = { 0xf0 }, MC4[4] = { 0xe0 },
@@ -642,9 +661,17 @@ static const struct hook {
 	{ "vsbox_connect6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_CONNECT, gen_connect6 },
 	{ "vsbox_sendmsg4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_SENDMSG, gen_sendmsg4 },
 	{ "vsbox_sendmsg6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_SENDMSG, gen_sendmsg6 },
+	{ "vsbox_sockcreate", BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, gen_sockcreate },
 	{ "vsbox_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, gen_ingress },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+/* the hooks an option leaves out */
+static bool skipped(const struct hook *h, unsigned opts)
+{
+	return (h->attach == BPF_CGROUP_INET_INGRESS && (opts & BN_NO_INGRESS)) ||
+	       (h->attach == BPF_CGROUP_INET_SOCK_CREATE && (opts & BN_KEEP_RAW));
+}
 
 const char *bpfnet_missing(void)
 {
@@ -703,7 +730,7 @@ void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 		const struct hook *h = &hooks[i];
 		int fd;
 
-		if (h->attach == BPF_CGROUP_INET_INGRESS && (opts & BN_NO_INGRESS))
+		if (skipped(h, opts))
 			continue;
 		h->gen(&g);
 		fd = prog_load(h->type, h->attach, g.p.in, g.p.n, h->name, false);
@@ -735,7 +762,7 @@ void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 fail:
 	/* leave the cgroup as it was: detach what we attached */
 	for (size_t i = 0, k = 0; k < (size_t)n && i < NHOOKS; i++) {
-		if (hooks[i].attach == BPF_CGROUP_INET_INGRESS && (opts & BN_NO_INGRESS))
+		if (skipped(&hooks[i], opts))
 			continue;
 		prog_attach(cgfd, fds[k], hooks[i].attach, true);
 		close(fds[k++]);

@@ -232,7 +232,7 @@ int netlock_args(int argc, char **argv, struct netlock *nl, const char *usage)
 		}
 		case 'M': nl->opts |= BN_NO_V4MAPPED; break;
 		case 'I': nl->opts |= BN_NO_INGRESS; break;
-		case 'r': nl->keep_raw = true; break;
+		case 'r': nl->keep_raw = true; nl->opts |= BN_KEEP_RAW; break;
 		}
 	}
 	for (int k = 0; k < 2; k++)

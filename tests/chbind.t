@@ -3,7 +3,7 @@
 # 18000-18999 only), IPv6 in a network namespace of our own; binds, wildcard
 # and loopback rewrites, sources of connects and datagrams, PKTINFO spoofing,
 # devices, nesting, the two known gaps (listen without bind, UDP autobind),
-# raw sockets, cgroup cleanup, composition with chcontext and reducecap.
+# raw and ping sockets, cgroup cleanup, composition with chcontext and reducecap.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -203,7 +203,13 @@ if ip netns add "$NS" 2>/dev/null; then
 	is "v6 nested: narrowing" "$($N chbind --ip fd00::20 --ip fd00::21 chbind --ip fd00::21 $S bind tcp :: 18001)" fd00::21
 	run_rc $N chbind --ip fd00::20 chbind --ip fd00::21 true
 	is "v6 nested: widening refused (exit 1)" "$RC" 1
+	# ICMP ping sockets (allowed for root in this netns only): their bind
+	# and datagrams pass beside the hooks, so the lock refuses them
+	echo "0 0" | $N tee /proc/sys/net/ipv4/ping_group_range >/dev/null
+	is "control: a ping socket binds any local address (in the netns)" "$($N $S ping 127.0.0.28)" 127.0.0.28
+	is "a locked tree may not create a ping socket" "$($N chbind --ip 127.0.0.20 $S ping 127.0.0.28)" "ERR EPERM"
+	is "  with --keep-raw it may (and bypasses the lock)" "$($N chbind --ip 127.0.0.20 --keep-raw $S ping 127.0.0.28)" 127.0.0.28
 else
-	for i in $(seq 18); do skip "no network namespaces"; done
+	for i in $(seq 21); do skip "no network namespaces"; done
 fi
 done_testing

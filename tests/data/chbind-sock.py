@@ -68,6 +68,10 @@ try:
         else:
             s.sendto(b"x", (a[1], int(a[2])))
         print(s.recv(100).decode())
+    elif cmd == "ping":                  # ping ADDR: an ICMP datagram socket bound to ADDR
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+        s.bind((a[1], 0))
+        print(s.getsockname()[0])
     elif cmd == "listen0":               # listen0 PORTFILE: listen() without bind()
         s = socket.socket(socket.AF_INET)
         s.listen(8)
