@@ -136,8 +136,10 @@ static void skeleton(int rootfd)
 		    errno != EEXIST)
 			die_errno("can't create /dev/%s", nodes[i].name);
 	close(dev);
+	/* not through a symlink: one from the archive could name any
+	 * directory of the guest (its /etc would become world-writable) */
 	for (int i = 0; i < 2; i++) {
-		int t = path_open(rootfd, i ? "var/tmp" : "tmp", O_RDONLY | O_DIRECTORY, 0);
+		int t = path_open(rootfd, i ? "var/tmp" : "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		if (t >= 0) {
 			fchmod(t, 01777);
 			close(t);

@@ -57,25 +57,43 @@ int path_open(int rootfd, const char *path, int flags, mode_t mode)
 
 int path_mkdirs(int rootfd, const char *path, mode_t mode)
 {
-	char buf[PATH_MAX], *save, *t;
+	char buf[PATH_MAX], *p = buf, *end;
 	int dir = dup(rootfd);
 
 	if (dir < 0)
 		die_errno("can't dup a descriptor");
 	xsnprintf(buf, sizeof(buf), "%s", path);
-	/* each step resolved inside the root: a planted symlink leads, at
-	 * worst, somewhere else inside the same guest */
-	for (t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		int fd = path_open(dir, t, O_PATH | O_DIRECTORY, 0);
+	/* each prefix resolved from the root, as the guest would (an absolute
+	 * symlink on the way names a place in the guest): it leads, at worst,
+	 * somewhere else inside the same guest; a missing last component is
+	 * made in the directory its prefix resolved to */
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		if ((end = strchr(p, '/')))
+			*end = 0;
+		int fd = path_open(rootfd, buf, O_PATH | O_DIRECTORY, 0);
 		if (fd < 0 && errno == ENOENT) {
-			if (mkdirat(dir, t, mode) && errno != EEXIST)
-				die_errno("can't create directory %s (in %s)", t, path);
-			fd = path_open(dir, t, O_PATH | O_DIRECTORY, 0);
+			if (mkdirat(dir, p, mode) && errno != EEXIST)
+				die_errno("can't create directory %s (in %s)", p, path);
+			fd = path_open(rootfd, buf, O_PATH | O_DIRECTORY, 0);
 		}
-		if (fd < 0)
-			die_errno("can't open directory %s (in %s)", t, path);
+		if (fd < 0) {
+			struct stat st;
+			int e = errno;
+			bool link = !fstatat(dir, p, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode);
+			errno = e;
+			die_errno("can't open directory %s (in %s%s)", p, path,
+				  link ? ": a symbolic link, followed only inside the guest" : "");
+		}
 		close(dir);
 		dir = fd;
+		if (!end)
+			break;
+		*end = '/';
+		p = end + 1;
 	}
 	return dir;
 }
