@@ -211,6 +211,10 @@ enum { SC_SPECTATOR = 1 << 0, SC_LOCK = 1 << 1, SC_GUEST = 1 << 2 };
 void seccomp_apply(unsigned what);
 /* Landlock: restrict writes and signal/ptrace scope for the spectator */
 void landlock_spectator(void);
+/* Landlock: a domain that restricts nothing but whom its processes may
+ * trace (for contexts keeping CAP_SYS_PTRACE); dies without Landlock */
+void landlock_fence(void);
+#define CAP_SYS_PTRACE_BIT (1ULL << 19)   /* CAP_SYS_PTRACE, without libcap's header */
 
 /* ---- lib/conf.c: NAME.conf, the guest's settings -------------------------
  * Shell-like KEY=value, KEY="a b", KEY='a b', # comments; never run through

@@ -18,6 +18,7 @@ static const char usage[] =
 "                  process is visible, none can be signalled or traced\n"
 "  --join          with --ctx N: only join; it is an error if N does not exist\n"
 "  --cap CAP       keep CAP (e.g. CAP_NET_RAW, net_raw) in the ceiling\n"
+"                  (sys_ptrace: in a Landlock fence, see chcontext(8))\n"
 "  --secure        keep only the secure set (see reducecap --help)\n"
 "  --flag F        lock: no new namespaces inside; sched: the context weighs\n"
 "                  as one process (own CPU cgroup); nproc: the soft ulimit -u\n"

@@ -47,6 +47,8 @@ static const char usage[] =
 "  IPROOTBCAST  broadcast address (default: from the mask)\n"
 "  ONBOOT       yes|no: started by \"vservers start\"\n"
 "  S_CAPS       capabilities kept on top of the default set; !CAP drops one\n"
+"               (with SYS_PTRACE a Landlock fence keeps init and entering\n"
+"               processes out of reach: see vserver(8))\n"
 "  S_CONTEXT    the context number (2..49151; default: the lowest free)\n"
 "  S_HOSTNAME   host name inside      S_DOMAINNAME  NIS domain (none: unset)\n"
 "  S_NICE       nice level -20..19; nobody inside can go below it\n"

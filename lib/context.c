@@ -82,6 +82,10 @@ void ctx_restrict(unsigned flags, uint64_t bset)
 	 * so setuid programs inside work within the ceiling), then the
 	 * capability ceiling, last before exec */
 	seccomp_apply((flags & CF_LOCK ? SC_LOCK : 0) | (flags & CF_GUEST ? SC_GUEST : 0));
+	/* a ceiling with CAP_SYS_PTRACE could trace init (bset 0: never
+	 * fenced itself) and whoever enters: a Landlock fence first */
+	if (bset & CAP_SYS_PTRACE_BIT)
+		landlock_fence();
 	caps_reduce(bset);
 }
 
@@ -344,6 +348,9 @@ int ctx_spawn(const struct ctx_spec *s)
 
 	if (s->name)
 		snprintf(c.name, sizeof(c.name), "%s", s->name);
+	/* checked before anything is made: see ctx_restrict() */
+	if ((s->bset & CAP_SYS_PTRACE_BIT) && !landlock_abi())
+		die("CAP_SYS_PTRACE in a context needs Landlock (Linux 5.13+, CONFIG_SECURITY_LANDLOCK)");
 	lock = ctx_lock();
 	ctx_gc();
 	c.xid = s->xid ? s->xid : ctx_free_xid();

@@ -279,6 +279,7 @@ void seccomp_apply(unsigned what)
 struct ll_ruleset_attr { uint64_t fs, net, scoped; };
 struct ll_path_beneath { uint64_t allowed; int32_t parent_fd; } __attribute__((packed));
 #define LL_WRITE_FILE (1ULL << 1)
+#define LL_MAKE_BLOCK (1ULL << 11)
 #define LL_FS_WRITES  0x1ff2ULL   /* write_file, remove_dir/file, make_* */
 #define LL_REFER      (1ULL << 13)   /* ABI 2 */
 #define LL_TRUNCATE   (1ULL << 14)   /* ABI 3 */
@@ -330,5 +331,35 @@ void landlock_spectator(void)
 	}
 	if (syscall(SYS_landlock_restrict_self, rfd, 0))
 		die_errno("can't enforce the Landlock ruleset");
+	close(rfd);
+}
+
+/* A fence, not a sandbox: a Landlock domain that restricts nothing (it
+ * handles only the making of block devices, and allows that under "/"),
+ * because a process in a domain may trace only processes of its own
+ * domain or of domains nested in it. With CAP_SYS_PTRACE, non-dumpable
+ * and the capability checks no longer keep a context from tracing its
+ * vsbox init (which holds descriptors of the host's cgroups and run
+ * directory) or a "vserver exec" on its way in (all capabilities until it
+ * restricts itself); neither is in a domain, so the fence keeps them out
+ * of reach. The price: processes of different entries (the guest's rc and
+ * its daemons, each exec or enter) cannot trace each other either. */
+void landlock_fence(void)
+{
+	struct ll_ruleset_attr ra = { LL_MAKE_BLOCK, 0, 0 };
+	struct ll_path_beneath pb = { LL_MAKE_BLOCK, -1 };
+	int rfd;
+
+	if (!landlock_abi())
+		die("CAP_SYS_PTRACE in a context needs Landlock (Linux 5.13+, CONFIG_SECURITY_LANDLOCK)");
+	rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, (size_t)8, 0);
+	if (rfd < 0)
+		die_errno("can't create the Landlock ruleset");
+	pb.parent_fd = open("/", O_PATH | O_CLOEXEC);
+	if (pb.parent_fd < 0 || syscall(SYS_landlock_add_rule, rfd, 1 /* PATH_BENEATH */, &pb, 0))
+		die_errno("can't add the Landlock rule for /");
+	if (syscall(SYS_landlock_restrict_self, rfd, 0))
+		die_errno("can't enforce the Landlock ruleset");
+	close(pb.parent_fd);
 	close(rfd);
 }
