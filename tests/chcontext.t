@@ -155,6 +155,17 @@ is "spectator cannot ptrace" "$RC" 1
 run_rc chcontext --ctx 1 sh -c "echo x > $T_TMP/spectator-was-here"
 check "spectator writes no file" [ ! -e "$T_TMP/spectator-was-here" ]
 
+# --- CAP_SYS_PTRACE: a Landlock fence keeps init (host descriptors) out of reach -----
+FENCE='sleep 3 & S=$!; readlink /proc/$S/exe >/dev/null && echo own-ok; readlink /proc/1/fd/0 >/dev/null 2>&1 || echo init-refused; kill $S'
+is "--cap SYS_PTRACE: CMD traces its own children, not init" \
+	"$(chcontext --silent --cap SYS_PTRACE sh -c "$FENCE" | tr '\n' ' ')" "own-ok init-refused "
+chcontext --cap SYS_PTRACE sleep 3 2>"$T_TMP/fence" &
+track_pid $!
+for i in $(seq 30); do grep -q context "$T_TMP/fence" && break; sleep 0.1; done
+X2=$(sed -n 's/^New security context is //p' "$T_TMP/fence")
+is "  and a join of that context neither (context $X2)" \
+	"$(chcontext --ctx "$X2" --join sh -c "$FENCE" | tr '\n' ' ')" "own-ok init-refused "
+
 # --- leftovers, crash repair, concurrency ---------------------------------------
 KILLED=""
 for r in "$VSBOX_RUNDIR"/ctx/[0-9]*; do p=$(sed -n 's/^pid=//p' "$r"); kill -9 "$p"; KILLED="$KILLED $p"; done

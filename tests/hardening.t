@@ -3,28 +3,16 @@
 # busybox guest and fails; where it makes sense the same attack is shown to
 # work on the host (or under plain chroot), so each check can fail.
 # Guests: h1 (defaults, IPROOT 127.0.0.6, httpd on port 18600), h2 (S_CAPS
-# MKNOD SYS_ADMIN, S_SECCOMP=allow:swap), h3 (a tampered root).
+# MKNOD SYS_ADMIN, S_SECCOMP=allow:swap), h3 (a tampered root), h4 and h5
+# (built from tampered archives and roots).
 . "$(dirname "$0")/lib.sh"
 need_root
-. "$(dirname "$0")/guest-lib.sh"
-command -v gcc >/dev/null || bail "gcc is needed (for the static probe)"
+. "$(dirname "$0")/hardening-lib.sh"
 
-GUESTS="h1 h2 h3"
+GUESTS="h1 h2 h3 h4 h5"
 on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done; ip addr del 127.0.0.6/32 dev lo 2>/dev/null'
-mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
-gcc -static -O -o "$T_TMP/hprobe" "$T_TOP/tests/data/hprobe.c" || bail "can't build tests/data/hprobe.c"
-
-mkguest() {  # mkguest NAME [conf lines...]
-	n=$1; shift
-	vserver "$n" build -q --tar "$T_TMP/guest.tgz" || bail "can't build $n"
-	{ echo "S_HOSTNAME=$n"; echo 'S_FLAGS="nproc"'; echo 'ULIMIT="-H -u 60"'; echo "S_MEMORY=64M"
-	  for l in "$@"; do echo "$l"; done; } >"$VSBOX_CONFDIR/$n.conf"
-	# h1 serves on its address; the others (not tied to one) only sleep
-	printf '#!/bin/sh\n%s\n' "${DAEMON:-sleep 100000 &}" >"$VSBOX_ROOTDIR/$n/etc/rc"
-	cp "$T_TMP/hprobe" "$VSBOX_ROOTDIR/$n/bin/hprobe"
-}
-DAEMON="httpd -p 18600 -h /www" mkguest h1 "IPROOT=127.0.0.6" "IPROOTDEV=lo"
-mkguest h2 'S_CAPS="MKNOD SYS_ADMIN"' 'S_SECCOMP="allow:swap"'
+DAEMON="httpd -p 18600 -h /www" hguest h1 "IPROOT=127.0.0.6" "IPROOTDEV=lo"
+hguest h2 'S_CAPS="MKNOD SYS_ADMIN"' 'S_SECCOMP="allow:swap"'
 echo "page of h1" >"$VSBOX_ROOTDIR/h1/www/index.html"
 rc_is "start h1 (defaults)" 0 vserver h1 start
 if grep -q "can't be enforced" "$T_TMP/err"; then
@@ -121,9 +109,14 @@ is "control: double chroot escapes plain chroot" \
 is "double chroot stays in the guest" \
 	"$(vserver h1 exec env HMARK="$T_TMP/hostmark" hprobe double_chroot)" double_chroot=ENOENT
 
+is "control: a directory fd leaked into plain chroot leads out" \
+	"$(chroot "$T_TMP/cr" /hprobe leakedfds 7<"$T_TMP" 2>/dev/null)" leakedfds=OK
+is "one leaked to vserver exec is closed; no process of h1 holds one that leads out" \
+	"$(vserver h1 exec hprobe leakedfds 7<"$T_TMP")" leakedfds=ENOENT
+
 # ---- a tampered root: host paths behind the guest's symlinks ------------------------
 mkdir -p "$T_TMP/hostdir"; echo keep >"$T_TMP/hostdir/file"
-mkguest h3
+hguest h3
 echo "host hostname file" >"$T_TMP/hostname"
 rm -f "$VSBOX_ROOTDIR/h3/etc/hostname"; ln -s "$T_TMP/hostname" "$VSBOX_ROOTDIR/h3/etc/hostname"
 rm -rf "$VSBOX_ROOTDIR/h3/dev"; ln -s "$T_TMP/hostdir" "$VSBOX_ROOTDIR/h3/dev"
@@ -141,6 +134,68 @@ vserver h3 exec sh -c 'echo pwned >/etc/hostname' 2>/dev/null
 is "the host file behind the guest's /etc/hostname is untouched" "$(cat "$T_TMP/hostname")" "host hostname file"
 rc_is "stop h3" 0 vserver h3 stop -q
 is "still untouched after stop" "$(cat "$T_TMP/hostname")" "host hostname file"
+
+# NAME.fstab: its targets are made and mounted inside the root, even
+# through a symlink that names a host directory
+mkdir -p "$T_TMP/src" "$T_TMP/hostmnt"; echo shared >"$T_TMP/src/f"
+mkdir -p "$VSBOX_ROOTDIR/h3/mnt"; ln -s "$T_TMP/hostmnt" "$VSBOX_ROOTDIR/h3/mnt/link"
+echo "$T_TMP/src /mnt/link/data bind ro" >"$VSBOX_CONFDIR/h3.fstab"
+rc_is "start h3 with an fstab target behind a symlink to a host directory fails" 1 vserver h3 start
+like "  the link is followed only inside the guest, where it leads nowhere" "$ERR" \
+	"can't open directory link \(in /mnt/link/data: a symbolic link, followed only inside the guest\)"
+is "  the host directory got no mount point" "$(ls -A "$T_TMP/hostmnt")" ""
+mkdir -p "$VSBOX_ROOTDIR/h3$T_TMP/hostmnt"
+rc_is "with the link's target in the guest, h3 starts" 0 vserver h3 start
+[ "$RC" = 0 ] || diag "$ERR"
+is "  the bind is seen inside, through the guest's own link" "$(vserver h3 exec cat /mnt/link/data/f)" shared
+is "  the host directory got no mount point" "$(ls -A "$T_TMP/hostmnt")" ""
+check "  it was made inside the root" test -d "$VSBOX_ROOTDIR/h3$T_TMP/hostmnt/data"
+rc_is "stop h3" 0 vserver h3 stop -q
+rm -f "$VSBOX_CONFDIR/h3.fstab"
+
+# the boot command behind a symlink to a host script: nothing of the host runs
+printf '#!/bin/sh\ntouch %s/ran\n' "$T_TMP" >"$T_TMP/hostrc"; chmod 755 "$T_TMP/hostrc"
+mv "$VSBOX_ROOTDIR/h3/etc/rc" "$VSBOX_ROOTDIR/h3/etc/rc.real"
+ln -s "$T_TMP/hostrc" "$VSBOX_ROOTDIR/h3/etc/rc"
+rc_is "start h3 with /etc/rc a symlink to a host script fails" 1 vserver h3 start
+like "  clearly" "$ERR" "no INIT set and no rc found"
+check "  and the host script did not run" test ! -e "$T_TMP/ran"
+rm "$VSBOX_ROOTDIR/h3/etc/rc"; mv "$VSBOX_ROOTDIR/h3/etc/rc.real" "$VSBOX_ROOTDIR/h3/etc/rc"
+
+# users come from the guest's passwd, never from a host file it links to
+printf 'hostonly:x:4242:4242::/:/bin/sh\n' >"$T_TMP/passwd"
+cp "$VSBOX_ROOTDIR/h3/etc/passwd" "$T_TMP/passwd.h3"
+ln -sf "$T_TMP/passwd" "$VSBOX_ROOTDIR/h3/etc/passwd"
+rc_is "start h3 with /etc/passwd a symlink to a host file" 0 vserver h3 start
+rc_is "suexec of the host file's user fails" 1 vserver h3 suexec hostonly id
+like "  the user is not the guest's" "$ERR" "no user 'hostonly'"
+rc_is "stop h3" 0 vserver h3 stop -q
+cp "$T_TMP/passwd.h3" "$VSBOX_ROOTDIR/h3/etc/passwd"
+
+# build: an archive's symlinks are followed only inside the new root
+mkdir -p "$T_TMP/hosttmp"; chmod 700 "$T_TMP/hosttmp"
+cp -a "$T_TMP/img" "$T_TMP/img2"; rm -rf "$T_TMP/img2/tmp"; ln -s "$T_TMP/hosttmp" "$T_TMP/img2/tmp"
+tar -C "$T_TMP/img2" -czf "$T_TMP/bad1.tgz" .
+rc_is "build from an archive whose /tmp links to a host directory fails" 1 vserver h4 build -q --tar "$T_TMP/bad1.tgz"
+like "  saying why" "$ERR" "can't open directory tmp .*a symbolic link, followed only inside the guest"
+check "  and leaves nothing" test ! -e "$VSBOX_ROOTDIR/h4" -a ! -e "$VSBOX_CONFDIR/h4.conf"
+# (/var/tmp this time: a link under /tmp to a path under /tmp would loop)
+mkdir -p "$T_TMP/hostvt"; chmod 700 "$T_TMP/hostvt"
+cp -a "$T_TMP/img" "$T_TMP/img3"; mkdir -p "$T_TMP/img3/var" "$T_TMP/img3$T_TMP/hostvt"
+ln -s "$T_TMP/hostvt" "$T_TMP/img3/var/tmp"
+tar -C "$T_TMP/img3" -czf "$T_TMP/bad2.tgz" .
+rc_is "one whose /var/tmp links to a directory it has itself builds" 0 vserver h4 build -q --tar "$T_TMP/bad2.tgz"
+is "  the host directory keeps its mode" "$(stat -c %a "$T_TMP/hostvt")" 700
+is "  the guest's directory is not made world-writable through the link" \
+	"$(stat -c %a "$VSBOX_ROOTDIR/h4$T_TMP/hostvt")" 755
+
+# --template copies links as links; delete removes links, not what they name
+rc_is "build h5 from h3 (its /etc/hostname links to a host file)" 0 vserver h5 build -q --template h3
+is "  the copy is the link, not the host file" "$(readlink "$VSBOX_ROOTDIR/h5/etc/hostname")" "$T_TMP/hostname"
+ln -s "$T_TMP/hostdir" "$VSBOX_ROOTDIR/h5/data"
+rc_is "delete h5 (a link to a host directory in its root)" 0 vserver h5 delete --force -q
+is "  the host directory and its file stay" "$(ls -A "$T_TMP/hostdir")" file
+is "  the host file stays" "$(cat "$T_TMP/hostname")" "host hostname file"
 
 # ---- the configuration key --------------------------------------------------------
 cp "$VSBOX_CONFDIR/h3.conf" "$T_TMP/h3.conf"

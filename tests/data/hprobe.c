@@ -1,8 +1,12 @@
 /* hprobe.c - try kernel interfaces a guest's root must not reach; built
- * static by tests/hardening.t and run inside a guest and on the host.
- * usage: hprobe NAME...   prints "NAME=OK" or "NAME=ERRNO-NAME" per probe.
- * Every probe is harmless when it succeeds (invalid arguments, missing
- * paths, or no-ops): nothing here may change the host it runs on. */
+ * static by tests/hardening*.t and run inside a guest and on the host.
+ * usage: hprobe NAME[:ARG[:ARG...]]...   prints "NAME=OK" (the attempt
+ * worked) or "NAME=ERRNO-NAME" per probe (NAME without its arguments).
+ * Every probe is harmless when it succeeds on the host (invalid arguments,
+ * missing paths, no-ops, a trace that is detached at once, a read of one
+ * word): nothing here may change the host it runs on. The exceptions say
+ * so and are run by the tests inside guests only: settime, hostname,
+ * forkbomb (bounded in time), hog (bounded in size). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,13 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <linux/if_ether.h>
+#include <linux/keyctl.h>
 
 static const char *ename(int e)
 {
@@ -35,6 +51,19 @@ static const char *ename(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EIO: return "EIO";
 	case EROFS: return "EROFS";
+	case ESRCH: return "ESRCH";
+	case EAGAIN: return "EAGAIN";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case EADDRINUSE: return "EADDRINUSE";
+	case ENETUNREACH: return "ENETUNREACH";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case ENOKEY: return "ENOKEY";
+	case EKEYREVOKED: return "EKEYREVOKED";
+	case ELOOP: return "ELOOP";
+	case EXDEV: return "EXDEV";
 	default: return "EOTHER";
 	}
 }
@@ -121,12 +150,312 @@ static int dchroot(void)
 	return access(getenv("HMARK") ? getenv("HMARK") : "/nonexistent", F_OK) ? ENOENT : 0;
 }
 
+/* ---- other processes: a pid as the host sees it ------------------------- */
+static unsigned long first_addr(pid_t pid)
+{
+	char path[64], buf[128];
+	unsigned long a = 0x400000;     /* when the maps can't be read */
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "r"))) {
+		if (fgets(buf, sizeof(buf), f))
+			a = strtoul(buf, NULL, 16);
+		fclose(f);
+	}
+	return a;
+}
+
+static int p_ptrace(pid_t pid, int seize)
+{
+	if (ptrace(seize ? PTRACE_SEIZE : PTRACE_ATTACH, pid, 0, 0))
+		return errno;
+	/* it worked: let go again at once (a seized tracee must stop first) */
+	if (seize)
+		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+	waitpid(pid, NULL, __WALL);
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	return 0;
+}
+
+static int p_vmread(pid_t pid)
+{
+	char b[8];
+	struct iovec l = { b, sizeof(b) }, r = { (void *)first_addr(pid), sizeof(b) };
+	return rc(process_vm_readv(pid, &l, 1, &r, 1, 0));
+}
+
+static int p_procmem(pid_t pid)
+{
+	char path[64], b[8];
+	unsigned long a = first_addr(pid);
+	int fd, e;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return errno;
+	e = rc(pread(fd, b, sizeof(b), (off_t)a));
+	close(fd);
+	return e;
+}
+
+static int p_procdir(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return rc(stat(path, &st));
+}
+
+/* ---- keys: a key in our own process keyring, visible to uid 0 ----------- */
+static int p_keyhold(int secs)
+{
+	long id = syscall(SYS_add_key, "user", "vsbox-t-hold", "x", 1, KEY_SPEC_PROCESS_KEYRING);
+	if (id < 0)
+		return errno;
+	printf("keyhold=%ld\n", id);
+	fflush(stdout);
+	sleep((unsigned)secs);
+	exit(0);
+}
+
+static int p_prockeys(const char *desc)
+{
+	char line[512];
+	int found = 0;
+	FILE *f = fopen("/proc/keys", "r");
+
+	if (!f)
+		return errno;
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, desc) != NULL;
+	fclose(f);
+	return found ? 0 : ENOENT;
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+static socklen_t mkaddr(const char *ip, const char *port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)atoi(port));
+		inet_pton(AF_INET6, ip, &a->sin6_addr);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)atoi(port));
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	return sizeof(*a);
+}
+
+static int p_bind(const char *ip, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = mkaddr(ip, port, &ss);
+	int s = socket(ss.ss_family, SOCK_STREAM, 0), e;
+
+	if (s < 0)
+		return errno;
+	e = rc(bind(s, (struct sockaddr *)&ss, n));
+	close(s);
+	return e;
+}
+
+static int p_connect(const char *ip, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = mkaddr(ip, port, &ss), l = sizeof(int);
+	int s = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), e = 0;
+	struct pollfd p = { s, POLLOUT, 0 };
+
+	if (s < 0)
+		return errno;
+	if (connect(s, (struct sockaddr *)&ss, n) && errno != EINPROGRESS)
+		e = errno;
+	else if (poll(&p, 1, 2000) != 1)
+		e = ETIMEDOUT;
+	else
+		getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &l);
+	close(s);
+	return e;
+}
+
+/* one datagram to DST:PORT with IP_PKTINFO / IPV6_PKTINFO naming SRC */
+static int p_usend(const char *dst, const char *port, const char *src)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = mkaddr(dst, port, &ss);
+	union { char b[CMSG_SPACE(sizeof(struct in6_pktinfo))]; struct cmsghdr c; } cm;
+	struct iovec io = { "x", 1 };
+	struct msghdr m = { &ss, n, &io, 1, cm.b, 0, 0 };
+	struct cmsghdr *c = &cm.c;
+	int s = socket(ss.ss_family, SOCK_DGRAM, 0), e;
+
+	if (s < 0)
+		return errno;
+	memset(&cm, 0, sizeof(cm));
+	if (ss.ss_family == AF_INET) {
+		struct in_pktinfo pi = { 0 };
+		inet_pton(AF_INET, src, &pi.ipi_spec_dst);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		m.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { 0 };
+		inet_pton(AF_INET6, src, &pi.ipi6_addr);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		m.msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+	e = rc(sendmsg(s, &m, 0));
+	close(s);
+	return e;
+}
+
+static int p_socket(int family, int type, int proto)
+{
+	int s = socket(family, type, proto);
+	if (s < 0)
+		return errno;
+	close(s);
+	return 0;
+}
+
+/* ---- leaked directory descriptors --------------------------------------
+ * Every directory any visible process holds open (ours included): climb
+ * ".." from it to the top; a top that is not our "/" lies outside our
+ * root (OK: the escape is there). ENOENT: none found. */
+static int climbs_out(int fd, const struct stat *root)
+{
+	struct stat a, b;
+
+	for (int i = 0; i < 256; i++) {
+		int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(fd, &a) || fstat(up, &b)) {
+			if (up >= 0)
+				close(up);
+			break;
+		}
+		close(fd);
+		fd = up;
+		if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
+	}
+	int out = !fstat(fd, &a) && (a.st_dev != root->st_dev || a.st_ino != root->st_ino);
+	close(fd);
+	return out;
+}
+
+static int p_leakedfds(void)
+{
+	struct stat root;
+	DIR *pd = opendir("/proc");
+	struct dirent *p, *f;
+	int found = 0;
+
+	if (stat("/", &root))
+		return errno;
+	/* our own descriptors first (no /proc needed: plain chroot) */
+	for (int i = 0; i < 1024; i++) {
+		struct stat st;
+		if (!fstat(i, &st) && S_ISDIR(st.st_mode) && (pd == NULL || i != dirfd(pd)) &&
+		    climbs_out(fcntl(i, F_DUPFD_CLOEXEC, 1024), &root)) {
+			fprintf(stderr, "hprobe: fd %d leads outside the root\n", i);
+			found = 1;
+		}
+	}
+	while (pd && (p = readdir(pd))) {
+		char path[300];
+		DIR *fd;
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		if (!(fd = opendir(path)))
+			continue;       /* gone, or not ours to look into */
+		while ((f = readdir(fd))) {
+			char fp[600];
+			int d;
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(fp, sizeof(fp), "%s/%s", path, f->d_name);
+			if ((d = open(fp, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0 && climbs_out(d, &root)) {
+				fprintf(stderr, "hprobe: %s leads outside the root\n", fp);
+				found = 1;
+			}
+		}
+		closedir(fd);
+	}
+	if (pd)
+		closedir(pd);
+	return found ? 0 : ENOENT;
+}
+
+/* ---- loads (inside guests only) ------------------------------------------
+ * forkbomb: every process forks as fast as it can until the deadline, then
+ * exits; the first reports EAGAIN when a fork was refused. */
+static int p_forkbomb(int secs)
+{
+	time_t end = time(NULL) + secs;
+	pid_t top = getpid();
+	int refused = 0;
+
+	while (time(NULL) < end) {
+		pid_t p = fork();
+		if (p < 0)
+			refused = 1;
+		else if (p == 0)
+			refused = 0;    /* a new bomb, with its own count */
+	}
+	if (getpid() != top)
+		_exit(0);
+	return refused ? EAGAIN : 0;
+}
+
+/* hog: touch MB mebibytes, one page at a time; OK when all of it was had */
+static int p_hog(long mb)
+{
+	for (long i = 0; i < mb; i++) {
+		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return errno;
+		for (int k = 0; k < (1 << 20); k += 4096)
+			p[k] = 1;
+	}
+	return 0;
+}
+
+static int p_settime(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return rc(clock_settime(CLOCK_REALTIME, &now));
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec ts = { 0, 0 };
 	for (int i = 1; i < argc; i++) {
-		const char *n = argv[i];
+		/* NAME:ARG,ARG...: up to three arguments */
+		char n[256], *a[3] = { "", "", "" }, *arg;
 		int e;
+		snprintf(n, sizeof(n), "%s", argv[i]);
+		if ((arg = strchr(n, ':'))) {
+			*arg++ = 0;
+			for (int k = 0; k < 3 && arg; k++) {
+				a[k] = arg;
+				if ((arg = strchr(arg, ',')))
+					*arg++ = 0;
+			}
+		}
+		pid_t pid = (pid_t)atoi(a[0]);
 		errno = 0;
 		if (!strcmp(n, "add_key"))
 			e = rc(syscall(SYS_add_key, "user", "vsbox-t", "x", 1, -2));
@@ -174,6 +503,53 @@ int main(int argc, char **argv)
 			e = rc(syscall(SYS_clone3, NULL, 0));
 		else if (!strcmp(n, "double_chroot"))
 			e = in_child(dchroot);
+		else if (!strcmp(n, "procdir"))
+			e = p_procdir(pid);
+		else if (!strcmp(n, "kill"))
+			e = rc(kill(pid, 0));
+		else if (!strcmp(n, "pidfd_open"))
+			e = rc(syscall(SYS_pidfd_open, pid, 0));
+		else if (!strcmp(n, "ptrace_attach"))
+			e = p_ptrace(pid, 0);
+		else if (!strcmp(n, "ptrace_seize"))
+			e = p_ptrace(pid, 1);
+		else if (!strcmp(n, "vm_readv"))
+			e = p_vmread(pid);
+		else if (!strcmp(n, "proc_mem"))
+			e = p_procmem(pid);
+		else if (!strcmp(n, "hostname"))
+			e = rc(sethostname(a[0], strlen(a[0])));
+		else if (!strcmp(n, "domainname"))
+			e = rc(setdomainname(a[0], strlen(a[0])));
+		else if (!strcmp(n, "settime"))
+			e = p_settime();
+		else if (!strcmp(n, "keyhold"))
+			e = p_keyhold(atoi(a[0]));
+		else if (!strcmp(n, "keydescribe")) {
+			char b[256];
+			e = rc(syscall(SYS_keyctl, KEYCTL_DESCRIBE, atol(a[0]), b, sizeof(b)));
+		} else if (!strcmp(n, "prockeys"))
+			e = p_prockeys(a[0]);
+		else if (!strcmp(n, "bind"))
+			e = p_bind(a[0], a[1]);
+		else if (!strcmp(n, "connect"))
+			e = p_connect(a[0], a[1]);
+		else if (!strcmp(n, "usend"))
+			e = p_usend(a[0], a[1], a[2]);
+		else if (!strcmp(n, "raw"))
+			e = p_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+		else if (!strcmp(n, "raw6"))
+			e = p_socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+		else if (!strcmp(n, "packet"))
+			e = p_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+		else if (!strcmp(n, "ping"))
+			e = p_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+		else if (!strcmp(n, "leakedfds"))
+			e = p_leakedfds();
+		else if (!strcmp(n, "forkbomb"))
+			e = p_forkbomb(atoi(a[0]));
+		else if (!strcmp(n, "hog"))
+			e = p_hog(atol(a[0]));
 		else
 			e = -1;
 		printf("%s=%s\n", n, e < 0 ? "UNKNOWN" : ename(e));
