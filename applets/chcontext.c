@@ -5,6 +5,7 @@
  * with a pidfd to join, Landlock for the spectator (context 1).
  */
 #include "vsbox.h"
+#include <grp.h>
 #include <sys/resource.h>
 
 static const char usage[] =

@@ -217,7 +217,8 @@ int ctx_list(struct ctx **out)
 			n++;
 	}
 	closedir(d);
-	qsort(*out, (size_t)n, sizeof(**out), cmp_xid);
+	if (n > 1)       /* qsort(NULL, 0, ...) is undefined */
+		qsort(*out, (size_t)n, sizeof(**out), cmp_xid);
 	return n;
 }
 

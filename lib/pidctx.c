@@ -167,7 +167,8 @@ void ctxmap_load(struct ctxmap *m)
 		}
 		free(p);
 	}
-	qsort(m->e, (size_t)m->n, sizeof(*m->e), cmp_ent);
+	if (m->n > 1)    /* qsort(NULL, 0, ...) is undefined */
+		qsort(m->e, (size_t)m->n, sizeof(*m->e), cmp_ent);
 }
 
 void ctxmap_free(struct ctxmap *m)
