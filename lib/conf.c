@@ -565,7 +565,7 @@ static const struct { const char *name; unsigned long set, clear; } mopts[] = {
 	{ "defaults", 0, 0 }, { "suid", 0, MS_NOSUID }, { "exec", 0, MS_NOEXEC },
 };
 
-int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *err, size_t n)
+static int fstab_lines(const char *file, const char *text, struct vc_mount **out, char *err, size_t n)
 {
 	struct pctx p = { file, 0, err, n };
 	char buf[65536], *save, *line;
@@ -622,6 +622,18 @@ int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *
 			return bad(&p, "bind source '%s' must be an absolute host path", m.src);
 		*out = xrealloc(*out, (size_t)(cnt + 1) * sizeof(**out));
 		(*out)[cnt++] = m;
+	}
+	return cnt;
+}
+
+int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *err, size_t n)
+{
+	int cnt = fstab_lines(file, text, out, err, n);
+
+	if (cnt < 0) {
+		/* the lines before the bad one are no use to anybody */
+		free(*out);
+		*out = NULL;
 	}
 	return cnt;
 }

@@ -187,5 +187,8 @@ int main(void)
 	       "fstab error names FILE:LINE");
 	is_int(conf_fstab("g.fstab", "/a /x/../../etc bind\n", &m, err, sizeof(err)), -1, "fstab: .. refused");
 	is_int(conf_fstab("g.fstab", "/a /b\n", &m, err, sizeof(err)), -1, "fstab: too few fields");
+	is_int(conf_fstab("g.fstab", "/a /b bind\n/c d bind\n", &m, err, sizeof(err)), -1,
+	       "fstab: a bad line after a good one");
+	ok(m == NULL, "fstab: nothing stays allocated on an error");
 	return done_testing();
 }
