@@ -54,18 +54,26 @@ demo: vsbox
 check-debian: vsbox
 	VSBOX=$(CURDIR)/vsbox prove -v tests/debian/*.t
 
-# libFuzzer on lib/conf.c (fuzz/fuzz_conf.c): clang, glibc, ASan+UBSan, every
-# lib/ module. FUZZ_TIME seconds (CI runs a short one); findings are written
-# to build/obj/fuzz/crash-* / leak-*, the growing corpus to build/obj/fuzz/corpus.
-FUZZ_TIME  = 60
-FUZZ_FLAGS = -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
-	     -fno-sanitize-recover=undefined -I. -isystem $(LIBCAP)/include -isystem $(KINC)
-build/obj/fuzz/fuzz_conf: fuzz/fuzz_conf.c $(filter lib/%,$(SRCS)) $(HDRS) $(LIBS)
-	@mkdir -p build/obj/fuzz/corpus
-	clang $(FUZZ_FLAGS) -o $@ fuzz/fuzz_conf.c $(filter lib/%,$(SRCS)) $(LIBS)
-fuzz: build/obj/fuzz/fuzz_conf
-	cd build/obj/fuzz && ./fuzz_conf -max_total_time=$(FUZZ_TIME) -max_len=4096 \
-		-artifact_prefix=./ corpus ../../../fuzz/corpus
+# libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
+# capability-name and ULIMIT parsers): clang, glibc, ASan+UBSan, every lib/
+# module (a target that #includes a lib/*.c for its static parsers leaves
+# that file out of its link), Debian's libcap. "make fuzz" runs each for
+# FUZZ_TIME seconds (CI: a short run) from its seeds fuzz/corpus/TARGET and
+# its growing corpus build/obj/fuzz/corpus/TARGET; findings are written to
+# build/obj/fuzz/TARGET-crash-* (leak-*, timeout-*) and fail the run.
+FUZZ_TIME    = 60
+FUZZ_FLAGS   = -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I.
+FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+LIB_SRCS     = $(filter lib/%,$(SRCS))
+build/obj/fuzz/%: fuzz/%.c $(LIB_SRCS) $(HDRS) | build/.deps-ok
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(filter-out $(shell sed -n 's|^#include "\.\./\(lib/[a-z0-9_]*\.c\)"$$|\1|p' $<),$(LIB_SRCS)) -l:libcap.a
+fuzz: $(FUZZ_TARGETS:%=build/obj/fuzz/%)
+	set -e; cd build/obj/fuzz; for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t; \
+		./$$t -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
+			-artifact_prefix=./$$t- corpus/$$t ../../../fuzz/corpus/$$t; \
+	done
 
 # make check-asan: vsbox and the unit tests built with clang against glibc
 # with AddressSanitizer and UndefinedBehaviorSanitizer, every finding fatal
