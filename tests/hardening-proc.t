@@ -31,6 +31,9 @@ is "  which stays inside: the host's name is unchanged" "$(hostname)" "$HN"
 is "  the host's domain name too" "$(cat /proc/sys/kernel/domainname)" "$DN"
 is "  and p1's" "$(vserver p1 exec hostname)" p1
 
+is "control for S_FLAGS lock (tests/hardening.t): p2 (SYS_ADMIN, no lock) may unshare UTS, not a user namespace" \
+	"$(vserver p2 exec hprobe unshare_uts unshare_userns | tr '\n' ' ')" "unshare_uts=OK unshare_userns=EPERM "
+
 # ---- the clock --------------------------------------------------------------------
 T0=$(date +%s)
 run_rc vserver p1 exec date -s "2001-02-03 04:05:06"

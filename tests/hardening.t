@@ -3,7 +3,7 @@
 # busybox guest and fails; where it makes sense the same attack is shown to
 # work on the host (or under plain chroot), so each check can fail.
 # Guests: h1 (defaults, IPROOT 127.0.0.6, httpd on port 18600), h2 (S_CAPS
-# MKNOD SYS_ADMIN, S_SECCOMP=allow:swap), h3 (a tampered root), h4 and h5
+# MKNOD SYS_ADMIN, S_SECCOMP=allow:swap, S_FLAGS lock), h3 (a tampered root), h4 and h5
 # (built from tampered archives and roots).
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -12,19 +12,20 @@ need_root
 GUESTS="h1 h2 h3 h4 h5"
 on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done; ip addr del 127.0.0.6/32 dev lo 2>/dev/null'
 DAEMON="httpd -p 18600 -h /www" hguest h1 "IPROOT=127.0.0.6" "IPROOTDEV=lo"
-hguest h2 'S_CAPS="MKNOD SYS_ADMIN"' 'S_SECCOMP="allow:swap"'
+FLAGS="nproc lock" hguest h2 'S_CAPS="MKNOD SYS_ADMIN"' 'S_SECCOMP="allow:swap"'
 echo "page of h1" >"$VSBOX_ROOTDIR/h1/www/index.html"
 rc_is "start h1 (defaults)" 0 vserver h1 start
 if grep -q "can't be enforced" "$T_TMP/err"; then
 	skip "the IP lock is not available here"; done_testing
 fi
-rc_is "start h2 (MKNOD SYS_ADMIN, allow:swap)" 0 vserver h2 start
+rc_is "start h2 (MKNOD SYS_ADMIN, allow:swap, lock)" 0 vserver h2 start
 [ "$RC" = 0 ] || diag "$ERR"
 
 # ---- the seccomp filter: each probe EPERM inside, something else outside --------
 PROBES="add_key keyctl request_key open_by_handle_at bpf unshare_userns clone_userns
-	perf_event_open tiocsti swapon settimeofday clock_settime reboot init_module
-	finit_module iopl userfaultfd acct fsxattr file_setattr mount"
+	perf_event_open tiocsti swapon swapoff settimeofday clock_settime reboot init_module
+	finit_module delete_module kexec_load kexec_file_load iopl ioperm userfaultfd acct
+	fsxattr file_setattr mount"
 HOST=$("$T_TMP/hprobe" $(echo $PROBES | sed "s/ mount//"))
 IN=$(vserver h1 exec hprobe $PROBES)
 for p in $PROBES; do
@@ -38,6 +39,11 @@ is "S_CAPS SYS_ADMIN still may not mount (seccomp)" "$(vserver h2 exec hprobe mo
 is "S_SECCOMP=allow:swap lifts the swap rule" "$(vserver h2 exec hprobe swapon)" swapon=ENOENT
 is "and only it: bpf still refused in h2" "$(vserver h2 exec hprobe bpf)" bpf=EPERM
 is "clone3 is ENOSYS inside (libcs fall back to clone)" "$(vserver h1 exec hprobe clone3)" clone3=ENOSYS
+# S_FLAGS lock: no namespace at all, even with CAP_SYS_ADMIN (h2 has it and lock)
+is "control: the host's root may unshare and setns" "$("$T_TMP/hprobe" unshare_uts setns | tr '\n' ' ')" \
+	"unshare_uts=OK setns=OK "
+is "h2 (SYS_ADMIN, S_FLAGS lock): unshare and setns refused" "$(vserver h2 exec hprobe unshare_uts setns | tr '\n' ' ')" \
+	"unshare_uts=EPERM setns=EPERM "
 if command -v curl >/dev/null; then
 	is "h1 serves on 127.0.0.6:18600 all the same" "$(curl -s --max-time 3 http://127.0.0.6:18600/)" "page of h1"
 fi

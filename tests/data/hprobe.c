@@ -81,6 +81,12 @@ static int in_child(int (*fn)(void))
 }
 
 static int do_userns(void) { return rc(unshare(CLONE_NEWUSER)); }
+static int do_utsns(void) { return rc(unshare(CLONE_NEWUTS)); }
+static int do_setns(void)
+{
+	int fd = open("/proc/self/ns/uts", O_RDONLY);   /* our own: a no-op */
+	return fd < 0 ? errno : rc(setns(fd, CLONE_NEWUTS));
+}
 static int do_clone_userns(void)
 {
 	long r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
@@ -485,6 +491,20 @@ int main(int argc, char **argv)
 			e = rc(syscall(SYS_reboot, 0, 0, 0, NULL));      /* bad magic */
 		else if (!strcmp(n, "init_module"))
 			e = rc(syscall(SYS_init_module, NULL, 0, ""));
+		else if (!strcmp(n, "delete_module"))
+			e = rc(syscall(SYS_delete_module, "vsbox_t_none", O_NONBLOCK));
+		else if (!strcmp(n, "kexec_load"))      /* bad flags: EINVAL after the permission check */
+			e = rc(syscall(SYS_kexec_load, 0, 0, NULL, 0xffff0000ul));
+		else if (!strcmp(n, "kexec_file_load"))
+			e = rc(syscall(SYS_kexec_file_load, -1, -1, 0, "", 0xffff0000ul));
+		else if (!strcmp(n, "ioperm"))          /* no ports: nothing changes */
+			e = rc(syscall(SYS_ioperm, 0, 0, 0));
+		else if (!strcmp(n, "swapoff"))
+			e = rc(syscall(SYS_swapoff, "/nonexistent-vsbox"));
+		else if (!strcmp(n, "unshare_uts"))
+			e = in_child(do_utsns);
+		else if (!strcmp(n, "setns"))
+			e = in_child(do_setns);
 		else if (!strcmp(n, "finit_module"))
 			e = rc(syscall(SYS_finit_module, -1, "", 0));
 		else if (!strcmp(n, "iopl"))
