@@ -181,8 +181,10 @@ is "a context ends with its last process: record removed" "$(records)" ""
 is "... cgroups removed" "$(leftover_cgroups)" ""
 chcontext --silent sh -c 'sleep 2 >/dev/null 2>&1 &'
 HOSTSIDE=$(for p in $(pgrep -x vsbox-init); do
-	[ "$(ps -o stat= -p $p | cut -c1)" = Z ] && continue    # exited, not yet reaped
-	grep -qE '^0::/.+/[0-9]+$' /proc/$p/cgroup || { echo $p; cat /proc/$p/cgroup; }; done)
+	# gone meanwhile, or exited and not yet reaped: not resident
+	cg=$(cat /proc/$p/cgroup 2>/dev/null) && st=$(ps -o stat= -p $p) || continue
+	[ "$(echo "$st" | cut -c1)" = Z ] && continue
+	echo "$cg" | grep -qE '^0::/.+/[0-9]+$' || { echo $p; echo "$cg"; }; done)
 is "no vsbox process stays on the host side" "$HOSTSIDE" ""
 CPIDS=""
 for i in 1 2 3 4 5 6 7 8 9 10; do chcontext sleep 2 2>"$T_TMP/c$i.err" & CPIDS="$CPIDS $!"; done
