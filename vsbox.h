@@ -117,8 +117,14 @@ void xcg_attach(const char *dir, pid_t pid);
 int cg_nprocs(const char *dir);
 /* Read the pids of cgroup.procs into *pids (malloc'd); returns count or -1 */
 int cg_pids(const char *dir, pid_t **pids);
-/* Kill every process in the cgroup (cgroup.kill on v2, else SIGKILL loop) */
+/* Does the v2 tree have cgroup.kill (5.14+)? VSBOX_NO_CGROUP_KILL=1 says
+ * no (tests); without it contexts also get a v1 freezer cgroup */
+bool cg_can_kill(void);
+/* Kill every process in the cgroup: cgroup.kill on v2, else freeze, kill
+ * and thaw with the v1 freezer, else a SIGKILL loop over cgroup.procs */
 void cg_kill(const char *dir);
+/* The same for a context's directories: the one that kills whole first */
+void cg_kill_all(char (*dirs)[CG_PATH], int n);
 /* rmdir, retrying briefly while the last tasks finish exiting */
 int cg_rmdir(const char *dir);
 

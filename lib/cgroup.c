@@ -8,6 +8,7 @@
  */
 #include "vsbox.h"
 #include <poll.h>
+#include <sys/utsname.h>
 
 static struct cg_hier hiers[CG_MAX];
 static int nhier = -1;
@@ -141,10 +142,13 @@ int cg_pick(unsigned want, const struct cg_hier **out, int max)
 	int n = cg_hiers(&h), k = 0;
 
 	/* The first pick tracks the context: v2 where the host has it, else
-	 * the v1 pids or freezer hierarchy (always a directory of our own). */
+	 * the v1 pids or freezer hierarchy (always a directory of our own).
+	 * Without cgroup.kill the v1 freezer is what stops a context whole. */
 	if (v2) {
 		out[k++] = v2;
 		want &= ~v2_ctrls;      /* controllers v2 offers are used there */
+		if (!cg_can_kill())
+			want |= CG_FREEZER;
 	} else {
 		want |= CG_PIDS | CG_FREEZER;
 	}
@@ -210,12 +214,83 @@ int cg_nprocs(const char *dir)
 	return n;
 }
 
+bool cg_can_kill(void)
+{
+	static int can = -1;
+	const char *no = getenv("VSBOX_NO_CGROUP_KILL");
+	const struct cg_hier *v2 = cg_v2();
+	char path[CG_PATH + 16], *slash;
+	struct utsname u;
+	int major, minor;
+
+	if (can >= 0)
+		return can;
+	can = 0;
+	/* VSBOX_NO_CGROUP_KILL: tests of the fallback on hosts that have it */
+	if ((no && *no && strcmp(no, "0")) || !v2)
+		return false;
+	/* every v2 cgroup but the root has the file from 5.14 on: look in the
+	 * base or the nearest existing directory above it */
+	snprintf(path, sizeof(path), "%s", v2->base);
+	while (access(path, F_OK) && (slash = strrchr(path, '/')) &&
+	       (size_t)(slash - path) > strlen(v2->mnt))
+		*slash = 0;
+	if (strcmp(path, v2->mnt) && !access(path, F_OK)) {
+		strcat(path, "/cgroup.kill");
+		can = !access(path, F_OK);
+	} else if (!uname(&u) && sscanf(u.release, "%d.%d", &major, &minor) == 2) {
+		/* only the root so far (it has no cgroup.kill): the release */
+		can = major > 5 || (major == 5 && minor >= 14);
+	}
+	return can;
+}
+
+/* a freezer.state other than FROZEN, or -1 when the file is gone */
+static int freezer_busy(const char *dir)
+{
+	char path[CG_PATH + 32], st[32];
+
+	snprintf(path, sizeof(path), "%s/freezer.state", dir);
+	if (read_file(path, st, sizeof(st)) < 0)
+		return -1;
+	return strncmp(st, "FROZEN", 6) != 0;
+}
+
+/* v1 freezer: freeze (nothing inside runs or forks any more), SIGKILL
+ * every process, thaw so the kills are delivered. false when dir is no
+ * freezer cgroup. */
+static bool freeze_kill(const char *dir)
+{
+	pid_t *p;
+	int n;
+
+	if (cg_write(dir, "freezer.state", "FROZEN"))
+		return false;
+	/* FREEZING until every task has stopped; a task stuck in the kernel
+	 * may hold it there: after two seconds kill regardless */
+	for (int i = 0; i < 400 && freezer_busy(dir) > 0; i++)
+		usleep(i < 50 ? 100 : 5000);
+	n = cg_pids(dir, &p);
+	for (int i = 0; i < n; i++)
+		kill(p[i], SIGKILL);
+	if (n > 0)
+		free(p);
+	if (cg_write(dir, "freezer.state", "THAWED"))
+		return false;
+	for (int i = 0; i < 400 && cg_nprocs(dir) > 0; i++)
+		usleep(i < 50 ? 100 : 5000);
+	return true;
+}
+
 void cg_kill(const char *dir)
 {
-	/* cgroup.kill (v2, 5.14+) kills atomically, forks included. Elsewhere
-	 * repeat SIGKILL over cgroup.procs until it stays empty; a fork racing
-	 * with us lands in the same cgroup and is caught by the next round. */
-	if (!cg_write(dir, "cgroup.kill", "1"))
+	/* cgroup.kill (v2, 5.14+) kills atomically, forks included; the v1
+	 * freezer does the same in three steps. Elsewhere repeat SIGKILL over
+	 * cgroup.procs until it stays empty; a fork racing with us lands in
+	 * the same cgroup and is caught by the next round. */
+	if (cg_can_kill() && !cg_write(dir, "cgroup.kill", "1"))
+		return;
+	if (cg_nprocs(dir) <= 0 || freeze_kill(dir))
 		return;
 	for (int round = 0; round < 100; round++) {
 		pid_t *p;
@@ -227,6 +302,23 @@ void cg_kill(const char *dir)
 		free(p);
 		usleep(1000);
 	}
+}
+
+void cg_kill_all(char (*dirs)[CG_PATH], int n)
+{
+	/* the directory that kills whole first (v2 with cgroup.kill, else the
+	 * v1 freezer one): every process of the context is in each */
+	for (int i = 0; i < n; i++) {
+		char path[CG_PATH + 32];
+		snprintf(path, sizeof(path), "%s/%s", dirs[i],
+			 cg_can_kill() ? "cgroup.kill" : "freezer.state");
+		if (!access(path, F_OK)) {
+			cg_kill(dirs[i]);
+			break;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		cg_kill(dirs[i]);
 }
 
 int cg_rmdir(const char *dir)
