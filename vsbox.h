@@ -172,6 +172,11 @@ struct ctx_spec {
 	const char *hostname, *domainname;
 	bool silent;              /* no "New security context is N" */
 	bool detach;              /* return once CMD runs (guests); else wait */
+	/* with detach and an init: CMD's stdout and stderr are pipes the caller
+	 * copies to its own until CMD ends; then init drains them, so what CMD
+	 * leaves running never holds the caller's terminal or pipe open, nor
+	 * blocks on a full pipe or dies of SIGPIPE */
+	bool relay;
 	/* host side, once the cgroups exist and before anything runs in them */
 	void (*limits)(const struct ctx *c, void *arg);
 	/* inside the new namespaces, as PID 1, before init/CMD; default:

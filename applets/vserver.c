@@ -17,7 +17,7 @@
 static const char usage[] =
 "usage: vserver NAME build [--template NAME|DIR | --tar FILE | --debootstrap SUITE\n"
 "                          [--mirror URL]] [--exclude PATTERN]...\n"
-"       vserver NAME start|stop|restart|running|status|enter\n"
+"       vserver NAME start|stop|restart|running|status|enter [-q]\n"
 "       vserver NAME exec CMD [ARG]...\n"
 "       vserver NAME suexec USER CMD [ARG]...\n"
 "       vserver NAME service SERVICE start|stop|restart|status|...\n"
@@ -31,7 +31,8 @@ static const char usage[] =
 "              --tar a root filesystem archive, or --debootstrap a Debian\n"
 "              SUITE; /dev gets only null zero full random urandom tty ptmx\n"
 "  start       boot: INIT as PID 1 (S_FLAGS fakeinit), else the guest's rc\n"
-"              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT\n"
+"              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT, showing\n"
+"              its output (-q: not) until it ends\n"
 "  stop        rc 0 or STOPSIG to PID 1, then after STOP_TIMEOUT kill the rest\n"
 "  running     exit 0 if running, 1 if not     status: state, xid, processes\n"
 "  enter       a login shell inside (a pty inside the guest when on a terminal)\n"

@@ -100,8 +100,11 @@ static void reset_signals(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
-static _Noreturn void exec_cmd(const struct ctx_spec *s, int stfd)
+/* out: CMD's stdout and stderr (the relay pipes), or NULL to keep ours */
+static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stfd)
 {
+	if (out && (dup2(out[0], 1) < 0 || dup2(out[1], 2) < 0))
+		die_errno("can't redirect the output of %s", s->argv[0]);
 	reset_signals();
 	ctx_restrict(s->flags, s->bset);
 	execvp(s->argv[0], s->argv);
@@ -122,6 +125,9 @@ struct init_fds {
 	int self;               /* our own v2 (tracker) cgroup directory */
 	int ctxdir;             /* $RUNDIR/ctx */
 	char xid[24];
+	/* spec->relay: the write ends go to CMD; init keeps the read ends,
+	 * and the go pipe, whose hangup says the caller is done reading */
+	int go, out[2], drain[2];
 };
 
 /* processes in our cgroup other than init itself (pids of processes that
@@ -161,19 +167,38 @@ static _Noreturn void init_cleanup(const struct init_fds *f, int code)
  * capabilities and execs (fork costs a millisecond on some VMs); init is
  * suspended until then. A function of its own, so no local of the caller
  * lives across the vfork. */
-static __attribute__((noinline)) pid_t start_cmd(const struct ctx_spec *s, int stfd)
+static __attribute__((noinline)) pid_t start_cmd(const struct ctx_spec *s, const struct init_fds *f,
+						  int stfd)
 {
 	pid_t pid = vfork();
 
 	if (!pid)
-		exec_cmd(s, stfd);
+		exec_cmd(s, f->go >= 0 ? f->out : NULL, stfd);
 	return pid;
+}
+
+/* the relay pipes once the caller stopped reading: read and drop what
+ * daemons write, until the last writer is gone */
+static void drain(struct pollfd *p)
+{
+	char buf[512];
+
+	if (p->revents & POLLIN)
+		while (read(p->fd, buf, sizeof(buf)) > 0)
+			;
+	else if (p->revents) {
+		close(p->fd);   /* no writer left */
+		p->fd = -1;
+	}
 }
 
 static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *f, int stfd)
 {
 	sigset_t set;
-	struct pollfd pfd;
+	/* the signals; the go pipe while the caller relays CMD's output; the
+	 * relay pipes after that */
+	struct pollfd pfd[4] = { { .fd = -1 }, { .fd = f->go, .events = POLLIN },
+				 { .fd = -1, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
 	bool reported = false, done = false;
 	int status = 0, sfd;
 	pid_t cmd;
@@ -186,16 +211,20 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die_errno("init: can't create signalfd");
-	cmd = start_cmd(s, stfd);
+	cmd = start_cmd(s, f, stfd);
 	if (cmd < 0)
 		die_errno("init: can't fork");
+	if (f->go >= 0) {
+		close(f->out[0]);
+		close(f->out[1]);
+	}
 	/* init keeps no privilege: it only waits, reaps and forwards; its
 	 * cleanup goes through descriptors it already holds */
 	prctl(PR_SET_NAME, "vsbox-init", 0, 0, 0);
 	ctx_restrict(s->flags, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	pfd.fd = sfd;
-	pfd.events = POLLIN;
+	pfd[0].fd = sfd;
+	pfd[0].events = POLLIN;
 	for (;;) {
 		struct signalfd_siginfo si;
 		int st, left;
@@ -225,7 +254,18 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 		}
 		/* processes that joined from outside are no children of ours:
 		 * nothing signals their exit, so look again every second */
-		poll(&pfd, 1, done && !left ? 1000 : -1);
+		if (poll(pfd, 4, done && !left ? 1000 : -1) <= 0)
+			continue;
+		if (pfd[1].fd >= 0 && pfd[1].revents) {
+			/* the caller has what it wanted: ours from now on */
+			close(pfd[1].fd);
+			pfd[1].fd = -1;
+			pfd[2].fd = f->drain[0];
+			pfd[3].fd = f->drain[1];
+			continue;
+		}
+		drain(&pfd[2]);
+		drain(&pfd[3]);
 	}
 }
 
@@ -282,7 +322,8 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	undo_forget();  /* the caller owns (and undoes) what it made */
 	if (read(gofd, &go, 1) != 1)
 		_exit(1);       /* the caller died or gave up */
-	close(gofd);
+	if (f.go < 0)
+		close(gofd);
 	/* our cgroup becomes the root of what we can see of the tree */
 	if (unshare(CLONE_NEWCGROUP))
 		die_errno("can't create the cgroup namespace");
@@ -295,7 +336,7 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)))
 		die_errno("can't set domainname %s", s->domainname);
 	if (s->flags & CF_FAKEINIT)
-		exec_cmd(s, stfd);
+		exec_cmd(s, NULL, stfd);
 	run_init(s, &f, stfd);
 }
 
@@ -336,12 +377,51 @@ static void reap_context(const struct ctx *c)
 	ctx_unlock(lock);
 }
 
+/* Copy CMD's output (rd: its stdout and stderr pipes) to ours until init
+ * reports on stfd, then what the pipes still hold; returns what read()
+ * of the report returned. A reader that went away (EPIPE) only ends the
+ * copying, never the start. */
+static ssize_t relay(int stfd, const int *rd, struct report *r)
+{
+	struct pollfd p[3] = { { stfd, POLLIN, 0 }, { rd[0], POLLIN, 0 }, { rd[1], POLLIN, 0 } };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	bool out_ok[2] = { true, true };
+	char buf[4096];
+	ssize_t n = -1;
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	for (bool reported = false; !reported; ) {
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents) {
+			do
+				n = read(stfd, r, sizeof(*r));
+			while (n < 0 && errno == EINTR);
+			reported = true;        /* CMD's writes are all in the pipes */
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t k;
+			if (!reported && !p[i + 1].revents)
+				continue;
+			while ((k = read(rd[i], buf, sizeof(buf))) > 0)
+				if (out_ok[i] && write(1 + i, buf, (size_t)k) != k)
+					out_ok[i] = false;
+			if (k == 0)
+				p[i + 1].fd = -1;       /* every writer is gone */
+		}
+	}
+	sigaction(SIGPIPE, &old, NULL);
+	return n;
+}
+
 int ctx_spawn(const struct ctx_spec *s)
 {
 	const struct cg_hier *picks[CG_MAX];
 	struct ctx c = { .flags = s->flags, .bset = s->bset };
-	struct init_fds fds = { 0 };
-	int go[2], st[2], lock, v2fd = -1;
+	struct init_fds fds = { .go = -1 };
+	bool relaying = s->relay && s->detach && !(s->flags & CF_FAKEINIT);
+	int go[2], st[2], out[2], err[2], lock, v2fd = -1;
 	struct report r;
 	pid_t pid;
 	ssize_t n;
@@ -373,6 +453,17 @@ int ctx_spawn(const struct ctx_spec *s)
 		s->limits(&c, s->arg);
 	if (pipe2(go, O_CLOEXEC) || pipe2(st, O_CLOEXEC))
 		die_errno("can't create pipes");
+	if (relaying) {
+		/* read ends non-blocking: the caller and, later, init read them */
+		if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
+		    fcntl(out[0], F_SETFL, O_NONBLOCK) || fcntl(err[0], F_SETFL, O_NONBLOCK))
+			die_errno("can't create pipes");
+		fds.go = go[0];
+		fds.out[0] = out[1];
+		fds.out[1] = err[1];
+		fds.drain[0] = out[0];
+		fds.drain[1] = err[0];
+	}
 	if (picks[0]->ctrl & CG_V2)
 		v2fd = xopenat(AT_FDCWD, c.cg[0], O_RDONLY | O_DIRECTORY, 0);
 	if (!(s->flags & CF_FAKEINIT))
@@ -399,6 +490,10 @@ int ctx_spawn(const struct ctx_spec *s)
 	close_init_fds(&fds);
 	close(go[0]);
 	close(st[1]);
+	if (relaying) {
+		close(out[1]);
+		close(err[1]);
+	}
 	if (v2fd >= 0)
 		close(v2fd);
 	undo_push(undo_kill, &pid, sizeof(pid));
@@ -415,11 +510,18 @@ int ctx_spawn(const struct ctx_spec *s)
 	 * removes them, ctx_gc() if both are killed */
 	undo_forget();
 	xwrite_fd(go[1], "g", 1, "the go pipe");
-	close(go[1]);
-
-	do
-		n = read(st[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
+	if (relaying) {
+		int rd[2] = { out[0], err[0] };
+		n = relay(st[0], rd, &r);
+		close(out[0]);
+		close(err[0]);
+		close(go[1]);           /* init drains from now on */
+	} else {
+		close(go[1]);
+		do
+			n = read(st[0], &r, sizeof(r));
+		while (n < 0 && errno == EINTR);
+	}
 	if (n == sizeof(r) && r.kind == 'S' && r.more) {
 		close(st[0]);
 		return exit_code(r.val);        /* CMD done; its daemons live on */

@@ -9,7 +9,8 @@
  *   rlimits, nice, hostname -> capabilities -> exec INIT as PID 1
  *   (fakeinit) or the guest's rc under vsbox's init -> NAME.sh post-start.
  * stop: pre-stop -> the guest's own shutdown (rc 0, or STOPSIG to its PID 1)
- * -> STOP_TIMEOUT -> SIGTERM, then kill what is left (cgroup.kill) ->
+ * -> STOP_TIMEOUT -> SIGTERM, then kill what is left (cgroup.kill, or
+ * freeze+kill+thaw with the v1 freezer) ->
  * cgroups, record, aliases, state -> post-stop.
  *
  * Running means: a live context record named NAME (lib/ctx.c). Nothing of
@@ -20,6 +21,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <time.h>
 
 static const char *envdir(const char *var, const char *def, char *buf, size_t n)
 {
@@ -367,7 +369,8 @@ static void guest_setup(const struct ctx *c, void *arg)
 	setenv("TERM", "linux", 1);
 	/* no host terminal or pipe reaches the guest: a session of its own
 	 * and stdio on its /dev/null (from here on errors go nowhere, so
-	 * this is the last step that may fail loudly) */
+	 * this is the last step that may fail loudly). The rc's output comes
+	 * to the admin through the relay pipes (ctx_spec.relay) instead. */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die_errno("can't open /dev/null in the guest");
@@ -484,6 +487,11 @@ static void prepare_lock(struct guest *g)
 }
 
 /* ---- start ---------------------------------------------------------------- */
+static void undo_unlock(void *p)
+{
+	guest_unlock_drop(*(struct guest **)p);
+}
+
 static void repair(struct guest *g)
 {
 	/* a crash or kill -9 left state behind: the context registry repairs
@@ -510,10 +518,10 @@ int guest_start(struct guest *g, bool quiet)
 		return 1;
 	}
 	repair(g);
-	if ((code = run_hook(g, "pre-start"))) {
-		warn("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
-		return 1;
-	}
+	/* a failed start leaves no lock file either (stop removes it too) */
+	undo_push(undo_unlock, &g, sizeof(g));
+	if ((code = run_hook(g, "pre-start")))
+		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
 	add_addrs(g);
 	g->cgwant = CG_DEVICES | (g->c.memory ? CG_MEMORY : 0) |
@@ -529,15 +537,17 @@ int guest_start(struct guest *g, bool quiet)
 	s.domainname = g->c.domainname[0] ? g->c.domainname : NULL;
 	s.silent = true;
 	s.detach = true;
+	s.relay = !quiet;       /* the rc's output, as a real boot shows it */
 	s.limits = guest_limits;
 	s.setup = guest_setup;
 	s.arg = g;
 	s.argv = g->argv;
-	/* ctx_spawn forgets our undo steps once the guest runs: keep the
-	 * aliases' undo for the case that it ends right away */
+	/* ctx_spawn forgets our undo steps once the guest runs; if it ended
+	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
 	if (!guest_find(g->name, &c)) {
 		repair(g);
+		guest_unlock_drop(g);
 		die("%s: %s ended at once (exit %d)", g->name, g->argv[0], code);
 	}
 	if (code && !quiet)
@@ -572,11 +582,29 @@ static void signal_all(const struct ctx *c, int sig)
 		free(p);
 }
 
-/* run "rc 0" inside the guest and wait for it, at most ms */
-static void run_rc0(const struct guest *g, const struct ctx *c, int ms)
+/* copy what is in the pipe rd to fd (non-blocking); false at its end */
+static bool copy_out(int rd, int fd)
 {
+	char buf[4096];
+	ssize_t k;
+
+	while ((k = read(rd, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)k) != k)
+			break;
+	return k != 0;
+}
+
+/* run "rc 0" inside the guest and wait for it, at most ms; unless quiet
+ * its output comes through pipes, like start's */
+static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool quiet)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	pid_t pid;
 
+	if (!quiet && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
+		       fcntl(out[0], F_SETFL, O_NONBLOCK) || fcntl(err[0], F_SETFL, O_NONBLOCK)))
+		quiet = true;   /* no pipes: no output, the stop goes on */
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -591,8 +619,8 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms)
 			/* like start: no host terminal or pipe reaches the guest */
 			setsid();
 			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
+			dup2(quiet ? fd : out[1], 1);
+			dup2(quiet ? fd : err[1], 2);
 			clearenv();
 			setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 			guest_rlimits(&g->c);
@@ -603,13 +631,43 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms)
 		}
 		_exit(k < 0 ? 1 : wait_forward(k));
 	}
-	for (int t = 0; t < ms; t += 20) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		usleep(20000);
+	int rd[2] = { out[0], err[0] };
+	if (!quiet) {
+		close(out[1]);
+		close(err[1]);
+		sigemptyset(&ign.sa_mask);
+		sigaction(SIGPIPE, &ign, &old);
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	bool gone = false;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (t = t0; !gone && (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms;
+	     clock_gettime(CLOCK_MONOTONIC, &t)) {
+		struct pollfd p[2] = { { rd[0], POLLIN, 0 }, { rd[1], POLLIN, 0 } };
+		if ((gone = waitpid(pid, NULL, WNOHANG) == pid))
+			break;
+		if (poll(p, 2, 20) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++)
+			if (p[i].revents && !copy_out(rd[i], 1 + i)) {
+				close(rd[i]);   /* every writer is gone */
+				rd[i] = -1;
+			}
+	}
+	if (!gone) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (!quiet) {
+		/* what rc wrote before it ended; anything it left running loses
+		 * its output from here on (it is stopped next anyway) */
+		for (int i = 0; i < 2; i++)
+			if (rd[i] >= 0) {
+				copy_out(rd[i], 1 + i);
+				close(rd[i]);
+			}
+		sigaction(SIGPIPE, &old, NULL);
+	}
 }
 
 int guest_stop(struct guest *g, bool quiet)
@@ -638,14 +696,13 @@ int guest_stop(struct guest *g, bool quiet)
 		if (pidfd >= 0)
 			close(pidfd);
 	} else if (g->rc && !(c.flags & CF_PRIVATE)) {
-		run_rc0(g, &c, ms);
+		run_rc0(g, &c, ms, quiet);
 	}
 	/* then what is left: TERM, a grace period, KILL */
 	if (!wait_gone(&c, (c.flags & CF_FAKEINIT) ? ms : g->rc ? 200 : 0)) {
 		signal_all(&c, SIGTERM);
 		if (!wait_gone(&c, (c.flags & CF_FAKEINIT) ? 1000 : ms)) {
-			for (int i = 0; i < c.ncg; i++)
-				cg_kill(c.cg[i]);
+			cg_kill_all(c.cg, c.ncg);
 			wait_gone(&c, 2000);
 		}
 	}

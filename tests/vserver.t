@@ -2,7 +2,9 @@
 # vserver.t - whole guests, busybox-based: build (--tar, --template, copy),
 # start in rc and fakeinit mode, two identical httpd guests on 127.0.0.2 and
 # 127.0.0.3 port 80, isolation, limits, exec/enter/suexec/service, hooks,
-# stop leaving nothing, crash repair, concurrent starts, config errors.
+# stop leaving nothing, crash repair, concurrent starts, config errors, starts
+# failing half-way, the rc's output (and daemons holding it), stop through the
+# v1 freezer when cgroup.kill is unavailable (VSBOX_NO_CGROUP_KILL).
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/guest-lib.sh"
@@ -182,6 +184,105 @@ like "the other says it is running" "$(cat "$T_TMP/c1" "$T_TMP/c2")" "already ru
 rc_is "restart" 0 vserver g1 restart
 is "after restart it answers" "$(get 127.0.0.2)" "page of g1"
 rc_is "stop g1" 0 vserver g1 stop
+
+# ---- a start that fails half-way leaves nothing ------------------------------------------
+# (g2 runs meanwhile: its cgroups and record stay)
+records_of() { grep -lx "name=$1" "$VSBOX_RUNDIR"/ctx/* 2>/dev/null | wc -l; }
+CG_BEFORE=$(t_cgdirs)
+nothing_left() {  # nothing_left WHAT: no alias, cgroup, record or run file of g1
+	check "$1: no alias left" sh -c '! ip -4 addr show dev lo | grep -q "inet 127.0.0.2/"'
+	is "$1: no cgroup left" "$(t_cgdirs)" "$CG_BEFORE"
+	is "$1: no context record left" "$(records_of g1)" 0
+	is "$1: no run file left" "$(ls "$VSBOX_RUNDIR/guests" | grep '^g1')" ""
+}
+mv "$VSBOX_CONFDIR/g1.sh" "$T_TMP/g1.sh"
+printf '#!/bin/sh\n[ "$1" != pre-start ]\n' >"$VSBOX_CONFDIR/g1.sh"; chmod 755 "$VSBOX_CONFDIR/g1.sh"
+rc_is "a failing pre-start hook stops the start" 1 vserver g1 start
+like "and says so" "$ERR" "pre-start failed"
+nothing_left "failed pre-start"
+rm "$VSBOX_CONFDIR/g1.sh"
+conf g1 '"127.0.0.2 nosuchdev0:127.0.0.9"'
+rc_is "an alias that can't be added (no such device)" 1 vserver g1 start
+like "names the address" "$ERR" "can't add address nosuchdev0:127.0.0.9"
+nothing_left "failed alias"
+conf g1 127.0.0.2
+printf '/nonexistent-vsbox-src /mnt none bind\n' >"$VSBOX_CONFDIR/g1.fstab"
+rc_is "a mount that fails inside the new context" 1 vserver g1 start
+like "names the mount" "$ERR" "can't mount"
+nothing_left "failed mount"
+rm "$VSBOX_CONFDIR/g1.fstab"
+conf g1 127.0.0.2 'INIT=/www/index.html'
+rc_is "an INIT that can't be executed" 1 vserver g1 start
+like "says it ended at once" "$ERR" "ended at once"
+nothing_left "failed exec"
+conf g1 127.0.0.2
+mv "$T_TMP/g1.sh" "$VSBOX_CONFDIR/g1.sh"
+
+# ---- the rc's output; the daemons it leaves; stop without cgroup.kill -------------------
+# A SysV rc (rc 3 at start, rc 0 at stop) that talks on stdout and stderr and
+# leaves a daemon writing to the rc's stdout, and a forker that ignores TERM.
+rc_is "build g3" 0 vserver g3 build --tar "$T_TMP/guest.tgz" -q
+mkdir -p "$VSBOX_ROOTDIR/g3/etc/init.d"
+cat >"$VSBOX_ROOTDIR/g3/etc/init.d/rc" <<'EOR'
+#!/bin/sh
+echo "rc $1 of g3 says hello"
+echo "rc $1 of g3 warns" >&2
+[ "$1" = 3 ] || exit 0
+(trap '' TERM; while :; do echo tick; sleep 0.1; done) &
+echo $! >/tmp/ticker.pid
+(trap '' TERM; while :; do (trap '' TERM; exec sleep 30) & sleep 0.05; done) >/dev/null 2>&1 &
+EOR
+chmod 755 "$VSBOX_ROOTDIR/g3/etc/init.d/rc"
+printf 'S_HOSTNAME=g3\nS_FLAGS="lock"\nULIMIT="-H -u 30"\nSTOP_TIMEOUT=1\n' >"$VSBOX_CONFDIR/g3.conf"
+# the fallback for kernels without cgroup.kill (before 5.14), on this one
+export VSBOX_NO_CGROUP_KILL=1
+run_rc timeout 20 sh -c 'vserver g3 start | cat'
+is "start | cat returns while the rc's daemons hold its output (exit 0)" "$RC" 0
+like "start shows the rc's stdout" "$OUT" "^rc 3 of g3 says hello"
+like "start shows the rc's stderr" "$ERR" "^rc 3 of g3 warns"
+like "and says it started" "$OUT" "g3: started"
+sleep 0.5
+rc_is "the daemon writing to the rc's stdout lives on (no SIGPIPE)" 0 vserver g3 exec sh -c 'kill -0 $(cat /tmp/ticker.pid)'
+X=$(xid_of g3)
+FRZ=$(sed -n 's/^cg=\(.*freezer.*\)/\1/p' "$VSBOX_RUNDIR/ctx/$X")
+if [ -n "$FRZ" ]; then
+	ok "VSBOX_NO_CGROUP_KILL: the guest has a v1 freezer cgroup"
+	PIDS=$(cat "$FRZ/cgroup.procs")
+	check "the forker runs ($(echo $PIDS | wc -w) processes)" [ "$(echo $PIDS | wc -w)" -ge 5 ]
+	if command -v strace >/dev/null; then
+		strace -f -qq -o "$T_TMP/stop.trace" -e trace=openat,write vserver g3 stop >"$T_TMP/out" 2>"$T_TMP/err"
+		RC=$?; OUT=$(cat "$T_TMP/out"); ERR=$(cat "$T_TMP/err")
+	else
+		run_rc vserver g3 stop
+	fi
+	is "stop without cgroup.kill (exit 0)" "$RC" 0
+	like "stop shows rc 0's stdout" "$OUT" "^rc 0 of g3 says hello"
+	like "stop shows rc 0's stderr" "$ERR" "^rc 0 of g3 warns"
+	if [ -f "$T_TMP/stop.trace" ]; then
+		like "stop froze the freezer cgroup, killed, thawed" \
+			"$(grep -o 'write([0-9]*, "\(FROZEN\|THAWED\)"' "$T_TMP/stop.trace" | tr '\n' ' ')" \
+			'FROZEN.*THAWED'
+		is "and never used cgroup.kill" "$(grep -c 'cgroup.kill' "$T_TMP/stop.trace")" 0
+	else
+		skip "strace missing"; skip "strace missing"
+	fi
+	# (a zombie is gone: reaping it is its new parent's business)
+	left=""; for p in $PIDS; do
+		st=$(sed 's/.*) \(.\).*/\1/' "/proc/$p/stat" 2>/dev/null)
+		[ -n "$st" ] && [ "$st" != Z ] && left="$left $p:$(cat "/proc/$p/comm")"
+	done
+	is "no process of the forker is left" "$left" ""
+	is "no cgroup of g3 left (freezer included)" "$(t_cgdirs | grep -c "/$VSBOX_CGROUP_BASE/$X\$")" 0
+else
+	skip "no v1 freezer hierarchy here: the cgroup.kill fallback is not testable"
+	vserver g3 stop -q
+fi
+unset VSBOX_NO_CGROUP_KILL
+rc_is "start -q" 0 vserver g3 start -q
+is "start -q shows nothing of the rc" "$OUT$ERR" ""
+run_rc timeout 20 vserver g3 stop -q
+is "stop -q with cgroup.kill: the TERM-proof forker goes too (exit 0)" "$RC$OUT$ERR" 0
+is "no context of g3 left after it" "$(records_of g3)" 0
 
 # ---- fakeinit: the guest's own /sbin/init as PID 1 ------------------------------------
 rc_is "stop g2 (rc mode)" 0 vserver g2 stop
