@@ -177,6 +177,7 @@ struct ctx_spec {
 	 * leaves running never holds the caller's terminal or pipe open, nor
 	 * blocks on a full pipe or dies of SIGPIPE */
 	bool relay;
+	struct ctx *out;          /* when set: gets the context's record */
 	/* host side, once the cgroups exist and before anything runs in them */
 	void (*limits)(const struct ctx *c, void *arg);
 	/* inside the new namespaces, as PID 1, before init/CMD; default:
@@ -384,6 +385,12 @@ const char *bpfnet_missing(void);
 /* Attach the lock to the cgroup v2 directory cgfd; dies naming what failed
  * (programs attached before a failure are detached again) */
 void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts);
+/* The same, but a host that can't lock at all (bpfnet_missing(), asked only
+ * when the first load fails) gets the reason returned, nothing attached */
+const char *bpfnet_try_lock(int cgfd, const struct netaddrs *l, unsigned opts);
+/* Keep the kernel's cgroup BPF static keys on below the v2 directory dir
+ * (allow-all programs, attached once): no text patching per guest */
+void bpf_keep_warm(const char *dir);
 
 /* chbind's command line, shared with chcontext (which applies the lock to
  * a new context's cgroup itself when its CMD is chbind) */

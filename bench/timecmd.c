@@ -1,10 +1,13 @@
 /* timecmd.c - time commands interleaved, report medians.
  *
- * usage: timecmd ROUNDS NAME CMD [ARG]... [-- NAME CMD [ARG]...]...
+ * usage: timecmd ROUNDS NAME CMD [ARG]... [:: CMD [ARG]...]... [-- NAME ...]...
  * Every round runs each command once, in turn (so drift and noise hit all
  * alike), with stdout/stderr to /dev/null; prints "NAME median_us min_us"
- * per command. A command that fails makes timecmd fail. Built and run by
- * bench/*.sh; not part of vsbox.
+ * per command. A command may be several steps joined by "::", run one
+ * after the other and timed together (a guest's start, then its stop);
+ * each step also gets a line "NAME.K median_us min_us" (K from 1). A
+ * command that fails makes timecmd fail. Built and run by the bench/ scripts; not
+ * part of vsbox.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -15,7 +18,13 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-struct cmd { const char *name; char **argv; double *t; };
+#define MAXSTEP 8
+struct cmd {
+	const char *name;
+	int nstep;
+	char **step[MAXSTEP];
+	double *t, *ts[MAXSTEP];
+};
 
 static int cmpd(const void *a, const void *b)
 {
@@ -30,6 +39,15 @@ static double now(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+static void report(const char *name, int k, double *t, int rounds)
+{
+	qsort(t, rounds, sizeof(double), cmpd);
+	if (k)
+		printf("%s.%d %.0f %.0f\n", name, k, t[rounds / 2], t[0]);
+	else
+		printf("%s %.0f %.0f\n", name, t[rounds / 2], t[0]);
+}
+
 int main(int argc, char **argv)
 {
 	struct cmd c[16];
@@ -40,36 +58,50 @@ int main(int argc, char **argv)
 	rounds = atoi(argv[1]);
 	for (int i = 2; i < argc && n < 16; ) {
 		c[n].name = argv[i++];
-		c[n].argv = &argv[i];
-		while (i < argc && strcmp(argv[i], "--"))
+		c[n].nstep = 0;
+		c[n].step[c[n].nstep++] = &argv[i];
+		while (i < argc && strcmp(argv[i], "--")) {
+			if (!strcmp(argv[i], "::") && c[n].nstep < MAXSTEP) {
+				argv[i] = NULL;
+				c[n].step[c[n].nstep++] = &argv[i + 1];
+			}
 			i++;
+		}
 		if (i < argc)
 			argv[i++] = NULL;
 		c[n].t = calloc(rounds, sizeof(double));
+		for (int k = 0; k < c[n].nstep; k++)
+			c[n].ts[k] = calloc(rounds, sizeof(double));
 		n++;
 	}
 	int null = open("/dev/null", O_WRONLY);
 	for (int r = 0; r < rounds; r++)
 		for (int k = 0; k < n; k++) {
 			double t0 = now();
-			pid_t p = fork();
-			if (!p) {
-				dup2(null, 1);
-				dup2(null, 2);
-				execvp(c[k].argv[0], c[k].argv);
-				_exit(127);
+			for (int s = 0; s < c[k].nstep; s++) {
+				double t1 = now();
+				pid_t p = fork();
+				if (!p) {
+					dup2(null, 1);
+					dup2(null, 2);
+					execvp(c[k].step[s][0], c[k].step[s]);
+					_exit(127);
+				}
+				int st;
+				waitpid(p, &st, 0);
+				c[k].ts[s][r] = now() - t1;
+				if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+					fprintf(stderr, "timecmd: %s (step %d) failed (status %d)\n",
+						c[k].name, s + 1, st);
+					return 1;
+				}
 			}
-			int st;
-			waitpid(p, &st, 0);
 			c[k].t[r] = now() - t0;
-			if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-				fprintf(stderr, "timecmd: %s failed (status %d)\n", c[k].name, st);
-				return 1;
-			}
 		}
 	for (int k = 0; k < n; k++) {
-		qsort(c[k].t, rounds, sizeof(double), cmpd);
-		printf("%s %.0f %.0f\n", c[k].name, c[k].t[rounds / 2], c[k].t[0]);
+		report(c[k].name, 0, c[k].t, rounds);
+		for (int s = 0; c[k].nstep > 1 && s < c[k].nstep; s++)
+			report(c[k].name, s + 1, c[k].ts[s], rounds);
 	}
 	return 0;
 }

@@ -43,6 +43,7 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 /* ---- bpf(2) ------------------------------------------------------------ */
@@ -705,44 +706,51 @@ const char *bpfnet_missing(void)
 	return why = strerror(errno);
 }
 
-void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts)
+const char *bpfnet_try_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 {
-	static struct gen g;    /* 30 KB of instructions: not on the stack */
+	/* the generator's 37 KB are mapped for this call only, not static: a
+	 * context's init forked after it carries none of them */
+	struct gen *g = mmap(NULL, sizeof(*g), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int fds[NHOOKS], n = 0;
-	const char *miss = bpfnet_missing();
 
-	if (miss)
-		die("%s", miss);
-	memset(&g, 0, sizeof(g));
-	g.l = l;
-	g.opts = opts;
-	g.first4 = netaddrs_first(l, AF_INET) ? netaddrs_first(l, AF_INET)->a : NULL;
-	g.first6 = netaddrs_first(l, AF_INET6) ? netaddrs_first(l, AF_INET6)->a : NULL;
-	g.lb4 = l->lb4.family ? l->lb4.a : g.first4;
-	g.lb6 = l->lb6.family ? l->lb6.a : g.first6;
-	if (g.first4) {
-		memcpy(g.mfirst4 + 10, "\xff\xff", 2);
-		memcpy(g.mfirst4 + 12, g.first4, 4);
-		memcpy(g.mlb4 + 10, "\xff\xff", 2);
-		memcpy(g.mlb4 + 12, g.lb4, 4);
+	if (g == MAP_FAILED)
+		die_errno("can't map %zu bytes for the BPF programs", sizeof(*g));
+	g->l = l;
+	g->opts = opts;
+	g->first4 = netaddrs_first(l, AF_INET) ? netaddrs_first(l, AF_INET)->a : NULL;
+	g->first6 = netaddrs_first(l, AF_INET6) ? netaddrs_first(l, AF_INET6)->a : NULL;
+	g->lb4 = l->lb4.family ? l->lb4.a : g->first4;
+	g->lb6 = l->lb6.family ? l->lb6.a : g->first6;
+	if (g->first4) {
+		memcpy(g->mfirst4 + 10, "\xff\xff", 2);
+		memcpy(g->mfirst4 + 12, g->first4, 4);
+		memcpy(g->mlb4 + 10, "\xff\xff", 2);
+		memcpy(g->mlb4 + 12, g->lb4, 4);
 	}
 	for (size_t i = 0; i < NHOOKS; i++) {
 		const struct hook *h = &hooks[i];
+		const char *miss;
 		int fd;
 
 		if (skipped(h, opts))
 			continue;
-		h->gen(&g);
-		fd = prog_load(h->type, h->attach, g.p.in, g.p.n, h->name, false);
+		h->gen(g);
+		fd = prog_load(h->type, h->attach, g->p.in, g->p.n, h->name, false);
+		/* the first load is the probe (no separate one on the way to
+		 * success): a host that can't lock at all gets told why */
+		if (fd < 0 && !n && (miss = bpfnet_missing())) {
+			munmap(g, sizeof(*g));
+			return miss;
+		}
 		if (fd < 0) {
 			int e = errno;
-			prog_load(h->type, h->attach, g.p.in, g.p.n, h->name, true);
+			prog_load(h->type, h->attach, g->p.in, g->p.n, h->name, true);
 			char *last = vlog + strlen(vlog);
 			while (last > vlog && last[-1] == '\n')
 				*--last = 0;
 			last = strrchr(vlog, '\n');
 			errno = e;
-			warn_errno("can't load BPF program %s (%d instructions)", h->name, g.p.n);
+			warn_errno("can't load BPF program %s (%d instructions)", h->name, g->p.n);
 			if (vlog[0])
 				warn("verifier: %s", last ? last + 1 : vlog);
 			goto fail;
@@ -754,11 +762,12 @@ void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 		}
 		fds[n++] = fd;
 	}
+	munmap(g, sizeof(*g));
 	/* the cgroup holds the programs now; detaching needs these fds,
 	 * which nobody keeps */
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
-	return;
+	return NULL;
 fail:
 	/* leave the cgroup as it was: detach what we attached */
 	for (size_t i = 0, k = 0; k < (size_t)n && i < NHOOKS; i++) {
@@ -768,6 +777,53 @@ fail:
 		close(fds[k++]);
 	}
 	die("can't lock the cgroup to its addresses");
+}
+
+void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts)
+{
+	const char *why = bpfnet_try_lock(cgfd, l, opts);
+
+	if (why)
+		die("%s", why);
+}
+
+/* Keep the kernel's cgroup BPF hooks switched on below dir (the v2 base).
+ * A hook type's first program attached anywhere flips a static key, which
+ * patches kernel text on every CPU (IPIs: about 0.3 ms each on a VM), and
+ * the release of its last one flips it back: eight flips on every guest
+ * start and again after every stop while no other guest runs. Programs that
+ * allow everything, attached once to the base, keep the keys on; they run
+ * besides each guest's own (BPF_F_ALLOW_MULTI: every program must allow),
+ * so they change no answer. Best effort: a failure costs only time. */
+void bpf_keep_warm(const char *dir)
+{
+	static const struct bpf_insn allow[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr q;
+	int cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (cgfd < 0)
+		return;
+	/* the device hook goes last: when it is there, all are */
+	memset(&q, 0, sizeof(q));
+	q.query.target_fd = (uint32_t)cgfd;
+	q.query.attach_type = BPF_CGROUP_DEVICE;
+	if (!sys_bpf(BPF_PROG_QUERY, &q) && !q.query.prog_cnt) {
+		for (size_t i = 0; i <= NHOOKS; i++) {
+			int type = i < NHOOKS ? hooks[i].type : BPF_PROG_TYPE_CGROUP_DEVICE;
+			int attach = i < NHOOKS ? hooks[i].attach : BPF_CGROUP_DEVICE;
+			int fd = prog_load(type, attach, allow, 2, "vsbox_warm", false);
+			if (fd < 0)
+				break;
+			bool ok = !prog_attach(cgfd, fd, attach, false);
+			close(fd);
+			if (!ok)
+				break;
+		}
+	}
+	close(cgfd);
 }
 
 /* for other cgroup programs (lib/devcg.c): load without a log, attach with

@@ -206,8 +206,10 @@ static void state_save(const char *name, const struct gstate *s)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		die_errno("can't create %s", tmp);
+	/* no fsync: the file has to outlive a crash of vsbox, which the page
+	 * cache does; after a crash of the host the aliases are gone too */
 	xwrite_fd(fd, buf, n, tmp);
-	if (fsync(fd) || close(fd) || rename(tmp, path))
+	if (close(fd) || rename(tmp, path))
 		die_errno("can't write %s", path);
 }
 
@@ -442,6 +444,7 @@ static void guest_limits(const struct ctx *c, void *arg)
 	/* the device allowlist: the v1 controller and, where there is cgroup
 	 * v2, its BPF device program as well (one is enough) */
 	if (n > 0 && (picks[0]->ctrl & CG_V2)) {
+		bpf_keep_warm(picks[0]->base);  /* (under the registry lock) */
 		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
 		if (!devcg_bpf(fd))
 			done_dev = true;
@@ -463,7 +466,9 @@ static void guest_limits(const struct ctx *c, void *arg)
 		if (!(picks[0]->ctrl & CG_V2))
 			die("%s: IPROOT: the IP lock needs a cgroup2 hierarchy", g->name);
 		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
-		bpfnet_lock(fd, &netlock, 0);
+		const char *why = bpfnet_try_lock(fd, &netlock, 0);
+		if (why)
+			die("%s: IPROOT can't be enforced here: %s", g->name, why);
 		close(fd);
 	}
 }
@@ -471,13 +476,13 @@ static void guest_limits(const struct ctx *c, void *arg)
 /* IPROOT as the lock's address list; checked before anything is done */
 static void prepare_lock(struct guest *g)
 {
-	const char *why;
-
 	memset(&netlock, 0, sizeof(netlock));
 	if (!g->c.nip)
 		return;         /* IPROOT empty or 0.0.0.0: not tied */
-	if ((why = bpfnet_missing()))
-		die("%s: IPROOT can't be enforced here: %s", g->name, why);
+	/* whether this kernel can load the lock shows when it does (and a
+	 * failure then undoes the start): a probe here would cost a load */
+	if (!cg_v2())
+		die("%s: IPROOT can't be enforced here: the IP lock needs a cgroup2 hierarchy", g->name);
 	for (int i = 0; i < g->c.nip; i++) {
 		char ip[64];
 		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
@@ -517,7 +522,8 @@ int guest_start(struct guest *g, bool quiet)
 		fprintf(stderr, "%s: %s is already running (context %ld)\n", applet_name, g->name, c.xid);
 		return 1;
 	}
-	repair(g);
+	/* what a crash left: our aliases (ctx_spawn reaps stale records) */
+	drop_addrs(g->name);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
 	if ((code = run_hook(g, "pre-start")))
@@ -542,10 +548,11 @@ int guest_start(struct guest *g, bool quiet)
 	s.setup = guest_setup;
 	s.arg = g;
 	s.argv = g->argv;
+	s.out = &c;
 	/* ctx_spawn forgets our undo steps once the guest runs; if it ended
 	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
-	if (!guest_find(g->name, &c)) {
+	if (!ctx_alive(&c)) {
 		repair(g);
 		guest_unlock_drop(g);
 		die("%s: %s ended at once (exit %d)", g->name, g->argv[0], code);
@@ -560,15 +567,35 @@ int guest_start(struct guest *g, bool quiet)
 }
 
 /* ---- stop ----------------------------------------------------------------- */
-static bool wait_gone(const struct ctx *c, int ms)
+static long ms_since(const struct timespec *t0)
 {
-	/* short naps first: a guest without daemons ends within a millisecond */
-	for (int t = 0, nap = 500; t < ms * 1000; t += nap, nap = nap < 20000 ? 2 * nap : nap) {
-		if (!ctx_alive(c) && cg_nprocs(c->cg[0]) <= 0)
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Has the guest ended (its init gone, its cgroup empty)? Waits up to ms:
+ * while its init lives, on the init's pidfd (readable once it exits, so no
+ * nap delays the stop); then in short naps for processes that joined from
+ * outside its PID namespace */
+static bool wait_gone(const struct ctx *c, int pidfd, int ms)
+{
+	struct timespec t0;
+	long left;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned nap = 200;; nap = nap < 20000 ? 2 * nap : nap) {
+		bool alive = ctx_alive(c);
+		if (!alive && cg_nprocs(c->cg[0]) <= 0)
 			return true;
-		usleep((unsigned)nap);
+		if ((left = ms - ms_since(&t0)) <= 0)
+			return false;
+		if (alive && pidfd >= 0)
+			poll(&(struct pollfd){ pidfd, POLLIN, 0 }, 1, (int)left);
+		else
+			usleep(nap < left * 1000 ? nap : (unsigned)left * 1000);
 	}
-	return !ctx_alive(c) && cg_nprocs(c->cg[0]) <= 0;
 }
 
 static void signal_all(const struct ctx *c, int sig)
@@ -639,10 +666,9 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 		sigaction(SIGPIPE, &ign, &old);
 	}
 	bool gone = false;
-	struct timespec t0, t;
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (t = t0; !gone && (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms;
-	     clock_gettime(CLOCK_MONOTONIC, &t)) {
+	while (!gone && ms_since(&t0) < ms) {
 		struct pollfd p[2] = { { rd[0], POLLIN, 0 }, { rd[1], POLLIN, 0 } };
 		if ((gone = waitpid(pid, NULL, WNOHANG) == pid))
 			break;
@@ -673,7 +699,7 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 int guest_stop(struct guest *g, bool quiet)
 {
 	struct ctx c;
-	int code, ms = g->c.stop_timeout * 1000;
+	int code, pidfd, ms = g->c.stop_timeout * 1000;
 
 	if (geteuid() != 0)
 		die("stopping a guest needs root");
@@ -688,24 +714,30 @@ int guest_stop(struct guest *g, bool quiet)
 	}
 	if ((code = run_hook(g, "pre-stop")))
 		warn("%s: %s pre-stop failed (exit %d)", g->name, g->hook, code);
+	/* a pidfd pins the guest's init: checked once to be the recorded one,
+	 * it is signalled and waited for without a pid reuse race */
+	pidfd = sys_pidfd_open(c.pid);
+	if (pidfd >= 0 && proc_starttime(c.pid) != c.start) {
+		close(pidfd);
+		pidfd = -1;
+	}
 	/* the guest's own shutdown first */
 	if (c.flags & CF_FAKEINIT) {
-		int pidfd = sys_pidfd_open(c.pid);
-		if (pidfd >= 0 && proc_starttime(c.pid) == c.start)
-			sys_pidfd_send_signal(pidfd, g->c.stopsig);
 		if (pidfd >= 0)
-			close(pidfd);
+			sys_pidfd_send_signal(pidfd, g->c.stopsig);
 	} else if (g->rc && !(c.flags & CF_PRIVATE)) {
 		run_rc0(g, &c, ms, quiet);
 	}
 	/* then what is left: TERM, a grace period, KILL */
-	if (!wait_gone(&c, (c.flags & CF_FAKEINIT) ? ms : g->rc ? 200 : 0)) {
+	if (!wait_gone(&c, pidfd, (c.flags & CF_FAKEINIT) ? ms : g->rc ? 200 : 0)) {
 		signal_all(&c, SIGTERM);
-		if (!wait_gone(&c, (c.flags & CF_FAKEINIT) ? 1000 : ms)) {
+		if (!wait_gone(&c, pidfd, (c.flags & CF_FAKEINIT) ? 1000 : ms)) {
 			cg_kill_all(c.cg, c.ncg);
-			wait_gone(&c, 2000);
+			wait_gone(&c, pidfd, 2000);
 		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	/* cgroups and the record, unless the guest's init removed them */
 	int lock = ctx_lock();
 	struct ctx now;

@@ -150,6 +150,9 @@ void xmkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 
+	/* usually all there but the last part, or all of it: one mkdir */
+	if (!mkdir(path, mode) || errno == EEXIST)
+		return;
 	xsnprintf(buf, sizeof(buf), "%s", path);
 	for (char *p = buf + 1; ; p++) {
 		if (*p == '/' || !*p) {
