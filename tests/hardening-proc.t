@@ -93,7 +93,7 @@ is "p2: ptrace and memory of PID 1 refused" \
 	"$(vserver p2 exec hprobe ptrace_attach:1 ptrace_seize:1 vm_readv:1 proc_mem:1 | tr '\n' ' ')" \
 	"ptrace_attach=EPERM ptrace_seize=EPERM vm_readv=EPERM proc_mem=EACCES "
 is "control: p2 traces a process of its own (the capability works)" \
-	"$(vserver p2 exec sh -c 'sleep 5 & hprobe ptrace_attach:$! vm_readv:$!; kill $!' | tr '\n' ' ')" \
+	"$(vserver p2 exec sh -c 'sleep 5 & hprobe ptrace_attach:$! vm_readv:$!; kill -9 $!' | tr '\n' ' ')" \
 	"ptrace_attach=OK vm_readv=OK "
 
 # ---- the keyring: a key held by a host process, visible to the host's uid 0 ------------------

@@ -115,6 +115,17 @@ is "control: double chroot escapes plain chroot" \
 is "double chroot stays in the guest" \
 	"$(vserver h1 exec env HMARK="$T_TMP/hostmark" hprobe double_chroot)" double_chroot=ENOENT
 
+# hard links: the host's files have no name inside, so none can be linked
+is "control: the probe hard-links a host file on the host" "$("$T_TMP/hprobe" "hardlink:$T_TMP/hostmark")" hardlink=OK
+is "h1 can't hard-link it by its host path" "$(vserver h1 exec hprobe "hardlink:$T_TMP/hostmark")" hardlink=ENOENT
+like "nor through /proc/1/root" "$(vserver h1 exec hprobe "hardlink:/proc/1/root$T_TMP/hostmark")" '^hardlink=E(ACCES|NOENT|PERM)$'
+# cgroup release_agent: needs a cgroup v1 hierarchy mounted; none is visible
+# and h2's CAP_SYS_ADMIN still can't mount one (its release_agent would run
+# on the host as root)
+rc_is "h2 (SYS_ADMIN) can't mount a cgroup v1 hierarchy" 1 vserver h2 exec mount -t cgroup -o none,name=vsboxt cgroup /mnt
+rc_is "  nor cgroup2" 1 vserver h2 exec mount -t cgroup2 none /mnt
+rc_is "  no release_agent anywhere in its /sys" 1 vserver h2 exec sh -c 'find /sys -name release_agent 2>/dev/null | grep -q .'
+
 is "control: a directory fd leaked into plain chroot leads out" \
 	"$(chroot "$T_TMP/cr" /hprobe leakedfds 7<"$T_TMP" 2>/dev/null)" leakedfds=OK
 is "one leaked to vserver exec is closed; no process of h1 holds one that leads out" \

@@ -156,6 +156,16 @@ static int dchroot(void)
 	return access(getenv("HMARK") ? getenv("HMARK") : "/nonexistent", F_OK) ? ENOENT : 0;
 }
 
+/* a hard link, made in our /tmp, to the file at path (a host file, named
+ * as the guest might: directly, or through /proc/1/root) */
+static int hardlink(const char *path)
+{
+	if (link(path, "/tmp/.hl"))
+		return errno;
+	unlink("/tmp/.hl");
+	return 0;
+}
+
 /* ---- other processes: a pid as the host sees it ------------------------- */
 static unsigned long first_addr(pid_t pid)
 {
@@ -176,10 +186,18 @@ static int p_ptrace(pid_t pid, int seize)
 {
 	if (ptrace(seize ? PTRACE_SEIZE : PTRACE_ATTACH, pid, 0, 0))
 		return errno;
-	/* it worked: let go again at once (a seized tracee must stop first) */
+	/* it worked: let go again at once (a seized tracee must stop first).
+	 * Wait for the stop we asked for: a tracee caught in execve reports
+	 * its SIGTRAP first, and detaching then would leave our SIGSTOP
+	 * pending, to stop it for good once untraced */
 	if (seize)
 		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
-	waitpid(pid, NULL, __WALL);
+	for (int st; waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st);) {
+		int sig = WSTOPSIG(st);
+		if (seize ? (st >> 16) == PTRACE_EVENT_STOP : sig == SIGSTOP)
+			break;
+		ptrace(PTRACE_CONT, pid, 0, sig == SIGTRAP ? 0 : sig);
+	}
 	ptrace(PTRACE_DETACH, pid, 0, 0);
 	return 0;
 }
@@ -523,6 +541,8 @@ int main(int argc, char **argv)
 			e = rc(syscall(SYS_clone3, NULL, 0));
 		else if (!strcmp(n, "double_chroot"))
 			e = in_child(dchroot);
+		else if (!strcmp(n, "hardlink"))
+			e = hardlink(a[0]);
 		else if (!strcmp(n, "procdir"))
 			e = p_procdir(pid);
 		else if (!strcmp(n, "kill"))
