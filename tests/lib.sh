@@ -75,6 +75,7 @@ t_cgdirs() {
 
 t_cleanup() {
 	set +e
+	kill "$T_WATCHDOG" 2>/dev/null
 	eval "$T_CLEANUP"
 	for p in $T_PIDS; do kill -9 "$p" 2>/dev/null; done
 	# anything still in our cgroups is ours: kill it, then remove them
@@ -90,6 +91,23 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+# A watchdog: a test still running after T_TIMEOUT seconds (default 900)
+# says so, and its processes are killed (the test's shell last), so its
+# cleanup runs and prove goes on instead of hanging CI until its limit.
+T_TIMEOUT=${T_TIMEOUT:-900}
+sh -c '
+	sleep "$2" & s=$!
+	trap "kill \$s 2>/dev/null; exit 0" TERM
+	wait $s || exit 0
+	echo "Bail out! $3: still running after $2 s; killing it"
+	# the test (its TERM trap runs once what it waits for is gone), then
+	# every descendant of it but this watchdog
+	kill -TERM "$1"
+	ps -e -o pid=,ppid= | awk -v r="$1" -v me=$$ "{ p[\$1] = \$2 }
+		END { for (c in p) { x = c; while ((x in p) && x != r && x != me && x > 1) x = p[x]
+			if (x == r && c != r) print c } }" | xargs -r kill -9 2>/dev/null' t-watchdog $$ "$T_TIMEOUT" "$T_NAME" &
+T_WATCHDOG=$!
 
 done_testing() {
 	[ -n "$T_PLANNED" ] || echo "1..$T_N"
