@@ -223,6 +223,8 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die_errno("init: can't create signalfd");
+	/* named before CMD runs: whatever CMD lists sees PID 1 as such */
+	prctl(PR_SET_NAME, "vsbox-init", 0, 0, 0);
 	cmd = start_cmd(s, f, stfd);
 	if (cmd < 0)
 		die_errno("init: can't fork");
@@ -232,7 +234,6 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	}
 	/* init keeps no privilege: it only waits, reaps and forwards; its
 	 * cleanup goes through descriptors it already holds */
-	prctl(PR_SET_NAME, "vsbox-init", 0, 0, 0);
 	trim_stack();
 	ctx_restrict(s->flags, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -216,6 +216,25 @@ rc_is "an INIT that can't be executed" 1 vserver g1 start
 like "says it ended at once" "$ERR" "ended at once"
 nothing_left "failed exec"
 conf g1 127.0.0.2
+# vserver itself killed -9 (by its hook, so at a known point): the next
+# start or stop repairs what it left
+printf '#!/bin/sh\n[ "$1" = "$KILLAT" ] && kill -9 $PPID\nexit 0\n' >"$VSBOX_CONFDIR/g1.sh"
+chmod 755 "$VSBOX_CONFDIR/g1.sh"
+export KILLAT=pre-start
+rc_is "vserver killed -9 during pre-start" 137 vserver g1 start
+export KILLAT=none
+rc_is "  the next start repairs and starts" 0 vserver g1 start
+is "  and g1 answers" "$(get 127.0.0.2)" "page of g1"
+rc_is "  stop" 0 vserver g1 stop
+nothing_left "killed in pre-start, started, stopped"
+export KILLAT=post-start
+rc_is "vserver killed -9 during post-start" 137 vserver g1 start
+export KILLAT=none
+rc_is "  the guest runs" 0 vserver g1 running
+rc_is "  a start says so" 1 vserver g1 start
+rc_is "  stop" 0 vserver g1 stop
+nothing_left "killed in post-start, stopped"
+unset KILLAT
 mv "$T_TMP/g1.sh" "$VSBOX_CONFDIR/g1.sh"
 
 # ---- the rc's output; the daemons it leaves; stop without cgroup.kill -------------------
