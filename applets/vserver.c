@@ -230,7 +230,9 @@ static int build(void)
 			die("extracting %s failed (tar exit %d)", G.tar, rc);
 		sweep_devices(rootfd);
 	} else if (G.suite) {
-		char *argv[] = { "debootstrap", "--variant=minbase", (char *)G.suite, root,
+		/* minbase has no init system: sysv-rc gives the guest the rc
+		 * (/etc/init.d/rc) that start runs */
+		char *argv[] = { "debootstrap", "--variant=minbase", "--include=sysv-rc", (char *)G.suite, root,
 				 (char *)G.mirror, NULL };
 		if ((rc = run(argv)))
 			die("debootstrap %s failed (exit %d)", G.suite, rc);

@@ -47,4 +47,31 @@ check "nothing answers any more" sh -c '! curl -s --max-time 1 http://127.0.0.4/
 check "the aliases are gone" sh -c '! ip addr show dev lo | grep -qE "inet 127.0.0.4/|inet6 fd00:7673::4/"'
 is "no context left" "$(ls "$VSBOX_RUNDIR/ctx" | wc -l)" 0
 rc_is "delete" 0 vserver deb delete --force -q
+
+# vserver build --debootstrap itself (not cached: a real debootstrap each
+# run, a few minutes; VSBOX_DEBIAN_NO_BUILD=1 skips it)
+if [ -n "${VSBOX_DEBIAN_NO_BUILD:-}" ]; then
+	skip "build --debootstrap (VSBOX_DEBIAN_NO_BUILD set)"
+else
+	VSBOX_EXTRA_PKGS="debootstrap" sh "$TOP/build/deps.sh" || bail "can't install debootstrap"
+	on_cleanup 'vserver db2 stop -q >/dev/null 2>&1'
+	rc_is "build --debootstrap $SUITE --mirror $MIRROR" 0 vserver db2 build -q --debootstrap "$SUITE" --mirror "$MIRROR"
+	[ "$RC" = 0 ] || diag "$ERR"
+	check "  a Debian root" test -f "$VSBOX_ROOTDIR/db2/etc/debian_version"
+	like "  its NAME.conf: hostname = NAME" "$(cat "$VSBOX_CONFDIR/db2.conf")" '^S_HOSTNAME="?db2"?$'
+	is "  the only device nodes are the safe ones" \
+		"$(find "$VSBOX_ROOTDIR/db2" -xdev \( -type b -o -type c \) -printf '%P\n' | sort | tr '\n' ' ')" \
+		"$(printf 'dev/%s\n' full null ptmx random tty urandom zero | sort | tr '\n' ' ')"
+	rc_is "  a second build is refused" 1 vserver db2 build -q --debootstrap "$SUITE" --mirror "$MIRROR"
+	# minbase starts no daemon: its rc ends at once, and so would the
+	# guest; it gets a PID 1 that stays
+	sed -i 's/^S_FLAGS="\(.*\)"/S_FLAGS="\1 fakeinit"/' "$VSBOX_CONFDIR/db2.conf"
+	printf 'INIT="/bin/sleep 100000"\nSTOP_TIMEOUT=1\n' >>"$VSBOX_CONFDIR/db2.conf"
+	rc_is "  it starts" 0 vserver db2 start -q
+	[ "$RC" = 0 ] || diag "$ERR"
+	is "  and runs its own Debian" "$(vserver db2 exec cat /etc/debian_version)" "$(cat "$VSBOX_ROOTDIR/db2/etc/debian_version")"
+	rc_is "  stop" 0 vserver db2 stop -q
+	rc_is "  delete" 0 vserver db2 delete --force -q
+	check "  gone" test ! -e "$VSBOX_ROOTDIR/db2"
+fi
 done_testing
