@@ -65,7 +65,7 @@ FUZZ_TIME    = 60
 FUZZ_FLAGS   = -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I.
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 LIB_SRCS     = $(filter lib/%,$(SRCS))
-build/obj/fuzz/%: fuzz/%.c $(LIB_SRCS) $(HDRS) | build/.deps-ok
+build/obj/fuzz/%: fuzz/%.c fuzz/fuzz.h $(LIB_SRCS) $(HDRS) | build/.deps-ok
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(filter-out $(shell sed -n 's|^#include "\.\./\(lib/[a-z0-9_]*\.c\)"$$|\1|p' $<),$(LIB_SRCS)) -l:libcap.a
 fuzz: $(FUZZ_TARGETS:%=build/obj/fuzz/%)

@@ -7,8 +7,7 @@
  * out of this target's link). */
 #include "../lib/conf.c"
 #include <assert.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz/fuzz.h"
 
 static void check_vc(const struct vc_addr *a)
 {
@@ -39,11 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size || size > 1024)
 		return 0;
 	applet_name = "fuzz_addr";
-	w = malloc(size);
-	if (!w)
+	if (!(w = fuzz_cstr(data, size, 1)))
 		return 0;
-	memcpy(w, data + 1, size - 1);
-	w[size - 1] = 0;
 	switch (data[0] % 4) {
 	case 0:         /* one IPROOT word */
 		if (!parse_ip(&p, w, &a))

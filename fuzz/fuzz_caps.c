@@ -6,9 +6,8 @@
  * byte picks the parser; lib/conf.c is included for its static parser. */
 #include "../lib/conf.c"
 #include <assert.h>
+#include "fuzz/fuzz.h"
 #include <sys/capability.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_set(uint64_t set)
 {
@@ -32,11 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size || size > 1024)
 		return 0;
 	applet_name = "fuzz_caps";
-	w = malloc(size);
-	if (!w)
+	if (!(w = fuzz_cstr(data, size, 1)))
 		return 0;
-	memcpy(w, data + 1, size - 1);
-	w[size - 1] = 0;
 	if (data[0] & 1) {
 		if ((v = cap_lookup(w)) >= 0)
 			check_set(1ULL << v);

@@ -4,8 +4,7 @@
  * undefined against glibc; a parser that dies, overflows or reads past its
  * input is a finding. The first byte picks the parser. */
 #include "vsbox.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,11 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	applet_name = "fuzz_conf";
-	text = malloc(size);
-	if (!text)
+	if (!(text = fuzz_cstr(data, size, 1)))
 		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = 0;     /* the readers take C strings */
 	if (data[0] & 1) {
 		/* on an error nothing stays allocated (LeakSanitizer checks) */
 		if (conf_fstab("g.fstab", text, &m, err, sizeof(err)) < 0 && m)

@@ -6,8 +6,7 @@
  * included for its static parser. */
 #include "../lib/conf.c"
 #include <assert.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,11 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 4096)
 		return 0;
 	applet_name = "fuzz_ulimit";
-	w = malloc(size + 1);
-	if (!w)
+	if (!(w = fuzz_cstr(data, size, 0)))
 		return 0;
-	memcpy(w, data, size);
-	w[size] = 0;
 	memset(&c, 0, sizeof(c));
 	c.nproc = -1;
 	if (!parse_ulimit(&p, w, &c)) {
