@@ -322,23 +322,17 @@ static int p_usend(const char *dst, const char *port, const char *src)
 	if (s < 0)
 		return errno;
 	memset(&cm, 0, sizeof(cm));
-	if (ss.ss_family == AF_INET) {
-		struct in_pktinfo pi = { 0 };
-		inet_pton(AF_INET, src, &pi.ipi_spec_dst);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		m.msg_controllen = CMSG_SPACE(sizeof(pi));
-	} else {
-		struct in6_pktinfo pi = { 0 };
-		inet_pton(AF_INET6, src, &pi.ipi6_addr);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		m.msg_controllen = CMSG_SPACE(sizeof(pi));
-	}
+	/* the source asked for: IP_PKTINFO's or IPV6_PKTINFO's address */
+	struct in_pktinfo p4 = { 0 };
+	struct in6_pktinfo p6 = { 0 };
+	int v4 = ss.ss_family == AF_INET;
+	size_t len = v4 ? sizeof(p4) : sizeof(p6);
+	inet_pton(ss.ss_family, src, v4 ? (void *)&p4.ipi_spec_dst : (void *)&p6.ipi6_addr);
+	c->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+	c->cmsg_type = v4 ? IP_PKTINFO : IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), v4 ? (void *)&p4 : (void *)&p6, len);
+	m.msg_controllen = CMSG_SPACE(len);
 	e = rc(sendmsg(s, &m, 0));
 	close(s);
 	return e;
