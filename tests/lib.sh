@@ -52,6 +52,12 @@ rc_is() { d=$1; w=$2; shift 2; run_rc "$@"; is "$d (exit $w)" "$RC" "$w"; }
 
 on_cleanup() { T_CLEANUP="$*; $T_CLEANUP"; }
 track_pid() { T_PIDS="$T_PIDS $*"; }
+# t_new_ctx CMD...: CMD starts a context (chcontext ..., maybe behind a
+# wrapper) and leaves it running; prints the context's xid
+t_new_ctx() {
+	"$@" 2>"$T_TMP/ctxmsg" >/dev/null </dev/null
+	sed -n 's/^New security context is \([0-9]*\)$/\1/p' "$T_TMP/ctxmsg"
+}
 # t_pid_of "CMD ARG...": the pid of the process with exactly that command line
 t_pid_of() {
 	for d in /proc/[0-9]*; do

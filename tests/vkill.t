@@ -8,10 +8,7 @@ need_root
 
 # a new context running CMD (left running); prints its xid. Its pids.max
 # (with --flag nproc) is the soft process limit: 60 here
-new_ctx() {
-	prlimit --nproc=60: chcontext "$@" 2>"$T_TMP/ctxmsg" >/dev/null </dev/null
-	sed -n 's/^New security context is \([0-9]*\)$/\1/p' "$T_TMP/ctxmsg"
-}
+new_ctx() { t_new_ctx prlimit --nproc=60: chcontext "$@"; }
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 wait_dead() { i=0; while alive "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; ! alive "$1"; }
 state() { sed -n 's/^State:\t\(.\).*/\1/p' "/proc/$1/status"; }

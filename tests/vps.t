@@ -1,22 +1,18 @@
 #!/bin/sh
-# vps.t - vps and vpstree with real processes in several contexts: the CTX
-# and VSERVER columns, columns against procps ps, filters by context, name
-# and pid, -o, --sort, the view inside a context, joined, and as spectator.
+# vps.t - vps with real processes in several contexts: the CTX and VSERVER
+# columns, columns against procps ps, filters by context, name and pid, -o,
+# --sort, the view inside a context, joined, and as spectator (vpstree:
+# tests/vpstree.t).
 . "$(dirname "$0")/lib.sh"
 need_root
 
-# start CMD in a new context, leave it running; prints the xid
-new_ctx() {
-	chcontext sh -c "$1" 2>"$T_TMP/ctxmsg" >/dev/null </dev/null
-	sed -n 's/^New security context is \([0-9]*\)$/\1/p' "$T_TMP/ctxmsg"
-}
-# pid of the process whose arguments are exactly ARGS (from /proc, not vps)
+# the pids in context XID's cgroup, from the cgroup (not from vps)
 cgprocs() { sort -n "$(t_v2dir "$1")/cgroup.procs" | tr '\n' ' '; }
 squeeze() { tr -s ' ' | sed 's/^ //; s/ $//'; }
 
 sleep 3000 & HOST=$!; track_pid $HOST
-A=$(new_ctx 'sleep 3001 & sleep 3011 &')
-B=$(new_ctx 'sleep 3002 &')
+A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
+B=$(t_new_ctx chcontext sh -c 'sleep 3002 &')
 [ -n "$A" ] && [ -n "$B" ] || bail "could not create the contexts"
 # the record is this test's own: give A a guest name, as vserver start would
 sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
@@ -98,18 +94,4 @@ is "spectator: vps works (exit 0)" "$RC" 0
 is "spectator: sees both contexts with host pids" "$(echo "$OUT" | grep -E "^ *($PA|$PB) " | squeeze | tr '\n' ' ')" \
 	"$PA $A $PB $B "
 
-# --- vpstree -------------------------------------------------------------------------
-rc_is "vpstree" 0 vpstree
-like "A's subtree is labelled where it begins" "$OUT" "vsbox-init\([0-9]+\)  \[ctx $A web\]"
-like "with its children below" "$OUT" "[\`|]-sleep\($PA\)"
-like "the host's roots are labelled MAIN" "$OUT" '^[^ |`].*\(1\)  \[ctx 0 MAIN\]'
-run_rc vpstree --xid $B
-is "vpstree --xid B: B's subtree only" "$(echo "$OUT" | sed 's/([0-9]*)/()/g')" 'vsbox-init()  [ctx '$B' -]
-`-sleep()'
-like "with B's pid" "$OUT" "sleep\($PB\)"
-like "vpstree -a: arguments" "$(vpstree -a --name web)" "sleep\($PA\) 3001"
-like "vpstree -U: UTF-8 lines" "$(vpstree -U --xid $B)" "└─sleep"
-run_rc chcontext --ctx 1 vpstree --xid $A
-is "vpstree as the spectator (exit 0)" "$RC" 0
-rc_is "vpstree bad option" 2 vpstree -o pid
 done_testing

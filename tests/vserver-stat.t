@@ -5,10 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-new_ctx() {
-	chcontext "$@" 2>"$T_TMP/ctxmsg" >/dev/null </dev/null
-	sed -n 's/^New security context is \([0-9]*\)$/\1/p' "$T_TMP/ctxmsg"
-}
 nprocs() { cat "$(t_v2dir "$1")/cgroup.procs" 2>/dev/null | wc -l; }
 row() { echo "$OUT" | awk -v x="$1" '$1 == x'; }
 # python3 reads the JSON; prints "ctx procs name" per context, sorted
@@ -29,9 +25,9 @@ is "header" "$(echo "$OUT" | head -n 1)" "CTX   PROC    VSZ    RSS  userTIME   s
 is "one line: context 0" "$(echo "$OUT" | sed 1d | awk '{print $1}')" 0
 like "context 0 is the root server" "$(row 0)" '^0 +[0-9]+ +- +[0-9.]+[KMG] .* root server$'
 
-A=$(new_ctx sh -c 'sleep 3001 & sleep 3011 &')
+A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
 # B burns about half a second of CPU, then sleeps
-B=$(new_ctx sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i + 1)); done; sleep 3002 &')
+B=$(t_new_ctx chcontext sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i + 1)); done; sleep 3002 &')
 sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
 rc_is "with two contexts" 0 vserver-stat
 is "lines: 0, A, B in order" "$(echo "$OUT" | sed 1d | awk '{print $1}' | tr '\n' ' ')" "0 $A $B "

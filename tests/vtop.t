@@ -6,10 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-new_ctx() {
-	chcontext "$@" 2>"$T_TMP/ctxmsg" >/dev/null </dev/null
-	sed -n 's/^New security context is \([0-9]*\)$/\1/p' "$T_TMP/ctxmsg"
-}
 # the process rows of the last batch frame: "PID CTX VSERVER"
 rows() {
 	awk '/^vtop - / { on = 0; n = 0 } /^ +PID +CTX/ { on = 1; next }
@@ -17,9 +13,9 @@ rows() {
 }
 totals() { awk '/^ +CTX VSERVER +PROCS/ { on = 1; next } on && !NF { exit } on { print }'; }
 
-A=$(new_ctx sh -c 'sleep 3001 & sleep 3011 &')
+A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
 # B spins (bounded): its CPU% must show in the second frame
-B=$(new_ctx sh -c 'timeout 60 sh -c "while :; do :; done" >/dev/null 2>&1 &')
+B=$(t_new_ctx chcontext sh -c 'timeout 60 sh -c "while :; do :; done" >/dev/null 2>&1 &')
 sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
 SPIN=$(t_pid_of 'sh -c while :; do :; done')
 [ -n "$A" ] && [ -n "$B" ] && [ -n "$SPIN" ] || bail "could not set up the contexts"

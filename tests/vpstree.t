@@ -1,0 +1,31 @@
+#!/bin/sh
+# vpstree.t - vpstree with real processes in two contexts: each context's
+# subtree labelled where it begins (xid and guest name), the host's roots
+# labelled MAIN, --xid and --name filters, -a, -U, as the spectator, and
+# a bad option.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
+B=$(t_new_ctx chcontext sh -c 'sleep 3002 &')
+[ -n "$A" ] && [ -n "$B" ] || bail "could not create the contexts"
+# the record is this test's own: give A a guest name, as vserver start would
+sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
+PA=$(t_pid_of "sleep 3001"); PB=$(t_pid_of "sleep 3002")
+[ -n "$PA" ] && [ -n "$PB" ] || bail "context processes not found"
+
+# --- the tree, labelled -----------------------------------------------------------
+rc_is "vpstree" 0 vpstree
+like "A's subtree is labelled where it begins" "$OUT" "vsbox-init\([0-9]+\)  \[ctx $A web\]"
+like "with its children below" "$OUT" "[\`|]-sleep\($PA\)"
+like "the host's roots are labelled MAIN" "$OUT" '^[^ |`].*\(1\)  \[ctx 0 MAIN\]'
+run_rc vpstree --xid $B
+is "vpstree --xid B: B's subtree only" "$(echo "$OUT" | sed 's/([0-9]*)/()/g')" 'vsbox-init()  [ctx '$B' -]
+`-sleep()'
+like "with B's pid" "$OUT" "sleep\($PB\)"
+like "vpstree -a: arguments" "$(vpstree -a --name web)" "sleep\($PA\) 3001"
+like "vpstree -U: UTF-8 lines" "$(vpstree -U --xid $B)" "└─sleep"
+run_rc chcontext --ctx 1 vpstree --xid $A
+is "vpstree as the spectator (exit 0)" "$RC" 0
+rc_is "vpstree bad option" 2 vpstree -o pid
+done_testing
