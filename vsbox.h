@@ -75,6 +75,14 @@ ssize_t read_file(const char *path, char *buf, size_t n);
 ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t n);
 void xmkdir_p(const char *path, mode_t mode);
 void close_range_from(int lowfd);   /* close every fd >= lowfd */
+uint64_t mono_ns(void);             /* CLOCK_MONOTONIC in nanoseconds */
+/* Pipes that carry a child's stdout and stderr to us: close-on-exec, our
+ * read ends non-blocking; -1 (errno set) when they can't be made */
+int relay_pipes(int out[2], int err[2]);
+/* Copy what the non-blocking pipe rd holds to fd. A write that fails (the
+ * reader went away) clears *ok, and from then on what comes is read and
+ * dropped. false once the pipe is at its end (every writer gone). */
+bool relay_copy(int rd, int fd, bool *ok);
 
 /* ---- lib/sys.c: syscalls musl lacks, probed once ------------------------- */
 pid_t sys_clone3(uint64_t flags, int *pidfd, int cgroup_fd);

@@ -63,9 +63,7 @@ static volatile sig_atomic_t got_quit, got_winch;
 
 static double now_mono(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return (double)mono_ns() / 1e9;
 }
 
 static void parse_xids(const char *s)

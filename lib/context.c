@@ -400,7 +400,6 @@ static ssize_t relay(int stfd, const int *rd, struct report *r)
 	struct pollfd p[3] = { { stfd, POLLIN, 0 }, { rd[0], POLLIN, 0 }, { rd[1], POLLIN, 0 } };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	bool out_ok[2] = { true, true };
-	char buf[4096];
 	ssize_t n = -1;
 
 	sigemptyset(&ign.sa_mask);
@@ -414,16 +413,9 @@ static ssize_t relay(int stfd, const int *rd, struct report *r)
 			while (n < 0 && errno == EINTR);
 			reported = true;        /* CMD's writes are all in the pipes */
 		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t k;
-			if (!reported && !p[i + 1].revents)
-				continue;
-			while ((k = read(rd[i], buf, sizeof(buf))) > 0)
-				if (out_ok[i] && write(1 + i, buf, (size_t)k) != k)
-					out_ok[i] = false;
-			if (k == 0)
+		for (int i = 0; i < 2; i++)
+			if ((reported || p[i + 1].revents) && !relay_copy(rd[i], 1 + i, &out_ok[i]))
 				p[i + 1].fd = -1;       /* every writer is gone */
-		}
 	}
 	sigaction(SIGPIPE, &old, NULL);
 	return n;
@@ -469,8 +461,7 @@ int ctx_spawn(const struct ctx_spec *s)
 		die_errno("can't create pipes");
 	if (relaying) {
 		/* read ends non-blocking: the caller and, later, init read them */
-		if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
-		    fcntl(out[0], F_SETFL, O_NONBLOCK) || fcntl(err[0], F_SETFL, O_NONBLOCK))
+		if (relay_pipes(out, err))
 			die_errno("can't create pipes");
 		fds.go = go[0];
 		fds.out[0] = out[1];

@@ -21,7 +21,6 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/resource.h>
-#include <time.h>
 
 static const char *envdir(const char *var, const char *def, char *buf, size_t n)
 {
@@ -567,12 +566,10 @@ int guest_start(struct guest *g, bool quiet)
 }
 
 /* ---- stop ----------------------------------------------------------------- */
-static long ms_since(const struct timespec *t0)
+/* milliseconds since t0 (mono_ns()) */
+static long ms_since(uint64_t t0)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+	return (long)((mono_ns() - t0) / 1000000);
 }
 
 /* Has the guest ended (its init gone, its cgroup empty)? Waits up to ms:
@@ -581,15 +578,14 @@ static long ms_since(const struct timespec *t0)
  * outside its PID namespace */
 static bool wait_gone(const struct ctx *c, int pidfd, int ms)
 {
-	struct timespec t0;
+	uint64_t t0 = mono_ns();
 	long left;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned nap = 200;; nap = nap < 20000 ? 2 * nap : nap) {
 		bool alive = ctx_alive(c);
 		if (!alive && cg_nprocs(c->cg[0]) <= 0)
 			return true;
-		if ((left = ms - ms_since(&t0)) <= 0)
+		if ((left = ms - ms_since(t0)) <= 0)
 			return false;
 		if (alive && pidfd >= 0)
 			poll(&(struct pollfd){ pidfd, POLLIN, 0 }, 1, (int)left);
@@ -609,18 +605,6 @@ static void signal_all(const struct ctx *c, int sig)
 		free(p);
 }
 
-/* copy what is in the pipe rd to fd (non-blocking); false at its end */
-static bool copy_out(int rd, int fd)
-{
-	char buf[4096];
-	ssize_t k;
-
-	while ((k = read(rd, buf, sizeof(buf))) > 0)
-		if (write(fd, buf, (size_t)k) != k)
-			break;
-	return k != 0;
-}
-
 /* run "rc 0" inside the guest and wait for it, at most ms; unless quiet
  * its output comes through pipes, like start's */
 static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool quiet)
@@ -629,8 +613,7 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	pid_t pid;
 
-	if (!quiet && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
-		       fcntl(out[0], F_SETFL, O_NONBLOCK) || fcntl(err[0], F_SETFL, O_NONBLOCK)))
+	if (!quiet && relay_pipes(out, err))
 		quiet = true;   /* no pipes: no output, the stop goes on */
 	fflush(NULL);
 	pid = fork();
@@ -665,17 +648,16 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 		sigemptyset(&ign.sa_mask);
 		sigaction(SIGPIPE, &ign, &old);
 	}
-	bool gone = false;
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!gone && ms_since(&t0) < ms) {
+	bool gone = false, ok[2] = { true, true };
+	uint64_t t0 = mono_ns();
+	while (!gone && ms_since(t0) < ms) {
 		struct pollfd p[2] = { { rd[0], POLLIN, 0 }, { rd[1], POLLIN, 0 } };
 		if ((gone = waitpid(pid, NULL, WNOHANG) == pid))
 			break;
 		if (poll(p, 2, 20) <= 0)
 			continue;
 		for (int i = 0; i < 2; i++)
-			if (p[i].revents && !copy_out(rd[i], 1 + i)) {
+			if (p[i].revents && !relay_copy(rd[i], 1 + i, &ok[i])) {
 				close(rd[i]);   /* every writer is gone */
 				rd[i] = -1;
 			}
@@ -689,7 +671,7 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 		 * its output from here on (it is stopped next anyway) */
 		for (int i = 0; i < 2; i++)
 			if (rd[i] >= 0) {
-				copy_out(rd[i], 1 + i);
+				relay_copy(rd[i], 1 + i, &ok[i]);
 				close(rd[i]);
 			}
 		sigaction(SIGPIPE, &old, NULL);
