@@ -4,10 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 
 list=$("$VSBOX" --list)
-n=$(echo "$list" | wc -l)
+n=$(printf '%s\n' "$list" | wc -l)
 plan $((n * 3 + 10))
 
-is "--list is sorted and unique" "$(echo "$list" | LC_ALL=C sort -u)" "$list"
+is "--list is sorted and unique" "$(printf '%s\n' "$list" | LC_ALL=C sort -u)" "$list"
 like "--version" "$("$VSBOX" --version)" '^vsbox [0-9]+\.[0-9]+'
 rc_is "vsbox --help" 0 "$VSBOX" --help
 like "vsbox --help prints usage" "$OUT" '^usage: vsbox'

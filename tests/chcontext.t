@@ -19,8 +19,8 @@ sleep 300 & HOSTSLEEP=$!; track_pid $HOSTSLEEP
 run_rc chcontext sh -c 'echo $$; ls /proc | grep -c "^[0-9]"'
 is "runs CMD (exit 0)" "$RC" 0
 like "prints the new context's number on stderr" "$ERR" '^New security context is [0-9]+$'
-is "CMD's pid is 2 under vsbox's init" "$(echo "$OUT" | head -n 1)" 2
-is "only the context's processes in /proc (init, sh, ls, grep)" "$(echo "$OUT" | tail -n 1)" 4
+is "CMD's pid is 2 under vsbox's init" "$(printf '%s\n' "$OUT" | head -n 1)" 2
+is "only the context's processes in /proc (init, sh, ls, grep)" "$(printf '%s\n' "$OUT" | tail -n 1)" 4
 run_rc chcontext --silent sh -c "test -e /proc/$HOSTSLEEP"
 is "a host process is invisible inside" "$RC" 1
 is "--silent prints nothing" "$ERR" ""
@@ -68,10 +68,10 @@ check "control: file caps give CAP_SYS_ADMIN on the host" [ $(( 0x$HOST_FCAP >> 
 # the kernel refuses to exec a file-capability program whose effective
 # capabilities the ceiling would cut (EPERM); either way nothing is gained
 run_rc chcontext --silent setpriv --reuid 65534 --regid 65534 --clear-groups "$T_TMP/fcapcat" /proc/self/status
-IN_FCAP=$(echo "$OUT" | capeff)
+IN_FCAP=$(printf '%s\n' "$OUT" | capeff)
 check "file caps inside: exec refused or no CAP_SYS_ADMIN ($RC)" [ "$RC" -ne 0 ] || [ $(( 0x$IN_FCAP >> 21 & 1 )) -eq 0 ]
 run_rc chcontext --silent --cap SYS_ADMIN setpriv --reuid 65534 --regid 65534 --clear-groups "$T_TMP/fcapcat" /proc/self/status
-IN_FCAP=$(echo "$OUT" | capeff)
+IN_FCAP=$(printf '%s\n' "$OUT" | capeff)
 check "file caps inside, SYS_ADMIN kept: no CAP_NET_RAW gained" [ "$RC" -ne 0 ] || [ $(( 0x$IN_FCAP >> 13 & 1 )) -eq 0 ]
 
 # --- flags -------------------------------------------------------------------
@@ -108,12 +108,12 @@ chcontext --hostname joinme sh -c 'sleep 300 >/dev/null 2>&1 &' 2>"$T_TMP/join.e
 X=$(xid_of "$T_TMP/join.err")
 like "a context lives on with its daemon" "$(records)" "(^| )$X( |\$)"
 run_rc chcontext --ctx "$X" sh -c 'hostname; ls /proc | grep -c "^[0-9]"; ps -o comm= -p 1'
-is "join: runs in the context's UTS namespace" "$(echo "$OUT" | head -n 1)" joinme
-is "join: sees init, the daemon and itself (5)" "$(echo "$OUT" | sed -n 2p)" 5
-is "join: PID 1 is the context's init" "$(echo "$OUT" | sed -n 3p)" vsbox-init
+is "join: runs in the context's UTS namespace" "$(printf '%s\n' "$OUT" | head -n 1)" joinme
+is "join: sees init, the daemon and itself (5)" "$(printf '%s\n' "$OUT" | sed -n 2p)" 5
+is "join: PID 1 is the context's init" "$(printf '%s\n' "$OUT" | sed -n 3p)" vsbox-init
 is "join: prints no new context" "$ERR" ""
 run_rc chcontext --ctx "$X" grep CapBnd /proc/self/status
-is "join: gets the context's ceiling" "$(echo "$OUT" | awk '{print $2}')" "$DEF"
+is "join: gets the context's ceiling" "$(printf '%s\n' "$OUT" | awk '{print $2}')" "$DEF"
 run_rc nobody chcontext --ctx "$X" true
 is "join as non-root refused (exit 1)" "$RC" 1
 like "and says why" "$ERR" 'only root in context 0'
@@ -183,8 +183,8 @@ chcontext --silent sh -c 'sleep 2 >/dev/null 2>&1 &'
 HOSTSIDE=$(for p in $(pgrep -x vsbox-init); do
 	# gone meanwhile, or exited and not yet reaped: not resident
 	cg=$(cat /proc/$p/cgroup 2>/dev/null) && st=$(ps -o stat= -p $p) || continue
-	[ "$(echo "$st" | cut -c1)" = Z ] && continue
-	echo "$cg" | grep -qE '^0::/.+/[0-9]+$' || { echo $p; echo "$cg"; }; done)
+	[ "$(printf '%s\n' "$st" | cut -c1)" = Z ] && continue
+	printf '%s\n' "$cg" | grep -qE '^0::/.+/[0-9]+$' || { echo $p; echo "$cg"; }; done)
 is "no vsbox process stays on the host side" "$HOSTSIDE" ""
 CPIDS=""
 for i in 1 2 3 4 5 6 7 8 9 10; do chcontext sleep 2 2>"$T_TMP/c$i.err" & CPIDS="$CPIDS $!"; done

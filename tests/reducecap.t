@@ -41,16 +41,16 @@ is "under --secure, setuid root gets only the secure set" "$IN" "$SECURE"
 IN=$(reducecap --cap SYS_ADMIN setpriv --reuid 65534 --regid 65534 --clear-groups "$T_TMP/suidcat" /proc/self/status | capeff)
 is "a dropped capability stays dropped through setuid root" "$(bit "$IN" 21)" 0
 run_rc reducecap --cap SYS_ADMIN setpriv --reuid 65534 --regid 65534 --clear-groups "$T_TMP/fcapcat" /proc/self/status
-IN=$(echo "$OUT" | capeff)
+IN=$(printf '%s\n' "$OUT" | capeff)
 check "file capabilities cannot bring it back (exec refused or no CAP_SYS_ADMIN)" \
 	[ "$RC" -ne 0 ] || [ "$(bit "$IN" 21)" = 0 ]
 run_rc reducecap --secure reducecap --cap NET_ADMIN grep CapBnd /proc/self/status
-is "nested reducecap can only lower" "$(echo "$OUT" | awk '{print $2}')" "$SECURE"
+is "nested reducecap can only lower" "$(printf '%s\n' "$OUT" | awk '{print $2}')" "$SECURE"
 
 # an ordinary user cannot lower the bounding set: no_new_privs instead
 run_rc nobody reducecap --secure sh -c "grep NoNewPrivs /proc/self/status; '$T_TMP/suidcat' /proc/self/status"
 like "non-root: no_new_privs is set" "$OUT" 'NoNewPrivs:[[:space:]]+1'
-is "non-root: a setuid-root program then gains nothing" "$(echo "$OUT" | capeff)" 0000000000000000
+is "non-root: a setuid-root program then gains nothing" "$(printf '%s\n' "$OUT" | capeff)" 0000000000000000
 
 rc_is "unknown capability" 2 reducecap --cap CAP_BOGUS true
 like "names it" "$ERR" "^reducecap: --cap: unknown capability 'CAP_BOGUS'"

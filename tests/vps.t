@@ -19,14 +19,20 @@ sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
 PA=$(t_pid_of "sleep 3001"); PB=$(t_pid_of "sleep 3002")
 [ -n "$PA" ] && [ -n "$PB" ] || bail "context processes not found"
 
+# a command line with backslashes: dash's echo would turn them into raw bytes
+# (a listing piped through echo then looks binary to grep); printf keeps them
+bash -c 'exec -a "sleep\\0377\\c" sleep 3018' & BACKSL=$!; track_pid $BACKSL
+
 # --- default columns, the two added ones --------------------------------------
 rc_is "vps" 0 vps
-is "header: ps ax's columns with CTX and VSERVER" "$(echo "$OUT" | head -n 1 | squeeze)" \
+is "header: ps ax's columns with CTX and VSERVER" "$(printf '%s\n' "$OUT" | head -n 1 | squeeze)" \
 	"PID CTX VSERVER TTY STAT TIME COMMAND"
-like "a host process: CTX 0, VSERVER MAIN" "$(echo "$OUT" | grep "^ *$HOST ")" "^ *$HOST +0 +MAIN +.* sleep 3000\$"
-like "context A's process: its xid and guest name" "$(echo "$OUT" | grep "^ *$PA ")" "^ *$PA +$A +web +.* sleep 3001\$"
-like "context B (no name): its xid and -" "$(echo "$OUT" | grep "^ *$PB ")" "^ *$PB +$B +- +.* sleep 3002\$"
-like "kernel threads in brackets, context 0" "$(echo "$OUT" | grep '^ *2 ')" '^ *2 +0 +MAIN .*\[kthreadd\]$'
+like "a host process: CTX 0, VSERVER MAIN" "$(printf '%s\n' "$OUT" | grep "^ *$HOST ")" "^ *$HOST +0 +MAIN +.* sleep 3000\$"
+like "context A's process: its xid and guest name" "$(printf '%s\n' "$OUT" | grep "^ *$PA ")" "^ *$PA +$A +web +.* sleep 3001\$"
+like "context B (no name): its xid and -" "$(printf '%s\n' "$OUT" | grep "^ *$PB ")" "^ *$PB +$B +- +.* sleep 3002\$"
+like "kernel threads in brackets, context 0" "$(printf '%s\n' "$OUT" | grep '^ *2 ')" '^ *2 +0 +MAIN .*\[kthreadd\]$'
+is "backslashes in a command line print as they are" "$(printf '%s\n' "$OUT" | grep "^ *$BACKSL " | sed 's/.* //')" '3018'
+is "the command name with its backslashes" "$(vps -o args= -p $BACKSL)" 'sleep\0377\c 3018'
 N_VPS=$(vps -o pid= ax | grep -cvx "$$")
 N_PS=$(ps ax -o pid= | grep -cvx "$$")
 check "as many processes as ps ax (vps $N_VPS, ps $N_PS, +-3 for the listers)" \
@@ -78,20 +84,20 @@ rc_is "bad --xid" 2 vps --xid web
 # --- inside a context, joined, spectator -------------------------------------------
 run_rc chcontext --silent vps -o pid=,ctx=,comm=
 is "inside a new context (exit 0)" "$RC" 0
-X=$(echo "$OUT" | awk '{print $2}' | sort -u)
-check "inside: one context, not the host's ($X)" [ "$(echo "$X" | wc -l)" = 1 ] && [ "$X" != 0 ] && [ "$X" != "?" ]
+X=$(printf '%s\n' "$OUT" | awk '{print $2}' | sort -u)
+check "inside: one context, not the host's ($X)" [ "$(printf '%s\n' "$X" | wc -l)" = 1 ] && [ "$X" != 0 ] && [ "$X" != "?" ]
 like "inside: pid 1 is the context's init" "$OUT" "^ *1 +$X +vsbox-init"
-check "inside: no host process" [ -z "$(echo "$OUT" | grep sleep)" ]
+check "inside: no host process" [ -z "$(printf '%s\n' "$OUT" | grep sleep)" ]
 run_rc chcontext --silent sh -c 'VSBOX_RUNDIR=/nonexistent vps -o ctx=,vserver='
-is "inside, with the registry out of sight (a guest): ? ?" "$(echo "$OUT" | squeeze | sort -u)" "? ?"
+is "inside, with the registry out of sight (a guest): ? ?" "$(printf '%s\n' "$OUT" | squeeze | sort -u)" "? ?"
 run_rc chcontext --ctx $A vps -o ctx=,vserver=,args=
 is "joined context A (exit 0)" "$RC" 0
-is "joined: everything is A's, named web" "$(echo "$OUT" | awk '{print $1, $2}' | sort -u)" "$A web"
+is "joined: everything is A's, named web" "$(printf '%s\n' "$OUT" | awk '{print $1, $2}' | sort -u)" "$A web"
 like "joined: A's sleeps" "$OUT" "sleep 3011"
-check "joined: not B's" [ -z "$(echo "$OUT" | grep 'sleep 3002')" ]
+check "joined: not B's" [ -z "$(printf '%s\n' "$OUT" | grep 'sleep 3002')" ]
 run_rc chcontext --ctx 1 vps --xid $A,$B -o pid=,ctx=
 is "spectator: vps works (exit 0)" "$RC" 0
-is "spectator: sees both contexts with host pids" "$(echo "$OUT" | grep -E "^ *($PA|$PB) " | squeeze | tr '\n' ' ')" \
+is "spectator: sees both contexts with host pids" "$(printf '%s\n' "$OUT" | grep -E "^ *($PA|$PB) " | squeeze | tr '\n' ' ')" \
 	"$PA $A $PB $B "
 
 done_testing

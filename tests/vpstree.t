@@ -20,7 +20,7 @@ like "A's subtree is labelled where it begins" "$OUT" "vsbox-init\([0-9]+\)  \[c
 like "with its children below" "$OUT" "[\`|]-sleep\($PA\)"
 like "the host's roots are labelled MAIN" "$OUT" '^[^ |`].*\(1\)  \[ctx 0 MAIN\]'
 run_rc vpstree --xid $B
-is "vpstree --xid B: B's subtree only" "$(echo "$OUT" | sed 's/([0-9]*)/()/g')" 'vsbox-init()  [ctx '$B' -]
+is "vpstree --xid B: B's subtree only" "$(printf '%s\n' "$OUT" | sed 's/([0-9]*)/()/g')" 'vsbox-init()  [ctx '$B' -]
 `-sleep()'
 like "with B's pid" "$OUT" "sleep\($PB\)"
 like "vpstree -a: arguments" "$(vpstree -a --name web)" "sleep\($PA\) 3001"

@@ -21,10 +21,10 @@ SPIN=$(t_pid_of 'sh -c while :; do :; done')
 [ -n "$A" ] && [ -n "$B" ] && [ -n "$SPIN" ] || bail "could not set up the contexts"
 
 rc_is "vtop -b -n 1" 0 vtop -b -n 1
-like "header line" "$(echo "$OUT" | head -n 1)" '^vtop - [0-9:]+ up .*load average: [0-9.]+ [0-9.]+ [0-9.]+$'
+like "header line" "$(printf '%s\n' "$OUT" | head -n 1)" '^vtop - [0-9:]+ up .*load average: [0-9.]+ [0-9.]+ [0-9.]+$'
 like "task counts" "$OUT" 'Tasks: [0-9]+ total, [0-9]+ running'
-like "a totals line per context: A with its guest name" "$(echo "$OUT" | totals)" "^ +$A web +3 "
-like "the host's totals line" "$(echo "$OUT" | totals)" '^ +0 MAIN +[0-9]+ '
+like "a totals line per context: A with its guest name" "$(printf '%s\n' "$OUT" | totals)" "^ +$A web +3 "
+like "the host's totals line" "$(printf '%s\n' "$OUT" | totals)" '^ +0 MAIN +[0-9]+ '
 is "frame's pids, contexts, names for A and B = vps's" \
 	"$(vtop -b -n 1 --xid $A,$B | rows | sort -n)" \
 	"$(vps --xid $A,$B -o pid=,ctx=,vserver= | tr -s ' ' | sed 's/^ //' | sort -n)"
@@ -37,12 +37,12 @@ is "--xid A: only A's rows" "$(vtop -b -n 1 --xid $A | rows | awk '{print $2}' |
 
 # two samples half a second apart: the spinner's CPU% is the second's
 run_rc vtop -b -n 2 -d 0.5 --xid $B
-is "-n 2: two frames" "$(echo "$OUT" | grep -c '^vtop - ')" 2
-CPU=$(echo "$OUT" | awk -v p=$SPIN '$1 == p { c = $6 } END { print int(c) }')
+is "-n 2: two frames" "$(printf '%s\n' "$OUT" | grep -c '^vtop - ')" 2
+CPU=$(printf '%s\n' "$OUT" | awk -v p=$SPIN '$1 == p { c = $6 } END { print int(c) }')
 check "the spinner's CPU% in the second frame ($CPU)" [ "$CPU" -ge 20 ]
-is "sorted by CPU: the spinner first" "$(echo "$OUT" | rows | head -n 1 | awk '{print $1}')" "$SPIN"
+is "sorted by CPU: the spinner first" "$(printf '%s\n' "$OUT" | rows | head -n 1 | awk '{print $1}')" "$SPIN"
 F=$(vtop -b -n 1 --sort pid | rows | awk '{print $1}')
-is "--sort pid: ascending" "$(echo "$F" | tr '\n' ' ')" "$(echo "$F" | sort -n | tr '\n' ' ')"
+is "--sort pid: ascending" "$(printf '%s\n' "$F" | tr '\n' ' ')" "$(printf '%s\n' "$F" | sort -n | tr '\n' ' ')"
 like "-c: command lines" "$(vtop -b -n 1 -c --xid $A)" "sleep 3011"
 
 # --- the terminal UI, through a pty ---------------------------------------------------
@@ -60,10 +60,10 @@ fi
 
 run_rc chcontext --ctx 1 vtop -b -n 1 --xid $A
 is "as the spectator (exit 0)" "$RC" 0
-is "the spectator's frame shows A" "$(echo "$OUT" | rows | awk '{print $2}' | sort -u)" "$A"
+is "the spectator's frame shows A" "$(printf '%s\n' "$OUT" | rows | awk '{print $2}' | sort -u)" "$A"
 run_rc chcontext --ctx $A vtop -b -n 1
 is "inside A (exit 0)" "$RC" 0
-is "inside A: only A" "$(echo "$OUT" | rows | awk '{print $2, $3}' | sort -u)" "$A web"
+is "inside A: only A" "$(printf '%s\n' "$OUT" | rows | awk '{print $2, $3}' | sort -u)" "$A web"
 rc_is "-d 0" 2 vtop -b -d 0
 rc_is "--sort bogus" 2 vtop -b --sort bogus
 rc_is "-n 0" 2 vtop -b -n 0
