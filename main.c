@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	const char *name = strrchr(argv[0], '/');
 	const struct applet *a;
 
+	trace_init();
 	name = name ? name + 1 : argv[0];
 	applet_name = "vsbox";
 	if (strcmp(name, "vsbox")) {

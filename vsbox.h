@@ -46,6 +46,11 @@ void warn_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void undo_push(void (*fn)(void *arg), const void *arg, size_t len);
 void undo_run(void);     /* unwind now (newest first), emptying the stack */
 void undo_forget(void);  /* success, or a child after fork: keep everything */
+/* VSBOX_TRACE: a timestamped line per step on stderr (a no-op when unset) */
+void trace_init(void);   /* main() */
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void trace_end(void);    /* a process that keeps running without printing */
+int trace_fileno(void);  /* its descriptor, or -1 (close_range_from keeps it) */
 /* Print usage text and exit 0 (--help) */
 _Noreturn void show_usage(const char *usage);
 
@@ -83,6 +88,8 @@ int relay_pipes(int out[2], int err[2]);
  * reader went away) clears *ok, and from then on what comes is read and
  * dropped. false once the pipe is at its end (every writer gone). */
 bool relay_copy(int rd, int fd, bool *ok);
+/* write(2) with SIGPIPE ignored meanwhile: a reader gone is EPIPE, not death */
+ssize_t write_nosigpipe(int fd, const void *buf, size_t n);
 
 /* ---- lib/sys.c: syscalls musl lacks, probed once ------------------------- */
 pid_t sys_clone3(uint64_t flags, int *pidfd, int cgroup_fd);
@@ -188,6 +195,10 @@ struct ctx_spec {
 	struct ctx *out;          /* when set: gets the context's record */
 	/* host side, once the cgroups exist and before anything runs in them */
 	void (*limits)(const struct ctx *c, void *arg);
+	/* host side too, after the clone: while the context makes its mounts
+	 * (on another CPU), before anything of CMD runs. For what takes long
+	 * and needs no inheriting: the BPF programs. */
+	void (*programs)(const struct ctx *c, void *arg);
 	/* inside the new namespaces, as PID 1, before init/CMD; default:
 	 * private mount propagation and a fresh /proc */
 	void (*setup)(const struct ctx *c, void *arg);
@@ -322,6 +333,7 @@ struct guest {
 	bool rc;                    /* argv is a SysV rc taking a runlevel */
 	int lockfd;                 /* guests/NAME.lock while we act */
 	unsigned cgwant;            /* CG_* its limits need */
+	bool v1dev;                 /* the v1 devices controller holds its allowlist */
 };
 const char *confdir(void);
 const char *rootdir(void);

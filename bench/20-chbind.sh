@@ -13,6 +13,7 @@ PORT=18900
 T=$(mktemp -d /tmp/vsbox-bench-chbind.XXXXXX)
 export VSBOX_CGROUP_BASE=vsbox-bench-chbind-$$
 trap 'rm -rf "$T"; rmdir "$(awk "\$9 == \"cgroup2\" {print \$5; exit}" /proc/self/mountinfo)$(sed -n "s/^0:://p" /proc/self/cgroup | sed "s,^/$,,")/$VSBOX_CGROUP_BASE" 2>/dev/null || true' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 
 if [ "$(id -u)" != 0 ] || ! command -v gcc >/dev/null; then
 	echo "chbind: skipped (needs root and gcc)"; exit 0

@@ -37,7 +37,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 if [ "$(id -u)" != 0 ] || ! command -v gcc >/dev/null || ! command -v ps >/dev/null; then
 	echo "vps: skipped (needs root, gcc and procps to compare with)"; exit 0

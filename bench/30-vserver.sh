@@ -32,6 +32,7 @@ cleanup() {
 	[ -n "$MB" ] && [ -d "$MB" ] && find "$MB" -depth -type d -exec rmdir {} + 2>/dev/null
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
 mkdir -p "$T/img/bin" "$T/img/etc" "$VSBOX_CONFDIR" "$VSBOX_ROOTDIR"
 cp "$(command -v busybox)" "$T/img/bin/busybox"
 ln -s busybox "$T/img/bin/sleep"

@@ -6,11 +6,15 @@
  *
  *  H  lock the registry, reap stale records, pick the xid
  *  H  mkdir the cgroups (undo: rmdir), set limits
- *  H  clone3(NEWPID|NEWNS|NEWUTS|NEWIPC) straight into the v2 cgroup;
- *     attach the child to the v1 cgroups; write the record; unlock
- *  I  wait for "go", unshare(NEWCGROUP): its cgroup is now its root
- *  I  private mount propagation, a fresh /proc (or the caller's setup)
- *  I  hostname/domainname
+ *  H  clone3(NEWPID|NEWNS|NEWUTS|NEWIPC) straight into the v2 cgroup
+ *  then, at the same time, on two CPUs:
+ *  H  the BPF programs (spec->programs); attach the child to the v1
+ *     cgroups; write the record; unlock; "go"
+ *  I  private mount propagation, a fresh /proc (or the caller's setup);
+ *     hostname/domainname
+ *  I  wait for "go" (nothing of CMD has run before it: by then the context
+ *     is in all its cgroups, under all its programs), unshare(NEWCGROUP):
+ *     its cgroup is now its root
  *  I  PID 1 is vsbox's init (or CMD itself with fakeinit). CMD gets:
  *     seccomp (while CAP_SYS_ADMIN is held, so no no_new_privs) ->
  *     bounding set and capability sets lowered -> exec
@@ -108,6 +112,7 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 		die_errno("can't redirect the output of %s", s->argv[0]);
 	reset_signals();
 	ctx_restrict(s->flags, s->bset);
+	trace("exec %s", s->argv[0]);
 	execvp(s->argv[0], s->argv);
 	int e = errno;
 	warn_errno("can't execute %s", s->argv[0]);
@@ -237,6 +242,8 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	trim_stack();
 	ctx_restrict(s->flags, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	trace("init waits");
+	trace_end();
 	pfd[0].fd = sfd;
 	pfd[0].events = POLLIN;
 	for (;;) {
@@ -334,13 +341,11 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	char go;
 
 	undo_forget();  /* the caller owns (and undoes) what it made */
-	if (read(gofd, &go, 1) != 1)
-		_exit(1);       /* the caller died or gave up */
-	if (f.go < 0)
-		close(gofd);
-	/* our cgroup becomes the root of what we can see of the tree */
-	if (unshare(CLONE_NEWCGROUP))
-		die_errno("can't create the cgroup namespace");
+	/* The mounts and names are made while the caller attaches us to the
+	 * v1 hierarchies and writes the record (on two CPUs the start is that
+	 * much shorter); what they allocate is charged to the caller's
+	 * memory cgroup, like the namespaces clone() made. Nothing runs in
+	 * the context before "go": by then it is in all its cgroups. */
 	/* nothing we mount from here on propagates back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_errno("can't make the mount tree private");
@@ -349,6 +354,16 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 		die_errno("can't set hostname %s", s->hostname);
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)))
 		die_errno("can't set domainname %s", s->domainname);
+	trace("set up");
+	if (read(gofd, &go, 1) != 1)
+		_exit(1);       /* the caller died or gave up */
+	trace("go");
+	if (f.go < 0)
+		close(gofd);
+	/* our cgroups (all of them by now) become the root of what we can
+	 * see of the tree */
+	if (unshare(CLONE_NEWCGROUP))
+		die_errno("can't create the cgroup namespace");
 	if (s->flags & CF_FAKEINIT)
 		exec_cmd(s, NULL, stfd);
 	run_init(s, &f, stfd);
@@ -438,6 +453,7 @@ int ctx_spawn(const struct ctx_spec *s)
 	if ((s->bset & CAP_SYS_PTRACE_BIT) && !landlock_abi())
 		die("CAP_SYS_PTRACE in a context needs Landlock (Linux 5.13+, CONFIG_SECURITY_LANDLOCK)");
 	lock = ctx_lock();
+	trace("registry locked");
 	ctx_gc();
 	c.xid = s->xid ? s->xid : ctx_free_xid();
 	if (s->xid && !ctx_load(s->xid, &(struct ctx){ 0 }))
@@ -455,6 +471,7 @@ int ctx_spawn(const struct ctx_spec *s)
 		}
 		undo_push(undo_rmdir, c.cg[i], strlen(c.cg[i]) + 1);
 	}
+	trace("context %ld: cgroups made", c.xid);
 	if (s->limits)
 		s->limits(&c, s->arg);
 	if (pipe2(go, O_CLOEXEC) || pipe2(st, O_CLOEXEC))
@@ -484,6 +501,7 @@ int ctx_spawn(const struct ctx_spec *s)
 	}
 	if (pid < 0)
 		die_errno("can't create the context's namespaces");
+	trace("cloned");
 	if (!pid) {
 		/* a flock belongs to the open file: a copy kept here would hold
 		 * the registry lock for the context's whole life */
@@ -502,8 +520,11 @@ int ctx_spawn(const struct ctx_spec *s)
 	if (v2fd >= 0)
 		close(v2fd);
 	undo_push(undo_kill, &pid, sizeof(pid));
+	if (s->programs)
+		s->programs(&c, s->arg);
 	for (int i = v2fd >= 0 ? 1 : 0; i < c.ncg; i++)
 		xcg_attach(c.cg[i], pid);
+	trace("attached");
 	c.pid = pid;
 	c.start = proc_starttime(pid);
 	ctx_save(&c);
@@ -511,12 +532,15 @@ int ctx_spawn(const struct ctx_spec *s)
 		*s->out = c;
 	undo_push(undo_record, &c, sizeof(c));
 	ctx_unlock(lock);
+	trace("recorded");
 	if (!s->silent)
 		fprintf(stderr, "New security context is %ld\n", c.xid);
 	/* from "go" on the context owns its resources: init or reap_context()
 	 * removes them, ctx_gc() if both are killed */
 	undo_forget();
-	xwrite_fd(go[1], "g", 1, "the go pipe");
+	/* a context whose setup failed has closed its end: no SIGPIPE for
+	 * us, its report (none) and exit status tell below */
+	write_nosigpipe(go[1], "g", 1);
 	if (relaying) {
 		int rd[2] = { out[0], err[0] };
 		n = relay(st[0], rd, &r);
@@ -529,6 +553,7 @@ int ctx_spawn(const struct ctx_spec *s)
 			n = read(st[0], &r, sizeof(r));
 		while (n < 0 && errno == EINTR);
 	}
+	trace("init reported");
 	if (n == sizeof(r) && r.kind == 'S' && r.more) {
 		close(st[0]);
 		return exit_code(r.val);        /* CMD done; its daemons live on */

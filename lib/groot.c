@@ -208,7 +208,9 @@ void guest_mount_root(const struct guest *g)
 	no_symlink(rootfd, g, "proc");
 	no_symlink(rootfd, g, "sys");
 	no_symlink(rootfd, g, "dev");
+	trace("root bound");
 	mount_proc(rootfd);
+	trace("proc mounted");
 	/* /sys read-only: its files are writable by uid 0 alone */
 	if ((fd = target_dir(rootfd, "sys")) >= 0) {
 		xmount_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
@@ -216,7 +218,9 @@ void guest_mount_root(const struct guest *g)
 		/* firmware tables and EFI variables are the host's */
 		mask_dir(rootfd, "sys/firmware");
 	}
+	trace("sys mounted");
 	mount_dev(rootfd);
+	trace("dev mounted");
 	mount_fstab(rootfd, g);
 	/* into the guest: the old root is stacked under the new one and
 	 * detached; nothing of the host's tree stays reachable */
@@ -225,8 +229,10 @@ void guest_mount_root(const struct guest *g)
 	close(rootfd);
 	if (syscall(SYS_pivot_root, ".", "."))
 		die_errno("can't pivot_root into %s", g->root);
+	trace("pivoted");
 	if (umount2(".", MNT_DETACH))
 		die_errno("can't detach the host's root");
+	trace("host root detached");
 	if (chdir("/"))
 		die_errno("can't chdir to /");
 }

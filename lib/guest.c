@@ -362,6 +362,7 @@ static void guest_setup(const struct ctx *c, void *arg)
 
 	close(g->lockfd);       /* vsbox's init would hold it for good */
 	guest_mount_root(g);
+	trace("root mounted");
 	guest_rlimits(&g->c);
 	/* a clean environment, as the guest's own init would give */
 	clearenv();
@@ -440,18 +441,11 @@ static void guest_limits(const struct ctx *c, void *arg)
 		}
 #undef HAS
 	}
-	/* the device allowlist: the v1 controller and, where there is cgroup
-	 * v2, its BPF device program as well (one is enough) */
-	if (n > 0 && (picks[0]->ctrl & CG_V2)) {
-		bpf_keep_warm(picks[0]->base);  /* (under the registry lock) */
-		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
-		if (!devcg_bpf(fd))
-			done_dev = true;
-		else if (!done_dev)
-			die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
-		close(fd);
-	}
-	if (!done_dev)
+	trace("cgroup limits written");
+	/* the device allowlist: the v1 controller, and where there is
+	 * cgroup2 its BPF program as well (guest_programs; one is enough) */
+	g->v1dev = done_dev;
+	if (!done_dev && !(n > 0 && (picks[0]->ctrl & CG_V2)))
 		die("%s: no devices controller nor cgroup2 for the device allowlist", g->name);
 	if (!done_mem)
 		die("%s: S_MEMORY: no memory controller on this host", g->name);
@@ -459,17 +453,34 @@ static void guest_limits(const struct ctx *c, void *arg)
 		die("%s: ULIMIT -u / nproc: no pids controller on this host", g->name);
 	if ((g->c.cpu_weight || g->c.cpu_max) && !done_cpu)
 		die("%s: S_CPU: no cpu controller on this host", g->name);
-	/* the IP lock (lib/bpfnet.c) on the v2 directory: bind() to the
-	 * wildcard becomes IPROOT's first address, others are refused */
-	if (g->c.nip) {
-		if (!(picks[0]->ctrl & CG_V2))
+}
+
+/* after the clone, while the guest makes its mounts: the BPF programs on
+ * the v2 directory, the device allowlist and the IP lock (lib/bpfnet.c:
+ * bind() to the wildcard becomes IPROOT's first address, others are
+ * refused) */
+static void guest_programs(const struct ctx *c, void *arg)
+{
+	struct guest *g = arg;
+	const struct cg_hier *v2 = cg_v2();
+
+	if (!v2) {
+		if (g->c.nip)
 			die("%s: IPROOT: the IP lock needs a cgroup2 hierarchy", g->name);
-		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
+		return;
+	}
+	bpf_keep_warm(v2->base);        /* (under the registry lock) */
+	int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
+	if (devcg_bpf(fd) && !g->v1dev)
+		die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
+	trace("device allowlist attached");
+	if (g->c.nip) {
 		const char *why = bpfnet_try_lock(fd, &netlock, 0);
 		if (why)
 			die("%s: IPROOT can't be enforced here: %s", g->name, why);
-		close(fd);
+		trace("IP lock attached");
 	}
+	close(fd);
 }
 
 /* IPROOT as the lock's address list; checked before anything is done */
@@ -514,9 +525,11 @@ int guest_start(struct guest *g, bool quiet)
 
 	if (geteuid() != 0)
 		die("starting a guest needs root");
+	trace("start %s", g->name);
 	pick_boot(g);
 	prepare_lock(g);
 	guest_lock(g);
+	trace("locked");
 	if (guest_find(g->name, &c)) {
 		fprintf(stderr, "%s: %s is already running (context %ld)\n", applet_name, g->name, c.xid);
 		return 1;
@@ -527,8 +540,10 @@ int guest_start(struct guest *g, bool quiet)
 	undo_push(undo_unlock, &g, sizeof(g));
 	if ((code = run_hook(g, "pre-start")))
 		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
+	trace("pre-start done");
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
 	add_addrs(g);
+	trace("addresses added");
 	g->cgwant = CG_DEVICES | (g->c.memory ? CG_MEMORY : 0) |
 	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
 	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0);
@@ -544,6 +559,7 @@ int guest_start(struct guest *g, bool quiet)
 	s.detach = true;
 	s.relay = !quiet;       /* the rc's output, as a real boot shows it */
 	s.limits = guest_limits;
+	s.programs = guest_programs;
 	s.setup = guest_setup;
 	s.arg = g;
 	s.argv = g->argv;
@@ -551,6 +567,7 @@ int guest_start(struct guest *g, bool quiet)
 	/* ctx_spawn forgets our undo steps once the guest runs; if it ended
 	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
+	trace("context running");
 	if (!ctx_alive(&c)) {
 		repair(g);
 		guest_unlock_drop(g);
@@ -562,6 +579,7 @@ int guest_start(struct guest *g, bool quiet)
 		warn("%s: %s post-start failed (exit %d)", g->name, g->hook, code);
 	if (!quiet)
 		printf("%s: started (context %ld)\n", g->name, c.xid);
+	trace("started");
 	return 0;
 }
 
@@ -685,8 +703,10 @@ int guest_stop(struct guest *g, bool quiet)
 
 	if (geteuid() != 0)
 		die("stopping a guest needs root");
+	trace("stop %s", g->name);
 	pick_boot(g);
 	guest_lock(g);
+	trace("locked");
 	if (!guest_find(g->name, &c)) {
 		repair(g);
 		guest_unlock_drop(g);
@@ -710,6 +730,7 @@ int guest_stop(struct guest *g, bool quiet)
 	} else if (g->rc && !(c.flags & CF_PRIVATE)) {
 		run_rc0(g, &c, ms, quiet);
 	}
+	trace("shutdown asked");
 	/* then what is left: TERM, a grace period, KILL */
 	if (!wait_gone(&c, pidfd, (c.flags & CF_FAKEINIT) ? ms : g->rc ? 200 : 0)) {
 		signal_all(&c, SIGTERM);
@@ -720,6 +741,7 @@ int guest_stop(struct guest *g, bool quiet)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	trace("processes gone");
 	/* cgroups and the record, unless the guest's init removed them */
 	int lock = ctx_lock();
 	struct ctx now;
@@ -732,12 +754,15 @@ int guest_stop(struct guest *g, bool quiet)
 		ctx_drop(&c);
 	}
 	ctx_unlock(lock);
+	trace("cgroups removed");
 	drop_addrs(g->name);
 	guest_unlock_drop(g);
+	trace("addresses removed");
 	if ((code = run_hook(g, "post-stop")))
 		warn("%s: %s post-stop failed (exit %d)", g->name, g->hook, code);
 	if (!quiet)
 		printf("%s: stopped\n", g->name);
+	trace("stopped");
 	return 0;
 }
 

@@ -168,22 +168,31 @@ void xmkdir_p(const char *path, mode_t mode)
 	}
 }
 
+/* every fd >= lowfd but VSBOX_TRACE's (close-on-exec: no program gets it) */
 void close_range_from(int lowfd)
 {
+	int keep = trace_fileno();
+
 	/* close_range(2) where the kernel has it (5.9+), else walk /proc/self/fd */
-	if (!syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0))
+	if (keep >= lowfd) {
+		if ((keep == lowfd || !syscall(SYS_close_range, (unsigned)lowfd, (unsigned)keep - 1, 0)) &&
+		    !syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0))
+			return;
+	} else if (!syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0)) {
 		return;
+	}
 	DIR *d = opendir("/proc/self/fd");
 	if (!d) {
 		for (int fd = lowfd; fd < 1024; fd++)
-			close(fd);
+			if (fd != keep)
+				close(fd);
 		return;
 	}
 	struct dirent *e;
 	int dfd = dirfd(d);
 	while ((e = readdir(d))) {
 		int fd = atoi(e->d_name);
-		if (fd >= lowfd && fd != dfd)
+		if (fd >= lowfd && fd != dfd && fd != keep)
 			close(fd);
 	}
 	closedir(d);
@@ -227,4 +236,18 @@ bool relay_copy(int rd, int fd, bool *ok)
 		if (*ok && write(fd, buf, (size_t)k) != k)
 			*ok = false;
 	return k != 0;
+}
+
+ssize_t write_nosigpipe(int fd, const void *buf, size_t n)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	ssize_t r;
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	do
+		r = write(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	sigaction(SIGPIPE, &old, NULL);
+	return r;
 }

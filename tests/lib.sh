@@ -96,7 +96,7 @@ t_cleanup() {
 	rm -rf "$T_TMP"
 }
 trap t_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 # A watchdog: a test still running after T_TIMEOUT seconds (default 900)
 # says so, and its processes are killed (the test's shell last), so its

@@ -183,7 +183,25 @@ is "two concurrent starts: exactly one wins" "$((RA + RB))" 1
 like "the other says it is running" "$(cat "$T_TMP/c1" "$T_TMP/c2")" "already running"
 rc_is "restart" 0 vserver g1 restart
 is "after restart it answers" "$(get 127.0.0.2)" "page of g1"
+initfds() { ls "/proc/$(sed -n 's/^pid=//p' "$VSBOX_RUNDIR/ctx/$(xid_of g1)")/fd" | wc -l; }
+NFD=$(initfds)
 rc_is "stop g1" 0 vserver g1 stop
+
+# ---- VSBOX_TRACE: the steps of a start and a stop, timed ------------------------------
+VSBOX_TRACE=1 run_rc vserver g1 start -q
+is "start with VSBOX_TRACE=1 (exit 0)" "$RC" 0
+like "  a line per step: APPLET[PID] MS WHAT" "$ERR" '^vserver\[[0-9]+\] +[0-9]+\.[0-9]{3} start g1$'
+like "  the steps inside the new context (PID 1 there)" "$ERR" '^vserver\[1\] +[0-9.]+ root mounted$'
+like "  up to the exec of the guest's rc" "$ERR" '^vserver\[[0-9]+\] +[0-9.]+ exec /etc/rc$'
+like "  and the end" "$ERR" '^vserver\[[0-9]+\] +[0-9.]+ started$'
+is "  the guest's init holds no more descriptors than without it" "$(initfds)" "$NFD"
+is "  nothing reaches a program run inside" \
+	"$(VSBOX_TRACE=1 vserver g1 exec sh -c 'sleep 2 & sleep 0.3; ls /proc/$!/fd | tr "\n" " "; kill $!' 2>/dev/null)" "0 1 2 "
+VSBOX_TRACE=1 run_rc vserver g1 stop
+is "stop with VSBOX_TRACE=1 (exit 0)" "$RC" 0
+like "  its steps" "$ERR" '^vserver\[[0-9]+\] +[0-9.]+ processes gone$'
+VSBOX_TRACE=0 run_rc vserver g1 status
+is "VSBOX_TRACE=0: no trace" "$ERR" ""
 
 # ---- a start that fails half-way leaves nothing ------------------------------------------
 # (g2 runs meanwhile: its cgroups and record stay)
