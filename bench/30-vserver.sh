@@ -114,7 +114,7 @@ for rec in "$VSBOX_RUNDIR"/ctx/*; do
 		[ -f "$f" ] && { tot=$((tot + $(cat "$f"))); n=$((n + 1)); }
 	done
 done
-[ $n -gt 0 ] && echo "vserver-guest-cgroup-memory: $((tot / n / 1024)) KiB per guest in its own memory cgroup (what its processes charged after joining it; $n guests)"
+[ $n -gt 0 ] && echo "vserver-guest-cgroup-memory: $((tot / n / 1024)) KiB per guest in its own memory cgroup (what its processes charged after joining it; with a v1 memory controller the mounts made before that are charged to the starter, and counted in vserver-idle-memory; $n guests)"
 t0=$(date +%s%N)
 "$VSBOX" vservers -j 1 stop >/dev/null
 t1=$(date +%s%N)
