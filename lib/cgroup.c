@@ -308,17 +308,20 @@ void cg_kill_all(char (*dirs)[CG_PATH], int n)
 {
 	/* the directory that kills whole first (v2 with cgroup.kill, else the
 	 * v1 freezer one): every process of the context is in each */
-	for (int i = 0; i < n; i++) {
+	int first = -1;
+
+	for (int i = 0; i < n && first < 0; i++) {
 		char path[CG_PATH + 32];
 		snprintf(path, sizeof(path), "%s/%s", dirs[i],
 			 cg_can_kill() ? "cgroup.kill" : "freezer.state");
 		if (!access(path, F_OK)) {
 			cg_kill(dirs[i]);
-			break;
+			first = i;
 		}
 	}
 	for (int i = 0; i < n; i++)
-		cg_kill(dirs[i]);
+		if (i != first)
+			cg_kill(dirs[i]);
 }
 
 int cg_rmdir(const char *dir)

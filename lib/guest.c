@@ -635,8 +635,13 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 		quiet = true;   /* no pipes: no output, the stop goes on */
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return;
+	if (pid < 0) {
+		for (int i = 0; !quiet && i < 2; i++) {
+			close(out[i]);
+			close(err[i]);
+		}
+		return;         /* the stop goes on: TERM and KILL come next */
+	}
 	if (!pid) {
 		struct ctx in;
 		char *argv[] = { g->argv[0], "0", NULL };
