@@ -35,7 +35,8 @@
 
 /* what init tells the caller over the status pipe */
 struct report {
-	int kind;       /* 'E': setup failed (val = errno), 'S': CMD ended */
+	int kind;       /* 'E': CMD's exec failed (val = errno), 'S': CMD ended,
+			 * 'F': the context's setup failed (it said why) */
 	int val;        /* wait status */
 	int more;       /* processes remain: the context lives on */
 };
@@ -121,6 +122,19 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 		write(stfd, &r, sizeof(r));
 	}
 	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* A context that fails in its setup (die() -> exit()) says so on its way
+ * out: the end of its status pipe alone would read like the exec of CMD.
+ * exec drops the handler; init clears it once CMD runs. */
+static int setup_stfd = -1;
+
+static void setup_failed(void)
+{
+	struct report r = { 'F', 1, 0 };
+
+	if (setup_stfd >= 0)
+		(void)!write(setup_stfd, &r, sizeof(r));
 }
 
 /* ---- init: PID 1 of the context when CMD is not ----------------------- */
@@ -233,6 +247,7 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	cmd = start_cmd(s, f, stfd);
 	if (cmd < 0)
 		die_errno("init: can't fork");
+	setup_stfd = -1;        /* CMD runs: what init says goes through 'S' */
 	if (f->go >= 0) {
 		close(f->out[0]);
 		close(f->out[1]);
@@ -341,6 +356,8 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	char go;
 
 	undo_forget();  /* the caller owns (and undoes) what it made */
+	setup_stfd = stfd;
+	atexit(setup_failed);
 	/* The mounts and names are made while the caller attaches us to the
 	 * v1 hierarchies and writes the record (on two CPUs the start is that
 	 * much shorter); what they allocate is charged to the caller's
@@ -554,6 +571,15 @@ int ctx_spawn(const struct ctx_spec *s)
 		while (n < 0 && errno == EINTR);
 	}
 	trace("init reported");
+	if (n == sizeof(r) && r.kind == 'F') {
+		/* nothing of CMD ran; the context is ending */
+		wait_forward(pid);
+		close(st[0]);
+		reap_context(&c);
+		if (s->out)
+			s->out->pid = 0;
+		return 1;
+	}
 	if (n == sizeof(r) && r.kind == 'S' && r.more) {
 		close(st[0]);
 		return exit_code(r.val);        /* CMD done; its daemons live on */

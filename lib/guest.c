@@ -568,6 +568,12 @@ int guest_start(struct guest *g, bool quiet)
 	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
 	trace("context running");
+	if (!c.pid) {
+		/* its setup failed inside, and said why */
+		repair(g);
+		guest_unlock_drop(g);
+		die("%s: the start failed in the new context", g->name);
+	}
 	if (!ctx_alive(&c)) {
 		repair(g);
 		guest_unlock_drop(g);

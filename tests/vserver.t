@@ -227,7 +227,15 @@ conf g1 127.0.0.2
 printf '/nonexistent-vsbox-src /mnt none bind\n' >"$VSBOX_CONFDIR/g1.fstab"
 rc_is "a mount that fails inside the new context" 1 vserver g1 start
 like "names the mount" "$ERR" "can't mount"
+like "and says the start failed there" "$ERR" "g1: the start failed in the new context"
 nothing_left "failed mount"
+# with fakeinit the guest's INIT is PID 1: the end of the status pipe alone
+# could be its exec; a failed setup must never read as a start
+FLAGS="lock fakeinit" conf g1 127.0.0.2 'INIT="/bin/sleep 600"'
+rc_is "fakeinit: a mount that fails inside" 1 vserver g1 start
+like "  says the start failed" "$ERR" "g1: the start failed in the new context"
+rc_is "  not running" 1 vserver g1 running
+nothing_left "failed mount with fakeinit"
 rm "$VSBOX_CONFDIR/g1.fstab"
 conf g1 127.0.0.2 'INIT=/www/index.html'
 rc_is "an INIT that can't be executed" 1 vserver g1 start
