@@ -335,6 +335,18 @@ struct guest {
 	unsigned cgwant;            /* CG_* its limits need */
 	bool v1dev;                 /* the v1 devices controller holds its allowlist */
 };
+/* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start added) */
+struct gstate {
+	int naddr;
+	struct vc_addr addr[VC_MAXIP];
+};
+void guest_unlock_drop(struct guest *g);        /* unlock, remove the lock file */
+void gstate_load(const char *name, struct gstate *s);
+/* IPROOT's addresses as aliases on their devices, those not assigned yet;
+ * each is recorded as soon as it exists */
+void guest_add_addrs(struct guest *g);
+/* remove exactly the recorded aliases, then the record */
+void guest_drop_addrs(const char *name);
 const char *confdir(void);
 const char *rootdir(void);
 /* Check the name, read and validate NAME.conf and NAME.fstab (dies with
@@ -522,10 +534,16 @@ const char *seccomp_rule_names(void);    /* "module kexec ..." for messages */
 void seccomp_loosen(unsigned allow);     /* bit i lifts rule i */
 
 /* ---- lib/devcg.c: a guest's device allowlist (null zero full random
- * urandom tty ptmx pts); lib/bpfnet.c lends it its bpf(2) helpers ---- */
+ * urandom tty ptmx pts) --------------------------------------------------- */
 void devcg_v1(const char *dir);          /* v1 devices controller; dies */
 int devcg_bpf(int cgfd);                 /* v2 CGROUP_DEVICE program; -1 + errno */
-int bpf_prog_load_cg(int type, int attach, const void *insn, int n, const char *name);
-int bpf_prog_attach_cg(int cgfd, int prog, int attach);
+
+/* ---- lib/bpf.c: bpf(2) for cgroup programs ------------------------------- */
+union bpf_attr;
+long bpf_sys(int cmd, union bpf_attr *attr);
+/* a program fd, or -1 + errno; with log, bpf_log() holds the verifier's */
+int bpf_load(int type, int attach, const void *insn, int n, const char *name, bool log);
+char *bpf_log(void);
+int bpf_attach(int cgfd, int prog, int attach, bool detach);   /* ALLOW_MULTI */
 
 #endif

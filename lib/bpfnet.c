@@ -46,48 +46,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-/* ---- bpf(2) ------------------------------------------------------------ */
-static long sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-static char vlog[16384];       /* the verifier's complaint, on failure */
-
-static int prog_load(int type, int attach, const struct bpf_insn *insn, int n,
-		     const char *name, bool log)
-{
-	static const char license[] = "Dual MIT/GPL";
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = (uint32_t)type;
-	a.expected_attach_type = (uint32_t)attach;  /* EINVAL without it */
-	a.insns = (uint64_t)(uintptr_t)insn;
-	a.insn_cnt = (uint32_t)n;
-	a.license = (uint64_t)(uintptr_t)license;
-	snprintf(a.prog_name, sizeof(a.prog_name), "%s", name);
-	if (log) {
-		vlog[0] = 0;
-		a.log_level = 1;
-		a.log_buf = (uint64_t)(uintptr_t)vlog;
-		a.log_size = sizeof(vlog);
-	}
-	return (int)sys_bpf(BPF_PROG_LOAD, &a);
-}
-
-static int prog_attach(int cgfd, int prog, int attach, bool detach)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.target_fd = (uint32_t)cgfd;
-	a.attach_bpf_fd = (uint32_t)prog;
-	a.attach_type = (uint32_t)attach;
-	a.attach_flags = detach ? 0 : BPF_F_ALLOW_MULTI;
-	return (int)sys_bpf(detach ? BPF_PROG_DETACH : BPF_PROG_ATTACH, &a);
-}
-
 /* ---- a tiny assembler: instructions and forward labels ------------------- */
 #define MAXINSN 2048
 #define MAXLBL 512
@@ -690,7 +648,7 @@ const char *bpfnet_missing(void)
 	if (!cg_v2())
 		return why = "no cgroup2 hierarchy is mounted: the IP lock needs cgroup v2 "
 			     "(mount -t cgroup2 none /sys/fs/cgroup/unified)";
-	fd = prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, ret1, 2, "vsbox_probe", false);
+	fd = bpf_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, ret1, 2, "vsbox_probe", false);
 	if (fd >= 0) {
 		close(fd);
 		return why = NULL;
@@ -735,7 +693,7 @@ const char *bpfnet_try_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 		if (skipped(h, opts))
 			continue;
 		h->gen(g);
-		fd = prog_load(h->type, h->attach, g->p.in, g->p.n, h->name, false);
+		fd = bpf_load(h->type, h->attach, g->p.in, g->p.n, h->name, false);
 		/* the first load is the probe (no separate one on the way to
 		 * success): a host that can't lock at all gets told why */
 		if (fd < 0 && !n && (miss = bpfnet_missing())) {
@@ -744,8 +702,8 @@ const char *bpfnet_try_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 		}
 		if (fd < 0) {
 			int e = errno;
-			prog_load(h->type, h->attach, g->p.in, g->p.n, h->name, true);
-			char *last = vlog + strlen(vlog);
+			bpf_load(h->type, h->attach, g->p.in, g->p.n, h->name, true);
+			char *vlog = bpf_log(), *last = vlog + strlen(vlog);
 			while (last > vlog && last[-1] == '\n')
 				*--last = 0;
 			last = strrchr(vlog, '\n');
@@ -755,7 +713,7 @@ const char *bpfnet_try_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 				warn("verifier: %s", last ? last + 1 : vlog);
 			goto fail;
 		}
-		if (prog_attach(cgfd, fd, h->attach, false)) {
+		if (bpf_attach(cgfd, fd, h->attach, false)) {
 			warn_errno("can't attach BPF program %s to the cgroup", h->name);
 			close(fd);
 			goto fail;
@@ -773,7 +731,7 @@ fail:
 	for (size_t i = 0, k = 0; k < (size_t)n && i < NHOOKS; i++) {
 		if (skipped(&hooks[i], opts))
 			continue;
-		prog_attach(cgfd, fds[k], hooks[i].attach, true);
+		bpf_attach(cgfd, fds[k], hooks[i].attach, true);
 		close(fds[k++]);
 	}
 	die("can't lock the cgroup to its addresses");
@@ -810,30 +768,18 @@ void bpf_keep_warm(const char *dir)
 	memset(&q, 0, sizeof(q));
 	q.query.target_fd = (uint32_t)cgfd;
 	q.query.attach_type = BPF_CGROUP_DEVICE;
-	if (!sys_bpf(BPF_PROG_QUERY, &q) && !q.query.prog_cnt) {
+	if (!bpf_sys(BPF_PROG_QUERY, &q) && !q.query.prog_cnt) {
 		for (size_t i = 0; i <= NHOOKS; i++) {
 			int type = i < NHOOKS ? hooks[i].type : BPF_PROG_TYPE_CGROUP_DEVICE;
 			int attach = i < NHOOKS ? hooks[i].attach : BPF_CGROUP_DEVICE;
-			int fd = prog_load(type, attach, allow, 2, "vsbox_warm", false);
+			int fd = bpf_load(type, attach, allow, 2, "vsbox_warm", false);
 			if (fd < 0)
 				break;
-			bool ok = !prog_attach(cgfd, fd, attach, false);
+			bool ok = !bpf_attach(cgfd, fd, attach, false);
 			close(fd);
 			if (!ok)
 				break;
 		}
 	}
 	close(cgfd);
-}
-
-/* for other cgroup programs (lib/devcg.c): load without a log, attach with
- * BPF_F_ALLOW_MULTI */
-int bpf_prog_load_cg(int type, int attach, const void *insn, int n, const char *name)
-{
-	return prog_load(type, attach, insn, n, name, false);
-}
-
-int bpf_prog_attach_cg(int cgfd, int prog, int attach)
-{
-	return prog_attach(cgfd, prog, attach, false);
 }

@@ -57,12 +57,12 @@ int devcg_bpf(int cgfd)
 		/* 18 */ { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
 		/* 19 */ { .code = BPF_JMP | BPF_EXIT },
 	};
-	int fd = bpf_prog_load_cg(BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE, prog,
-				  (int)(sizeof(prog) / sizeof(prog[0])), "vsbox_devices");
+	int fd = bpf_load(BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE, prog,
+			  (int)(sizeof(prog) / sizeof(prog[0])), "vsbox_devices", false);
 
 	if (fd < 0)
 		return -1;
-	if (bpf_prog_attach_cg(cgfd, fd, BPF_CGROUP_DEVICE)) {
+	if (bpf_attach(cgfd, fd, BPF_CGROUP_DEVICE, false)) {
 		int e = errno;
 		close(fd);
 		errno = e;

@@ -1,11 +1,13 @@
-/* guest.c - a guest as a whole: its files, runtime state, start and stop.
+/* guest.c - a guest as a whole: its configuration, start, stop, status
+ * (its run files: lib/gstate.c; its root's mounts: lib/groot.c).
  *
  * start, host side (each step pushed on the undo stack, so a failure at
  * any point unwinds all earlier ones):
  *   lock guests/NAME.lock -> repair what a crashed start/stop left ->
  *   NAME.sh pre-start -> IPROOT aliases (netlink; recorded in guests/NAME
  *   as each is added) -> ctx_spawn(): cgroups and their limits (memory,
- *   pids, cpu; the IP lock) -> new namespaces -> guest_mount_root() ->
+ *   pids, cpu) -> new namespaces; while the guest mounts its root
+ *   (guest_mount_root()), the BPF programs (devices, the IP lock) ->
  *   rlimits, nice, hostname -> capabilities -> exec INIT as PID 1
  *   (fakeinit) or the guest's rc under vsbox's init -> NAME.sh post-start.
  * stop: pre-stop -> the guest's own shutdown (rc 0, or STOPSIG to its PID 1)
@@ -19,7 +21,6 @@
 #include "vsbox.h"
 #include <arpa/inet.h>
 #include <poll.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 
 static const char *envdir(const char *var, const char *def, char *buf, size_t n)
@@ -136,139 +137,10 @@ void guest_rlimits(const struct vconf *c)
 	}
 }
 
-/* ---- runtime state: guests/NAME lists the aliases this start added ---- */
-struct gstate {
-	int naddr;
-	struct vc_addr addr[VC_MAXIP];
-};
-
-static void state_path(const char *name, const char *sfx, char *buf, size_t n)
-{
-	xsnprintf(buf, n, "%s/guests/%s%s", rundir(), name, sfx);
-}
-
-void guest_lock(struct guest *g)
-{
-	char path[PATH_MAX];
-
-	state_path(g->name, "", path, sizeof(path));
-	*strrchr(path, '/') = 0;
-	xmkdir_p(path, 0755);
-	state_path(g->name, ".lock", path, sizeof(path));
-	/* stop removes the lock file (nothing stays behind), so a lock taken
-	 * on a file that was unlinked meanwhile is no lock: take it again */
-	for (;;) {
-		struct stat a, b;
-		g->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (g->lockfd < 0)
-			die_errno("can't open %s", path);
-		while (flock(g->lockfd, LOCK_EX))
-			if (errno != EINTR)
-				die_errno("can't lock %s", path);
-		if (!fstat(g->lockfd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			return;
-		close(g->lockfd);
-	}
-}
-
-/* the end of a stop: the lock file goes too (we hold it: see above) */
-static void guest_unlock_drop(struct guest *g)
-{
-	char path[PATH_MAX];
-
-	state_path(g->name, ".lock", path, sizeof(path));
-	unlink(path);
-	close(g->lockfd);
-	g->lockfd = -1;
-}
-
-static void addr_str(const struct vc_addr *a, char *buf, size_t n)
-{
-	char ip[64];
-	inet_ntop(a->family, a->a, ip, sizeof(ip));
-	snprintf(buf, n, "%s:%s/%d", a->dev, ip, a->prefix);
-}
-
-static void state_save(const char *name, const struct gstate *s)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[4096];
-	size_t n = 0;
-
-	for (int i = 0; i < s->naddr; i++) {
-		char a[128];
-		addr_str(&s->addr[i], a, sizeof(a));
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "addr=%s\n", a);
-	}
-	buf[n] = 0;
-	state_path(name, "", path, sizeof(path));
-	state_path(name, ".tmp", tmp, sizeof(tmp));
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		die_errno("can't create %s", tmp);
-	/* no fsync: the file has to outlive a crash of vsbox, which the page
-	 * cache does; after a crash of the host the aliases are gone too */
-	xwrite_fd(fd, buf, n, tmp);
-	if (close(fd) || rename(tmp, path))
-		die_errno("can't write %s", path);
-}
-
-static void state_load(const char *name, struct gstate *s)
-{
-	char path[PATH_MAX], buf[4096], *save, *line;
-
-	memset(s, 0, sizeof(*s));
-	state_path(name, "", path, sizeof(path));
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct vc_addr *a = &s->addr[s->naddr];
-		char *ip, *slash;
-		if (strncmp(line, "addr=", 5) || s->naddr == VC_MAXIP || !(ip = strchr(line + 5, ':')))
-			continue;
-		/* DEV:ADDR/PREFIX; the device name has no ':' */
-		*ip++ = 0;
-		slash = strrchr(ip, '/');
-		if (!slash)
-			continue;
-		*slash++ = 0;
-		memset(a, 0, sizeof(*a));
-		snprintf(a->dev, sizeof(a->dev), "%s", line + 5);
-		a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-		a->prefix = atoi(slash);
-		if (inet_pton(a->family, ip, a->a) == 1)
-			s->naddr++;
-	}
-}
-
-static void state_drop(const char *name)
-{
-	char path[PATH_MAX];
-
-	state_path(name, "", path, sizeof(path));
-	unlink(path);
-}
-
-/* remove exactly the aliases the state lists (ones this guest added) */
-static void drop_addrs(const char *name)
-{
-	struct gstate s;
-
-	state_load(name, &s);
-	for (int i = s.naddr - 1; i >= 0; i--) {
-		struct vc_addr *a = &s.addr[i];
-		if (nl_addr_del(a->dev, a->family, a->a, a->prefix) && errno != EADDRNOTAVAIL &&
-		    errno != ENODEV) {
-			char b[128];
-			addr_str(a, b, sizeof(b));
-			warn_errno("%s: can't remove address %s", name, b);
-		}
-	}
-	state_drop(name);
-}
-
+/* ---- runtime state: lib/gstate.c ----------------------------------------- */
 static void undo_addrs(void *name)
 {
-	drop_addrs(name);
+	guest_drop_addrs(name);
 }
 
 bool guest_find(const char *name, struct ctx *c)
@@ -307,49 +179,6 @@ static int run_hook(const struct guest *g, const char *phase)
 		if (errno != EINTR)
 			return -1;
 	return exit_code(st);
-}
-
-/* the addresses, as aliases on their device: only those not yet assigned
- * anywhere (127.0.0.2 on lo is local through 127/8 but not assigned: it
- * gets a /32 alias like any other) */
-static void add_addrs(struct guest *g)
-{
-	struct gstate s = { 0 };
-
-	for (int i = 0; i < g->c.nip; i++) {
-		struct vc_addr a = g->c.ip[i];
-		char b[128];
-		if (!a.dev[0])
-			snprintf(a.dev, sizeof(a.dev), "%s", g->c.dev);
-		if (!a.dev[0])
-			continue;       /* no IPROOTDEV: the address is the host's business */
-		if (a.prefix < 0)
-			a.prefix = a.family == AF_INET && g->c.mask >= 0 ? g->c.mask :
-				   a.family == AF_INET ? 32 : 128;
-		addr_str(&a, b, sizeof(b));
-		int have = nl_addr_exists(a.family, a.a);
-		if (have < 0)
-			die_errno("can't list the host's addresses");
-		if (have)
-			continue;       /* someone else's: use it, never remove it */
-		unsigned char bc[4];
-		const void *bcast = NULL;
-		if (a.family == AF_INET && g->c.have_bcast) {
-			bcast = g->c.bcast;
-		} else if (a.family == AF_INET && a.prefix < 31) {
-			uint32_t ip, host = a.prefix ? 0xffffffffu >> a.prefix : 0xffffffffu;
-			memcpy(&ip, a.a, 4);
-			ip = htonl(ntohl(ip) | host);
-			memcpy(bc, &ip, 4);
-			bcast = bc;
-		}
-		if (nl_addr_add(a.dev, a.family, a.a, a.prefix, bcast))
-			die_errno("%s: can't add address %s", g->name, b);
-		/* recorded right after it exists: a crash from here on is
-		 * repaired by the next start or stop */
-		s.addr[s.naddr++] = a;
-		state_save(g->name, &s);
-	}
 }
 
 static struct netaddrs netlock;        /* IPROOT, for the IP lock */
@@ -514,7 +343,7 @@ static void repair(struct guest *g)
 	int lock = ctx_lock();
 	ctx_gc();
 	ctx_unlock(lock);
-	drop_addrs(g->name);
+	guest_drop_addrs(g->name);
 }
 
 int guest_start(struct guest *g, bool quiet)
@@ -535,14 +364,14 @@ int guest_start(struct guest *g, bool quiet)
 		return 1;
 	}
 	/* what a crash left: our aliases (ctx_spawn reaps stale records) */
-	drop_addrs(g->name);
+	guest_drop_addrs(g->name);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
 	if ((code = run_hook(g, "pre-start")))
 		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
 	trace("pre-start done");
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
-	add_addrs(g);
+	guest_add_addrs(g);
 	trace("addresses added");
 	g->cgwant = CG_DEVICES | (g->c.memory ? CG_MEMORY : 0) |
 	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
@@ -766,7 +595,7 @@ int guest_stop(struct guest *g, bool quiet)
 	}
 	ctx_unlock(lock);
 	trace("cgroups removed");
-	drop_addrs(g->name);
+	guest_drop_addrs(g->name);
 	guest_unlock_drop(g);
 	trace("addresses removed");
 	if ((code = run_hook(g, "post-stop")))
@@ -810,7 +639,7 @@ int guest_status(struct guest *g)
 		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
 		printf(" %s", ip);
 	}
-	state_load(g->name, &s);
+	gstate_load(g->name, &s);
 	printf(s.naddr ? " (%d alias%s added)\n" : "\n", s.naddr, s.naddr == 1 ? "" : "es");
 	printf("  flags:     %s\n", ctx_flags_str(c.flags, buf, sizeof(buf)));
 	return 0;

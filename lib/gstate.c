@@ -1,0 +1,176 @@
+/* gstate.c - a guest's run files under $VSBOX_RUNDIR/guests: NAME.lock,
+ * held while a start or stop acts, and NAME, the IPROOT aliases a start
+ * added (netlink, lib/netlink.c). Each alias is written down the moment it
+ * exists, so whatever a crash leaves, the next start or stop removes
+ * exactly those and never an address someone else assigned.
+ */
+#include "vsbox.h"
+#include <arpa/inet.h>
+#include <sys/file.h>
+
+static void state_path(const char *name, const char *sfx, char *buf, size_t n)
+{
+	xsnprintf(buf, n, "%s/guests/%s%s", rundir(), name, sfx);
+}
+
+void guest_lock(struct guest *g)
+{
+	char path[PATH_MAX];
+
+	state_path(g->name, "", path, sizeof(path));
+	*strrchr(path, '/') = 0;
+	xmkdir_p(path, 0755);
+	state_path(g->name, ".lock", path, sizeof(path));
+	/* stop removes the lock file (nothing stays behind), so a lock taken
+	 * on a file that was unlinked meanwhile is no lock: take it again */
+	for (;;) {
+		struct stat a, b;
+		g->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (g->lockfd < 0)
+			die_errno("can't open %s", path);
+		while (flock(g->lockfd, LOCK_EX))
+			if (errno != EINTR)
+				die_errno("can't lock %s", path);
+		if (!fstat(g->lockfd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return;
+		close(g->lockfd);
+	}
+}
+
+/* the end of a stop: the lock file goes too (we hold it: see above) */
+void guest_unlock_drop(struct guest *g)
+{
+	char path[PATH_MAX];
+
+	state_path(g->name, ".lock", path, sizeof(path));
+	unlink(path);
+	close(g->lockfd);
+	g->lockfd = -1;
+}
+
+static void addr_str(const struct vc_addr *a, char *buf, size_t n)
+{
+	char ip[64];
+	inet_ntop(a->family, a->a, ip, sizeof(ip));
+	snprintf(buf, n, "%s:%s/%d", a->dev, ip, a->prefix);
+}
+
+static void state_save(const char *name, const struct gstate *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[4096];
+	size_t n = 0;
+
+	for (int i = 0; i < s->naddr; i++) {
+		char a[128];
+		addr_str(&s->addr[i], a, sizeof(a));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "addr=%s\n", a);
+	}
+	buf[n] = 0;
+	state_path(name, "", path, sizeof(path));
+	state_path(name, ".tmp", tmp, sizeof(tmp));
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		die_errno("can't create %s", tmp);
+	/* no fsync: the file has to outlive a crash of vsbox, which the page
+	 * cache does; after a crash of the host the aliases are gone too */
+	xwrite_fd(fd, buf, n, tmp);
+	if (close(fd) || rename(tmp, path))
+		die_errno("can't write %s", path);
+}
+
+void gstate_load(const char *name, struct gstate *s)
+{
+	char path[PATH_MAX], buf[4096], *save, *line;
+
+	memset(s, 0, sizeof(*s));
+	state_path(name, "", path, sizeof(path));
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct vc_addr *a = &s->addr[s->naddr];
+		char *ip, *slash;
+		if (strncmp(line, "addr=", 5) || s->naddr == VC_MAXIP || !(ip = strchr(line + 5, ':')))
+			continue;
+		/* DEV:ADDR/PREFIX; the device name has no ':' */
+		*ip++ = 0;
+		slash = strrchr(ip, '/');
+		if (!slash)
+			continue;
+		*slash++ = 0;
+		memset(a, 0, sizeof(*a));
+		snprintf(a->dev, sizeof(a->dev), "%s", line + 5);
+		a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+		a->prefix = atoi(slash);
+		if (inet_pton(a->family, ip, a->a) == 1)
+			s->naddr++;
+	}
+}
+
+static void state_drop(const char *name)
+{
+	char path[PATH_MAX];
+
+	state_path(name, "", path, sizeof(path));
+	unlink(path);
+}
+
+/* remove exactly the aliases the state lists (ones this guest added) */
+void guest_drop_addrs(const char *name)
+{
+	struct gstate s;
+
+	gstate_load(name, &s);
+	for (int i = s.naddr - 1; i >= 0; i--) {
+		struct vc_addr *a = &s.addr[i];
+		if (nl_addr_del(a->dev, a->family, a->a, a->prefix) && errno != EADDRNOTAVAIL &&
+		    errno != ENODEV) {
+			char b[128];
+			addr_str(a, b, sizeof(b));
+			warn_errno("%s: can't remove address %s", name, b);
+		}
+	}
+	state_drop(name);
+}
+
+/* the addresses, as aliases on their device: only those not yet assigned
+ * anywhere (127.0.0.2 on lo is local through 127/8 but not assigned: it
+ * gets a /32 alias like any other) */
+void guest_add_addrs(struct guest *g)
+{
+	struct gstate s = { 0 };
+
+	for (int i = 0; i < g->c.nip; i++) {
+		struct vc_addr a = g->c.ip[i];
+		char b[128];
+		if (!a.dev[0])
+			snprintf(a.dev, sizeof(a.dev), "%s", g->c.dev);
+		if (!a.dev[0])
+			continue;       /* no IPROOTDEV: the address is the host's business */
+		if (a.prefix < 0)
+			a.prefix = a.family == AF_INET && g->c.mask >= 0 ? g->c.mask :
+				   a.family == AF_INET ? 32 : 128;
+		addr_str(&a, b, sizeof(b));
+		int have = nl_addr_exists(a.family, a.a);
+		if (have < 0)
+			die_errno("can't list the host's addresses");
+		if (have)
+			continue;       /* someone else's: use it, never remove it */
+		unsigned char bc[4];
+		const void *bcast = NULL;
+		if (a.family == AF_INET && g->c.have_bcast) {
+			bcast = g->c.bcast;
+		} else if (a.family == AF_INET && a.prefix < 31) {
+			uint32_t ip, host = a.prefix ? 0xffffffffu >> a.prefix : 0xffffffffu;
+			memcpy(&ip, a.a, 4);
+			ip = htonl(ntohl(ip) | host);
+			memcpy(bc, &ip, 4);
+			bcast = bc;
+		}
+		if (nl_addr_add(a.dev, a.family, a.a, a.prefix, bcast))
+			die_errno("%s: can't add address %s", g->name, b);
+		/* recorded right after it exists: a crash from here on is
+		 * repaired by the next start or stop */
+		s.addr[s.naddr++] = a;
+		state_save(g->name, &s);
+	}
+}
