@@ -9,7 +9,8 @@ set -u
 : "${VSBOX:?}" "${BENCH_BIN:?}"
 T=$(mktemp -d /tmp/vsbox-bench.XXXXXX)
 export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-$$"
-trap 'rm -rf "$T"; for m in $(awk "{ for (i = 7; i <= NF; i++) if (\$i == \"-\") { if (\$(i + 1) ~ /^cgroup2?\$/) print \$5; break } }" /proc/self/mountinfo); do for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do [ "$p" = / ] && p=""; rmdir "$m$p/$VSBOX_CGROUP_BASE" 2>/dev/null; done; done' EXIT
+CGDIRS="$(cd "$(dirname "$0")/.." && pwd)/build/cgbase-dirs.sh"
+trap 'rm -rf "$T"; for d in $(sh "$CGDIRS"); do rmdir "$d" 2>/dev/null; done' EXIT
 trap 'exit 1' INT TERM HUP PIPE
 musl-gcc -static -O2 -o "$BENCH_BIN/nsfloor" "$(dirname "$0")/nsfloor.c" || exit 1
 set -- true /bin/true -- \

@@ -16,13 +16,9 @@ export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-vps-$$"
 SESSION=""
 
 # our contexts' cgroup directories in every hierarchy, deepest first
+CGDIRS="$(cd "$(dirname "$0")/.." && pwd)/build/cgbase-dirs.sh"
 cgdirs() {
-	for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo); do
-		for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do
-			[ "$p" = / ] && p=""
-			[ -d "$m$p/$VSBOX_CGROUP_BASE" ] && find "$m$p/$VSBOX_CGROUP_BASE" -depth -type d
-		done
-	done
+	sh "$CGDIRS"
 }
 cleanup() {
 	[ -n "$SESSION" ] && kill -KILL "-$SESSION" 2>/dev/null

@@ -19,16 +19,12 @@ export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-vs-$$"
 export VSBOX_CONFDIR="$T/etc" VSBOX_ROOTDIR="$T/vs"
 N=100 NRC=10
 MB=""           # the bench's memory cgroup (starter/, bare/ below it)
+CGDIRS="$(cd "$(dirname "$0")/.." && pwd)/build/cgbase-dirs.sh"
 cleanup() {
 	"$VSBOX" vservers -j 16 stop >/dev/null 2>&1
 	[ -n "${BARE:-}" ] && kill $BARE 2>/dev/null
 	rm -rf "$T"
-	for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo); do
-		for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do
-			[ "$p" = / ] && p=""
-			rmdir "$m$p/$VSBOX_CGROUP_BASE" 2>/dev/null
-		done
-	done
+	for d in $(sh "$CGDIRS"); do rmdir "$d" 2>/dev/null; done
 	[ -n "$MB" ] && [ -d "$MB" ] && find "$MB" -depth -type d -exec rmdir {} + 2>/dev/null
 }
 trap cleanup EXIT

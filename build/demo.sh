@@ -19,6 +19,7 @@ cleanup() {
 	set +e
 	for g in $GUESTS; do vserver "$g" stop -q >/dev/null 2>&1; done
 	rm -rf "$T"
+	for d in $(sh "$TOP/build/cgbase-dirs.sh"); do rmdir "$d" 2>/dev/null; done
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE

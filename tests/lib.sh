@@ -66,18 +66,7 @@ t_pid_of() {
 }
 
 # every cgroup directory of this test, deepest first
-t_cgmounts() {
-	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo
-}
-t_cgdirs() {
-	for m in $(t_cgmounts); do
-		for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do
-			[ "$p" = / ] && p=""
-			d="$m$p/$VSBOX_CGROUP_BASE"
-			[ -d "$d" ] && find "$d" -depth -type d
-		done
-	done | awk '!seen[$0]++'
-}
+t_cgdirs() { sh "$T_TOP/build/cgbase-dirs.sh"; }
 
 t_cleanup() {
 	set +e

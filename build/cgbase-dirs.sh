@@ -1,0 +1,14 @@
+#!/bin/sh
+# cgbase-dirs.sh - the cgroup directories of a relative VSBOX_CGROUP_BASE
+# (the tests', the benches' and the demo's): the base below the caller's own
+# cgroup in every mounted hierarchy and everything under it, deepest first,
+# each once. For cleanup: `for d in $(sh cgbase-dirs.sh); do rmdir "$d"; done`.
+: "${VSBOX_CGROUP_BASE:?}"
+case $VSBOX_CGROUP_BASE in /*) echo "cgbase-dirs.sh: $VSBOX_CGROUP_BASE is not relative" >&2; exit 2 ;; esac
+for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo); do
+	for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do
+		[ "$p" = / ] && p=""
+		d="$m$p/$VSBOX_CGROUP_BASE"
+		[ -d "$d" ] && find "$d" -depth -type d
+	done
+done | awk '!seen[$0]++'
