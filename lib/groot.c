@@ -63,15 +63,29 @@ static void bind_ro(int rootfd, const char *path)
 	close(fd);
 }
 
-/* an empty read-only tmpfs over a directory inside the root, if it is there */
+/* an empty read-only tmpfs over a directory inside the root, if it is
+ * there: one per guest, the first, bound over the others (a superblock
+ * costs the kernel several KiB; this one is read-only and can hold nothing) */
+static int mask_fd = -1;
+
 static void mask_dir(int rootfd, const char *path)
 {
+	char self[32], p[32];
 	int fd = path_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
 
 	if (fd < 0)
 		return;
-	xmount_fd("vsbox-mask", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "size=0,nr_inodes=1,mode=555", path);
+	if (mask_fd < 0) {
+		xmount_fd("vsbox-mask", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0,nr_inodes=1,mode=555", path);
+		close(fd);
+		mask_fd = path_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
+		if (mask_fd < 0)
+			die_errno("can't open the mask on %s", path);
+		return;
+	}
+	if (mount(path_fd(mask_fd, self, sizeof(self)), path_fd(fd, p, sizeof(p)), NULL, MS_BIND, NULL))
+		die_errno("can't mask %s", path);
 	close(fd);
 }
 
@@ -219,6 +233,9 @@ void guest_mount_root(const struct guest *g)
 		mask_dir(rootfd, "sys/firmware");
 	}
 	trace("sys mounted");
+	if (mask_fd >= 0)
+		close(mask_fd);
+	mask_fd = -1;
 	mount_dev(rootfd);
 	trace("dev mounted");
 	mount_fstab(rootfd, g);
