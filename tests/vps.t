@@ -33,10 +33,18 @@ like "context B (no name): its xid and -" "$(printf '%s\n' "$OUT" | grep "^ *$PB
 like "kernel threads in brackets, context 0" "$(printf '%s\n' "$OUT" | grep '^ *2 ')" '^ *2 +0 +MAIN .*\[kthreadd\]$'
 is "backslashes in a command line print as they are" "$(printf '%s\n' "$OUT" | grep "^ *$BACKSL " | sed 's/.* //')" '3018'
 is "the command name with its backslashes" "$(vps -o args= -p $BACKSL)" 'sleep\0377\c 3018'
-N_VPS=$(vps -o pid= ax | grep -cvx "$$")
-N_PS=$(ps ax -o pid= | grep -cvx "$$")
-check "as many processes as ps ax (vps $N_VPS, ps $N_PS, +-3 for the listers)" \
-	[ $((N_VPS - N_PS)) -le 3 ] && [ $((N_PS - N_VPS)) -le 3 ]
+# the same processes as ps ax: every pid ps lists before and after vps is in
+# vps's listing, and every pid only vps listed has ended since (other
+# processes on the machine come and go meanwhile)
+pids() { tr -d ' ' | sort; }
+ps ax -o pid= | pids >"$T_TMP/p1"
+vps ax -o pid= | pids >"$T_TMP/v"
+ps ax -o pid= | pids >"$T_TMP/p2"
+MISSING=$(comm -12 "$T_TMP/p1" "$T_TMP/p2" | comm -23 - "$T_TMP/v" | tr '\n' ' ')
+EXTRA=$(sort -u "$T_TMP/p1" "$T_TMP/p2" | comm -13 - "$T_TMP/v" | while read -r p; do
+	[ -d "/proc/$p" ] && printf '%s ' "$p"; done)
+is "every process ps ax lists, vps lists ($(wc -l <"$T_TMP/v") pids)" "$MISSING" ""
+is "and nothing that ps does not" "$EXTRA" ""
 
 # --- columns against procps ------------------------------------------------------
 setpriv --reuid 65534 --regid 65534 --clear-groups nice -n 5 sleep 3009 & NOBODY=$!; track_pid $NOBODY
