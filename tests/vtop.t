@@ -15,9 +15,11 @@ totals() { awk '/^ +CTX VSERVER +PROCS/ { on = 1; next } on && !NF { exit } on {
 
 A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
 # B spins (bounded): its CPU% must show in the second frame
-B=$(t_new_ctx chcontext sh -c 'timeout 60 sh -c "while :; do :; done" >/dev/null 2>&1 &')
+# (the spinner's command line names this test run: found by it, never
+# another process that spins the same way)
+B=$(t_new_ctx chcontext sh -c 'timeout 60 sh -c "while :; do :; done # vtop.t '$$'" >/dev/null 2>&1 &')
 sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
-SPIN=$(t_pid_of 'sh -c while :; do :; done')
+SPIN=$(t_pid_of "sh -c while :; do :; done # vtop.t $$")
 [ -n "$A" ] && [ -n "$B" ] && [ -n "$SPIN" ] || bail "could not set up the contexts"
 
 rc_is "vtop -b -n 1" 0 vtop -b -n 1
