@@ -6,7 +6,8 @@
 # failure. VSBOX=path tests any build (default: ./vsbox at the top).
 
 set -u
-T_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# the top of the tree (tests/ or tests/debian/ hold the scripts)
+T_TOP=$(cd "$(dirname "$0")" && while [ ! -f vsbox.h ] && [ "$PWD" != / ]; do cd ..; done; pwd)
 VSBOX=${VSBOX:-$T_TOP/vsbox}
 T_NAME=$(basename "$0" .t)
 T_TMP=$(mktemp -d "/tmp/vsbox-t-$T_NAME.XXXXXX")

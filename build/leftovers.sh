@@ -1,0 +1,28 @@
+#!/bin/sh
+# leftovers.sh snapshot FILE | check FILE - what the tests may leave behind
+# on the machine: loopback addresses, vsbox cgroup directories (tests',
+# benches' and the demo's bases, in every hierarchy), mounts and temporary
+# directories of the tests. `snapshot` records the state before a run,
+# `check` compares after it and fails, naming each leftover.
+state() {
+	ip -o addr show dev lo 2>/dev/null | awk '{ print "address", $4 }'
+	for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo); do
+		find "$m" -maxdepth 6 -type d -name 'vsbox-*' 2>/dev/null | sed 's/^/cgroup /'
+	done
+	awk '$5 ~ /^\/tmp\/vsbox-/ { print "mount", $5 }' /proc/self/mountinfo
+	for d in /tmp/vsbox-t-* /tmp/vsbox-bench* /tmp/vsbox-demo.* /run/vsbox/ctx/*; do
+		[ -e "$d" ] && echo "file $d"
+	done
+}
+case ${1:-} in
+snapshot) state | sort >"$2" ;;
+check)
+	state | sort | comm -13 "$2" - >"$2.new"
+	if [ -s "$2.new" ]; then
+		echo "leftovers.sh: the run left these behind:" >&2
+		cat "$2.new" >&2
+		exit 1
+	fi
+	echo "leftovers.sh: nothing left behind" ;;
+*) echo "usage: leftovers.sh snapshot|check FILE" >&2; exit 2 ;;
+esac
