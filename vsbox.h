@@ -72,6 +72,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void xsnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int xopenat(int dirfd, const char *path, int flags, mode_t mode);
 void xwrite_file(const char *path, const char *s);
+/* Write n bytes as PATH.tmp, then rename it over PATH: readers see the old
+ * file or the new one, never half of one (no fsync: run files and configs
+ * must outlive a crash of vsbox, which the page cache does); dies on error */
+void xreplace_file(const char *path, const void *buf, size_t n);
 void xwrite_fd(int fd, const void *buf, size_t n, const char *what);
 int write_file(const char *path, const char *s);          /* -1 + errno */
 int write_fileat(int dirfd, const char *path, const char *s);

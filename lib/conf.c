@@ -642,7 +642,7 @@ int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *
 void conf_set(const char *path, const char *key, const char *value)
 {
 	static char text[65536], out[65536 + 1024];
-	char tmp[PATH_MAX + 8], *line, *save;
+	char *line, *save;
 	size_t n = 0, kl = strlen(key);
 	bool done = false;
 
@@ -667,11 +667,5 @@ void conf_set(const char *path, const char *key, const char *value)
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s=\"%s\"\n", key, value);
 	if (n >= sizeof(out))
 		die("%s: too big", path);
-	xsnprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		die_errno("can't create %s", tmp);
-	xwrite_fd(fd, out, n, tmp);
-	if (close(fd) || rename(tmp, path))
-		die_errno("can't write %s", path);
+	xreplace_file(path, out, n);
 }

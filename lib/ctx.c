@@ -154,7 +154,7 @@ int ctx_load(long xid, struct ctx *c)
 
 void ctx_save(const struct ctx *c)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[4096];
+	char path[PATH_MAX], buf[4096];
 	size_t n;
 
 	n = (size_t)snprintf(buf, sizeof(buf), "xid=%ld\npid=%d\nstart=%llu\nflags=%x\nbset=%016llx\nname=%s\n",
@@ -163,14 +163,7 @@ void ctx_save(const struct ctx *c)
 	for (int i = 0; i < c->ncg && n < sizeof(buf); i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "cg=%s\n", c->cg[i]);
 	xsnprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
-	xsnprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		die_errno("can't create %s", tmp);
-	xwrite_fd(fd, buf, strlen(buf), tmp);
-	close(fd);
-	if (rename(tmp, path))
-		die_errno("can't rename %s", tmp);
+	xreplace_file(path, buf, strlen(buf));
 }
 
 void ctx_drop(const struct ctx *c)

@@ -57,7 +57,7 @@ static void addr_str(const struct vc_addr *a, char *buf, size_t n)
 
 static void state_save(const char *name, const struct gstate *s)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[4096];
+	char path[PATH_MAX], buf[4096];
 	size_t n = 0;
 
 	for (int i = 0; i < s->naddr; i++) {
@@ -67,15 +67,8 @@ static void state_save(const char *name, const struct gstate *s)
 	}
 	buf[n] = 0;
 	state_path(name, "", path, sizeof(path));
-	state_path(name, ".tmp", tmp, sizeof(tmp));
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		die_errno("can't create %s", tmp);
-	/* no fsync: the file has to outlive a crash of vsbox, which the page
-	 * cache does; after a crash of the host the aliases are gone too */
-	xwrite_fd(fd, buf, n, tmp);
-	if (close(fd) || rename(tmp, path))
-		die_errno("can't write %s", path);
+	/* (after a crash of the host the aliases are gone too) */
+	xreplace_file(path, buf, n);
 }
 
 void gstate_load(const char *name, struct gstate *s)

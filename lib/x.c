@@ -105,6 +105,20 @@ int write_fileat(int dirfd, const char *path, const char *s)
 	return close(fd);
 }
 
+void xreplace_file(const char *path, const void *buf, size_t n)
+{
+	char tmp[PATH_MAX + 8];
+	int fd;
+
+	xsnprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		die_errno("can't create %s", tmp);
+	xwrite_fd(fd, buf, n, tmp);
+	if (close(fd) || rename(tmp, path))
+		die_errno("can't write %s", path);
+}
+
 int write_file(const char *path, const char *s)
 {
 	return write_fileat(AT_FDCWD, path, s);
