@@ -59,6 +59,17 @@ t_new_ctx() {
 	"$@" 2>"$T_TMP/ctxmsg" >/dev/null </dev/null
 	sed -n 's/^New security context is \([0-9]*\)$/\1/p' "$T_TMP/ctxmsg"
 }
+# t_ctx_ab [B_CMD]: two contexts for the admin views - A runs sleep 3001 and
+# sleep 3011 and is named "web" in its record (this test's own, as vserver
+# start would name it), B runs the shell command B_CMD (default: sleep 3002
+# in the background). Sets A, B, PA (sleep 3001) and PB (sleep 3002, if any).
+t_ctx_ab() {
+	A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
+	B=$(t_new_ctx chcontext sh -c "${1:-sleep 3002 &}")
+	[ -n "$A" ] && [ -n "$B" ] || bail "could not create the contexts"
+	sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
+	PA=$(t_pid_of "sleep 3001"); PB=$(t_pid_of "sleep 3002")
+}
 # t_pid_of "CMD ARG...": the pid of the process with exactly that command line
 t_pid_of() {
 	for d in /proc/[0-9]*; do

@@ -11,12 +11,7 @@ cgprocs() { sort -n "$(t_v2dir "$1")/cgroup.procs" | tr '\n' ' '; }
 squeeze() { tr -s ' ' | sed 's/^ //; s/ $//'; }
 
 sleep 3000 & HOST=$!; track_pid $HOST
-A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
-B=$(t_new_ctx chcontext sh -c 'sleep 3002 &')
-[ -n "$A" ] && [ -n "$B" ] || bail "could not create the contexts"
-# the record is this test's own: give A a guest name, as vserver start would
-sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
-PA=$(t_pid_of "sleep 3001"); PB=$(t_pid_of "sleep 3002")
+t_ctx_ab
 [ -n "$PA" ] && [ -n "$PB" ] || bail "context processes not found"
 
 # a command line with backslashes: dash's echo would turn them into raw bytes

@@ -6,12 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
-B=$(t_new_ctx chcontext sh -c 'sleep 3002 &')
-[ -n "$A" ] && [ -n "$B" ] || bail "could not create the contexts"
-# the record is this test's own: give A a guest name, as vserver start would
-sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
-PA=$(t_pid_of "sleep 3001"); PB=$(t_pid_of "sleep 3002")
+t_ctx_ab
 [ -n "$PA" ] && [ -n "$PB" ] || bail "context processes not found"
 
 # --- the tree, labelled -----------------------------------------------------------

@@ -25,10 +25,8 @@ is "header" "$(printf '%s\n' "$OUT" | head -n 1)" "CTX   PROC    VSZ    RSS  use
 is "one line: context 0" "$(printf '%s\n' "$OUT" | sed 1d | awk '{print $1}')" 0
 like "context 0 is the root server" "$(row 0)" '^0 +[0-9]+ +- +[0-9.]+[KMG] .* root server$'
 
-A=$(t_new_ctx chcontext sh -c 'sleep 3001 & sleep 3011 &')
 # B burns about half a second of CPU, then sleeps
-B=$(t_new_ctx chcontext sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i + 1)); done; sleep 3002 &')
-sed -i 's/^name=$/name=web/' "$VSBOX_RUNDIR/ctx/$A"
+t_ctx_ab 'i=0; while [ $i -lt 150000 ]; do i=$((i + 1)); done; sleep 3002 &'
 rc_is "with two contexts" 0 vserver-stat
 is "lines: 0, A, B in order" "$(printf '%s\n' "$OUT" | sed 1d | awk '{print $1}' | tr '\n' ' ')" "0 $A $B "
 is "A: its processes (init + 2)" "$(row $A | awk '{print $2}')" "$(nprocs $A)"
