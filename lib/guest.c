@@ -293,11 +293,8 @@ static void guest_programs(const struct ctx *c, void *arg)
 	struct guest *g = arg;
 	const struct cg_hier *v2 = cg_v2();
 
-	if (!v2) {
-		if (g->c.nip)
-			die("%s: IPROOT: the IP lock needs a cgroup2 hierarchy", g->name);
-		return;
-	}
+	if (!v2)
+		return;         /* (prepare_lock refused an IPROOT without it) */
 	bpf_keep_warm(v2->base);        /* (under the registry lock) */
 	int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
 	if (devcg_bpf(fd) && !g->v1dev)
@@ -397,15 +394,11 @@ int guest_start(struct guest *g, bool quiet)
 	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
 	trace("context running");
-	if (!c.pid) {
-		/* its setup failed inside, and said why */
+	if (!c.pid || !ctx_alive(&c)) {
 		repair(g);
 		guest_unlock_drop(g);
-		die("%s: the start failed in the new context", g->name);
-	}
-	if (!ctx_alive(&c)) {
-		repair(g);
-		guest_unlock_drop(g);
+		if (!c.pid)     /* its setup failed inside, and said why */
+			die("%s: the start failed in the new context", g->name);
 		die("%s: %s ended at once (exit %d)", g->name, g->argv[0], code);
 	}
 	if (code && !quiet)
