@@ -402,11 +402,12 @@ bool netaddrs_has(const struct netaddrs *l, const struct netaddr *x);
 int netaddr_probe(const struct netaddr *x);
 
 /* ---- lib/bpfnet.c: lock a cgroup v2 directory to an address list ---------
- * cgroup sock_addr programs (bind4/6, connect4/6, sendmsg4/6) and an inet
- * ingress filter, generated from the list as raw BPF, loaded with bpf(2)
- * (no libbpf) and attached with BPF_F_ALLOW_MULTI: they stay until the
- * cgroup is removed, apply to every cgroup below it, and a lock below one
- * can only narrow it. Kernel 5.10+, CONFIG_CGROUP_BPF, a cgroup2 mount. */
+ * cgroup sock_addr programs (bind4/6, connect4/6, sendmsg4/6), a socket
+ * filter and an inet ingress filter, raw BPF loaded with bpf(2) (no libbpf)
+ * once and shared by every lock, each reading its cgroup's address list
+ * from cgroup local storage; attached with BPF_F_ALLOW_MULTI: they stay
+ * until the cgroup is removed, apply to every cgroup below it, and a lock
+ * below one can only narrow it. Kernel 5.10+, CONFIG_CGROUP_BPF, cgroup2. */
 enum {
 	BN_NO_V4MAPPED = 1 << 0,   /* IPv4-only list: refuse bind(::) rather
 				      than give ::ffff:FIRST4 */
@@ -424,9 +425,9 @@ void bpfnet_lock(int cgfd, const struct netaddrs *l, unsigned opts);
 /* The same, but a host that can't lock at all (bpfnet_missing(), asked only
  * when the first load fails) gets the reason returned, nothing attached */
 const char *bpfnet_try_lock(int cgfd, const struct netaddrs *l, unsigned opts);
-/* Keep the kernel's cgroup BPF static keys on below the v2 directory dir
- * (allow-all programs, attached once): no text patching per guest */
-void bpf_keep_warm(const char *dir);
+/* The device allowlist (lib/devcg.c's list) on the cgroup v2 directory
+ * cgfd: 0, or -1 + errno */
+int bpfnet_devices(int cgfd);
 
 /* chbind's command line, shared with chcontext (which applies the lock to
  * a new context's cgroup itself when its CMD is chbind) */
@@ -539,8 +540,8 @@ void seccomp_loosen(unsigned allow);     /* bit i lifts rule i */
 
 /* ---- lib/devcg.c: a guest's device allowlist (null zero full random
  * urandom tty ptmx pts) --------------------------------------------------- */
-void devcg_v1(const char *dir);          /* v1 devices controller; dies */
-int devcg_bpf(int cgfd);                 /* v2 CGROUP_DEVICE program; -1 + errno */
+void devcg_v1(const char *dir);          /* v1 devices controller; dies;
+					    cgroup v2: bpfnet_devices() */
 
 /* ---- lib/bpf.c: bpf(2) for cgroup programs ------------------------------- */
 union bpf_attr;

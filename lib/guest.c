@@ -295,9 +295,8 @@ static void guest_programs(const struct ctx *c, void *arg)
 
 	if (!v2)
 		return;         /* (prepare_lock refused an IPROOT without it) */
-	bpf_keep_warm(v2->base);        /* (under the registry lock) */
 	int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
-	if (devcg_bpf(fd) && !g->v1dev)
+	if (bpfnet_devices(fd) && !g->v1dev)
 		die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
 	trace("device allowlist attached");
 	if (g->c.nip) {

@@ -161,6 +161,23 @@ run_rc chcontext --silent chbind --ip 127.0.0.20 chbind --ip 127.0.0.20 true
 is "  a chbind inside the context can't load BPF (exit 1)" "$RC" 1
 like "  and says so" "$ERR" 'not permitted'
 
+# --- one set of programs, shared by every lock -----------------------------------------
+# the ids of the programs on a tree's own cgroup (seen from inside it)
+progs() {
+	chbind "$@" sh -c 'python3 "$1" "$2$(sed -n "s/^0:://p" /proc/self/cgroup)" device bind4 bind6 connect4 connect6 sendmsg4 sendmsg6 sock_create ingress' \
+		sh "$T_TOP/tests/data/bpf-progs.py" "${V2%/"$VSBOX_CGROUP_BASE"}"
+}
+P1=$(progs --ip 127.0.0.20)
+P2=$(progs --ip 127.0.0.21 --ip 127.0.0.22 --lback 127.0.0.22)
+is "a tree's cgroup carries one program per hook, no device program" \
+	"$(printf '%s\n' "$P1" | awk '$1 == "device" ? NF != 1 : NF != 2' | wc -l)" 0
+is "two trees with other addresses carry the very same programs" "$P2" "$P1"
+B=$(python3 "$T_TOP/tests/data/bpf-progs.py" "$V2" bind4 bind6 connect4 connect6 sendmsg4 sendmsg6 sock_create ingress)
+is "they are the ones attached to the base (loaded once)" \
+	"$(printf '%s\n' "$P1" | while read -r h id; do [ -z "$id" ] || printf '%s\n' "$B" | grep -qw "^$h.* $id" || echo "$h $id"; done)" ""
+is "  --keep-raw, --no-ingress: no socket filter, no ingress one" \
+	"$(progs --ip 127.0.0.20 --keep-raw --no-ingress | awk '$1 == "sock_create" || $1 == "ingress" { print NF }' | tr '\n' ' ')" "1 1 "
+
 # --- no cgroup2 ---------------------------------------------------------------------------
 run_rc unshare -m sh -c "umount -l '$(dirname "$V2")' 2>/dev/null; grep -q cgroup2 /proc/self/mountinfo && exit 9; chbind --ip 127.0.0.20 true"
 is "without a cgroup2 mount: exit 1" "$RC" 1
