@@ -98,7 +98,14 @@ if [ -n "$MB" ]; then
 	wait $BARE 2>/dev/null
 	BARE=""
 	g=$(( (u1 - u0) / N / 1024 )) b=$(( (b1 - b0) / N / 1024 ))
-	echo "vserver-idle-memory: $((g - b)) KiB per idle guest beyond its own process (guest with PID 1 busybox sleep: $g KiB all told, cgroup charges at clone time included; a bare busybox sleep: $b KiB; $N of each; target <= 100 KiB)"
+	# what the kernel allocates for one empty memory cgroup (a guest with
+	# S_MEMORY has one): per-memcg shrinker bookkeeping grows with the
+	# highest shrinker id the host has had (every superblock has one)
+	mkdir "$MB/mkdir" "$MB/cgs"
+	e0=$(usage "$MB/mkdir")
+	sh -c 'echo $$ >"$1/mkdir/cgroup.procs"; i=0; while [ $i -lt $2 ]; do mkdir "$1/cgs/$i"; i=$((i + 1)); done' sh "$MB" $N
+	e=$(( ($(usage "$MB/mkdir") - e0) / N / 1024 ))
+	echo "vserver-idle-memory: $((g - b)) KiB per idle guest beyond its own process (guest with PID 1 busybox sleep: $g KiB all told, cgroup charges at clone time included; a bare busybox sleep: $b KiB; $N of each; target <= 100 KiB; of it, $e KiB are what the kernel allocates for the empty memory cgroup itself on this host)"
 else
 	echo "# vserver-idle-memory: no memory cgroup of our own to measure in"
 fi
