@@ -540,6 +540,9 @@ void seccomp_loosen(unsigned allow);     /* bit i lifts rule i */
 
 /* ---- lib/devcg.c: a guest's device allowlist (null zero full random
  * urandom tty ptmx pts) --------------------------------------------------- */
+struct devallow { int major, minor; };  /* a character device; minor -1: all */
+extern const struct devallow devcg_allow[];  /* the list, for v1 and BPF alike */
+extern const size_t devcg_nallow;
 void devcg_v1(const char *dir);          /* v1 devices controller; dies;
 					    cgroup v2: bpfnet_devices() */
 
@@ -550,5 +553,8 @@ long bpf_sys(int cmd, union bpf_attr *attr);
 int bpf_load(int type, int attach, const void *insn, int n, const char *name, bool log);
 char *bpf_log(void);
 int bpf_attach(int cgfd, int prog, int attach, bool detach);   /* ALLOW_MULTI */
+/* BPF_OBJ_GET_INFO_BY_FD into info (a struct bpf_prog_info or
+ * bpf_map_info of len bytes, zeroed or with its wanted arrays set): 0 or -1 */
+int bpf_info(int fd, void *info, uint32_t len);
 
 #endif

@@ -50,3 +50,14 @@ int bpf_attach(int cgfd, int prog, int attach, bool detach)
 	a.attach_flags = detach ? 0 : BPF_F_ALLOW_MULTI;
 	return (int)bpf_sys(detach ? BPF_PROG_DETACH : BPF_PROG_ATTACH, &a);
 }
+
+int bpf_info(int fd, void *info, uint32_t len)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = len;
+	a.info.info = (uint64_t)(uintptr_t)info;
+	return (int)bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &a);
+}

@@ -600,6 +600,21 @@ static void gen_sockcreate(struct gen *g)
 	end(g, false);
 }
 
+/* len bytes of the packet at off (from the network header) to FP-len;
+ * a packet too short is dropped */
+static void skb_bytes(struct gen *g, int off, int len)
+{
+	struct prog *p = &g->p;
+
+	mov64(p, R1, R6);
+	mov64i(p, R2, off);
+	mov64(p, R3, FP);
+	add64i(p, R3, -len);
+	mov64i(p, R4, len);
+	call(p, BPF_FUNC_skb_load_bytes);
+	jump(p, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, g->deny);
+}
+
 static void gen_ingress(struct gen *g)
 {
 	static const unsigned char MASK4[4] = { 0xf0 }, MC4[4] = { 0xe0 },
@@ -612,15 +627,8 @@ static void gen_ingress(struct gen *g)
 	jeq(p, R2, htons(ETH_P_IPV6), v6);
 	jne(p, R2, htons(ETH_P_IP), g->ok);
 	flag(g, F_HAS4, false, g->deny);
-	/* the destination address: offset 16 of the IPv4 header */
-	mov64(p, R1, R6);
-	mov64i(p, R2, 16);
-	mov64(p, R3, FP);
-	add64i(p, R3, -8);
-	mov64i(p, R4, 4);
-	call(p, BPF_FUNC_skb_load_bytes);
-	jump(p, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, g->deny);
-	ldx(p, BPF_W, R2, FP, -8);
+	skb_bytes(g, 16, 4);    /* the destination: offset 16 of the IPv4 header */
+	ldx(p, BPF_W, R2, FP, -4);
 	mov32(p, R3, R2);
 	and32i(p, R3, W(MASK4));
 	jeq(p, R3, W(MC4), g->ok);
@@ -629,14 +637,7 @@ static void gen_ingress(struct gen *g)
 	ja(p, g->deny);
 	place(p, v6);
 	flag(g, F_HAS6, false, g->deny);
-	/* offset 24 of the IPv6 header */
-	mov64(p, R1, R6);
-	mov64i(p, R2, 24);
-	mov64(p, R3, FP);
-	add64i(p, R3, -16);
-	mov64i(p, R4, 16);
-	call(p, BPF_FUNC_skb_load_bytes);
-	jump(p, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, g->deny);
+	skb_bytes(g, 24, 16);   /* offset 24 of the IPv6 header */
 	load6(g, FP, -16);
 	mov32(p, R0, R2);
 	and32i(p, R0, W(MASK8));
@@ -645,15 +646,11 @@ static void gen_ingress(struct gen *g)
 	end(g, false);
 }
 
-/* the device allowlist (lib/devcg.c has the same list for the v1
- * controller): struct bpf_cgroup_dev_ctx access_type (access << 16 |
- * type), major, minor */
+/* the device allowlist (lib/devcg.c's list, the v1 controller's too):
+ * struct bpf_cgroup_dev_ctx access_type (access << 16 | type), major, minor */
 static void gen_devices(struct gen *g)
 {
-	static const struct { int major, minor; } allow[] = {
-		{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },       /* null zero full random urandom */
-		{ 5, 0 }, { 5, 2 }, { 136, -1 },                         /* tty ptmx pts */
-	};
+	const struct devallow *allow = devcg_allow;
 	struct prog *p = &g->p;
 
 	begin(g, F_DEV);
@@ -662,7 +659,7 @@ static void gen_devices(struct gen *g)
 	jne(p, R2, BPF_DEVCG_DEV_CHAR, g->deny);
 	ldx(p, BPF_W, R3, R6, 4);
 	ldx(p, BPF_W, R4, R6, 8);
-	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++) {
+	for (size_t i = 0; i < devcg_nallow; i++) {
 		int next = label(p);
 		jne(p, R3, allow[i].major, next);
 		if (allow[i].minor < 0)
@@ -700,14 +697,14 @@ struct set {
 
 static void set_close(struct set *s)
 {
-	for (size_t i = 0; i < NHOOKS; i++)
+	for (size_t i = 0; i < NHOOKS; i++) {
 		if (s->prog[i] >= 0)
 			close(s->prog[i]);
+		s->prog[i] = -1;
+	}
 	if (s->map >= 0)
 		close(s->map);
 	s->map = -1;
-	for (size_t i = 0; i < NHOOKS; i++)
-		s->prog[i] = -1;
 }
 
 static struct gen *gen_map(void)
@@ -726,16 +723,20 @@ static struct gen *gen_map(void)
  * another build of vsbox is not taken for ours. */
 static void set_name(struct gen *g, char name[BPF_OBJ_NAME_LEN])
 {
+	static char once[BPF_OBJ_NAME_LEN];    /* the same for the whole run */
 	uint32_t h = 2166136261u ^ (uint32_t)sizeof(struct bncfg);
 
-	g->map = 0;
-	for (size_t i = 0; i < NHOOKS; i++) {
-		const unsigned char *b = (const unsigned char *)g->p.in;
-		hooks[i].gen(g);
-		for (size_t k = 0; k < g->p.n * sizeof(g->p.in[0]); k++)
-			h = (h ^ b[k]) * 16777619u;
+	if (!once[0]) {
+		g->map = 0;
+		for (size_t i = 0; i < NHOOKS; i++) {
+			const unsigned char *b = (const unsigned char *)g->p.in;
+			hooks[i].gen(g);
+			for (size_t k = 0; k < g->p.n * sizeof(g->p.in[0]); k++)
+				h = (h ^ b[k]) * 16777619u;
+		}
+		snprintf(once, sizeof(once), "vsbox_%08x", h);
 	}
-	snprintf(name, BPF_OBJ_NAME_LEN, "vsbox_%08x", h);
+	memcpy(name, once, sizeof(once));
 }
 
 /* Load a set with generator g, its map named so: -1 + errno (the
@@ -785,16 +786,11 @@ static uint32_t prog_map(int fd, const char *name)
 {
 	struct bpf_prog_info info;
 	uint32_t ids[2];
-	union bpf_attr a;
 
 	memset(&info, 0, sizeof(info));
 	info.nr_map_ids = 2;
 	info.map_ids = (uint64_t)(uintptr_t)ids;
-	memset(&a, 0, sizeof(a));
-	a.info.bpf_fd = (uint32_t)fd;
-	a.info.info_len = sizeof(info);
-	a.info.info = (uint64_t)(uintptr_t)&info;
-	if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &a) || info.nr_map_ids != 1 ||
+	if (bpf_info(fd, &info, sizeof(info)) || info.nr_map_ids != 1 ||
 	    strncmp(info.name, name, sizeof(info.name)))
 		return 0;
 	return ids[0];
@@ -812,11 +808,7 @@ static int map_named(uint32_t id, const char *name)
 	if ((fd = (int)bpf_sys(BPF_MAP_GET_FD_BY_ID, &a)) < 0)
 		return -1;
 	memset(&mi, 0, sizeof(mi));
-	memset(&a, 0, sizeof(a));
-	a.info.bpf_fd = (uint32_t)fd;
-	a.info.info_len = sizeof(mi);
-	a.info.info = (uint64_t)(uintptr_t)&mi;
-	if (!bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &a) && !strcmp(mi.name, name) &&
+	if (!bpf_info(fd, &mi, sizeof(mi)) && !strcmp(mi.name, name) &&
 	    mi.value_size == sizeof(struct bncfg) && mi.key_size == sizeof(uint64_t))
 		return fd;
 	close(fd);

@@ -11,16 +11,23 @@
  * the guest's capabilities.
  */
 #include "vsbox.h"
-#include <linux/bpf.h>
 
-static const char *const allow_v1[] = {
-	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-	"c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm",
+const struct devallow devcg_allow[] = {
+	{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },       /* null zero full random urandom */
+	{ 5, 0 }, { 5, 2 }, { 136, -1 },                         /* tty ptmx pts */
 };
+const size_t devcg_nallow = sizeof(devcg_allow) / sizeof(devcg_allow[0]);
 
 void devcg_v1(const char *dir)
 {
+	char rule[32];
+
 	xcg_write(dir, "devices.deny", "a");
-	for (size_t i = 0; i < sizeof(allow_v1) / sizeof(allow_v1[0]); i++)
-		xcg_write(dir, "devices.allow", allow_v1[i]);
+	for (size_t i = 0; i < devcg_nallow; i++) {
+		if (devcg_allow[i].minor < 0)
+			snprintf(rule, sizeof(rule), "c %d:* rwm", devcg_allow[i].major);
+		else
+			snprintf(rule, sizeof(rule), "c %d:%d rwm", devcg_allow[i].major, devcg_allow[i].minor);
+		xcg_write(dir, "devices.allow", rule);
+	}
 }
