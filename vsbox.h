@@ -172,8 +172,16 @@ int ctx_load(long xid, struct ctx *c);   /* 0, or -1 when there is none */
 void ctx_save(const struct ctx *c);
 void ctx_drop(const struct ctx *c);      /* remove its record */
 bool ctx_alive(const struct ctx *c);     /* init still there, same one */
-void ctx_gc(void);                       /* reap records of dead contexts (lock held) */
-long ctx_free_xid(void);                 /* lowest unused xid >= 2 (lock held) */
+/* With the lock held: reap every record of a dead context (its cgroups and
+ * what is left in them too), or only NAME's, or c's if its record is still
+ * that one (its init may have cleaned up, and another context taken the xid).
+ * Records of dead contexts hold their xids until reaped. */
+void ctx_gc(void);
+void ctx_gc_name(const char *name);
+void ctx_reap(const struct ctx *c);
+long ctx_free_xid(void);                 /* lowest xid >= 2 with no record */
+/* Is the guest NAME running? Fills c with its context when it is */
+bool ctx_by_name(const char *name, struct ctx *c);
 int ctx_list(struct ctx **out);          /* every record, sorted by xid */
 /* Which context a host pid is in: xid, 0 for the host, -1 if it is gone */
 long ctx_of_pid(pid_t pid, const struct ctx *list, int n);
@@ -356,8 +364,6 @@ const char *rootdir(void);
 /* Check the name, read and validate NAME.conf and NAME.fstab (dies with
  * FILE:LINE); nothing is changed */
 void guest_load(const char *name, struct guest *g);
-/* Is the guest running? Fills c with its context when it is */
-bool guest_find(const char *name, struct ctx *c);
 void guest_lock(struct guest *g);    /* exclusive, until exit */
 int guest_start(struct guest *g, bool quiet);   /* exit status */
 int guest_stop(struct guest *g, bool quiet);

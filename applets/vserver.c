@@ -307,7 +307,7 @@ static int delete(void)
 	if (!guest_name_ok(G.name))
 		usage_die("'%s' is not a guest name", G.name);
 	xsnprintf(conf, sizeof(conf), "%s/%s.conf", confdir(), G.name);
-	if (guest_find(G.name, &c))
+	if (ctx_by_name(G.name, &c))
 		die("%s is running: stop it first", G.name);
 	if (!G.force) {
 		if (!isatty(0))
@@ -542,7 +542,7 @@ static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 
 	if (geteuid() != 0)
 		die("running a command in a guest needs root");
-	if (!guest_find(G.name, &c))
+	if (!ctx_by_name(G.name, &c))
 		die("%s is not running", G.name);
 	/* into its cgroups and namespaces; from here on "/" is its root */
 	ctx_enter(c.xid, &c);
@@ -657,7 +657,7 @@ int vserver_main(int argc, char **argv)
 	}
 	if (!strcmp(G.cmd, "running")) {
 		struct ctx x;
-		bool r = guest_find(G.name, &x);
+		bool r = ctx_by_name(G.name, &x);
 		if (!G.quiet)
 			printf("%s is %srunning\n", G.name, r ? "" : "not ");
 		return r ? 0 : 1;

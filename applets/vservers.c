@@ -107,7 +107,7 @@ static int each(bool start)
 			continue;
 		}
 		/* start: ONBOOT ones not running yet; stop: running ones */
-		if (start ? !c.onboot || guest_find(name, &x) : !guest_find(name, &x))
+		if (start ? !c.onboot || ctx_by_name(name, &x) : !ctx_by_name(name, &x))
 			continue;
 		fflush(NULL);
 		pid = fork();
@@ -130,7 +130,7 @@ static int status(void)
 		struct vconf c;
 		struct ctx x;
 		char mem[32] = "-", procs[16] = "-", xid[16] = "-", ips[256] = "";
-		bool ok = read_conf(G.names[i], &c, true), run = guest_find(G.names[i], &x);
+		bool ok = read_conf(G.names[i], &c, true), run = ctx_by_name(G.names[i], &x);
 		if (run) {
 			char path[CG_PATH + 32], buf[64];
 			snprintf(xid, sizeof(xid), "%ld", x.xid);

@@ -409,17 +409,8 @@ static void undo_record(void *p)
 static void reap_context(const struct ctx *c)
 {
 	int lock = ctx_lock();
-	struct ctx now;
 
-	/* only if the record is still ours (init may have cleaned up and a
-	 * new context taken the xid meanwhile) */
-	if (!ctx_load(c->xid, &now) && now.pid == c->pid && now.start == c->start) {
-		for (int i = 0; i < c->ncg; i++) {
-			cg_kill(c->cg[i]);
-			cg_rmdir(c->cg[i]);
-		}
-		ctx_drop(c);
-	}
+	ctx_reap(c);
 	ctx_unlock(lock);
 }
 
@@ -471,7 +462,12 @@ int ctx_spawn(const struct ctx_spec *s)
 		die("CAP_SYS_PTRACE in a context needs Landlock (Linux 5.13+, CONFIG_SECURITY_LANDLOCK)");
 	lock = ctx_lock();
 	trace("registry locked");
-	ctx_gc();
+	/* what a crash left: a guest's start repairs its own (one record
+	 * read, however many run), a bare context's start every context's */
+	if (s->name)
+		ctx_gc_name(s->name);
+	else
+		ctx_gc();
 	c.xid = s->xid ? s->xid : ctx_free_xid();
 	if (s->xid && !ctx_load(s->xid, &(struct ctx){ 0 }))
 		die("context %ld exists already", s->xid);
@@ -627,9 +623,12 @@ void ctx_enter(long xid, struct ctx *out)
 	int lock, pidfd, nsflags;
 
 	lock = ctx_lock();
-	ctx_gc();
-	if (ctx_load(xid, &c) || !ctx_alive(&c))
+	if (ctx_load(xid, &c))
 		die("no context %ld", xid);
+	if (!ctx_alive(&c)) {
+		ctx_reap(&c);           /* its init was killed */
+		die("no context %ld", xid);
+	}
 	ctx_unlock(lock);
 	if (c.flags & CF_PRIVATE)
 		die("context %ld is private: nobody may enter it", xid);

@@ -1,7 +1,9 @@
 /* ctx.c - the context registry: one record per live context under VSBOX_RUNDIR.
  *
  * $RUNDIR/lock serialises xid allocation and record changes (flock);
- * $RUNDIR/ctx/XID holds "key=value" lines. A record whose init is gone (pid
+ * $RUNDIR/ctx/XID holds "key=value" lines; a named context's record has a
+ * second link, $RUNDIR/names/NAME, so finding a guest reads one file, not
+ * the whole registry. A record whose init is gone (pid
  * dead, or reused: the start time differs) is stale: ctx_gc() kills what is
  * left in its cgroups, removes them and drops the record, so a crash at any
  * point is repaired by the next vsbox command that takes the lock.
@@ -152,9 +154,14 @@ int ctx_load(long xid, struct ctx *c)
 	return parse_record(buf, c);
 }
 
+static void name_path(const char *name, char *buf, size_t n)
+{
+	xsnprintf(buf, n, "%s/names/%s", rundir(), name);
+}
+
 void ctx_save(const struct ctx *c)
 {
-	char path[PATH_MAX], buf[4096];
+	char path[PATH_MAX], npath[PATH_MAX], buf[4096];
 	size_t n;
 
 	n = (size_t)snprintf(buf, sizeof(buf), "xid=%ld\npid=%d\nstart=%llu\nflags=%x\nbset=%016llx\nname=%s\n",
@@ -164,14 +171,40 @@ void ctx_save(const struct ctx *c)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "cg=%s\n", c->cg[i]);
 	xsnprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
 	xreplace_file(path, buf, strlen(buf));
+	if (!c->name[0])
+		return;
+	/* the name's link: one left by a dead context of that name goes
+	 * (its start holds the guest's lock: no live one can be there) */
+	name_path(c->name, npath, sizeof(npath));
+	*strrchr(npath, '/') = 0;
+	xmkdir_p(npath, 0755);
+	name_path(c->name, npath, sizeof(npath));
+	if ((unlink(npath) && errno != ENOENT) || link(path, npath))
+		die_errno("can't link %s to %s", npath, path);
 }
 
 void ctx_drop(const struct ctx *c)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], npath[PATH_MAX];
+	struct stat a, b;
 
 	snprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
+	if (c->name[0]) {
+		/* its own link only, never a newer context's of that name */
+		name_path(c->name, npath, sizeof(npath));
+		if (!stat(path, &a) && !stat(npath, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			unlink(npath);
+	}
 	unlink(path);
+}
+
+bool ctx_by_name(const char *name, struct ctx *c)
+{
+	char path[PATH_MAX], buf[4096];
+
+	name_path(name, path, sizeof(path));
+	return read_file(path, buf, sizeof(buf)) >= 0 && !parse_record(buf, c) &&
+	       !strcmp(c->name, name) && ctx_alive(c);
 }
 
 bool ctx_alive(const struct ctx *c)
@@ -185,73 +218,143 @@ static int cmp_xid(const void *a, const void *b)
 	return (x->xid > y->xid) - (x->xid < y->xid);
 }
 
-int ctx_list(struct ctx **out)
+/* every record in turn, one at a time, until fn returns true */
+static void ctx_each(bool (*fn)(struct ctx *c, void *arg), void *arg)
 {
 	char path[PATH_MAX];
+	struct ctx c;
 	DIR *d;
 	struct dirent *e;
-	int n = 0, cap = 0;
 
-	*out = NULL;
 	xsnprintf(path, sizeof(path), "%s/ctx", rundir());
 	d = opendir(path);
 	if (!d)
-		return 0;
+		return;
 	while ((e = readdir(d))) {
 		char *end;
 		long xid = strtol(e->d_name, &end, 10);
-		if (*end || xid <= 0)
+		if (*end || xid <= 0 || ctx_load(xid, &c))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*out = xrealloc(*out, (size_t)cap * sizeof(**out));
-		}
-		if (!ctx_load(xid, &(*out)[n]))
-			n++;
+		if (fn(&c, arg))
+			break;
 	}
 	closedir(d);
-	if (n > 1)       /* qsort(NULL, 0, ...) is undefined */
-		qsort(*out, (size_t)n, sizeof(**out), cmp_xid);
-	return n;
+}
+
+struct list { struct ctx *v; int n, cap; };
+
+static bool list_add(struct ctx *c, void *arg)
+{
+	struct list *l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, (size_t)l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = *c;
+	return false;
+}
+
+int ctx_list(struct ctx **out)
+{
+	struct list l = { 0 };
+
+	ctx_each(list_add, &l);
+	if (l.n > 1)       /* qsort(NULL, 0, ...) is undefined */
+		qsort(l.v, (size_t)l.n, sizeof(*l.v), cmp_xid);
+	*out = l.v;
+	return l.n;
+}
+
+/* kill what is left in a dead context's cgroups (its init is gone, so is
+ * its pid namespace: what is listed there is on its way out, or joined and
+ * orphaned), remove them and its record */
+static void reap(const struct ctx *c)
+{
+	for (int k = 0; k < c->ncg; k++) {
+		cg_kill(c->cg[k]);
+		if (cg_rmdir(c->cg[k]))
+			warn_errno("can't remove cgroup %s", c->cg[k]);
+	}
+	ctx_drop(c);
+}
+
+void ctx_reap(const struct ctx *c)
+{
+	struct ctx now;
+
+	if (!ctx_load(c->xid, &now) && now.pid == c->pid && now.start == c->start)
+		reap(c);
+}
+
+static bool gc_one(struct ctx *c, void *arg)
+{
+	(void)arg;
+	if (!ctx_alive(c))
+		reap(c);
+	return false;
 }
 
 void ctx_gc(void)
 {
-	struct ctx *all;
-	int n = ctx_list(&all);
+	ctx_each(gc_one, NULL);
+}
 
-	for (int i = 0; i < n; i++) {
-		struct ctx *c = &all[i];
-		if (ctx_alive(c))
-			continue;
-		/* init is gone, so is its pid namespace: anything still listed
-		 * in the cgroups is on its way out, or joined and orphaned */
-		for (int k = 0; k < c->ncg; k++) {
-			cg_kill(c->cg[k]);
-			if (cg_rmdir(c->cg[k]))
-				warn_errno("can't remove stale cgroup %s", c->cg[k]);
+void ctx_gc_name(const char *name)
+{
+	char path[PATH_MAX], rpath[PATH_MAX], buf[4096];
+	struct ctx c;
+	struct stat a, b;
+
+	name_path(name, path, sizeof(path));
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	if (parse_record(buf, &c))
+		c.xid = 0;
+	else if (ctx_alive(&c))
+		return;
+	/* dead: its record goes if the link is that very file, and the link */
+	xsnprintf(rpath, sizeof(rpath), "%s/ctx/%ld", rundir(), c.xid);
+	if (c.xid && !stat(path, &a) && !stat(rpath, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		reap(&c);
+	unlink(path);
+}
+
+/* the lowest xid >= 2 without a record, 0 if there is none */
+static long unrecorded_xid(void)
+{
+	static unsigned char used[(XID_MAX + 8) / 8];
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	memset(used, 0, sizeof(used));
+	xsnprintf(path, sizeof(path), "%s/ctx", rundir());
+	if ((d = opendir(path))) {
+		while ((e = readdir(d))) {
+			char *end;
+			long xid = strtol(e->d_name, &end, 10);
+			if (!*end && xid > 0 && xid <= XID_MAX)
+				used[xid / 8] |= (unsigned char)(1 << xid % 8);
 		}
-		ctx_drop(c);
+		closedir(d);
 	}
-	free(all);
+	for (long xid = 2; xid <= XID_MAX; xid++)
+		if (!(used[xid / 8] & (1 << xid % 8)))
+			return xid;
+	return 0;
 }
 
 long ctx_free_xid(void)
 {
-	struct ctx *all;
-	int n = ctx_list(&all);
-	long xid = 2;
+	long xid = unrecorded_xid();
 
-	/* records are sorted: the first gap from 2 up is the lowest free xid */
-	for (int i = 0; i < n; i++) {
-		if (all[i].xid < xid)
-			continue;
-		if (all[i].xid > xid)
-			break;
-		xid++;
+	if (!xid) {
+		/* all taken: some may be held by records of dead contexts */
+		ctx_gc();
+		xid = unrecorded_xid();
 	}
-	free(all);
-	if (xid > XID_MAX)
+	if (!xid)
 		die("no free context id (all of 2..%ld are in use)", XID_MAX);
 	return xid;
 }

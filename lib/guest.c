@@ -143,21 +143,6 @@ static void undo_addrs(void *name)
 	guest_drop_addrs(name);
 }
 
-bool guest_find(const char *name, struct ctx *c)
-{
-	struct ctx *all;
-	int n = ctx_list(&all);
-	bool found = false;
-
-	for (int i = 0; i < n && !found; i++)
-		if (!strcmp(all[i].name, name) && ctx_alive(&all[i])) {
-			*c = all[i];
-			found = true;
-		}
-	free(all);
-	return found;
-}
-
 /* NAME.sh PHASE NAME, when the hook exists */
 static int run_hook(const struct guest *g, const char *phase)
 {
@@ -335,9 +320,9 @@ static void undo_unlock(void *p)
 static void repair(struct guest *g)
 {
 	/* a crash or kill -9 left state behind: the context registry repairs
-	 * its part (ctx_gc under the lock); ours is the aliases */
+	 * its part (a dead context of this name); ours is the aliases */
 	int lock = ctx_lock();
-	ctx_gc();
+	ctx_gc_name(g->name);
 	ctx_unlock(lock);
 	guest_drop_addrs(g->name);
 }
@@ -355,11 +340,12 @@ int guest_start(struct guest *g, bool quiet)
 	prepare_lock(g);
 	guest_lock(g);
 	trace("locked");
-	if (guest_find(g->name, &c)) {
+	if (ctx_by_name(g->name, &c)) {
 		fprintf(stderr, "%s: %s is already running (context %ld)\n", applet_name, g->name, c.xid);
 		return 1;
 	}
-	/* what a crash left: our aliases (ctx_spawn reaps stale records) */
+	/* what a crash left: our aliases (ctx_spawn reaps a dead context of
+	 * this name) */
 	guest_drop_addrs(g->name);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
@@ -539,7 +525,7 @@ int guest_stop(struct guest *g, bool quiet)
 	pick_boot(g);
 	guest_lock(g);
 	trace("locked");
-	if (!guest_find(g->name, &c)) {
+	if (!ctx_by_name(g->name, &c)) {
 		repair(g);
 		guest_unlock_drop(g);
 		if (!quiet)
@@ -576,15 +562,7 @@ int guest_stop(struct guest *g, bool quiet)
 	trace("processes gone");
 	/* cgroups and the record, unless the guest's init removed them */
 	int lock = ctx_lock();
-	struct ctx now;
-	if (!ctx_load(c.xid, &now) && now.pid == c.pid && now.start == c.start) {
-		for (int i = 0; i < c.ncg; i++) {
-			cg_kill(c.cg[i]);
-			if (cg_rmdir(c.cg[i]))
-				warn_errno("%s: can't remove cgroup %s", g->name, c.cg[i]);
-		}
-		ctx_drop(&c);
-	}
+	ctx_reap(&c);
 	ctx_unlock(lock);
 	trace("cgroups removed");
 	guest_drop_addrs(g->name);
@@ -606,7 +584,7 @@ int guest_status(struct guest *g)
 	char buf[64];
 	unsigned long long mem = 0;
 
-	if (!guest_find(g->name, &c)) {
+	if (!ctx_by_name(g->name, &c)) {
 		printf("%s: stopped\n", g->name);
 		return 3;
 	}
