@@ -345,7 +345,6 @@ struct guest {
 	bool rc;                    /* argv is a SysV rc taking a runlevel */
 	int lockfd;                 /* guests/NAME.lock while we act */
 	unsigned cgwant;            /* CG_* its limits need */
-	bool v1dev;                 /* the v1 devices controller holds its allowlist */
 };
 /* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start added) */
 struct gstate {

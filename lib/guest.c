@@ -256,9 +256,6 @@ static void guest_limits(const struct ctx *c, void *arg)
 #undef HAS
 	}
 	trace("cgroup limits written");
-	/* the device allowlist: the v1 controller, and where there is
-	 * cgroup2 its BPF program as well (guest_programs; one is enough) */
-	g->v1dev = done_dev;
 	if (!done_dev && !(n > 0 && (picks[0]->ctrl & CG_V2)))
 		die("%s: no devices controller nor cgroup2 for the device allowlist", g->name);
 	if (!done_mem)
@@ -281,7 +278,7 @@ static void guest_programs(const struct ctx *c, void *arg)
 	if (!v2)
 		return;         /* (prepare_lock refused an IPROOT without it) */
 	int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
-	if (bpfnet_devices(fd) && !g->v1dev)
+	if (bpfnet_devices(fd))
 		die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
 	trace("device allowlist attached");
 	if (g->c.nip) {
@@ -355,7 +352,9 @@ int guest_start(struct guest *g, bool quiet)
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
 	guest_add_addrs(g);
 	trace("addresses added");
-	g->cgwant = CG_DEVICES | (g->c.memory ? CG_MEMORY : 0) |
+	/* the device allowlist: the BPF program where there is cgroup2
+	 * (guest_programs), the v1 controller only where there is not */
+	g->cgwant = (cg_v2() ? 0 : CG_DEVICES) | (g->c.memory ? CG_MEMORY : 0) |
 	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
 	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0);
 	s.xid = g->c.xid;

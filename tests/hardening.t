@@ -72,17 +72,8 @@ rc_is "h2 (CAP_MKNOD): an allowed node (null 1:3) can be made" 0 vserver h2 exec
 rc_is "h2: /dev/mem (1:1) refused" 1 vserver h2 exec mknod /dev/mem c 1 1
 is "h2: /dev/kmsg (1:11) refused" "$(vserver h2 exec sh -c 'mknod /dev/km c 1 11 2>&1 || echo refused' | tail -n 1)" refused
 XID2=$(vserver h2 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')
-DEVCG=$(sed -n 's/^cg=\(.*devices.*\)/\1/p' "$VSBOX_RUNDIR/ctx/$XID2")
-if [ -n "$DEVCG" ]; then
-	like "v1 devices.list of h2 is the allowlist" "$(tr '\n' ' ' <"$DEVCG/devices.list")" \
-		'^c 1:3 rwm c 1:5 rwm c 1:7 rwm c 1:8 rwm c 1:9 rwm c 5:0 rwm c 5:2 rwm c 136:\* rwm $'
-	# open the v1 list for /dev/kmsg: the BPF program on the v2 directory still refuses
-	echo "c 1:11 rwm" >"$DEVCG/devices.allow"
-	is "v1 opened for 1:11: the v2 BPF device program still refuses it" \
-		"$(vserver h2 exec sh -c 'mknod /dev/km2 c 1 11 2>&1 || echo refused' | tail -n 1)" refused
-else
-	skip "no v1 devices controller here"
-fi
+is "with cgroup2, the BPF program alone: no v1 devices cgroup" \
+	"$(sed -n 's/^cg=\(.*devices.*\)/\1/p' "$VSBOX_RUNDIR/ctx/$XID2")" ""
 
 # ---- /proc and /sys ------------------------------------------------------------
 CP=$(cat /proc/sys/kernel/core_pattern)
@@ -224,4 +215,26 @@ rc_is "S_SECCOMP without allow:" 1 vserver h3 start
 
 rc_is "stop h1" 0 vserver h1 stop -q
 rc_is "stop h2" 0 vserver h2 stop -q
+
+# ---- a host without cgroup2: the v1 devices controller holds the allowlist -------
+V1DEV=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup" && $NF ~ /(^|,)devices(,|$)/) print $5; break } }' /proc/self/mountinfo | head -n 1)
+if [ -n "$V1DEV" ]; then
+	# h2 started where no cgroup2 is mounted (a mount namespace of its own)
+	rc_is "h2 starts where no cgroup2 is mounted" 0 unshare -m sh -c \
+		"umount -l '$(dirname "$(t_v2dir)")' && ! grep -q ' - cgroup2 ' /proc/self/mountinfo && vserver h2 start -q"
+	[ "$RC" = 0 ] || diag "$ERR"
+	XID2=$(vserver h2 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')
+	DEVCG=$(sed -n 's/^cg=\(.*devices.*\)/\1/p' "$VSBOX_RUNDIR/ctx/$XID2")
+	like "  its v1 devices.list is the allowlist" "$(tr '\n' ' ' <"$DEVCG/devices.list" 2>&1)" \
+		'^c 1:3 rwm c 1:5 rwm c 1:7 rwm c 1:8 rwm c 1:9 rwm c 5:0 rwm c 5:2 rwm c 136:\* rwm $'
+	rc_is "  an allowed node (null 1:3) can be made" 0 vserver h2 exec mknod /dev/null3 c 1 3
+	is "  /dev/kmsg (1:11) refused" "$(vserver h2 exec sh -c 'mknod /dev/km c 1 11 2>&1 || echo refused' | tail -n 1)" refused
+	# and the control: with the v1 list opened, the same mknod works
+	echo "c 1:11 rwm" >"$DEVCG/devices.allow"
+	rc_is "  control: v1 opened for 1:11, the same mknod works" 0 vserver h2 exec mknod /dev/km c 1 11
+	rc_is "  stop" 0 vserver h2 stop -q
+	check "  its devices cgroup is gone" test ! -d "$DEVCG"
+else
+	skip "no v1 devices controller here"
+fi
 done_testing
