@@ -9,13 +9,15 @@
  *   nothing) -> /proc (with /proc/sys and friends read-only; kcore, keys,
  *   kmsg... masked by /dev/null, acpi and scsi by an empty read-only
  *   tmpfs) -> /sys read-only (a fresh sysfs: no cgroup hierarchies under
- *   it; /sys/firmware masked) -> /dev: a small tmpfs with only null zero full random
- *   urandom tty bound from the host, a new devpts instance (ptmx inside it)
- *   and a tmpfs /dev/shm -> NAME.fstab -> pivot_root, detach the old root.
+ *   it; /sys/firmware masked) -> /dev: a small tmpfs with only fresh nodes of
+ *   null zero full random urandom tty (and console, a null), a new devpts
+ *   instance (ptmx inside it) and a tmpfs /dev/shm -> NAME.fstab ->
+ *   pivot_root, detach the old root.
  */
 #include "vsbox.h"
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 static void xmount_fd(const char *src, int fd, const char *type, unsigned long flags,
 		      const char *data, const char *what)
@@ -125,7 +127,11 @@ static void mount_proc(int rootfd)
 
 static void mount_dev(int rootfd)
 {
-	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	/* /dev/console is null too: no host terminal reaches the guest */
+	static const struct { const char *name; unsigned maj, min; } nodes[] = {
+		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 },
+		{ "urandom", 1, 9 }, { "tty", 5, 0 }, { "console", 1, 3 },
+	};
 	static const char *const links[][2] = {
 		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
 		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
@@ -138,17 +144,11 @@ static void mount_dev(int rootfd)
 	dev = path_open(rootfd, "dev", O_PATH | O_DIRECTORY, 0);
 	if (dev < 0)
 		die_errno("can't open the guest's /dev");
-	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
-		char src[32];
-		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
-		t = target_file(dev, nodes[i]);
-		xmount_fd(src, t, NULL, MS_BIND, NULL, src);
-		close(t);
-	}
-	/* /dev/console: no host terminal reaches the guest; output is dropped */
-	t = target_file(dev, "console");
-	xmount_fd("/dev/null", t, NULL, MS_BIND, NULL, "/dev/console");
-	close(t);
+	/* fresh nodes (a bind mount of the host's each would cost a mount) */
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) ||
+		    fchmodat(dev, nodes[i].name, 0666, 0))
+			die_errno("can't create /dev/%s", nodes[i].name);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) && errno != EEXIST)
 			die_errno("can't create /dev/%s", links[i][0]);

@@ -103,6 +103,12 @@ is "g1 answers on 127.0.0.2:80 with its page" "$(get 127.0.0.2)" "page of g1"
 is "g2 answers on 127.0.0.3:80 with its page" "$(get 127.0.0.3)" "page of g2"
 is "rc ran with no argument (BSD /etc/rc)" "$(cat "$VSBOX_ROOTDIR/g1/tmp/rc.log")" "rc "
 is "hostname inside g1" "$(vserver g1 exec hostname)" g1
+is "/dev inside: fresh nodes, console a null" \
+	"$(vserver g1 exec stat -c '%n %F %t:%T %a' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/console | tr '\n' ' ')" \
+	"/dev/null character special file 1:3 666 /dev/zero character special file 1:5 666 /dev/full character special file 1:7 666 /dev/random character special file 1:8 666 /dev/urandom character special file 1:9 666 /dev/tty character special file 5:0 666 /dev/console character special file 1:3 666 "
+is "  they work: 4 bytes of urandom through null, full refuses" \
+	"$(vserver g1 exec sh -c 'head -c 4 /dev/urandom | wc -c; echo x >/dev/null && echo null-ok; echo x >/dev/console && echo console-ok; echo x 2>/dev/null >/dev/full || echo full-refused' | tr '\n' ' ')" \
+	"4 null-ok console-ok full-refused "
 is "hostname inside g2" "$(vserver g2 exec hostname)" g2
 PS1=$(vserver g1 exec ps -o pid,args)
 like "ps inside shows the guest's httpd" "$PS1" 'httpd -p 80'
