@@ -320,8 +320,6 @@ bool guest_name_ok(const char *s);
 int path_open(int rootfd, const char *path, int flags, mode_t mode);
 /* The same, creating missing directories (mode) on the way; dies on error */
 int path_mkdirs(int rootfd, const char *path, mode_t mode);
-/* "/proc/self/fd/N" for fd, for mount(2) targets */
-const char *path_fd(int fd, char *buf, size_t n);
 
 /* ---- lib/netlink.c: IP addresses over NETLINK_ROUTE (no libnl) ----------- */
 /* Is exactly this address assigned to any interface? -1 + errno on error */

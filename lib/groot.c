@@ -3,7 +3,7 @@
  * Runs as PID 1 of the guest's new PID namespace, in its new mount
  * namespace whose tree is already private. Every target inside the guest is
  * opened through lib/path.c (never following the guest's symlinks) and
- * mounted on through /proc/self/fd/N. The order:
+ * mounted on by its descriptor (fchdir, or move_mount). The order:
  *
  *   bind the root on itself (nodev: device nodes in the guest's files do
  *   nothing) -> /proc (with /proc/sys and friends read-only; kcore, keys,
@@ -19,13 +19,35 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
-static void xmount_fd(const char *src, int fd, const char *type, unsigned long flags,
-		      const char *data, const char *what)
-{
-	char p[64];
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#define MOVE_MOUNT_T_EMPTY_PATH 0x40
+#endif
 
-	if (mount(src, path_fd(fd, p, sizeof(p)), type, flags, data))
-		die_errno("can't mount %s on %s", type ? type : src, what);
+/* Targets are descriptors (opened without following the guest's symlinks),
+ * and so are bind sources: nothing is looked up through /proc/self/fd,
+ * whose entries would stay cached (and charged) for the guest's life. */
+
+/* a fresh filesystem (or a remount) on the directory fd, or on name in
+ * it: through the working directory */
+static void mount_at(int fd, const char *name, const char *src, const char *type,
+		     unsigned long flags, const char *data, const char *what)
+{
+	if (fchdir(fd) || mount(src, name ? name : ".", type, flags, data))
+		die_errno("can't mount %s on %s", type ? type : "(remount)", what);
+}
+
+/* bind the tree at from (a descriptor, or a host path src) on the file or
+ * directory to: a detached copy (open_tree) moved there (move_mount) */
+static void bind_fd(int from, const char *src, int to, bool rec, const char *what)
+{
+	int t = (int)syscall(SYS_open_tree, from, src ? src : "", OPEN_TREE_CLONE | O_CLOEXEC |
+			     (src ? 0 : AT_EMPTY_PATH) | (rec ? AT_RECURSIVE : 0));
+
+	if (t < 0 || syscall(SYS_move_mount, t, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+		die_errno("can't bind %s on %s", src ? src : "", what);
+	close(t);
 }
 
 /* open (creating if needed) a directory inside the root, as a mount target */
@@ -48,21 +70,18 @@ static int target_file(int dirfd, const char *name)
 	return fd;
 }
 
-/* bind path (inside rootfd) on itself, read-only */
-static void bind_ro(int rootfd, const char *path)
+/* bind name (in the guest's fresh /proc, procfd) on itself, read-only */
+static void bind_ro(int procfd, const char *name)
 {
-	char self[64];
-	int fd = path_open(rootfd, path, O_PATH, 0);
+	int fd = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		return;         /* not on this kernel */
-	xmount_fd(path_fd(fd, self, sizeof(self)), fd, NULL, MS_BIND | MS_REC, NULL, path);
+	bind_fd(fd, NULL, fd, true, name);
 	close(fd);
-	/* the new mount is only seen by a fresh lookup */
-	if ((fd = path_open(rootfd, path, O_PATH, 0)) < 0)
-		die_errno("can't open %s", path);
-	xmount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL, path);
-	close(fd);
+	/* the remount finds the new mount by name (the kernel's, in a /proc
+	 * nobody else has seen yet) */
+	mount_at(procfd, name, NULL, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL, name);
 }
 
 /* an empty read-only tmpfs over a directory inside the root, if it is
@@ -72,22 +91,20 @@ static int mask_fd = -1;
 
 static void mask_dir(int rootfd, const char *path)
 {
-	char self[32], p[32];
 	int fd = path_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
 
 	if (fd < 0)
 		return;
 	if (mask_fd < 0) {
-		xmount_fd("vsbox-mask", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "size=0,nr_inodes=1,mode=555", path);
+		mount_at(fd, NULL, "vsbox-mask", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			 "size=0,nr_inodes=1,mode=555", path);
 		close(fd);
 		mask_fd = path_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
 		if (mask_fd < 0)
 			die_errno("can't open the mask on %s", path);
 		return;
 	}
-	if (mount(path_fd(mask_fd, self, sizeof(self)), path_fd(fd, p, sizeof(p)), NULL, MS_BIND, NULL))
-		die_errno("can't mask %s", path);
+	bind_fd(mask_fd, NULL, fd, false, path);
 	close(fd);
 }
 
@@ -101,26 +118,24 @@ static void mount_proc(int rootfd)
 		"latency_stats", "kpagecount", "kpageflags", "kpagecgroup",
 	};
 	static const char *const masked_dirs[] = { "proc/acpi", "proc/scsi" };
-	int fd = target_dir(rootfd, "proc"), null;
+	int fd = target_dir(rootfd, "proc"), null, procfd;
 
-	xmount_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc");
+	mount_at(fd, NULL, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc");
 	close(fd);
+	/* the descriptor of the mount point shows what was under it: reopen */
+	procfd = path_open(rootfd, "proc", O_PATH | O_DIRECTORY, 0);
+	if (procfd < 0)
+		die_errno("can't open the guest's /proc");
 	null = xopenat(AT_FDCWD, "/dev/null", O_PATH, 0);
-	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
-		char p[32];
-		snprintf(p, sizeof(p), "proc/%s", ro[i]);
-		bind_ro(rootfd, p);
-	}
-	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
-		char p[32], n[32];
-		snprintf(p, sizeof(p), "proc/%s", masked[i]);
-		if ((fd = path_open(rootfd, p, O_PATH, 0)) >= 0) {
-			if (mount(path_fd(null, n, sizeof(n)), path_fd(fd, p, sizeof(p)), NULL, MS_BIND, NULL))
-				die_errno("can't mask /proc/%s", masked[i]);
+	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
+		bind_ro(procfd, ro[i]);
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
+		if ((fd = openat(procfd, masked[i], O_PATH | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			bind_fd(null, NULL, fd, false, masked[i]);
 			close(fd);
 		}
-	}
 	close(null);
+	close(procfd);
 	for (size_t i = 0; i < sizeof(masked_dirs) / sizeof(masked_dirs[0]); i++)
 		mask_dir(rootfd, masked_dirs[i]);
 }
@@ -138,7 +153,7 @@ static void mount_dev(int rootfd)
 	};
 	int fd = target_dir(rootfd, "dev"), dev, t;
 
-	xmount_fd("vsbox-dev", fd, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=256k,nr_inodes=256", "/dev");
+	mount_at(fd, NULL, "vsbox-dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=256k,nr_inodes=256", "/dev");
 	close(fd);
 	/* the descriptor of the mount point shows what was under it: reopen */
 	dev = path_open(rootfd, "dev", O_PATH | O_DIRECTORY, 0);
@@ -154,11 +169,11 @@ static void mount_dev(int rootfd)
 			die_errno("can't create /dev/%s", links[i][0]);
 	/* a devpts instance of its own: the guest sees only its own ptys */
 	t = target_dir(dev, "pts");
-	xmount_fd("devpts", t, "devpts", MS_NOSUID | MS_NOEXEC,
-		  "newinstance,ptmxmode=0666,mode=0620,gid=5", "/dev/pts");
+	mount_at(t, NULL, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620,gid=5", "/dev/pts");
 	close(t);
 	t = target_dir(dev, "shm");
-	xmount_fd("shm", t, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
+	mount_at(t, NULL, "shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
 	close(t);
 	close(dev);
 }
@@ -170,30 +185,34 @@ static void mount_fstab(int rootfd, const struct guest *g)
 	for (int i = 0; i < g->nmount; i++) {
 		const struct vc_mount *m = &g->mounts[i];
 		struct stat st;
-		int t;
+		char dir[256], *name = NULL;
+		int d = -1, t;
 		if ((m->flags & MS_BIND) && !stat(m->src, &st) && !S_ISDIR(st.st_mode)) {
-			char dir[256], *slash;
 			snprintf(dir, sizeof(dir), "%s", m->target);
-			slash = strrchr(dir, '/');
-			*slash = 0;
-			int d = target_dir(rootfd, dir[0] ? dir : "/");
-			t = target_file(d, slash + 1);
-			close(d);
+			name = strrchr(dir, '/');
+			*name++ = 0;
+			d = target_dir(rootfd, dir[0] ? dir : "/");
+			t = target_file(d, name);
 		} else {
 			t = target_dir(rootfd, m->target);
 		}
 		if (m->flags & MS_BIND) {
-			/* a bind takes its flags only from a remount */
-			xmount_fd(m->src, t, NULL, m->flags & (MS_BIND | MS_REC), NULL, m->target);
-			close(t);
-			if ((t = path_open(rootfd, m->target, O_PATH, 0)) < 0)
-				die_errno("can't open %s", m->target);
-			xmount_fd(NULL, t, NULL, MS_REMOUNT | MS_BIND | (m->flags & ~(MS_BIND | MS_REC)),
-				  NULL, m->target);
+			bind_fd(AT_FDCWD, m->src, t, m->flags & MS_REC, m->target);
+			/* a bind takes its flags only from a remount, of the new
+			 * mount: a fresh lookup of a directory, the name of a file */
+			if (!name) {
+				close(t);
+				if ((t = path_open(rootfd, m->target, O_PATH | O_DIRECTORY, 0)) < 0)
+					die_errno("can't open %s", m->target);
+			}
+			mount_at(name ? d : t, name, NULL, NULL,
+				 MS_REMOUNT | MS_BIND | (m->flags & ~(MS_BIND | MS_REC)), NULL, m->target);
 		} else {
-			xmount_fd(m->src, t, m->type, m->flags, m->data[0] ? m->data : NULL, m->target);
+			mount_at(t, NULL, m->src, m->type, m->flags, m->data[0] ? m->data : NULL, m->target);
 		}
 		close(t);
+		if (d >= 0)
+			close(d);
 	}
 }
 
@@ -227,7 +246,7 @@ void guest_mount_root(const struct guest *g)
 	trace("proc mounted");
 	/* /sys read-only: its files are writable by uid 0 alone */
 	if ((fd = target_dir(rootfd, "sys")) >= 0) {
-		xmount_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
+		mount_at(fd, NULL, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
 		close(fd);
 		/* firmware tables and EFI variables are the host's */
 		mask_dir(rootfd, "sys/firmware");

@@ -4,12 +4,13 @@
  * start, host side (each step pushed on the undo stack, so a failure at
  * any point unwinds all earlier ones):
  *   lock guests/NAME.lock -> repair what a crashed start/stop left ->
- *   NAME.sh pre-start -> IPROOT aliases (netlink; recorded in guests/NAME
- *   as each is added) -> ctx_spawn(): cgroups and their limits (memory,
+ *   NAME.sh pre-start -> ctx_spawn(): cgroups and their limits (memory,
  *   pids, cpu) -> new namespaces; while the guest mounts its root
- *   (guest_mount_root()), the BPF programs (devices, the IP lock) ->
+ *   (guest_mount_root()), the BPF programs (devices, the IP lock) and the
+ *   IPROOT aliases (netlink; recorded in guests/NAME as each is added) ->
  *   rlimits, nice, hostname -> capabilities -> exec INIT as PID 1
- *   (fakeinit) or the guest's rc under vsbox's init -> NAME.sh post-start.
+ *   (fakeinit) or the guest's rc under vsbox's init -> NAME.sh post-start
+ *   -> the lock file goes.
  * stop: pre-stop -> the guest's own shutdown (rc 0, or STOPSIG to its PID 1)
  * -> STOP_TIMEOUT -> SIGTERM, then kill what is left (cgroup.kill, or
  * freeze+kill+thaw with the v1 freezer) ->
@@ -269,25 +270,28 @@ static void guest_limits(const struct ctx *c, void *arg)
 /* after the clone, while the guest makes its mounts: the BPF programs on
  * the v2 directory, the device allowlist and the IP lock (lib/bpfnet.c:
  * bind() to the wildcard becomes IPROOT's first address, others are
- * refused) */
+ * refused); then IPROOT's aliases, each recorded as it is added */
 static void guest_programs(const struct ctx *c, void *arg)
 {
 	struct guest *g = arg;
-	const struct cg_hier *v2 = cg_v2();
 
-	if (!v2)
-		return;         /* (prepare_lock refused an IPROOT without it) */
-	int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
-	if (bpfnet_devices(fd))
-		die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
-	trace("device allowlist attached");
-	if (g->c.nip) {
-		const char *why = bpfnet_try_lock(fd, &netlock, 0);
-		if (why)
-			die("%s: IPROOT can't be enforced here: %s", g->name, why);
-		trace("IP lock attached");
+	/* (without cgroup2, prepare_lock refused an IPROOT) */
+	if (cg_v2()) {
+		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
+		if (bpfnet_devices(fd))
+			die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
+		trace("device allowlist attached");
+		if (g->c.nip) {
+			const char *why = bpfnet_try_lock(fd, &netlock, 0);
+			if (why)
+				die("%s: IPROOT can't be enforced here: %s", g->name, why);
+			trace("IP lock attached");
+		}
+		close(fd);
 	}
-	close(fd);
+	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
+	guest_add_addrs(g);
+	trace("addresses added");
 }
 
 /* IPROOT as the lock's address list; checked before anything is done */
@@ -349,9 +353,6 @@ int guest_start(struct guest *g, bool quiet)
 	if ((code = run_hook(g, "pre-start")))
 		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
 	trace("pre-start done");
-	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
-	guest_add_addrs(g);
-	trace("addresses added");
 	/* the device allowlist: the BPF program where there is cgroup2
 	 * (guest_programs), the v1 controller only where there is not */
 	g->cgwant = (cg_v2() ? 0 : CG_DEVICES) | (g->c.memory ? CG_MEMORY : 0) |
@@ -391,6 +392,9 @@ int guest_start(struct guest *g, bool quiet)
 		warn("%s: %s post-start failed (exit %d)", g->name, g->hook, code);
 	if (!quiet)
 		printf("%s: started (context %ld)\n", g->name, c.xid);
+	/* a running guest keeps no lock file: the next start or stop makes
+	 * one (and one waiting for ours sees it go and takes its own) */
+	guest_unlock_drop(g);
 	trace("started");
 	return 0;
 }

@@ -97,9 +97,3 @@ int path_mkdirs(int rootfd, const char *path, mode_t mode)
 	}
 	return dir;
 }
-
-const char *path_fd(int fd, char *buf, size_t n)
-{
-	snprintf(buf, n, "/proc/self/fd/%d", fd);
-	return buf;
-}

@@ -235,7 +235,7 @@ nothing_left "failed alias"
 conf g1 127.0.0.2
 printf '/nonexistent-vsbox-src /mnt none bind\n' >"$VSBOX_CONFDIR/g1.fstab"
 rc_is "a mount that fails inside the new context" 1 vserver g1 start
-like "names the mount" "$ERR" "can't mount"
+like "names the mount" "$ERR" "can.t bind /nonexistent-vsbox-src on /mnt"
 like "and says the start failed there" "$ERR" "g1: the start failed in the new context"
 nothing_left "failed mount"
 # with fakeinit the guest's INIT is PID 1: the end of the status pipe alone
