@@ -182,6 +182,13 @@ void xcg_attach(const char *dir, pid_t pid)
 	xcg_write(dir, "cgroup.procs", buf);
 }
 
+void xcg_join(const char *dir)
+{
+	/* v1: as a thread, "0" to tasks; v2: the process, "0" to cgroup.procs */
+	if (cg_write(dir, "tasks", "0") && (errno != ENOENT || cg_write(dir, "cgroup.procs", "0")))
+		die_errno("can't join cgroup %s", dir);
+}
+
 int cg_pids(const char *dir, pid_t **pids)
 {
 	char path[CG_PATH + 32];

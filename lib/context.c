@@ -350,7 +350,7 @@ static void close_init_fds(const struct init_fds *f)
 }
 
 static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
-			    const struct init_fds *fds, int gofd, int stfd)
+			    const struct init_fds *fds, int gofd, int stfd, int joined)
 {
 	struct init_fds f = *fds;
 	char go;
@@ -358,11 +358,14 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	undo_forget();  /* the caller owns (and undoes) what it made */
 	setup_stfd = stfd;
 	atexit(setup_failed);
-	/* The mounts and names are made while the caller attaches us to the
-	 * v1 hierarchies and writes the record (on two CPUs the start is that
-	 * much shorter); what they allocate is charged to the caller's
-	 * memory cgroup, like the namespaces clone() made. Nothing runs in
-	 * the context before "go": by then it is in all its cgroups. */
+	/* into the cgroups clone3() did not put us in (the v1 ones): so what
+	 * the mounts below allocate is charged to the context too (the
+	 * namespaces clone() made are the caller's). Meanwhile the caller
+	 * attaches the BPF programs and writes the record; nothing runs in
+	 * the context before "go". */
+	for (int i = joined; i < c->ncg; i++)
+		xcg_join(c->cg[i]);
+	trace("joined");
 	/* nothing we mount from here on propagates back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_errno("can't make the mount tree private");
@@ -450,7 +453,7 @@ int ctx_spawn(const struct ctx_spec *s)
 	struct ctx c = { .flags = s->flags, .bset = s->bset };
 	struct init_fds fds = { .go = -1 };
 	bool relaying = s->relay && s->detach && !(s->flags & CF_FAKEINIT);
-	int go[2], st[2], out[2], err[2], lock, v2fd = -1;
+	int go[2], st[2], out[2], err[2], lock, v2fd = -1, joined = 0;
 	struct report r;
 	pid_t pid;
 	ssize_t n;
@@ -499,18 +502,20 @@ int ctx_spawn(const struct ctx_spec *s)
 		fds.drain[0] = out[0];
 		fds.drain[1] = err[0];
 	}
-	if (picks[0]->ctrl & CG_V2)
+	if (picks[0]->ctrl & CG_V2) {
 		v2fd = xopenat(AT_FDCWD, c.cg[0], O_RDONLY | O_DIRECTORY, 0);
+		joined = 1;     /* clone3 puts the child there */
+	}
 	if (!(s->flags & CF_FAKEINIT))
 		open_init_fds(&fds, &c, picks);
 	fflush(NULL);
 	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC, NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
-		/* before 5.3: classic clone, and attach to v2 like to v1 */
+		/* before 5.7 (CLONE_INTO_CGROUP): classic clone, and the child
+		 * joins v2 like v1 */
+		joined = 0;
 		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
 				     CLONE_NEWIPC | SIGCHLD, 0, 0, 0, 0);
-		if (pid > 0 && v2fd >= 0)
-			xcg_attach(c.cg[0], pid);
 	}
 	if (pid < 0)
 		die_errno("can't create the context's namespaces");
@@ -521,7 +526,7 @@ int ctx_spawn(const struct ctx_spec *s)
 		close(lock);
 		close(go[1]);
 		close(st[0]);
-		child(s, &c, &fds, go[0], st[1]);
+		child(s, &c, &fds, go[0], st[1], joined);
 	}
 	close_init_fds(&fds);
 	close(go[0]);
@@ -535,9 +540,6 @@ int ctx_spawn(const struct ctx_spec *s)
 	undo_push(undo_kill, &pid, sizeof(pid));
 	if (s->programs)
 		s->programs(&c, s->arg);
-	for (int i = v2fd >= 0 ? 1 : 0; i < c.ncg; i++)
-		xcg_attach(c.cg[i], pid);
-	trace("attached");
 	c.pid = pid;
 	c.start = proc_starttime(pid);
 	ctx_save(&c);
@@ -642,7 +644,7 @@ void ctx_enter(long xid, struct ctx *out)
 	/* the cgroups first, while we still see the host's tree; then every
 	 * namespace at once; the PID namespace applies to children only */
 	for (int i = 0; i < c.ncg; i++)
-		xcg_attach(c.cg[i], getpid());
+		xcg_join(c.cg[i]);
 	if (nsflags && setns(pidfd, nsflags))
 		die_errno("can't enter the namespaces of context %ld", xid);
 	close(pidfd);
