@@ -511,8 +511,8 @@ int ctx_spawn(const struct ctx_spec *s)
 	fflush(NULL);
 	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC, NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
-		/* before 5.7 (CLONE_INTO_CGROUP): classic clone, and the child
-		 * joins v2 like v1 */
+		/* no clone3 (before 5.3): classic clone, and the child joins
+		 * v2 like v1 */
 		joined = 0;
 		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
 				     CLONE_NEWIPC | SIGCHLD, 0, 0, 0, 0);

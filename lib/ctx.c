@@ -4,9 +4,11 @@
  * $RUNDIR/ctx/XID holds "key=value" lines; a named context's record has a
  * second link, $RUNDIR/names/NAME, so finding a guest reads one file, not
  * the whole registry. A record whose init is gone (pid
- * dead, or reused: the start time differs) is stale: ctx_gc() kills what is
- * left in its cgroups, removes them and drops the record, so a crash at any
- * point is repaired by the next vsbox command that takes the lock.
+ * dead, or reused: the start time differs) is stale: reaping it kills what
+ * is left in its cgroups, removes them and drops the record, so a crash at
+ * any point is repaired: by the next start of a bare context (ctx_gc(),
+ * all of them), by a guest's next start or stop (ctx_gc_name(), its own).
+ * Until then a stale record holds its xid.
  */
 #include "vsbox.h"
 #include <dirent.h>
@@ -175,8 +177,7 @@ void ctx_save(const struct ctx *c)
 		return;
 	/* the name's link: one left by a dead context of that name goes
 	 * (its start holds the guest's lock: no live one can be there) */
-	name_path(c->name, npath, sizeof(npath));
-	*strrchr(npath, '/') = 0;
+	xsnprintf(npath, sizeof(npath), "%s/names", rundir());
 	xmkdir_p(npath, 0755);
 	name_path(c->name, npath, sizeof(npath));
 	if ((unlink(npath) && errno != ENOENT) || link(path, npath))
@@ -218,8 +219,9 @@ static int cmp_xid(const void *a, const void *b)
 	return (x->xid > y->xid) - (x->xid < y->xid);
 }
 
-/* every record in turn, one at a time, until fn returns true */
-static void ctx_each(bool (*fn)(struct ctx *c, void *arg), void *arg)
+/* the records' xids (from the file names: "ctx/XID"), or their contents
+ * too, one at a time */
+static void ctx_each(void (*xid_fn)(long xid), void (*fn)(struct ctx *c, void *arg), void *arg)
 {
 	char path[PATH_MAX];
 	struct ctx c;
@@ -233,17 +235,19 @@ static void ctx_each(bool (*fn)(struct ctx *c, void *arg), void *arg)
 	while ((e = readdir(d))) {
 		char *end;
 		long xid = strtol(e->d_name, &end, 10);
-		if (*end || xid <= 0 || ctx_load(xid, &c))
+		if (*end || xid <= 0)
 			continue;
-		if (fn(&c, arg))
-			break;
+		if (xid_fn)
+			xid_fn(xid);
+		else if (!ctx_load(xid, &c))
+			fn(&c, arg);
 	}
 	closedir(d);
 }
 
 struct list { struct ctx *v; int n, cap; };
 
-static bool list_add(struct ctx *c, void *arg)
+static void list_add(struct ctx *c, void *arg)
 {
 	struct list *l = arg;
 
@@ -252,14 +256,13 @@ static bool list_add(struct ctx *c, void *arg)
 		l->v = xrealloc(l->v, (size_t)l->cap * sizeof(*l->v));
 	}
 	l->v[l->n++] = *c;
-	return false;
 }
 
 int ctx_list(struct ctx **out)
 {
 	struct list l = { 0 };
 
-	ctx_each(list_add, &l);
+	ctx_each(NULL, list_add, &l);
 	if (l.n > 1)       /* qsort(NULL, 0, ...) is undefined */
 		qsort(l.v, (size_t)l.n, sizeof(*l.v), cmp_xid);
 	*out = l.v;
@@ -287,17 +290,16 @@ void ctx_reap(const struct ctx *c)
 		reap(c);
 }
 
-static bool gc_one(struct ctx *c, void *arg)
+static void gc_one(struct ctx *c, void *arg)
 {
 	(void)arg;
 	if (!ctx_alive(c))
 		reap(c);
-	return false;
 }
 
 void ctx_gc(void)
 {
-	ctx_each(gc_one, NULL);
+	ctx_each(NULL, gc_one, NULL);
 }
 
 void ctx_gc_name(const char *name)
@@ -320,25 +322,20 @@ void ctx_gc_name(const char *name)
 	unlink(path);
 }
 
+/* xids with a record, one bit each */
+static unsigned char used[(XID_MAX + 8) / 8];
+
+static void mark_used(long xid)
+{
+	if (xid <= XID_MAX)
+		used[xid / 8] |= (unsigned char)(1 << xid % 8);
+}
+
 /* the lowest xid >= 2 without a record, 0 if there is none */
 static long unrecorded_xid(void)
 {
-	static unsigned char used[(XID_MAX + 8) / 8];
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-
 	memset(used, 0, sizeof(used));
-	xsnprintf(path, sizeof(path), "%s/ctx", rundir());
-	if ((d = opendir(path))) {
-		while ((e = readdir(d))) {
-			char *end;
-			long xid = strtol(e->d_name, &end, 10);
-			if (!*end && xid > 0 && xid <= XID_MAX)
-				used[xid / 8] |= (unsigned char)(1 << xid % 8);
-		}
-		closedir(d);
-	}
+	ctx_each(mark_used, NULL, NULL);
 	for (long xid = 2; xid <= XID_MAX; xid++)
 		if (!(used[xid / 8] & (1 << xid % 8)))
 			return xid;

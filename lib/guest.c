@@ -342,6 +342,7 @@ int guest_start(struct guest *g, bool quiet)
 	guest_lock(g);
 	trace("locked");
 	if (ctx_by_name(g->name, &c)) {
+		guest_unlock_drop(g);   /* (a running guest has none) */
 		fprintf(stderr, "%s: %s is already running (context %ld)\n", applet_name, g->name, c.xid);
 		return 1;
 	}

@@ -163,6 +163,8 @@ like "status shows running, context, processes" "$(vserver g1 status)" "running"
 like "status shows the context" "$(vserver g1 status)" "context: *$X"
 rc_is "a second start says it runs" 1 vserver g1 start
 like "already running" "$ERR" "already running"
+is "a running guest keeps no lock file, after a start or a refused one" "$(ls "$VSBOX_RUNDIR/guests" | grep -c '^g1\.lock$')" 0
+is "  and one record, linked by name" "$(stat -c %i "$VSBOX_RUNDIR/names/g1")" "$(stat -c %i "$VSBOX_RUNDIR/ctx/$X")"
 
 # ---- stop leaves nothing ------------------------------------------------------------
 rc_is "stop g1" 0 vserver g1 stop
