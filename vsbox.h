@@ -131,7 +131,6 @@ const struct cg_hier *cg_v2(void);
 int cg_pick(unsigned want, const struct cg_hier **out, int max);
 int cg_write(const char *dir, const char *file, const char *val);  /* -1 + errno */
 void xcg_write(const char *dir, const char *file, const char *val);
-void xcg_attach(const char *dir, pid_t pid);
 /* Move the calling process, which must have one thread, into dir. On v1
  * that is a thread move ("0" to tasks), which takes no global lock: a
  * process move (cgroup.procs) waits for an RCU grace period unless another

@@ -74,7 +74,7 @@ int chbind_main(int argc, char **argv)
 	if (pid < 0 && errno == ENOSYS) {
 		pid = fork();
 		if (!pid)
-			xcg_attach(G.cg, getpid());
+			xcg_join(G.cg);
 	}
 	if (pid < 0)
 		die_errno("can't fork");

@@ -1,6 +1,6 @@
 /* bpf.c - bpf(2) for cgroup programs, without libbpf: load (with the
  * verifier's log when asked), attach with BPF_F_ALLOW_MULTI, detach. The
- * programs themselves: lib/bpfnet.c (the IP lock), lib/devcg.c (devices).
+ * programs themselves (the IP lock, the device allowlist): lib/bpfnet.c.
  */
 #include "vsbox.h"
 #include <linux/bpf.h>

@@ -174,14 +174,6 @@ void xcg_write(const char *dir, const char *file, const char *val)
 		die_errno("can't write '%s' to %s/%s", val, dir, file);
 }
 
-void xcg_attach(const char *dir, pid_t pid)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	xcg_write(dir, "cgroup.procs", buf);
-}
-
 void xcg_join(const char *dir)
 {
 	/* v1: as a thread, "0" to tasks; v2: the process, "0" to cgroup.procs */

@@ -8,9 +8,8 @@
  *  H  mkdir the cgroups (undo: rmdir), set limits
  *  H  clone3(NEWPID|NEWNS|NEWUTS|NEWIPC) straight into the v2 cgroup
  *  then, at the same time, on two CPUs:
- *  H  the BPF programs (spec->programs); attach the child to the v1
- *     cgroups; write the record; unlock; "go"
- *  I  private mount propagation, a fresh /proc (or the caller's setup);
+ *  H  the BPF programs (spec->programs); write the record; unlock; "go"
+ *  I  join the v1 cgroups (xcg_join); private mount propagation, a fresh /proc (or the caller's setup);
  *     hostname/domainname
  *  I  wait for "go" (nothing of CMD has run before it: by then the context
  *     is in all its cgroups, under all its programs), unshare(NEWCGROUP):
