@@ -7,7 +7,7 @@
 state() {
 	ip -o addr show dev lo 2>/dev/null | awk '{ print "address", $4 }'
 	for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo); do
-		find "$m" -maxdepth 6 -type d -name 'vsbox-*' 2>/dev/null | sed 's/^/cgroup /'
+		find "$m" -maxdepth 6 -type d \( -name 'vsbox-*' -o -name vsbox \) 2>/dev/null | sed 's/^/cgroup /'
 	done
 	awk '$5 ~ /^\/tmp\/vsbox-/ { print "mount", $5 }' /proc/self/mountinfo
 	for d in /tmp/vsbox-t-* /tmp/vsbox-bench* /tmp/vsbox-demo.* /run/vsbox/ctx/*; do

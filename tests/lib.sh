@@ -77,6 +77,15 @@ t_pid_of() {
 	done
 }
 
+# t_wait_exe PID PROG: wait (5 s at most) until PID runs PROG, i.e. a
+# wrapper started in the background has made its exec
+t_wait_exe() {
+	i=0
+	while [ "$(readlink "/proc/$1/exe")" != "$(readlink -f "$(command -v "$2")")" ] && [ $i -lt 500 ]; do
+		sleep 0.01; i=$((i + 1))
+	done
+}
+
 # every cgroup directory of this test, deepest first
 t_cgdirs() { sh "$T_TOP/build/cgbase-dirs.sh"; }
 

@@ -72,13 +72,19 @@ rc_is "--all on the host" 1 vkill --xid 0 --all
 like "refused" "$ERR" "refusing to signal every process of the host"
 rc_is "--all of a context that does not exist" 1 vkill --xid 4000 --all
 C=$(new_ctx sh -c 'for i in 1 2 3 4 5; do sleep 3005 & done')
+# the states of C's processes, once they are all WANT (5 s at most: a signal
+# is delivered when the process next runs)
+states() {
+	i=0
+	while S=$(for p in $(cat "$(t_v2dir $C)/cgroup.procs"); do state $p; done | sort -u) &&
+		[ "$S" != "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "$S"
+}
 rc_is "--all -s STOP (through a freeze)" 0 vkill --xid $C --all -s STOP
-sleep 0.2
-is "every process of C is stopped" "$(for p in $(cat "$(t_v2dir $C)/cgroup.procs"); do state $p; done | sort -u)" T
+is "every process of C is stopped" "$(states T)" T
 is "and C is thawed again" "$(cat "$(t_v2dir $C)/cgroup.freeze")" 0
 rc_is "--all -s CONT" 0 vkill --xid $C --all -s CONT
-sleep 0.2
-is "every process runs again" "$(for p in $(cat "$(t_v2dir $C)/cgroup.procs"); do state $p; done | sort -u)" S
+is "every process runs again" "$(states S)" S
 # a context that forks all the time (bounded by its pids limit): TERM must
 # reach the forker and every child, none may slip through
 F=$(new_ctx --flag nproc sh -c 'sh -c "while :; do sleep 3006 & sleep 0.01; done" >/dev/null 2>&1 &')

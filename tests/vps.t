@@ -11,12 +11,14 @@ cgprocs() { sort -n "$(t_v2dir "$1")/cgroup.procs" | tr '\n' ' '; }
 squeeze() { tr -s ' ' | sed 's/^ //; s/ $//'; }
 
 sleep 3000 & HOST=$!; track_pid $HOST
+t_wait_exe $HOST sleep
 t_ctx_ab
 [ -n "$PA" ] && [ -n "$PB" ] || bail "context processes not found"
 
 # a command line with backslashes: dash's echo would turn them into raw bytes
 # (a listing piped through echo then looks binary to grep); printf keeps them
 bash -c 'exec -a "sleep\\0377\\c" sleep 3018' & BACKSL=$!; track_pid $BACKSL
+t_wait_exe $BACKSL sleep
 
 # --- default columns, the two added ones --------------------------------------
 rc_is "vps" 0 vps
@@ -43,7 +45,7 @@ is "and nothing that ps does not" "$EXTRA" ""
 
 # --- columns against procps ------------------------------------------------------
 setpriv --reuid 65534 --regid 65534 --clear-groups nice -n 5 sleep 3009 & NOBODY=$!; track_pid $NOBODY
-sleep 0.2
+t_wait_exe $NOBODY sleep
 COLS=pid,ppid,pgid,sid,user,uid,tty,stat,ni,nlwp,vsz,rss,time,comm
 for p in $HOST $PA $NOBODY; do
 	is "-o $COLS of $p equals ps" "$(vps -o $COLS -p $p | squeeze)" "$(ps -o $COLS -p $p | squeeze)"
@@ -60,7 +62,7 @@ is "args of a process" "$(vps -o args= -p $PA)" "sleep 3001"
 EVILNAME=$(printf '\033]0;x\377')
 ln -s "$(command -v sleep)" "$T_TMP/$EVILNAME"
 bash -c "exec -a \$'\\e[31mevil\\xff' \"\$1\" 3019" - "$T_TMP/$EVILNAME" & EVIL=$!; track_pid $EVIL
-sleep 0.2
+t_wait_exe $EVIL sleep
 is "escapes and bad UTF-8 in a command line print as ?" "$(vps -o args= -p $EVIL)" "?[31mevil? 3019"
 is "and in a command name" "$(vps -o comm= -p $EVIL)" "?]0;x?"
 is "etime is short and sane" "$(vps -o etime= -p $HOST | squeeze | grep -cE '^[0-9]{2}:[0-9]{2}$')" 1
