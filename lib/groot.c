@@ -9,9 +9,10 @@
  *   nothing) -> /proc (with /proc/sys and friends read-only; kcore, keys,
  *   kmsg... masked by /dev/null, acpi and scsi by an empty read-only
  *   tmpfs) -> /sys read-only (a fresh sysfs: no cgroup hierarchies under
- *   it; /sys/firmware masked) -> /dev: a small tmpfs with only fresh nodes of
+ *   it; /sys/firmware masked) -> /dev: a tmpfs with only fresh nodes of
  *   null zero full random urandom tty (and console, a null), a new devpts
- *   instance (ptmx inside it) and a tmpfs /dev/shm -> NAME.fstab ->
+ *   instance (ptmx inside it) and /dev/shm (a directory of the same
+ *   tmpfs, bound nodev) -> NAME.fstab ->
  *   pivot_root, detach the old root.
  */
 #include "vsbox.h"
@@ -153,7 +154,9 @@ static void mount_dev(int rootfd)
 	};
 	int fd = target_dir(rootfd, "dev"), dev, t;
 
-	mount_at(fd, NULL, "vsbox-dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=256k,nr_inodes=256", "/dev");
+	/* sized as a /dev/shm is (half the RAM, the tmpfs default): shm
+	 * lives in it; the guest's memory limit bounds both */
+	mount_at(fd, NULL, "vsbox-dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755", "/dev");
 	close(fd);
 	/* the descriptor of the mount point shows what was under it: reopen */
 	dev = path_open(rootfd, "dev", O_PATH | O_DIRECTORY, 0);
@@ -172,9 +175,15 @@ static void mount_dev(int rootfd)
 	mount_at(t, NULL, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
 		 "newinstance,ptmxmode=0666,mode=0620,gid=5", "/dev/pts");
 	close(t);
-	t = target_dir(dev, "shm");
-	mount_at(t, NULL, "shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
+	/* /dev/shm: a directory of this same tmpfs, bound on itself nosuid
+	 * and nodev (a tmpfs of its own would cost a superblock, several
+	 * KiB); the guest may mount its own over it */
+	if ((mkdirat(dev, "shm", 01777) && errno != EEXIST) || fchmodat(dev, "shm", 01777, 0) ||
+	    (t = openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		die_errno("can't create /dev/shm");
+	bind_fd(t, NULL, t, false, "/dev/shm");
 	close(t);
+	mount_at(dev, "shm", NULL, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL, "/dev/shm");
 	close(dev);
 }
 
