@@ -155,6 +155,13 @@ int cg_rmdir(const char *dir);
  * One record per live context: $RUNDIR/ctx/XID, "key=value" lines. Records
  * are written under the registry lock, atomically (tmp + rename). */
 #define XID_MAX 49151L
+#define VC_MAXIP 16
+struct vc_addr {                       /* an IPROOT address, an alias */
+	int family;                 /* AF_INET or AF_INET6 */
+	unsigned char a[16];
+	int prefix;                 /* -1: IPROOTMASK, else /32 (/128) */
+	char dev[16];               /* "dev:" prefix, else IPROOTDEV */
+};
 #define XID_SPECTATOR 1
 enum { CF_LOCK = 1 << 0, CF_SCHED = 1 << 1, CF_NPROC = 1 << 2,
        CF_PRIVATE = 1 << 3, CF_FAKEINIT = 1 << 4,
@@ -168,6 +175,8 @@ struct ctx {
 	char name[64];                 /* guest name, "" for a bare context */
 	int ncg;
 	char cg[CG_MAX][CG_PATH];      /* its cgroup directories */
+	int naddr;                     /* the aliases added for it (IPROOT): */
+	struct vc_addr addr[VC_MAXIP]; /* reaping it removes them */
 };
 const char *rundir(void);
 int ctx_lock(void);                      /* exclusive registry lock (fd) */
@@ -177,8 +186,9 @@ void ctx_save(const struct ctx *c);
 void ctx_drop(const struct ctx *c);      /* remove its record */
 bool ctx_alive(const struct ctx *c);     /* init still there, same one */
 /* With the lock held: reap every record of a dead context (its cgroups and
- * what is left in them too), or only NAME's, or c's if its record is still
- * that one (its init may have cleaned up, and another context taken the xid).
+ * what is left in them too, its aliases), or only NAME's, or c's if its
+ * record is still that one (its init may have cleaned up, and another
+ * context taken the xid; a dead guest's name link still lists its aliases).
  * Records of dead contexts hold their xids until reaped. */
 void ctx_gc(void);
 void ctx_gc_name(const char *name);
@@ -213,8 +223,9 @@ struct ctx_spec {
 	void (*limits)(const struct ctx *c, void *arg);
 	/* host side too, after the clone: while the context makes its mounts
 	 * (on another CPU), before anything of CMD runs. For what takes long
-	 * and needs no inheriting: the BPF programs. */
-	void (*programs)(const struct ctx *c, void *arg);
+	 * and needs no inheriting: the BPF programs; aliases it adds go in
+	 * c->addr, which the record keeps. */
+	void (*programs)(struct ctx *c, void *arg);
 	/* inside the new namespaces, as PID 1, before init/CMD; default:
 	 * private mount propagation and a fresh /proc */
 	void (*setup)(const struct ctx *c, void *arg);
@@ -267,14 +278,7 @@ void landlock_fence(void);
  * Shell-like KEY=value, KEY="a b", KEY='a b', # comments; never run through
  * a shell ($ and ` are refused). Everything is validated before any side
  * effect; errors read "FILE:LINE: message". */
-#define VC_MAXIP 16
 #define VC_MAXRL 16
-struct vc_addr {
-	int family;                 /* AF_INET or AF_INET6 */
-	unsigned char a[16];
-	int prefix;                 /* -1: IPROOTMASK, else /32 (/128) */
-	char dev[16];               /* "dev:" prefix, else IPROOTDEV */
-};
 struct vc_rlimit { int res; unsigned long long soft, hard; bool set_soft, set_hard; };
 struct vconf {
 	char name[64];
@@ -331,11 +335,17 @@ int nl_addr_exists(int family, const void *addr);
 /* Add/remove addr/prefix on interface dev (bcast: IPv4 broadcast or NULL) */
 int nl_addr_add(const char *dev, int family, const void *addr, int prefix, const void *bcast);
 int nl_addr_del(const char *dev, int family, const void *addr, int prefix);
+/* An alias as the run files write it, "DEV:ADDR/PREFIX"; parse: 0 or -1 */
+void nl_alias_str(const struct vc_addr *a, char *buf, size_t n);
+int nl_alias_parse(const char *s, struct vc_addr *a);
+/* Remove n aliases, the last first; one gone already is no error (who:
+ * the guest, for the warning about any other) */
+void nl_aliases_del(const struct vc_addr *a, int n, const char *who);
 
 /* ---- lib/guest.c: a guest's state, start, stop (lib/groot.c: its root) ---
  * Configuration in $VSBOX_CONFDIR (/etc/vservers): NAME.conf, NAME.sh (hook),
  * NAME.fstab; the root in $VSBOX_ROOTDIR (/vservers)/NAME; runtime state in
- * $VSBOX_RUNDIR/guests: NAME (what start added) and NAME.lock. */
+ * $VSBOX_RUNDIR/guests: NAME.lock, and NAME (aliases a start is adding). */
 struct guest {
 	char name[64];
 	char conf[PATH_MAX], root[PATH_MAX], hook[PATH_MAX], fstab[PATH_MAX];
@@ -348,17 +358,15 @@ struct guest {
 	int lockfd;                 /* guests/NAME.lock while we act */
 	unsigned cgwant;            /* CG_* its limits need */
 };
-/* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start added) */
-struct gstate {
-	int naddr;
-	struct vc_addr addr[VC_MAXIP];
-};
+/* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start is
+ * adding, until its context's record lists them) */
 void guest_unlock_drop(struct guest *g);        /* unlock, remove the lock file */
-void gstate_load(const char *name, struct gstate *s);
 /* IPROOT's addresses as aliases on their devices, those not assigned yet;
- * each is recorded as soon as it exists */
-void guest_add_addrs(struct guest *g);
-/* remove exactly the recorded aliases, then the record */
+ * each is written to guests/NAME and c->addr as soon as it exists */
+void guest_add_addrs(struct guest *g, struct ctx *c);
+/* the record lists them now: guests/NAME goes */
+void guest_addrs_recorded(const char *name);
+/* remove exactly the aliases guests/NAME lists, then the file */
 void guest_drop_addrs(const char *name);
 const char *confdir(void);
 const char *rootdir(void);

@@ -142,6 +142,8 @@ static int parse_record(const char *text, struct ctx *c)
 			snprintf(c->name, sizeof(c->name), "%s", v);
 		else if (!strcmp(line, "cg") && c->ncg < CG_MAX)
 			snprintf(c->cg[c->ncg++], CG_PATH, "%s", v);
+		else if (!strcmp(line, "addr") && c->naddr < VC_MAXIP && !nl_alias_parse(v, &c->addr[c->naddr]))
+			c->naddr++;
 	}
 	return c->xid > 0 ? 0 : -1;
 }
@@ -171,6 +173,13 @@ void ctx_save(const struct ctx *c)
 			     (unsigned long long)c->bset, c->name);
 	for (int i = 0; i < c->ncg && n < sizeof(buf); i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "cg=%s\n", c->cg[i]);
+	for (int i = 0; i < c->naddr && n < sizeof(buf); i++) {
+		char a[128];
+		nl_alias_str(&c->addr[i], a, sizeof(a));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "addr=%s\n", a);
+	}
+	if (n >= sizeof(buf))
+		die("the record of context %ld is too long", c->xid);
 	xsnprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
 	xreplace_file(path, buf, strlen(buf));
 	if (!c->name[0])
@@ -271,7 +280,7 @@ int ctx_list(struct ctx **out)
 
 /* kill what is left in a dead context's cgroups (its init is gone, so is
  * its pid namespace: what is listed there is on its way out, or joined and
- * orphaned), remove them and its record */
+ * orphaned), remove them, its aliases and its record */
 static void reap(const struct ctx *c)
 {
 	for (int k = 0; k < c->ncg; k++) {
@@ -279,6 +288,7 @@ static void reap(const struct ctx *c)
 		if (cg_rmdir(c->cg[k]))
 			warn_errno("can't remove cgroup %s", c->cg[k]);
 	}
+	nl_aliases_del(c->addr, c->naddr, c->name);
 	ctx_drop(c);
 }
 
@@ -315,10 +325,14 @@ void ctx_gc_name(const char *name)
 		c.xid = 0;
 	else if (ctx_alive(&c))
 		return;
-	/* dead: its record goes if the link is that very file, and the link */
+	/* dead: its record goes if the link is that very file, and the link;
+	 * else (its init removed the record, and maybe another context took
+	 * the xid and the cgroup paths) only the aliases it lists */
 	xsnprintf(rpath, sizeof(rpath), "%s/ctx/%ld", rundir(), c.xid);
 	if (c.xid && !stat(path, &a) && !stat(rpath, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 		reap(&c);
+	else
+		nl_aliases_del(c.addr, c.naddr, name);
 	unlink(path);
 }
 

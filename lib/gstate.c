@@ -1,8 +1,10 @@
 /* gstate.c - a guest's run files under $VSBOX_RUNDIR/guests: NAME.lock,
  * held while a start or stop acts, and NAME, the IPROOT aliases a start
- * added (netlink, lib/netlink.c). Each alias is written down the moment it
- * exists, so whatever a crash leaves, the next start or stop removes
- * exactly those and never an address someone else assigned.
+ * is adding (netlink, lib/netlink.c). Each alias is written down the moment
+ * it exists, so whatever a crash leaves, the next start or stop removes
+ * exactly those and never an address someone else assigned. Once the
+ * context's record lists them (lib/ctx.c: reaping it removes them), the
+ * start removes guests/NAME: a running guest has no run file here.
  */
 #include "vsbox.h"
 #include <arpa/inet.h>
@@ -48,21 +50,14 @@ void guest_unlock_drop(struct guest *g)
 	g->lockfd = -1;
 }
 
-static void addr_str(const struct vc_addr *a, char *buf, size_t n)
-{
-	char ip[64];
-	inet_ntop(a->family, a->a, ip, sizeof(ip));
-	snprintf(buf, n, "%s:%s/%d", a->dev, ip, a->prefix);
-}
-
-static void state_save(const char *name, const struct gstate *s)
+static void state_save(const char *name, const struct ctx *c)
 {
 	char path[PATH_MAX], buf[4096];
 	size_t n = 0;
 
-	for (int i = 0; i < s->naddr; i++) {
+	for (int i = 0; i < c->naddr; i++) {
 		char a[128];
-		addr_str(&s->addr[i], a, sizeof(a));
+		nl_alias_str(&c->addr[i], a, sizeof(a));
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "addr=%s\n", a);
 	}
 	buf[n] = 0;
@@ -71,35 +66,22 @@ static void state_save(const char *name, const struct gstate *s)
 	xreplace_file(path, buf, n);
 }
 
-void gstate_load(const char *name, struct gstate *s)
+/* the aliases guests/NAME lists: a start that ended before its record */
+static int state_load(const char *name, struct vc_addr *addr)
 {
 	char path[PATH_MAX], buf[4096], *save, *line;
+	int n = 0;
 
-	memset(s, 0, sizeof(*s));
 	state_path(name, "", path, sizeof(path));
 	if (read_file(path, buf, sizeof(buf)) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct vc_addr *a = &s->addr[s->naddr];
-		char *ip, *slash;
-		if (strncmp(line, "addr=", 5) || s->naddr == VC_MAXIP || !(ip = strchr(line + 5, ':')))
-			continue;
-		/* DEV:ADDR/PREFIX; the device name has no ':' */
-		*ip++ = 0;
-		slash = strrchr(ip, '/');
-		if (!slash)
-			continue;
-		*slash++ = 0;
-		memset(a, 0, sizeof(*a));
-		snprintf(a->dev, sizeof(a->dev), "%s", line + 5);
-		a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-		a->prefix = atoi(slash);
-		if (inet_pton(a->family, ip, a->a) == 1)
-			s->naddr++;
-	}
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line && n < VC_MAXIP; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "addr=", 5) && !nl_alias_parse(line + 5, &addr[n]))
+			n++;
+	return n;
 }
 
-static void state_drop(const char *name)
+void guest_addrs_recorded(const char *name)
 {
 	char path[PATH_MAX];
 
@@ -107,30 +89,20 @@ static void state_drop(const char *name)
 	unlink(path);
 }
 
-/* remove exactly the aliases the state lists (ones this guest added) */
+/* remove exactly the aliases guests/NAME lists (ones this guest added) */
 void guest_drop_addrs(const char *name)
 {
-	struct gstate s;
+	struct vc_addr addr[VC_MAXIP];
 
-	gstate_load(name, &s);
-	for (int i = s.naddr - 1; i >= 0; i--) {
-		struct vc_addr *a = &s.addr[i];
-		if (nl_addr_del(a->dev, a->family, a->a, a->prefix) && errno != EADDRNOTAVAIL &&
-		    errno != ENODEV) {
-			char b[128];
-			addr_str(a, b, sizeof(b));
-			warn_errno("%s: can't remove address %s", name, b);
-		}
-	}
-	state_drop(name);
+	nl_aliases_del(addr, state_load(name, addr), name);
+	guest_addrs_recorded(name);
 }
 
 /* the addresses, as aliases on their device: only those not yet assigned
  * anywhere (127.0.0.2 on lo is local through 127/8 but not assigned: it
  * gets a /32 alias like any other) */
-void guest_add_addrs(struct guest *g)
+void guest_add_addrs(struct guest *g, struct ctx *c)
 {
-	struct gstate s = { 0 };
 
 	for (int i = 0; i < g->c.nip; i++) {
 		struct vc_addr a = g->c.ip[i];
@@ -142,7 +114,7 @@ void guest_add_addrs(struct guest *g)
 		if (a.prefix < 0)
 			a.prefix = a.family == AF_INET && g->c.mask >= 0 ? g->c.mask :
 				   a.family == AF_INET ? 32 : 128;
-		addr_str(&a, b, sizeof(b));
+		nl_alias_str(&a, b, sizeof(b));
 		int have = nl_addr_exists(a.family, a.a);
 		if (have < 0)
 			die_errno("can't list the host's addresses");
@@ -161,9 +133,9 @@ void guest_add_addrs(struct guest *g)
 		}
 		if (nl_addr_add(a.dev, a.family, a.a, a.prefix, bcast))
 			die_errno("%s: can't add address %s", g->name, b);
-		/* recorded right after it exists: a crash from here on is
-		 * repaired by the next start or stop */
-		s.addr[s.naddr++] = a;
-		state_save(g->name, &s);
+		/* written down right after it exists: a crash from here on
+		 * is repaired by the next start or stop */
+		c->addr[c->naddr++] = a;
+		state_save(g->name, c);
 	}
 }

@@ -7,10 +7,11 @@
  *   NAME.sh pre-start -> ctx_spawn(): cgroups and their limits (memory,
  *   pids, cpu) -> new namespaces; while the guest mounts its root
  *   (guest_mount_root()), the BPF programs (devices, the IP lock) and the
- *   IPROOT aliases (netlink; recorded in guests/NAME as each is added) ->
- *   rlimits, nice, hostname -> capabilities -> exec INIT as PID 1
- *   (fakeinit) or the guest's rc under vsbox's init -> NAME.sh post-start
- *   -> the lock file goes.
+ *   IPROOT aliases (netlink; each written to guests/NAME as it is added,
+ *   then all into the context's record) -> rlimits, nice, hostname ->
+ *   capabilities -> exec INIT as PID 1 (fakeinit) or the guest's rc under
+ *   vsbox's init -> guests/NAME goes -> NAME.sh post-start -> the lock
+ *   file goes.
  * stop: pre-stop -> the guest's own shutdown (rc 0, or STOPSIG to its PID 1)
  * -> STOP_TIMEOUT -> SIGTERM, then kill what is left (cgroup.kill, or
  * freeze+kill+thaw with the v1 freezer) ->
@@ -271,7 +272,7 @@ static void guest_limits(const struct ctx *c, void *arg)
  * the v2 directory, the device allowlist and the IP lock (lib/bpfnet.c:
  * bind() to the wildcard becomes IPROOT's first address, others are
  * refused); then IPROOT's aliases, each recorded as it is added */
-static void guest_programs(const struct ctx *c, void *arg)
+static void guest_programs(struct ctx *c, void *arg)
 {
 	struct guest *g = arg;
 
@@ -290,7 +291,7 @@ static void guest_programs(const struct ctx *c, void *arg)
 		close(fd);
 	}
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
-	guest_add_addrs(g);
+	guest_add_addrs(g, c);
 	trace("addresses added");
 }
 
@@ -387,6 +388,8 @@ int guest_start(struct guest *g, bool quiet)
 			die("%s: the start failed in the new context", g->name);
 		die("%s: %s ended at once (exit %d)", g->name, g->argv[0], code);
 	}
+	/* its record lists the aliases now (reaping it removes them) */
+	guest_addrs_recorded(g->name);
 	if (code && !quiet)
 		warn("%s: %s exited with status %d", g->name, g->argv[0], code);
 	if ((code = run_hook(g, "post-start")))
@@ -564,9 +567,11 @@ int guest_stop(struct guest *g, bool quiet)
 	if (pidfd >= 0)
 		close(pidfd);
 	trace("processes gone");
-	/* cgroups and the record, unless the guest's init removed them */
+	/* cgroups, aliases and the record; if the guest's init removed the
+	 * record and cgroups itself, its name link still lists the aliases */
 	int lock = ctx_lock();
 	ctx_reap(&c);
+	ctx_gc_name(g->name);
 	ctx_unlock(lock);
 	trace("cgroups removed");
 	guest_drop_addrs(g->name);
@@ -584,7 +589,6 @@ int guest_stop(struct guest *g, bool quiet)
 int guest_status(struct guest *g)
 {
 	struct ctx c;
-	struct gstate s;
 	char buf[64];
 	unsigned long long mem = 0;
 
@@ -613,8 +617,7 @@ int guest_status(struct guest *g)
 		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
 		printf(" %s", ip);
 	}
-	gstate_load(g->name, &s);
-	printf(s.naddr ? " (%d alias%s added)\n" : "\n", s.naddr, s.naddr == 1 ? "" : "es");
+	printf(c.naddr ? " (%d alias%s added)\n" : "\n", c.naddr, c.naddr == 1 ? "" : "es");
 	printf("  flags:     %s\n", ctx_flags_str(c.flags, buf, sizeof(buf)));
 	return 0;
 }

@@ -6,6 +6,7 @@
  * whether an address is already assigned somewhere.
  */
 #include "vsbox.h"
+#include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -144,4 +145,42 @@ int nl_addr_exists(int family, const void *addr)
 	}
 	close(fd);
 	return found;
+}
+
+void nl_alias_str(const struct vc_addr *a, char *buf, size_t n)
+{
+	char ip[64];
+
+	inet_ntop(a->family, a->a, ip, sizeof(ip));
+	snprintf(buf, n, "%s:%s/%d", a->dev, ip, a->prefix);
+}
+
+int nl_alias_parse(const char *s, struct vc_addr *a)
+{
+	char buf[128], *ip, *slash;
+
+	/* DEV:ADDR/PREFIX; the device name has no ':' */
+	snprintf(buf, sizeof(buf), "%s", s);
+	if (!(ip = strchr(buf, ':')) || !(slash = strrchr(ip, '/')))
+		return -1;
+	*ip++ = 0;
+	*slash++ = 0;
+	memset(a, 0, sizeof(*a));
+	if (strlen(buf) >= sizeof(a->dev))
+		return -1;
+	memcpy(a->dev, buf, strlen(buf));
+	a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	a->prefix = atoi(slash);
+	return inet_pton(a->family, ip, a->a) == 1 ? 0 : -1;
+}
+
+void nl_aliases_del(const struct vc_addr *a, int n, const char *who)
+{
+	for (int i = n - 1; i >= 0; i--)
+		if (nl_addr_del(a[i].dev, a[i].family, a[i].a, a[i].prefix) && errno != EADDRNOTAVAIL &&
+		    errno != ENODEV) {
+			char b[128];
+			nl_alias_str(&a[i], b, sizeof(b));
+			warn_errno("%s: can't remove address %s", who, b);
+		}
 }

@@ -109,6 +109,10 @@ is "/dev inside: fresh nodes, console a null" \
 is "  they work: 4 bytes of urandom through null, full refuses" \
 	"$(vserver g1 exec sh -c 'head -c 4 /dev/urandom | wc -c; echo x >/dev/null && echo null-ok; echo x >/dev/console && echo console-ok; echo x 2>/dev/null >/dev/full || echo full-refused' | tr '\n' ' ')" \
 	"4 null-ok console-ok full-refused "
+is "/dev/shm: mode 1777, a mount nosuid and nodev on /dev's own tmpfs" \
+	"$(vserver g1 exec sh -c 'stat -c %a /dev/shm; awk '"'"'$5 == "/dev" { d = $3 } $5 == "/dev/shm" { s = $3; o = $6 } END { print (d == s) ? "same-fs" : "other-fs", o }'"'"' /proc/self/mountinfo' | tr '\n' ' ')" \
+	"1777 same-fs rw,nosuid,nodev,relatime "
+is "  and holds files" "$(vserver g1 exec sh -c 'echo x >/dev/shm/t && cat /dev/shm/t && rm /dev/shm/t')" x
 is "hostname inside g2" "$(vserver g2 exec hostname)" g2
 PS1=$(vserver g1 exec ps -o pid,args)
 like "ps inside shows the guest's httpd" "$PS1" 'httpd -p 80'
@@ -165,6 +169,8 @@ rc_is "a second start says it runs" 1 vserver g1 start
 like "already running" "$ERR" "already running"
 is "a running guest keeps no lock file, after a start or a refused one" "$(ls "$VSBOX_RUNDIR/guests" | grep -c '^g1\.lock$')" 0
 is "  and one record, linked by name" "$(stat -c %i "$VSBOX_RUNDIR/names/g1")" "$(stat -c %i "$VSBOX_RUNDIR/ctx/$X")"
+is "  which lists the alias the start added" "$(grep '^addr=' "$VSBOX_RUNDIR/ctx/$X")" "addr=lo:127.0.0.2/32"
+is "  and no run file of it in guests/" "$(ls "$VSBOX_RUNDIR/guests" | grep -c '^g1$')" 0
 
 # ---- stop leaves nothing ------------------------------------------------------------
 rc_is "stop g1" 0 vserver g1 stop
@@ -173,6 +179,7 @@ check "alias 127.0.0.2 removed" sh -c '! ip -4 addr show dev lo | grep -q "inet 
 is "no cgroup of g1 left" "$(t_cgdirs | grep -c "/$VSBOX_CGROUP_BASE/$X\$")" 0
 is "no run file of g1 left" "$(ls "$VSBOX_RUNDIR/guests" | grep -c g1)" 0
 is "no context record of g1 left" "$(ls "$VSBOX_RUNDIR/ctx" | grep -c "^$X\$")" 0
+check "nor its name link" [ ! -e "$VSBOX_RUNDIR/names/g1" ]
 check "g1 no longer answers" sh -c "! curl -s --max-time 1 http://127.0.0.2/ >/dev/null"
 is "g2 is untouched" "$(get 127.0.0.3)" "page of g2"
 is "hooks ran in order with their arguments" "$(cat "$T_TMP/hooks.log" | tr '\n' ',')" "pre-start g1,post-start g1,pre-stop g1,post-stop g1,"
@@ -187,6 +194,23 @@ rc_is "after its init was killed: not running" 1 vserver g1 running
 check "the alias is still there" has_addr 127.0.0.2
 rc_is "stop repairs" 0 vserver g1 stop
 check "the alias is gone after the repair" sh -c '! ip -4 addr show dev lo | grep -q "inet 127.0.0.2/"'
+# a dead guest reaped by another context's start (chcontext reaps every dead
+# context): its record's aliases go with it
+vserver g1 start -q; X=$(xid_of g1)
+kill -9 "$(sed -n 's/^pid=//p' "$VSBOX_RUNDIR/ctx/$X")"; sleep 0.2
+rc_is "after its init was killed, a bare context starts" 0 chcontext --silent true
+check "  which reaped the dead guest's alias" sh -c '! ip -4 addr show dev lo | grep -q "inet 127.0.0.2/"'
+check "  its record and its name link" [ ! -e "$VSBOX_RUNDIR/ctx/$X" -a ! -e "$VSBOX_RUNDIR/names/g1" ]
+# a guest whose processes all end: its init removes cgroups and record (it
+# has no privilege left for the alias), the name link keeps the alias list
+vserver g1 start -q; X=$(xid_of g1)
+vserver g1 exec sh -c 'kill -9 -1' >/dev/null 2>&1
+i=0; while [ -e "$VSBOX_RUNDIR/ctx/$X" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "a guest whose processes all ended: its init removed its record" [ ! -e "$VSBOX_RUNDIR/ctx/$X" ]
+check "  the alias is still there" has_addr 127.0.0.2
+rc_is "  stop of it" 0 vserver g1 stop
+check "  removes the alias the name link lists" sh -c '! ip -4 addr show dev lo | grep -q "inet 127.0.0.2/"'
+check "  and the link" [ ! -e "$VSBOX_RUNDIR/names/g1" ]
 vserver g1 start -q >"$T_TMP/c1" 2>&1 & A=$!
 vserver g1 start -q >"$T_TMP/c2" 2>&1 & B=$!
 wait $A; RA=$?; wait $B; RB=$?
