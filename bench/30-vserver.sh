@@ -2,8 +2,9 @@
 # 30-vserver.sh - a whole busybox guest: start (fakeinit, one IP on lo, the
 # IP lock, cgroups, mounts, pivot_root) -> its PID 1 runs -> stop, against
 # bare /bin/true (median of 30, interleaved; start and stop are two vsbox
-# runs timed together, no shell between them) and against the floor, one
-# exec of the vsbox binary. Then 100 guests started one after another, and
+# runs timed together, no shell between them) and against two floors: one
+# exec of the vsbox binary, and a cycle of bench/nullguest.c (namespaces and
+# the guest's exec, nothing else). Then 100 guests started one after another, and
 # stopped, three rounds (medians reported), and
 # what an idle guest costs in memory beyond its own process: every start runs
 # in a memory cgroup of the bench's own, so what the kernel allocates for a
@@ -43,12 +44,18 @@ guest() {
 		"$2" "$1" >"$VSBOX_CONFDIR/$1.conf"
 }
 guest one 127.0.0.2
+musl-gcc -static -O2 -o "$BENCH_BIN/nullguest" "$(dirname "$0")/nullguest.c" ||
+	{ echo "# 30-vserver: can't build nullguest"; exit 1; }
 "$BENCH_BIN/timecmd" 30 true /bin/true -- floor "$VSBOX" --list -- \
-	cycle "$VSBOX" vserver one start -q :: "$VSBOX" vserver one stop -q >"$T/r" ||
+	cycle "$VSBOX" vserver one start -q :: "$VSBOX" vserver one stop -q -- \
+	null "$BENCH_BIN/nullguest" start "$T/null.pid" "$T/img/bin/sleep" 100000 :: \
+	"$BENCH_BIN/nullguest" stop "$T/null.pid" >"$T/r" ||
 	{ echo "# 30-vserver: start/stop failed"; exit 1; }
 med() { awk -v k="$1" '$1 == k { print $2 }' "$T/r"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 base=$(med true) cyc=$(med cycle)
-echo "vserver-start-stop: $cyc us median (start $(med cycle.1) + stop $(med cycle.2); $(awk -v a="$cyc" -v b="$base" 'BEGIN { printf "%.1fx", a / b }') bare /bin/true at $base us; target <= 2x; floor: one exec of vsbox $(med floor) us, a cycle needs two and the guest's own)"
+echo "vserver-start-stop: $cyc us median (start $(med cycle.1) + stop $(med cycle.2); $(ratio "$cyc" "$base") bare /bin/true at $base us; target <= 2x; floor: one exec of vsbox $(med floor) us, a cycle needs two and the guest's own)"
+echo "vserver-start-stop-floor: $(med null) us median (start $(med null.1) + stop $(med null.2); $(ratio "$(med null)" "$base") bare /bin/true): bench/nullguest.c, two execs of a static program that only clones the four namespaces, execs the guest's PID 1 and kills it - no cgroup, mount, address, BPF, record or lock; vserver's cycle is $(ratio "$cyc" "$(med null)") of it"
 rm -rf "$VSBOX_ROOTDIR/one" "$VSBOX_CONFDIR/one.conf"
 
 # the memory cgroup of this shell (v1 memory hierarchy, else cgroup2)
