@@ -82,6 +82,7 @@ int write_fileat(int dirfd, const char *path, const char *s);
 /* Read a whole (small) file into buf, NUL-terminated; returns length or -1 */
 ssize_t read_file(const char *path, char *buf, size_t n);
 ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t n);
+ssize_t read_fd(int fd, char *buf, size_t n);   /* to EOF or n-1, NUL-ended */
 void xmkdir_p(const char *path, mode_t mode);
 void close_range_from(int lowfd);   /* close every fd >= lowfd */
 uint64_t mono_ns(void);             /* CLOCK_MONOTONIC in nanoseconds */

@@ -343,13 +343,7 @@ static void guest_user(const char *who, struct user *u)
 
 	fd = root < 0 ? -1 : path_open(root, "/etc/passwd", O_RDONLY, 0);
 	if (fd >= 0) {
-		n = read_fileat(fd, "", buf, sizeof(buf));
-		if (n < 0) {
-			/* read_fileat wants a name: read the descriptor itself */
-			n = read(fd, buf, sizeof(buf) - 1);
-			if (n >= 0)
-				buf[n] = 0;
-		}
+		n = read_fd(fd, buf, sizeof(buf));
 		close(fd);
 	}
 	if (root >= 0)

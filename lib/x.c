@@ -130,30 +130,36 @@ void xwrite_file(const char *path, const char *s)
 		die_errno("can't write '%.40s' to %s", s, path);
 }
 
-ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t n)
+ssize_t read_fd(int fd, char *buf, size_t n)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	size_t got = 0;
 
-	if (fd < 0)
-		return -1;
 	while (got < n - 1) {
 		ssize_t r = read(fd, buf + got, n - 1 - got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
+		if (r < 0)
 			return -1;
-		}
 		if (!r)
 			break;
 		got += (size_t)r;
 	}
 	buf[got] = 0;
-	close(fd);
 	return (ssize_t)got;
+}
+
+ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t n)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC), e;
+	ssize_t got;
+
+	if (fd < 0)
+		return -1;
+	got = read_fd(fd, buf, n);
+	e = errno;
+	close(fd);
+	errno = e;
+	return got;
 }
 
 ssize_t read_file(const char *path, char *buf, size_t n)
