@@ -165,6 +165,7 @@ check "memory hog over S_MEMORY is killed (exit $RC)" [ "$RC" -ne 0 ]
 is "the guest survives its hog" "$(get 127.0.0.2)" "page of g1"
 like "status shows running, context, processes" "$(vserver g1 status)" "running"
 like "status shows the context" "$(vserver g1 status)" "context: *$X"
+like "status shows the addresses and the alias the start added" "$(vserver g1 status)" "addresses: 127\.0\.0\.2 \(1 alias added\)"
 rc_is "a second start says it runs" 1 vserver g1 start
 like "already running" "$ERR" "already running"
 is "a running guest keeps no lock file, after a start or a refused one" "$(ls "$VSBOX_RUNDIR/guests" | grep -c '^g1\.lock$')" 0
