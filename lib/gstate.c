@@ -103,7 +103,6 @@ void guest_drop_addrs(const char *name)
  * gets a /32 alias like any other) */
 void guest_add_addrs(struct guest *g, struct ctx *c)
 {
-
 	for (int i = 0; i < g->c.nip; i++) {
 		struct vc_addr a = g->c.ip[i];
 		char b[128];

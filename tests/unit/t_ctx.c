@@ -1,6 +1,7 @@
 /* t_ctx.c - the context registry: records round-trip, xid allocation, gc,
  * finding a context by name */
 #include "tap.h"
+#include <sys/socket.h>
 
 int main(void)
 {
@@ -28,11 +29,19 @@ int main(void)
 	c.ncg = 2;
 	snprintf(c.cg[0], CG_PATH, "%s/cg-a", dir);
 	snprintf(c.cg[1], CG_PATH, "%s/cg-b", dir);
+	ok(!nl_alias_parse("lo:127.0.0.2/32", &c.addr[0]) && !nl_alias_parse("eth0:fd00::7/64", &c.addr[1]),
+	   "aliases parse");
+	ok(nl_alias_parse("lo:300.0.0.1/32", &d.addr[0]) && nl_alias_parse("lo-127.0.0.1", &d.addr[0]) &&
+	   nl_alias_parse("a-device-name-too-long:10.0.0.1/8", &d.addr[0]), "bad aliases do not");
+	c.naddr = 2;
 	ctx_save(&c);
 	ok(!ctx_load(2, &d), "record loads");
 	ok(d.xid == 2 && d.pid == c.pid && d.start == c.start && d.flags == c.flags &&
 	   d.bset == c.bset && !strcmp(d.name, "web") && d.ncg == 2 &&
 	   !strcmp(d.cg[1], c.cg[1]), "record round-trips every field");
+	ok(d.naddr == 2 && !memcmp(d.addr, c.addr, 2 * sizeof(c.addr[0])) && d.addr[1].family == AF_INET6 &&
+	   d.addr[1].prefix == 64 && !strcmp(d.addr[1].dev, "eth0"), "and the aliases");
+	c.naddr = 0;
 	ok(ctx_alive(&d), "own process counts as alive");
 	is_int(ctx_free_xid(), 3, "2 taken: next free is 3");
 	ok(ctx_by_name("web", &d) && d.xid == 2, "found by its name");
