@@ -21,7 +21,8 @@ export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-vs-$$"
 export VSBOX_CONFDIR="$T/etc" VSBOX_ROOTDIR="$T/vs"
 N=100 NRC=10
 MB=""           # the bench's memory cgroup (starterN/, bare/ below it)
-CGDIRS="$(cd "$(dirname "$0")/.." && pwd)/build/cgbase-dirs.sh"
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CGDIRS="$TOP/build/cgbase-dirs.sh"
 cleanup() {
 	"$VSBOX" vservers -j 16 stop >/dev/null 2>&1
 	[ -n "${BARE:-}" ] && kill $BARE 2>/dev/null
@@ -63,8 +64,7 @@ rm -rf "$VSBOX_ROOTDIR/one" "$VSBOX_CONFDIR/one.conf"
 
 # the memory cgroup of this shell (v1 memory hierarchy, else cgroup2)
 memdir() {
-	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1), $5, $(i + 3); break } }' /proc/self/mountinfo |
-	while read -r fs mnt opts; do
+	sh "$TOP/build/cgmounts.sh" | while read -r fs mnt opts; do
 		case "$fs:,$opts," in
 		cgroup:*,memory,*) p=$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' /proc/self/cgroup) ;;
 		cgroup2:*) [ -f "$mnt/cgroup.controllers" ] && grep -qw memory "$mnt/cgroup.controllers" || continue

@@ -5,7 +5,7 @@
 # each once. For cleanup: `for d in $(sh cgbase-dirs.sh); do rmdir "$d"; done`.
 : "${VSBOX_CGROUP_BASE:?}"
 case $VSBOX_CGROUP_BASE in /*) echo "cgbase-dirs.sh: $VSBOX_CGROUP_BASE is not relative" >&2; exit 2 ;; esac
-for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo); do
+for m in $(sh "$(dirname "$0")/cgmounts.sh" | awk '{ print $2 }'); do
 	for p in $(cut -d: -f3- /proc/self/cgroup | sort -u); do
 		[ "$p" = / ] && p=""
 		d="$m$p/$VSBOX_CGROUP_BASE"

@@ -6,7 +6,7 @@
 # `check` compares after it and fails, naming each leftover.
 state() {
 	ip -o addr show dev lo 2>/dev/null | awk '{ print "address", $4 }'
-	for m in $(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo); do
+	for m in $(sh "$(dirname "$0")/cgmounts.sh" | awk '{ print $2 }'); do
 		find "$m" -maxdepth 6 -type d \( -name 'vsbox-*' -o -name vsbox \) 2>/dev/null | sed 's/^/cgroup /'
 	done
 	awk '$5 ~ /^\/tmp\/vsbox-/ { print "mount", $5 }' /proc/self/mountinfo

@@ -217,7 +217,7 @@ rc_is "stop h1" 0 vserver h1 stop -q
 rc_is "stop h2" 0 vserver h2 stop -q
 
 # ---- a host without cgroup2: the v1 devices controller holds the allowlist -------
-V1DEV=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup" && $NF ~ /(^|,)devices(,|$)/) print $5; break } }' /proc/self/mountinfo | head -n 1)
+V1DEV=$(sh "$T_TOP/build/cgmounts.sh" | awk '$1 == "cgroup" && $3 ~ /(^|,)devices(,|$)/ { print $2; exit }')
 if [ -n "$V1DEV" ]; then
 	# h2 started where no cgroup2 is mounted (a mount namespace of its own)
 	rc_is "h2 starts where no cgroup2 is mounted" 0 unshare -m sh -c \

@@ -136,7 +136,7 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }; 
 
 # cgroup directory of this test's context XID in the v2 hierarchy
 t_v2dir() {
-	m=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -n 1)
+	m=$(sh "$T_TOP/build/cgmounts.sh" | awk '$1 == "cgroup2" { print $2; exit }')
 	own=$(sed -n 's/^0:://p' /proc/self/cgroup); [ "$own" = / ] && own=""
 	echo "$m$own/$VSBOX_CGROUP_BASE${1:+/$1}"
 }
