@@ -339,6 +339,9 @@ int nl_addr_del(const char *dev, int family, const void *addr, int prefix);
 /* An alias as the run files write it, "DEV:ADDR/PREFIX"; parse: 0 or -1 */
 void nl_alias_str(const struct vc_addr *a, char *buf, size_t n);
 int nl_alias_parse(const char *s, struct vc_addr *a);
+/* "addr=ALIAS\n" for each of n, as the run files list them, into buf (at
+ * most size bytes, like snprintf); returns the length they take */
+size_t nl_alias_lines(const struct vc_addr *a, int n, char *buf, size_t size);
 /* Remove n aliases, the last first; one gone already is no error (who:
  * the guest, for the warning about any other) */
 void nl_aliases_del(const struct vc_addr *a, int n, const char *who);

@@ -158,6 +158,14 @@ int ctx_load(long xid, struct ctx *c)
 	return parse_record(buf, c);
 }
 
+/* are both paths links to one file? */
+static bool same_file(const char *p, const char *q)
+{
+	struct stat a, b;
+
+	return !stat(p, &a) && !stat(q, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 static void name_path(const char *name, char *buf, size_t n)
 {
 	xsnprintf(buf, n, "%s/names/%s", rundir(), name);
@@ -173,11 +181,8 @@ void ctx_save(const struct ctx *c)
 			     (unsigned long long)c->bset, c->name);
 	for (int i = 0; i < c->ncg && n < sizeof(buf); i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "cg=%s\n", c->cg[i]);
-	for (int i = 0; i < c->naddr && n < sizeof(buf); i++) {
-		char a[128];
-		nl_alias_str(&c->addr[i], a, sizeof(a));
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "addr=%s\n", a);
-	}
+	if (n < sizeof(buf))
+		n += nl_alias_lines(c->addr, c->naddr, buf + n, sizeof(buf) - n);
 	if (n >= sizeof(buf))
 		die("the record of context %ld is too long", c->xid);
 	xsnprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
@@ -196,13 +201,12 @@ void ctx_save(const struct ctx *c)
 void ctx_drop(const struct ctx *c)
 {
 	char path[PATH_MAX], npath[PATH_MAX];
-	struct stat a, b;
 
 	snprintf(path, sizeof(path), "%s/ctx/%ld", rundir(), c->xid);
 	if (c->name[0]) {
 		/* its own link only, never a newer context's of that name */
 		name_path(c->name, npath, sizeof(npath));
-		if (!stat(path, &a) && !stat(npath, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		if (same_file(path, npath))
 			unlink(npath);
 	}
 	unlink(path);
@@ -316,7 +320,6 @@ void ctx_gc_name(const char *name)
 {
 	char path[PATH_MAX], rpath[PATH_MAX], buf[4096];
 	struct ctx c;
-	struct stat a, b;
 
 	name_path(name, path, sizeof(path));
 	if (read_file(path, buf, sizeof(buf)) < 0)
@@ -329,7 +332,7 @@ void ctx_gc_name(const char *name)
 	 * else (its init removed the record, and maybe another context took
 	 * the xid and the cgroup paths) only the aliases it lists */
 	xsnprintf(rpath, sizeof(rpath), "%s/ctx/%ld", rundir(), c.xid);
-	if (c.xid && !stat(path, &a) && !stat(rpath, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+	if (c.xid && same_file(path, rpath))
 		reap(&c);
 	else
 		nl_aliases_del(c.addr, c.naddr, name);

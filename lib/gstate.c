@@ -53,14 +53,8 @@ void guest_unlock_drop(struct guest *g)
 static void state_save(const char *name, const struct ctx *c)
 {
 	char path[PATH_MAX], buf[4096];
-	size_t n = 0;
+	size_t n = nl_alias_lines(c->addr, c->naddr, buf, sizeof(buf));
 
-	for (int i = 0; i < c->naddr; i++) {
-		char a[128];
-		nl_alias_str(&c->addr[i], a, sizeof(a));
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "addr=%s\n", a);
-	}
-	buf[n] = 0;
 	state_path(name, "", path, sizeof(path));
 	/* (after a crash of the host the aliases are gone too) */
 	xreplace_file(path, buf, n);

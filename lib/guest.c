@@ -319,11 +319,15 @@ static void undo_unlock(void *p)
 	guest_unlock_drop(*(struct guest **)p);
 }
 
-static void repair(struct guest *g)
+static void repair(struct guest *g, const struct ctx *c)
 {
-	/* a crash or kill -9 left state behind: the context registry repairs
-	 * its part (a dead context of this name); ours is the aliases */
+	/* what an ended guest left, or a crash or kill -9: its context c, if
+	 * given and still recorded; a dead context of its name (if its init
+	 * removed the record, the name link still lists the aliases); the
+	 * aliases in guests/NAME of a start that ended before its record */
 	int lock = ctx_lock();
+	if (c)
+		ctx_reap(c);
 	ctx_gc_name(g->name);
 	ctx_unlock(lock);
 	guest_drop_addrs(g->name);
@@ -382,7 +386,7 @@ int guest_start(struct guest *g, bool quiet)
 	code = ctx_spawn(&s);
 	trace("context running");
 	if (!c.pid || !ctx_alive(&c)) {
-		repair(g);
+		repair(g, NULL);
 		guest_unlock_drop(g);
 		if (!c.pid)     /* its setup failed inside, and said why */
 			die("%s: the start failed in the new context", g->name);
@@ -533,7 +537,7 @@ int guest_stop(struct guest *g, bool quiet)
 	guest_lock(g);
 	trace("locked");
 	if (!ctx_by_name(g->name, &c)) {
-		repair(g);
+		repair(g, NULL);
 		guest_unlock_drop(g);
 		if (!quiet)
 			printf("%s: not running\n", g->name);
@@ -567,16 +571,10 @@ int guest_stop(struct guest *g, bool quiet)
 	if (pidfd >= 0)
 		close(pidfd);
 	trace("processes gone");
-	/* cgroups, aliases and the record; if the guest's init removed the
-	 * record and cgroups itself, its name link still lists the aliases */
-	int lock = ctx_lock();
-	ctx_reap(&c);
-	ctx_gc_name(g->name);
-	ctx_unlock(lock);
-	trace("cgroups removed");
-	guest_drop_addrs(g->name);
+	/* cgroups, aliases and the record */
+	repair(g, &c);
 	guest_unlock_drop(g);
-	trace("addresses removed");
+	trace("cgroups and addresses removed");
 	if ((code = run_hook(g, "post-stop")))
 		warn("%s: %s post-stop failed (exit %d)", g->name, g->hook, code);
 	if (!quiet)

@@ -155,6 +155,18 @@ void nl_alias_str(const struct vc_addr *a, char *buf, size_t n)
 	snprintf(buf, n, "%s:%s/%d", a->dev, ip, a->prefix);
 }
 
+size_t nl_alias_lines(const struct vc_addr *a, int n, char *buf, size_t size)
+{
+	size_t k = 0;
+
+	for (int i = 0; i < n; i++) {
+		char s[128];
+		nl_alias_str(&a[i], s, sizeof(s));
+		k += (size_t)snprintf(buf + (k < size ? k : size), k < size ? size - k : 0, "addr=%s\n", s);
+	}
+	return k;
+}
+
 int nl_alias_parse(const char *s, struct vc_addr *a)
 {
 	char buf[128], *ip, *slash;

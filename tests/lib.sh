@@ -80,8 +80,8 @@ t_pid_of() {
 # t_wait_exe PID PROG: wait (5 s at most) until PID runs PROG, i.e. a
 # wrapper started in the background has made its exec
 t_wait_exe() {
-	i=0
-	while [ "$(readlink "/proc/$1/exe")" != "$(readlink -f "$(command -v "$2")")" ] && [ $i -lt 500 ]; do
+	i=0 want=$(readlink -f "$(command -v "$2")")
+	while [ "$(readlink "/proc/$1/exe")" != "$want" ] && [ $i -lt 500 ]; do
 		sleep 0.01; i=$((i + 1))
 	done
 }
