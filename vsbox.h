@@ -197,6 +197,8 @@ void ctx_reap(const struct ctx *c);
 long ctx_free_xid(void);                 /* lowest xid >= 2 with no record */
 /* Is the guest NAME running? Fills c with its context when it is */
 bool ctx_by_name(const char *name, struct ctx *c);
+/* Has a context of the guest NAME ended without a stop (its name link is left)? */
+bool ctx_name_left(const char *name);
 int ctx_list(struct ctx **out);          /* every record, sorted by xid */
 /* Which context a host pid is in: xid, 0 for the host, -1 if it is gone */
 long ctx_of_pid(pid_t pid, const struct ctx *list, int n);
@@ -306,6 +308,7 @@ struct vconf {
 	int stop_timeout;           /* STOP_TIMEOUT seconds */
 	int stopsig;                /* STOPSIG, to a fakeinit PID 1 */
 	unsigned sc_allow;          /* S_SECCOMP allow:RULE,...: bit = seccomp_rule() */
+	int reboot_limit;           /* REBOOT_LIMIT: restarts a minute by rebootmgr */
 };
 /* Parse text (the contents of file) into c; 0, or -1 with "FILE:LINE: msg" in err */
 int conf_parse(const char *file, const char *text, struct vconf *c, char *err, size_t n);
@@ -556,6 +559,12 @@ long pidfd_ctx(int pidfd, pid_t pid, const struct ctxmap *m);
 int seccomp_rule(const char *name);      /* rule index, -1 unknown */
 const char *seccomp_rule_names(void);    /* "module kexec ..." for messages */
 void seccomp_loosen(unsigned allow);     /* bit i lifts rule i */
+/* The reboot(2) filter of a guest's boot processes (lib/reboot.c): the
+ * commands a PID namespace knows go to a user-notification listener
+ * (notify: returned) or to the kernel (0 returned); CAD_ON/OFF do nothing
+ * and succeed, the rest is EPERM. Lifts the guest set's reboot rule for
+ * this process. Dies on error. */
+int seccomp_reboot_filter(bool notify);
 
 /* ---- lib/devcg.c: a guest's device allowlist (null zero full random
  * urandom tty ptmx pts) --------------------------------------------------- */
@@ -575,5 +584,60 @@ int bpf_attach(int cgfd, int prog, int attach, bool detach);   /* ALLOW_MULTI */
 /* BPF_OBJ_GET_INFO_BY_FD into info (a struct bpf_prog_info or
  * bpf_map_info of len bytes, zeroed or with its wanted arrays set): 0 or -1 */
 int bpf_info(int fd, void *info, uint32_t len);
+
+/* ---- lib/reboot.c: rebootmgr's protocols and clients --------------------
+ * A guest asks over the socket at its /dev/reboot ("reboot" or "halt", one
+ * line; answered "ok" or "error: WHY"); the host's vserver start and stop
+ * over $VSBOX_RUNDIR/rebootmgr.sock ("add NAME XID PID START" with the
+ * guest's reboot(2) listener attached, "del NAME XID"). */
+#define RB_LINE_MAX 128
+enum { RB_REBOOT = 1, RB_HALT, RB_ADD, RB_DEL };
+struct rb_req {
+	int verb;                      /* RB_* */
+	char name[64];                 /* add, del */
+	long xid;
+	pid_t pid;                     /* add: the guest's init, its start time */
+	unsigned long long start;
+};
+/* One request line at buf (len bytes, not NUL-terminated): a guest's, or
+ * with ctl a control one. The length of the line with its newline, 0 when
+ * no newline came yet (and len < RB_LINE_MAX), -1 when bad (*why says) */
+int rb_parse(const char *buf, size_t len, bool ctl, struct rb_req *r, const char **why);
+/* sendmsg with one descriptor attached (passfd >= 0), no SIGPIPE */
+ssize_t rb_send(int fd, const void *buf, size_t n, int passfd);
+/* recvmsg: *gotfd the descriptor sent along (close-on-exec), else -1 */
+ssize_t rb_recv(int fd, void *buf, size_t n, int *gotfd, int flags);
+void rb_path(const char *what, char *buf, size_t n);   /* $RUNDIR/rebootmgr.WHAT */
+/* vreboot, vhalt: send RB_REBOOT or RB_HALT to the socket, the answer
+ * line in reply; -1 + errno when there is no answer */
+int rb_ask(const char *sock, int verb, char *reply, size_t n);
+/* the control socket: a connection, -1 + errno when no rebootmgr runs; a
+ * request and its answer (5 s at most) */
+int rbctl_connect(void);
+int rbctl_call(int fd, const char *line, int passfd, char *reply, size_t n);
+/* A guest's start and stop (lib/guest.c): prepare before the clone,
+ * child() in the new context (from its setup, last), done() once it runs;
+ * stop() before a stop touches it */
+struct rb_start { int mode, ctl, sp[2]; };
+void reboot_start_prepare(const struct guest *g, struct rb_start *s);
+void reboot_start_child(struct rb_start *s);
+void reboot_start_done(struct rb_start *s, const char *name, const struct ctx *c);
+void reboot_stop(const char *name, long xid);
+
+/* ---- lib/rebootd.c: the rebootmgr daemon (the design is at its top) -----
+ * Runs until SIGTERM or SIGINT (0); ready() once it listens and knows every
+ * running guest; dies on a setup error */
+int rebootd_run(bool use_syslog, void (*ready)(void));
+/* ---- lib/reboothold.c: the holder, which keeps the guests' reboot(2)
+ * listeners while no rebootmgr runs ----------------------------------------- */
+bool rbhold_reachable(void);
+void rbhold_put(long xid, unsigned long long start, int fd);
+/* rebootmgr: take what a holder has (adopt: 0 = taken, else it is closed),
+ * or start one; after a change, give it the current set (kept(k): the k-th
+ * listener, -1 past the last); at the end, end it unless keep */
+void rbhold_init(int (*adopt)(long xid, unsigned long long start, int fd));
+void rbhold_changed(void);
+void rbhold_sync(int (*kept)(int k, long *xid, unsigned long long *start));
+void rbhold_exit(bool keep);
 
 #endif

@@ -61,6 +61,7 @@ static const char usage[] =
 "  INIT         the command start runs (default /sbin/init with fakeinit)\n"
 "  STOP_TIMEOUT seconds stop waits for the guest's own shutdown (10)\n"
 "  STOPSIG      signal stop sends a fakeinit PID 1 (PWR; KILL: at once)\n"
+"  REBOOT_LIMIT restarts a minute rebootmgr makes when the guest asks (5)\n"
 "  S_SECCOMP    allow:RULE,... lifts rules of the default seccomp filter\n"
 "               (EPERM): module kexec reboot swap keyring bpf perf\n"
 "               userfaultfd ioport acct clock handle mount quota obsolete\n"

@@ -324,7 +324,7 @@ static bool hostname_ok(const char *s)
 static const char *const keys[] = {
 	"IPROOT", "IPROOTDEV", "IPROOTMASK", "IPROOTBCAST", "ONBOOT", "S_CAPS", "S_CONTEXT",
 	"S_DOMAINNAME", "S_HOSTNAME", "S_NICE", "S_FLAGS", "ULIMIT", "S_MEMORY", "S_CPU",
-	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP",
+	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -424,6 +424,11 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 	}
 	case 17:
 		return parse_seccomp(p, v, c);
+	case 18:
+		if (!parse_num(v, 0, 60, &n))
+			return bad(p, "REBOOT_LIMIT: '%s' is not a number of restarts from 0 to 60", v);
+		c->reboot_limit = (int)n;
+		return 0;
 	}
 	return 0;
 }
@@ -485,6 +490,7 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 	c->nproc = -1;
 	c->stop_timeout = 10;
 	c->stopsig = SIGPWR;
+	c->reboot_limit = 5;
 	while (*s) {
 		char key[32];
 		size_t kl = 0;

@@ -221,6 +221,14 @@ bool ctx_by_name(const char *name, struct ctx *c)
 	       !strcmp(c->name, name) && ctx_alive(c);
 }
 
+bool ctx_name_left(const char *name)
+{
+	char path[PATH_MAX];
+
+	name_path(name, path, sizeof(path));
+	return !access(path, F_OK);
+}
+
 bool ctx_alive(const struct ctx *c)
 {
 	return c->pid > 0 && c->start && proc_starttime(c->pid) == c->start;

@@ -112,7 +112,11 @@ void guest_load(const char *name, struct guest *g)
 
 uint64_t guest_bset(const struct vconf *c)
 {
-	return ((caps_default() | c->caps_add) & ~c->caps_drop) & caps_bounding();
+	/* and CAP_SYS_BOOT, for reboot(2) in the guest's own PID namespace
+	 * (lib/rebootd.c), while the kexec rule refuses its other use */
+	uint64_t boot = c->sc_allow & (1u << seccomp_rule("kexec")) ? 0 : 1ULL << 22;
+
+	return ((caps_default() | boot | c->caps_add) & ~c->caps_drop) & caps_bounding();
 }
 
 void guest_rlimits(const struct vconf *c)
@@ -169,6 +173,7 @@ static int run_hook(const struct guest *g, const char *phase)
 }
 
 static struct netaddrs netlock;        /* IPROOT, for the IP lock */
+static struct rb_start rbs;            /* reboot(2) to rebootmgr (lib/reboot.c) */
 
 /* ---- inside the new context --------------------------------------------- */
 static void guest_setup(const struct ctx *c, void *arg)
@@ -177,6 +182,9 @@ static void guest_setup(const struct ctx *c, void *arg)
 	int fd;
 
 	close(g->lockfd);       /* vsbox's init would hold it for good */
+	/* the reboot(2) filter of everything the guest runs from here on; the
+	 * host's ends of rebootmgr's sockets stay on the host */
+	reboot_start_child(&rbs);
 	guest_mount_root(g);
 	trace("root mounted");
 	guest_rlimits(&g->c);
@@ -381,6 +389,7 @@ int guest_start(struct guest *g, bool quiet)
 	s.arg = g;
 	s.argv = g->argv;
 	s.out = &c;
+	reboot_start_prepare(g, &rbs);
 	/* ctx_spawn forgets our undo steps once the guest runs; if it ended
 	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
@@ -394,6 +403,7 @@ int guest_start(struct guest *g, bool quiet)
 	}
 	/* its record lists the aliases now (reaping it removes them) */
 	guest_addrs_recorded(g->name);
+	reboot_start_done(&rbs, g->name, &c);
 	if (code && !quiet)
 		warn("%s: %s exited with status %d", g->name, g->argv[0], code);
 	if ((code = run_hook(g, "post-start")))
@@ -537,12 +547,21 @@ int guest_stop(struct guest *g, bool quiet)
 	guest_lock(g);
 	trace("locked");
 	if (!ctx_by_name(g->name, &c)) {
+		/* one that ended by itself (its record is left: a reboot(2)
+		 * inside, a crash) is cleaned up between its stop hooks too */
+		bool ended = ctx_name_left(g->name);
+		if (ended && (code = run_hook(g, "pre-stop")))
+			warn("%s: %s pre-stop failed (exit %d)", g->name, g->hook, code);
 		repair(g, NULL);
 		guest_unlock_drop(g);
+		if (ended && (code = run_hook(g, "post-stop")))
+			warn("%s: %s post-stop failed (exit %d)", g->name, g->hook, code);
 		if (!quiet)
-			printf("%s: not running\n", g->name);
+			printf(ended ? "%s: stopped (it had ended)\n" : "%s: not running\n", g->name);
 		return 0;
 	}
+	/* rebootmgr lets go of it first: nothing it says from here on counts */
+	reboot_stop(g->name, c.xid);
 	if ((code = run_hook(g, "pre-stop")))
 		warn("%s: %s pre-stop failed (exit %d)", g->name, g->hook, code);
 	/* a pidfd pins the guest's init: checked once to be the recorded one,

@@ -217,6 +217,55 @@ static void guest_filter(unsigned what)
 	}
 }
 
+/* ---- reboot(2) in a guest's boot processes (lib/rebootd.c) -------------
+ * A filter of its own, installed in the new context by its PID 1 before
+ * anything of the guest runs, so that it covers PID 1 and everything it
+ * starts, but nothing that enters later (vserver exec, enter: those keep
+ * the guest set's EPERM). The commands a PID namespace knows (restart,
+ * restart2, halt, power off: the kernel ends the namespace, kernel/
+ * pid_namespace.c reboot_pid_ns()) go to rebootmgr through the listener
+ * (notify), or straight to the kernel when no rebootmgr can take them;
+ * Ctrl-Alt-Del on or off is the host's setting and succeeds doing
+ * nothing; every other command (kexec, suspend) is refused. The guest set
+ * installed next leaves reboot(2) to this filter. */
+#define RB_CMD_RESTART 0x01234567u
+#define RB_CMD_RESTART2 0xA1B2C3D4u
+#define RB_CMD_HALT 0xCDEF0123u
+#define RB_CMD_POWER_OFF 0x4321FEDCu
+#define RB_CMD_CAD_ON 0x89ABCDEFu
+#define RB_CMD_CAD_OFF 0u
+int seccomp_reboot_filter(bool notify)
+{
+	unsigned down = notify ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW;
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARCH),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_NR, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_reboot, 0, 10),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_LO(2)),          /* cmd */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RB_CMD_RESTART, 6, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RB_CMD_RESTART2, 5, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RB_CMD_HALT, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RB_CMD_POWER_OFF, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RB_CMD_CAD_ON, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RB_CMD_CAD_OFF, 2, 0),
+		BPF_STMT(BPF_RET | BPF_K, DENY(EPERM)),
+		BPF_STMT(BPF_RET | BPF_K, down),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),      /* returns 0 */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = { sizeof(f) / sizeof(f[0]), f };
+	/* (x32 numbers are not SYS_reboot: the guest set refuses them) */
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &fp);
+
+	if (fd < 0)
+		die_errno("can't install the reboot filter");
+	guest_allowed |= 1u << seccomp_rule("reboot");
+	return (int)fd;
+}
+
 void seccomp_apply(unsigned what)
 {
 	static const int who0[] = { 0 }, prio[] = { 0, 1 };
