@@ -404,6 +404,7 @@ int guest_start(struct guest *g, bool quiet)
 	/* its record lists the aliases now (reaping it removes them) */
 	guest_addrs_recorded(g->name);
 	reboot_start_done(&rbs, g->name, &c);
+	trace("rebootmgr told");
 	if (code && !quiet)
 		warn("%s: %s exited with status %d", g->name, g->argv[0], code);
 	if ((code = run_hook(g, "post-start")))
@@ -562,6 +563,7 @@ int guest_stop(struct guest *g, bool quiet)
 	}
 	/* rebootmgr lets go of it first: nothing it says from here on counts */
 	reboot_stop(g->name, c.xid);
+	trace("rebootmgr told");
 	if ((code = run_hook(g, "pre-stop")))
 		warn("%s: %s pre-stop failed (exit %d)", g->name, g->hook, code);
 	/* a pidfd pins the guest's init: checked once to be the recorded one,

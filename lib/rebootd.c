@@ -430,6 +430,25 @@ static int reboot_limit(struct rguest *g)
 	return limit;
 }
 
+/* vfork: no copy of our page tables on the way to the exec. A function of
+ * its own, so no local of the caller lives across the vfork */
+static __attribute__((noinline)) pid_t spawn(char **argv, char **envp)
+{
+	sigset_t none;
+	pid_t pid;
+
+	sigemptyset(&none);
+	pid = vfork();
+	if (!pid) {
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);       /* (its own handlers: no CLONE_SIGHAND) */
+		setsid();
+		execve(D.self, argv, envp);
+		_exit(127);
+	}
+	return pid;
+}
+
 static void act(struct rguest *g, int verb, const char *how)
 {
 	uint64_t now = now_ms();
@@ -459,23 +478,31 @@ static void act(struct rguest *g, int verb, const char *how)
 		g->hist[g->nhist < RB_HIST ? g->nhist++ : RB_HIST - 1] = now;
 	}
 	detach(g);
+	/* the vsbox binary itself, told that rebootmgr has let go of the
+	 * guest already (its stop need not say so); a session of its own, so
+	 * a signal for the daemon's group does not cut a restart in half */
+	char *argv[] = { "vserver", g->name, verb == RB_REBOOT ? "restart" : "stop", "-q", NULL };
+	char mark[96], **envp;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	if (!(envp = malloc((n + 2) * sizeof(*envp)))) {
+		glog(g, LOG_ERR, "out of memory");
+		return;
+	}
+	snprintf(mark, sizeof(mark), "VSBOX_REBOOTMGR_ACTS=%s", g->name);
+	n = 0;
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "VSBOX_REBOOTMGR_ACTS=", 21))
+			envp[n++] = *e;
+	envp[n++] = mark;
+	envp[n] = NULL;
 	fflush(NULL);
-	pid = fork();
+	pid = spawn(argv, envp);
+	free(envp);
 	if (pid < 0) {
 		glog(g, LOG_ERR, "can't fork: %s", strerror(errno));
 		return;
-	}
-	if (!pid) {
-		/* the vsbox binary itself; a session of its own, so a signal
-		 * for the daemon's group does not cut a restart in half */
-		char *argv[] = { "vserver", g->name, verb == RB_REBOOT ? "restart" : "stop", "-q", NULL };
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		setsid();
-		execv(D.self, argv);
-		_exit(127);
 	}
 	g->child = pid;
 	g->child_verb = verb;
