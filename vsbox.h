@@ -628,6 +628,88 @@ void reboot_stop(const char *name, long xid);
  * Runs until SIGTERM or SIGINT (0); ready() once it listens and knows every
  * running guest; dies on a setup error */
 int rebootd_run(bool use_syslog, void (*ready)(void));
+/* ---- lib/rebootd.c and lib/rebootg.c: rebootmgr's two halves ------------
+ * rebootd.c: the daemon (its loop, log, control socket, the registry);
+ * rebootg.c: one guest (its socket, connections, reboot(2), acting). */
+#define RB_BURST 5              /* requests a guest may make at once */
+#define RB_REFILL_MS 1000       /* then one more each */
+#define RB_GCONN 4              /* open connections of one guest */
+#define RB_CONNS 256            /* open connections in all */
+#define RB_CONN_MS 2000         /* time to send one line */
+#define RB_LOGS 20              /* log lines about one guest a minute */
+#define RB_HIST 64              /* restarts remembered (REBOOT_LIMIT's cap) */
+#define CAP_SYS_BOOT_BIT 22
+
+/* what an epoll event is about (data.u64: kind | slot << 8) */
+enum { K_SIG, K_CTL, K_GSOCK, K_GNOTIF, K_GPID, K_CONN };
+
+struct rguest {
+	int slot;                       /* in rbd.g */
+	char name[64];
+	long xid;
+	pid_t pid;                      /* its init, and that init's start time */
+	unsigned long long start;
+	int pidfd, lsock, notif, devfd; /* -1: none */
+	int pending;                    /* asked by reboot(2): act once init ends */
+	pid_t child;                    /* our vserver restart or stop of it */
+	int child_verb;
+	int next_verb;                  /* asked again while the child ran */
+	int nconn;
+	bool lw, nw;                    /* lsock, notif in the epoll set */
+	int tokens;
+	uint64_t refill, resume;        /* ms; resume: paused until then */
+	uint64_t hist[RB_HIST];         /* when it was restarted (ms) */
+	int nhist;
+	unsigned logs, dropped;
+	uint64_t logwin;
+};
+
+struct rconn {
+	int fd, slot;                   /* slot: its guest, -1: control */
+	uint64_t deadline;
+	size_t len;
+	char buf[RB_LINE_MAX];
+};
+
+
+struct rbd {
+	bool syslog;
+	int ep, sfd, ctl;
+	struct rguest **g;              /* by slot; NULL: free */
+	int ng;
+	struct rconn **c;               /* connections, by slot */
+	int nc, nconn;
+	unsigned seq;
+	char self[PATH_MAX];            /* the vsbox binary */
+};
+extern struct rbd rbd;
+uint64_t rbd_now(void);                 /* ms */
+void rbd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* about one guest: at most RB_LOGS lines a minute */
+void rbd_glog(struct rguest *g, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void rbd_watch(int fd, int kind, int slot, unsigned events);
+void rbd_unwatch(int fd);
+void rbd_close_fd(int *fd);             /* unwatch, close, -1 */
+int rbg_slot(const struct rguest *g);
+struct rguest *rbg_find(const char *name);
+struct rguest *rbg_new(const char *name);
+/* take on the running instance c (notif: its listener, or -1): 0, or -1
+ * with *why; let go of it (the entry stays); forget the guest */
+int rbg_attach(struct rguest *g, const struct ctx *c, int notif, const char **why);
+void rbg_detach(struct rguest *g);
+void rbg_drop(struct rguest *g);
+void rbg_resume(struct rguest *g);      /* throttled no more */
+/* put its socket and listener in the epoll set, or out, as its budget and
+ * the free places say */
+void rbg_update(struct rguest *g);
+void rbg_child_done(pid_t pid, int status);
+int rbg_new_conn(int fd, int slot);     /* slot -1: control */
+void rbg_close_conn(int i);
+void rbg_answer(int i, const char *line);       /* then closed */
+void rbg_accept(int slot);              /* the guest's socket is readable */
+void rbg_line(int i);                   /* a guest's connection is */
+void rbg_notified(int slot, unsigned events);   /* its listener is */
+void rbg_init_gone(int slot);           /* its init's pidfd is */
 /* ---- lib/reboothold.c: the holder, which keeps the guests' reboot(2)
  * listeners while no rebootmgr runs ----------------------------------------- */
 bool rbhold_reachable(void);

@@ -6,7 +6,8 @@
  * A call that returns appends "CMD ret=R errno=E"; then it waits for
  * TERM or PWR (the stop) and exits. Built static by the test (gcc). It
  * refuses to do anything unless it is PID 1 of a PID namespace of its own:
- * run on the host by mistake it must never reach the host's reboot(2). */
+ * run on the host by mistake it must never reach the host's reboot(2).
+ * "CMD later" waits 300 ms first (for vserver start to see it run). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -33,7 +34,7 @@ static const struct { const char *name; unsigned cmd; } cmds[] = {
 
 int main(void)
 {
-	char name[32] = "";
+	char name[32] = "", when[32] = "";
 	FILE *f, *log;
 	long r;
 
@@ -47,7 +48,7 @@ int main(void)
 	setvbuf(log, NULL, _IONBF, 0);
 	fprintf(log, "boot\n");
 	if ((f = fopen("/etc/rbinit.cmd", "r")) || (f = fopen("/etc/rbinit.loop", "r"))) {
-		if (fscanf(f, "%31s", name) != 1)
+		if (fscanf(f, "%31s %31s", name, when) < 1)
 			name[0] = 0;
 		fclose(f);
 		unlink("/etc/rbinit.cmd");
@@ -55,6 +56,8 @@ int main(void)
 	for (size_t i = 0; name[0] && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(name, cmds[i].name))
 			continue;
+		if (!strcmp(when, "later"))
+			usleep(300000);
 		r = syscall(SYS_reboot, !strcmp(name, "badmagic") ? 0x12345678 : LINUX_REBOOT_MAGIC1,
 			    LINUX_REBOOT_MAGIC2, cmds[i].cmd, "vsbox-test");
 		fprintf(log, "%s ret=%ld errno=%s\n", name, r, r ? strerror(errno) : "0");
