@@ -2,7 +2,7 @@
 # leftovers.sh snapshot FILE | check FILE - what the tests may leave behind
 # on the machine: loopback addresses, vsbox cgroup directories (tests',
 # benches' and the demo's bases, in every hierarchy), mounts and temporary
-# directories of the tests. `snapshot` records the state before a run,
+# directories of the tests, rebootmgr processes. `snapshot` records the state before a run,
 # `check` compares after it and fails, naming each leftover.
 state() {
 	ip -o addr show dev lo 2>/dev/null | awk '{ print "address", $4 }'
@@ -10,6 +10,12 @@ state() {
 		find "$m" -maxdepth 6 -type d \( -name 'vsbox-*' -o -name vsbox \) 2>/dev/null | sed 's/^/cgroup /'
 	done
 	awk '$5 ~ /^\/tmp\/vsbox-/ { print "mount", $5 }' /proc/self/mountinfo
+	# rebootmgr and its holder (by name; zombies have ended)
+	for p in /proc/[0-9]*; do
+		case $(cat "$p/comm" 2>/dev/null) in
+		rebootmgr|rebootmgr-hold) grep -q '^State:.*Z' "$p/status" 2>/dev/null || echo "process ${p#/proc/} $(cat "$p/comm")" ;;
+		esac
+	done
 	for d in /tmp/vsbox-t-* /tmp/vsbox-bench* /tmp/vsbox-demo.* /run/vsbox/ctx/*; do
 		[ -e "$d" ] && echo "file $d"
 	done

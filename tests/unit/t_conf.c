@@ -160,6 +160,10 @@ int main(void)
 	bad("S_CPU=weight=0\n", "g.conf:1: S_CPU: weight must be 1 to 10000, not '0'", "S_CPU weight 0");
 	bad("INIT=sbin/init\n", "g.conf:1: INIT: 'sbin/init' is not an absolute path inside the guest",
 	    "INIT relative");
+	ok(!parse("") && c.reboot_limit == 5, "REBOOT_LIMIT: 5 by default");
+	ok(!parse("REBOOT_LIMIT=0\n") && c.reboot_limit == 0, "REBOOT_LIMIT=0 (a reboot stops it)");
+	bad("REBOOT_LIMIT=61\n", "g.conf:1: REBOOT_LIMIT: '61' is not a number of restarts from 0 to 60",
+	    "REBOOT_LIMIT above 60");
 	bad("STOPSIG=BOGUS\n",
 	    "g.conf:1: STOPSIG: 'BOGUS' is not a signal (PWR, TERM, INT, USR2, RTMIN+N as a number...)",
 	    "STOPSIG bad");
