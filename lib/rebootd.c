@@ -60,13 +60,9 @@
  * nobody else. Log lines about one guest are limited to RB_LOGS a minute.
  */
 #include "vsbox.h"
-#include <linux/seccomp.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <syslog.h>
 
@@ -90,7 +86,6 @@ static void vlog(int prio, const char *fmt, va_list ap)
 		fprintf(stderr, "rebootmgr: %s\n", buf);
 }
 
-void rbd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rbd_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
@@ -102,7 +97,6 @@ void rbd_log(int prio, const char *fmt, ...)
 
 /* about one guest, at most RB_LOGS lines a minute: a guest can't flood the
  * log (what is left out is counted and said once the minute is over) */
-void rbd_glog(struct rguest *g, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void rbd_glog(struct rguest *g, int prio, const char *fmt, ...)
 {
 	char buf[400];
@@ -159,7 +153,7 @@ static void control(int i)
 	struct rguest *g;
 	const char *why = NULL;
 	char msg[160];
-	int fd = -1;
+	int fd = -1, k;
 	ssize_t n = rb_recv(c->fd, c->buf, sizeof(c->buf), &fd, MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -170,7 +164,9 @@ static void control(int i)
 	}
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.uid != 0)
 		why = "only root may";
-	else if (rb_parse(c->buf, (size_t)n, true, &r, &why) <= 0)
+	else if (!(k = rb_parse(c->buf, (size_t)n, true, &r, &why)))
+		why = "a request is one line";  /* (one message) */
+	else if (k < 0)
 		;
 	else if (r.verb == RB_DEL) {
 		/* a stop: its own (our child's stop of a restart keeps it) */
@@ -186,8 +182,7 @@ static void control(int i)
 	} else if (!(g = rbg_find(r.name)) && !(g = rbg_new(r.name))) {
 		why = "out of memory";
 	} else if (rbg_attach(g, &x, fd, &why)) {
-		fd = -1;        /* attach closed it */
-		rbd_glog(g, LOG_ERR, "%s", why);
+		rbd_glog(g, LOG_ERR, "%s", why);        /* (fd is still ours) */
 		if (!g->child)
 			rbg_drop(g);
 	} else {
