@@ -13,7 +13,7 @@ need_root
 . "$(dirname "$0")/reboot-lib.sh"
 command -v curl >/dev/null || bail "curl is needed"
 
-GUESTS="b1 b2 r1 r2"
+GUESTS="b1 b2 r1 r2 r3"
 on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done; rb_cleanup
 	ip addr del 127.0.3.1/32 dev lo 2>/dev/null; ip addr del 127.0.3.2/32 dev lo 2>/dev/null'
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
@@ -163,6 +163,19 @@ is "  and the same Ctrl-Alt-Del setting" "$(cat /proc/sys/kernel/ctrl-alt-del)" 
 # exec and enter are not the guest's boot: its filter keeps refusing them
 like "reboot(2) from vserver exec: EPERM" "$(vserver r1 start -q; vserver r1 exec sh -c 'reboot -f 2>&1; echo rc=$?' | tr '\n' ' '; vserver r1 stop -q)" \
 	"^reboot: .*Operation not permitted rc=1 $"
+
+# a guest booted by its rc (vsbox's init is PID 1): a daemon of the rc calls
+# reboot(2) (busybox reboot -f), once
+vserver r3 build -q --tar "$T_TMP/guest.tgz" || bail "can't build r3"
+printf '#!/bin/sh\nsleep 100000 &\n[ -e /etc/once ] && rm /etc/once && { sleep 0.3; reboot -f; } &\n' >"$VSBOX_ROOTDIR/r3/etc/rc"
+touch "$VSBOX_ROOTDIR/r3/etc/once"
+printf 'S_HOSTNAME=r3\nS_FLAGS="lock"\nSTOP_TIMEOUT=2\n' >"$VSBOX_CONFDIR/r3.conf"
+rc_is "r3 starts with its rc (vsbox's init as PID 1)" 0 vserver r3 start -q
+P=$(init_of r3)
+check "  a daemon of its rc calls reboot(2): rebootmgr restarts it" rb_wait_log 1 "r3: restarted$"
+check "  a new init" [ -n "$(init_of r3)" -a "$(init_of r3)" != "$P" ]
+is "  vsbox's init, as before" "$(cat "/proc/$(init_of r3)/comm")" vsbox-init
+vserver r3 stop -q
 
 # ---- REBOOT_LIMIT ---------------------------------------------------------------------
 rb_guest r2 INIT=/sbin/rbinit STOPSIG=TERM REBOOT_LIMIT=2
