@@ -42,6 +42,7 @@ static struct {
 	bool foreground;
 	int log;                /* 0: the default, 1 syslog, 2 stderr */
 	int readyfd;            /* detaching: tells the parent we are ready */
+	bool syslog;
 	int lockfd;
 } G = { .readyfd = -1, .lockfd = -1 };
 
@@ -78,6 +79,12 @@ static void ready(void)
 		(void)!write(G.readyfd, "r", 1);
 		close(G.readyfd);
 		G.readyfd = -1;
+		/* detached and logging to syslog: stderr was for starting */
+		int null = G.syslog ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+		if (null >= 0) {
+			dup2(null, 2);
+			close(null);
+		}
 	}
 }
 
@@ -150,7 +157,7 @@ int rebootmgr_main(int argc, char **argv)
 		usage_die("unexpected argument '%s'", argv[optind]);
 	if (geteuid() != 0)
 		die("rebootmgr needs root");
-	use_syslog = G.log ? G.log == 1 : !G.foreground;
+	use_syslog = G.syslog = G.log ? G.log == 1 : !G.foreground;
 	close_range_from(3);
 	lock_one();
 	if (!G.foreground)

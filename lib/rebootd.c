@@ -33,9 +33,11 @@
  *     guest's namespace at once, as a real reboot would, and the daemon,
  *     which watches each guest's init through a pidfd, acts when it is gone.
  *
- * Acting is a child of the daemon's own, the vsbox binary running "vserver
- * NAME restart" (stop hooks, cleanup, NAME.conf read again, start hooks)
- * or "vserver NAME stop", so the daemon never blocks and stays small. A
+ * Acting is a child of the daemon's own: the vsbox binary, forked (no
+ * exec: it starts at once), closing everything of the daemon's and running
+ * what "vserver NAME restart" runs (NAME.conf read again, stop hooks,
+ * cleanup, start hooks) or "vserver NAME stop"; so the daemon never blocks
+ * and stays small. A
  * guest restarted more than REBOOT_LIMIT times (NAME.conf, default 5) in a
  * minute is stopped instead, with a log line.
  *
