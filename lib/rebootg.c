@@ -104,7 +104,11 @@ static int place_socket(struct rguest *g)
 	old = umask(0177);
 	e = bind(fd, (struct sockaddr *)&a, sizeof(a));
 	umask(old);
-	if (chdir("/") || e || listen(fd, RB_GCONN))
+	if (e) {
+		/* (a name the guest took: nothing of ours to remove) */
+		goto fail;
+	}
+	if (chdir("/") || listen(fd, RB_GCONN))
 		goto fail_unlink;
 	if (renameat(g->devfd, a.sun_path, g->devfd, "reboot")) {
 		/* a directory there: gone if empty, else the guest keeps it */
