@@ -29,8 +29,9 @@ get() {  # the guest's page, once its httpd answers (10 s at most)
 	i=0; while ! curl -s --max-time 1 "http://$1/" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	curl -s --max-time 3 "http://$1/"
 }
-# wait for the next line (after the N seen so far) that matches
-next_log() { n=$(rb_count "$1"); rb_wait_log $((n + 1)) "$1"; }
+# mark REGEX before an action, then after it wait for the next matching line
+mark() { MARK=$(rb_count "$1"); }
+next_log() { rb_wait_log $((MARK + 1)) "$1"; }
 nothing_left() {  # nothing_left NAME XID
 	is "  no record, name link or lock file of $1" \
 		"$(ls "$VSBOX_RUNDIR/ctx" | grep -cx "$2")$(ls "$VSBOX_RUNDIR/names" "$VSBOX_RUNDIR/guests" | grep -c "^$1")" 00
@@ -129,12 +130,14 @@ rb_boot() {  # rb_boot CMD: start r1 running CMD once (a fresh log)
 	vserver r1 start -q || diag "r1 did not start"
 }
 for c in restart restart2; do
+	mark "r1: restarted$"
 	rb_boot $c
 	check "reboot(2) $c: rebootmgr restarts the guest" next_log "r1: restarted$"
 	is "  it booted again and runs" "$(rb_log)$(vserver r1 running -q && echo running)" "boot boot running"
 	vserver r1 stop -q
 done
 for c in halt poweroff; do
+	mark "r1: stopped$"
 	rb_boot $c
 	check "reboot(2) $c: rebootmgr stops the guest" next_log "r1: stopped$"
 	is "  it booted once and is stopped" "$(rb_log)$(vserver r1 running -q || echo stopped)" "boot stopped"
@@ -200,12 +203,14 @@ is "  b1 and b2 run on, untouched" "$(init_of b1) $(init_of b2)" "$P1 $P2"
 like "  the refusals are logged" "$(cat "$RB_LOG")" "b2: refused a request on /dev/reboot: a request takes no argument \('reboot b1'\)"
 cpu() { awk '{ print $14 + $15 }' "/proc/$RBM/stat"; }
 C0=$(cpu) L0=$(rb_count '^rebootmgr: b2: ')
+mark "b2: too many requests"
 vserver b2 exec rbclient /dev/reboot flood 3 >"$T_TMP/flood" &
 FLOOD=$!
 next_log "b2: too many requests"
 S0=$(date +%s%N)
+mark "b1: restarted$"
 rc_is "b2 floods /dev/reboot; vreboot in b1 meanwhile" 0 vserver b1 exec vreboot
-check "  b1 is restarted" rb_wait_log 1 "b1: restarted$"
+check "  b1 is restarted" next_log "b1: restarted$"
 diag "b1's restart took $(( ($(date +%s%N) - S0) / 1000000 )) ms during the flood"
 wait $FLOOD
 FL=$(cat "$T_TMP/flood")
@@ -229,6 +234,7 @@ rc_is "rebootmgr killed -9: vreboot in b1 fails" 1 vserver b1 exec vreboot
 like "  saying so" "$ERR" "no rebootmgr runs on the host \(/dev/reboot: Connection refused\)"
 check "  its holder lives on, with the guests' reboot(2)" t_is "$HOLDER" rebootmgr-hold
 rc_is "rebootmgr started again" 0 rbm_start
+mark "b1: restarted$"
 rc_is "  vreboot in b1 works again" 0 vserver b1 exec vreboot
 check "  b1 restarted" next_log "b1: restarted$"
 check "  with a new init" [ "$(init_of b1)" != "$P1" ]
@@ -243,6 +249,7 @@ rbm_kill KILL
 rb_boot restart
 i=0; until grep -q boot "$VSBOX_ROOTDIR/r1/tmp/rbinit.log" 2>/dev/null || [ $i -ge 500 ]; do sleep 0.01; i=$((i + 1)); done
 rc_is "r1 started with no rebootmgr but its holder: it called reboot(2) and waits" 0 vserver r1 running -q
+mark "r1: restarted$"
 rc_is "rebootmgr starts" 0 rbm_start
 check "  and restarts r1" next_log "r1: restarted$"
 is "  which booted twice" "$(rb_log)" "boot boot "
@@ -251,6 +258,7 @@ is "  which booted twice" "$(rb_log)" "boot boot "
 for g in b1 b2 r1; do vserver $g stop -q; done
 rbm_kill TERM
 check "rebootmgr ended (TERM) with no guest: its holder ended too" sh -c "[ -z \"\$(ls '$VSBOX_RUNDIR' | grep '^rebootmgr\.\(hold\|holder\|pid\|sock\)$')\" ]"
+t_wait_gone "$HOLDER"
 check "  and is gone" not_is "$HOLDER" rebootmgr-hold
 rm -f "$T_TMP/hooks-r1.log"
 rb_boot "restart later"
