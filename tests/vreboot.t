@@ -50,4 +50,21 @@ rc_is "  stop" 0 sh "$SYSV" stop
 check "  it is gone" sh -c "! grep -qs rebootmgr /proc/$RBM/comm || grep -q '^State:.*Z' /proc/$RBM/status"
 RBM=""
 rc_is "  status, stopped" 3 sh "$SYSV" status
+
+# ---- init/rebootmgr.service is Type=notify: readiness on $NOTIFY_SOCKET ------------
+if command -v python3 >/dev/null; then
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(10)
+open(sys.argv[2], "w").write(s.recv(256).decode())' "$T_TMP/notify" "$T_TMP/notified" &
+	NP=$!
+	i=0; until [ -S "$T_TMP/notify" ] || [ $i -ge 500 ]; do sleep 0.01; i=$((i + 1)); done
+	NOTIFY_SOCKET="$T_TMP/notify" rebootmgr --foreground --log stderr 2>>"$RB_LOG" &
+	RBM=$!
+	wait $NP
+	is "rebootmgr --foreground tells \$NOTIFY_SOCKET it is ready, and its pid" \
+		"$(cat "$T_TMP/notified" 2>/dev/null | tr '\n' ' ')" "READY=1 MAINPID=$RBM"
+	rbm_kill
+else
+	skip "python3 missing: no \$NOTIFY_SOCKET listener"
+fi
 done_testing
