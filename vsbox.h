@@ -307,8 +307,11 @@ struct vconf {
 	char init[256];             /* INIT, "" = default */
 	int stop_timeout;           /* STOP_TIMEOUT seconds */
 	int stopsig;                /* STOPSIG, to a fakeinit PID 1 */
-	unsigned sc_allow;          /* S_SECCOMP allow:RULE,...: bit = seccomp_rule() */
+	unsigned sc_allow;          /* S_SECCOMP allow:RULE,...: bit = seccomp_rule();
+				       fsflags and subvol too without a disk limit */
 	int reboot_limit;           /* REBOOT_LIMIT: restarts a minute by rebootmgr */
+	unsigned long long disk_limit;  /* DISK_LIMIT bytes (whole KiB), 0 unset */
+	unsigned long long inode_limit; /* INODE_LIMIT, 0 unset */
 };
 /* Parse text (the contents of file) into c; 0, or -1 with "FILE:LINE: msg" in err */
 int conf_parse(const char *file, const char *text, struct vconf *c, char *err, size_t n);
@@ -321,6 +324,11 @@ struct vc_mount { char src[256], target[256], type[32], data[256]; unsigned long
 int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *err, size_t n);
 /* Set KEY="value" in the conf file at path (replacing KEY= or #KEY=) */
 void conf_set(const char *path, const char *key, const char *value);
+/* The same for n keys at once: one new file, which must parse, renamed
+ * over the old one; comments, blank lines and order are kept */
+void conf_edit(const char *path, int n, const char *const *keys, const char *const *values);
+/* KEY's value as written (quotes removed) into out; false when unset */
+bool conf_get(const char *path, const char *key, char *out, size_t n);
 /* Parse a size "512M", "2G", "1048576" (binary units); false when bad */
 bool parse_size(const char *s, unsigned long long *out);
 /* Guest names: [A-Za-z0-9._-], not starting with '.', 1..63 characters */

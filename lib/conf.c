@@ -324,7 +324,7 @@ static bool hostname_ok(const char *s)
 static const char *const keys[] = {
 	"IPROOT", "IPROOTDEV", "IPROOTMASK", "IPROOTBCAST", "ONBOOT", "S_CAPS", "S_CONTEXT",
 	"S_DOMAINNAME", "S_HOSTNAME", "S_NICE", "S_FLAGS", "ULIMIT", "S_MEMORY", "S_CPU",
-	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT",
+	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -429,6 +429,21 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 			return bad(p, "REBOOT_LIMIT: '%s' is not a number of restarts from 0 to 60", v);
 		c->reboot_limit = (int)n;
 		return 0;
+	case 19: /* DISK_LIMIT: bytes, kept in whole KiB (the quota unit) */
+		if (!parse_size(v, &c->disk_limit) || c->disk_limit < (1ULL << 20) ||
+		    c->disk_limit > (1ULL << 60))
+			return bad(p, "DISK_LIMIT: '%s' is not a size from 1M to 1024P (e.g. 500M, 10G)", v);
+		c->disk_limit = (c->disk_limit + 1023) & ~1023ULL;
+		return 0;
+	case 20: {
+		char *end;
+		errno = 0;
+		c->inode_limit = strtoull(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end || errno || c->inode_limit < 16 ||
+		    c->inode_limit > (1ULL << 48))
+			return bad(p, "INODE_LIMIT: '%s' is not a number of files from 16 up", v);
+		return 0;
+	}
 	}
 	return 0;
 }
@@ -542,6 +557,10 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 		if (*s)
 			s++, p.line++;
 	}
+	/* the rules that keep a guest inside its disk limit (chattr -P,
+	 * btrfs subvolumes of its own) cost nothing to a guest without one */
+	if (!c->disk_limit && !c->inode_limit)
+		c->sc_allow |= 1u << seccomp_rule("fsflags") | 1u << seccomp_rule("subvol");
 	return 0;
 }
 
@@ -644,34 +663,80 @@ int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *
 	return cnt;
 }
 
-/* ---- editing: set KEY in a NAME.conf, keeping everything else ---------- */
-void conf_set(const char *path, const char *key, const char *value)
+/* ---- editing: set KEYs in a NAME.conf, keeping everything else ----------
+ * Line by line, blank lines and comments included: the first "KEY=" or
+ * "#KEY=" line of each key becomes KEY="value", later KEY= lines go, a key
+ * not there is appended. The result must parse (conf_parse) before it
+ * replaces the file (tmp + rename): a reader sees the old or the new one. */
+void conf_edit(const char *path, int n, const char *const *keys, const char *const *values)
 {
-	static char text[65536], out[65536 + 1024];
-	char *line, *save;
-	size_t n = 0, kl = strlen(key);
-	bool done = false;
+	static char text[65536], out[65536 + 4096];
+	char err[512];
+	struct vconf check;
+	bool done[16] = { false };
+	size_t len = 0;
+	ssize_t tl;
 
-	if (strpbrk(value, "\"$`\\\n"))
-		die("%s: a value for %s may not contain \" $ ` \\ or a newline", path, key);
-	if (read_file(path, text, sizeof(text)) < 0)
+	if (n > 16)
+		die("%s: too many keys at once", path);
+	for (int k = 0; k < n; k++)
+		if (strpbrk(values[k], "\"$`\\\n"))
+			die("%s: a value for %s may not contain \" $ ` \\ or a newline", path, keys[k]);
+	if ((tl = read_file(path, text, sizeof(text))) < 0)
 		die_errno("can't read %s", path);
-	/* the first "KEY=" or "#KEY=" line is replaced, later KEY= lines go */
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *k = line + (line[0] == '#');
-		bool match = !strncmp(k, key, kl) && k[kl] == '=';
-		if (match && !done) {
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s=\"%s\"\n", key, value);
-			done = true;
-		} else if (!match || line[0] == '#') {
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s\n", line);
+	if ((size_t)tl >= sizeof(text) - 1)
+		die("%s: too big", path);
+	for (char *line = text, *next; *line; line = next) {
+		int k;
+		if ((next = strchr(line, '\n')))
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		const char *key = line + (line[0] == '#');
+		for (k = 0; k < n; k++) {
+			size_t kl = strlen(keys[k]);
+			if (!strncmp(key, keys[k], kl) && key[kl] == '=')
+				break;
 		}
-		if (n >= sizeof(out))
+		if (k < n && !done[k]) {
+			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s=\"%s\"\n", keys[k], values[k]);
+			done[k] = true;
+		} else if (k == n || line[0] == '#') {
+			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s\n", line);
+		}
+		if (len >= sizeof(out))
 			die("%s: too big", path);
 	}
-	if (!done)
-		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s=\"%s\"\n", key, value);
-	if (n >= sizeof(out))
-		die("%s: too big", path);
-	xreplace_file(path, out, n);
+	for (int k = 0; k < n; k++)
+		if (!done[k] && (len += (size_t)snprintf(out + len, sizeof(out) - len, "%s=\"%s\"\n",
+							 keys[k], values[k])) >= sizeof(out))
+			die("%s: too big", path);
+	if (conf_parse(path, out, &check, err, sizeof(err)))
+		die("the new %s would not be valid: %s", path, err);
+	xreplace_file(path, out, len);
+}
+
+void conf_set(const char *path, const char *key, const char *value)
+{
+	conf_edit(path, 1, &key, &value);
+}
+
+bool conf_get(const char *path, const char *key, char *out, size_t n)
+{
+	static char text[65536];
+	char err[256];
+	size_t kl = strlen(key);
+
+	if (read_file(path, text, sizeof(text)) < 0)
+		return false;
+	for (const char *s = text; *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : s + strlen(s)) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (strncmp(s, key, kl) || s[kl] != '=')
+			continue;
+		struct pctx p = { path, 1, err, sizeof(err) };
+		s += kl + 1;
+		return !read_value(&p, &s, out, n);
+	}
+	return false;
 }

@@ -38,6 +38,12 @@
 #define TIOCSTI_ 0x5412u
 #define TIOCLINUX_ 0x541cu
 #define FS_IOC_FSSETXATTR_ 0x401c5820u   /* _IOW('X', 32, struct fsxattr) */
+#define FS_IOC_SETFLAGS_ 0x40086602u     /* _IOW('f', 2, long) */
+#define FS_IOC32_SETFLAGS_ 0x40046602u   /* _IOW('f', 2, int) */
+/* btrfs subvolumes and snapshots: _IOW(0x94, N, vol_args (4096) or
+ * vol_args_v2 (4096)) for N = 1 SNAP_CREATE, 14 SUBVOL_CREATE, 23
+ * SNAP_CREATE_V2, 24 SUBVOL_CREATE_V2 */
+#define BTRFS_IOC_(n) (0x50009400u | (n))
 
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 		  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | 0x80 /* NEWTIME */)
@@ -118,7 +124,7 @@ static void deny_arg_bits(int nr, int arg, unsigned mask)
  * One named rule per kind of kernel interface a guest's root could use
  * against the host; S_SECCOMP="allow:NAME,..." drops rules by name. The
  * ioctl and namespace rules test arguments and are emitted separately. */
-enum { R_IOCTL_TTY = 1, R_IOCTL_FSX, R_USERNS };
+enum { R_IOCTL_TTY = 1, R_IOCTL_FSX, R_IOCTL_FLAGS, R_IOCTL_SUBVOL, R_USERNS };
 static const struct guest_rule {
 	const char *name;
 	int special;            /* R_*: an argument rule, else nr[] is denied */
@@ -150,6 +156,8 @@ static const struct guest_rule {
 #endif
 		SYS_vhangup } },
 	{ "fsxattr", R_IOCTL_FSX, { SYS_file_setattr } },
+	{ "fsflags", R_IOCTL_FLAGS, { 0 } },   /* lifted without a disk limit */
+	{ "subvol", R_IOCTL_SUBVOL, { 0 } },   /* (lib/conf.c) */
 	{ "tiocsti", R_IOCTL_TTY, { 0 } },
 	{ "userns", R_USERNS, { 0 } },
 };
@@ -189,7 +197,7 @@ static bool lifted(int special)
 
 static void guest_filter(unsigned what)
 {
-	unsigned ioc[3], n = 0;
+	unsigned ioc[10], n = 0;
 
 	for (size_t i = 0; i < NRULES; i++) {
 		if (guest_allowed & (1u << i))
@@ -206,6 +214,19 @@ static void guest_filter(unsigned what)
 	}
 	if (!lifted(R_IOCTL_FSX))
 		ioc[n++] = FS_IOC_FSSETXATTR_;
+	/* a guest with a disk limit may not clear PROJINHERIT (chattr -P:
+	 * its new files would be nobody's on ext4 and XFS), nor make a btrfs
+	 * subvolume or snapshot (it would be outside its qgroup) */
+	if (!lifted(R_IOCTL_FLAGS)) {
+		ioc[n++] = FS_IOC_SETFLAGS_;
+		ioc[n++] = FS_IOC32_SETFLAGS_;
+	}
+	if (!lifted(R_IOCTL_SUBVOL)) {
+		ioc[n++] = BTRFS_IOC_(1);
+		ioc[n++] = BTRFS_IOC_(14);
+		ioc[n++] = BTRFS_IOC_(23);
+		ioc[n++] = BTRFS_IOC_(24);
+	}
 	if (n)
 		deny_arg_in(SYS_ioctl, 1, (int)n, ioc);
 	/* no new user namespace: its root would regain every capability

@@ -168,6 +168,50 @@ int main(void)
 	    "g.conf:1: STOPSIG: 'BOGUS' is not a signal (PWR, TERM, INT, USR2, RTMIN+N as a number...)",
 	    "STOPSIG bad");
 
+	/* ---- disk limits ---- */
+	ok(!parse("DISK_LIMIT=10G\nINODE_LIMIT=200000\n"), "DISK_LIMIT and INODE_LIMIT");
+	is_int((long long)c.disk_limit, 10LL << 30, "DISK_LIMIT 10G in bytes");
+	is_int((long long)c.inode_limit, 200000, "INODE_LIMIT");
+	ok(!(c.sc_allow & (1u << seccomp_rule("fsflags"))) && !(c.sc_allow & (1u << seccomp_rule("subvol"))),
+	   "a disk limit keeps the fsflags and subvol rules");
+	ok(!parse("DISK_LIMIT=1048577\n") && c.disk_limit == 1049600, "DISK_LIMIT rounded up to whole KiB");
+	ok(!parse("INODE_LIMIT=1000\n") && !(c.sc_allow & (1u << seccomp_rule("fsflags"))),
+	   "INODE_LIMIT alone keeps them too");
+	ok(!parse("S_HOSTNAME=x\n") && (c.sc_allow & (1u << seccomp_rule("fsflags"))) &&
+	   (c.sc_allow & (1u << seccomp_rule("subvol"))) && !(c.sc_allow & (1u << seccomp_rule("fsxattr"))),
+	   "no disk limit: fsflags and subvol lifted, fsxattr kept");
+	ok(!parse("DISK_LIMIT=\n") && !c.disk_limit, "DISK_LIMIT= is no limit");
+	bad("\nDISK_LIMIT=512K\n", "g.conf:2: DISK_LIMIT: '512K' is not a size from 1M to 1024P (e.g. 500M, 10G)",
+	    "DISK_LIMIT too small, with its line");
+	bad("DISK_LIMIT=lots\n", "g.conf:1: DISK_LIMIT: 'lots' is not a size from 1M to 1024P (e.g. 500M, 10G)",
+	    "DISK_LIMIT not a size");
+	bad("DISK_LIMIT=2048P\n", "g.conf:1: DISK_LIMIT: '2048P' is not a size from 1M to 1024P (e.g. 500M, 10G)",
+	    "DISK_LIMIT too big");
+	bad("INODE_LIMIT=10k\n", "g.conf:1: INODE_LIMIT: '10k' is not a number of files from 16 up",
+	    "INODE_LIMIT with a unit");
+	bad("INODE_LIMIT=5\n", "g.conf:1: INODE_LIMIT: '5' is not a number of files from 16 up",
+	    "INODE_LIMIT too small");
+
+	/* ---- editing: conf_edit keeps everything else ---- */
+	char path[] = "/tmp/t_conf.XXXXXX", text[4096];
+	int fd = mkstemp(path);
+	const char *ek[] = { "DISK_LIMIT", "S_MEMORY", "INODE_LIMIT" }, *ev[] = { "20M", "64M", "500" };
+	const char *orig = "# g - settings\n\nS_HOSTNAME=g   # the name\n#DISK_LIMIT=10G\n\nS_MEMORY=32M\nONBOOT=no\n";
+	ok(fd >= 0 && write(fd, orig, strlen(orig)) == (ssize_t)strlen(orig), "a conf to edit");
+	close(fd);
+	conf_edit(path, 3, ek, ev);
+	read_file(path, text, sizeof(text));
+	is_str(text, "# g - settings\n\nS_HOSTNAME=g   # the name\nDISK_LIMIT=\"20M\"\n\nS_MEMORY=\"64M\"\n"
+	       "ONBOOT=no\nINODE_LIMIT=\"500\"\n", "conf_edit: comments, blank lines and order kept");
+	char v[64];
+	ok(conf_get(path, "S_MEMORY", v, sizeof(v)) && !strcmp(v, "64M"), "conf_get: the value unquoted");
+	ok(!conf_get(path, "S_CPU", v, sizeof(v)), "conf_get: an unset key");
+	const char *bk = "DISK_LIMIT", *bv = "huge";
+	exits_with(1, "conf_edit: a value that would not parse dies", conf_edit(path, 1, &bk, &bv));
+	read_file(path, text, sizeof(text));
+	ok(strstr(text, "DISK_LIMIT=\"20M\"") != NULL, "... and leaves the file as it was");
+	unlink(path);
+
 	/* ---- helpers ---- */
 	ok(guest_name_ok("web-1.example_2"), "guest name ok");
 	ok(!guest_name_ok("") && !guest_name_ok(".hidden") && !guest_name_ok("a/b") &&
