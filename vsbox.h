@@ -166,7 +166,8 @@ struct vc_addr {                       /* an IPROOT address, an alias */
 #define XID_SPECTATOR 1
 enum { CF_LOCK = 1 << 0, CF_SCHED = 1 << 1, CF_NPROC = 1 << 2,
        CF_PRIVATE = 1 << 3, CF_FAKEINIT = 1 << 4,
-       CF_GUEST = 1 << 5 /* a vserver guest: the SC_GUEST filter; no name */ };
+       CF_GUEST = 1 << 5 /* a vserver guest: the SC_GUEST filter; no name */,
+       CF_DQUOTA = 1 << 6 /* a guest with a disk limit: the filter keeps it in */ };
 struct ctx {
 	long xid;
 	pid_t pid;                     /* its init, as the host sees it */
@@ -399,6 +400,75 @@ void guest_rlimits(const struct vconf *c);
 /* Inside the new mount namespace: mount /proc, /sys, a safe /dev with
  * devpts and shm, NAME.fstab, then pivot_root into root */
 void guest_mount_root(const struct guest *g);
+/* lib/glimits.c: vserver NAME limits [--json] | limits set KEY=VALUE...
+ * (args: what follows "limits"); exit status */
+int guest_limits_cmd(struct guest *g, char **args, bool json, bool quiet);
+
+/* ---- lib/quota.c: a guest's disk limits (DISK_LIMIT, INODE_LIMIT) --------
+ * ext4 and XFS: a project quota, its id on every inode of the guest's tree
+ * and PROJINHERIT on its directories (lib/qlabel.c), the id allocated once
+ * and kept by the root's own inode. btrfs: the root is a subvolume, its
+ * qgroup 0/ID limits the bytes it references (lib/btrfs.c). */
+#define QUOTA_ID_MIN 49152U            /* project ids: above every context number */
+enum { QK_NONE, QK_PROJECT, QK_BTRFS };
+struct dquota {
+	int kind;                      /* QK_*: how this filesystem limits a tree */
+	char fs[16];                   /* ext4 xfs btrfs tmpfs ..., else 0xMAGIC */
+	unsigned long magic;           /* statfs f_type */
+	unsigned long long id;         /* project id (0: none), or subvolume id */
+	bool label;                    /* the root has its id and PROJINHERIT /
+					  is a subvolume */
+	bool acct, enforced;           /* the filesystem counts it / enforces limits */
+	bool inodes;                   /* iused and ilimit are known (projects) */
+	bool inconsistent;             /* btrfs: the qgroup figures need a rescan */
+	int qerr;                      /* errno of reading the quota state, or 0 */
+	unsigned long long used, limit;     /* bytes; a limit of 0 is none */
+	unsigned long long iused, ilimit;   /* inodes */
+};
+/* What the filesystem under a guest root (a descriptor, or its path) has
+ * for it; nothing is changed. -1 + errno when it can't be read at all */
+int quota_read_fd(int fd, struct dquota *q);
+int quota_read(const char *root, struct dquota *q);
+/* A fresh project id for the root fd's filesystem: from QUOTA_ID_MIN, not
+ * held by another guest root, /etc/projid, or any use or limit there */
+unsigned quota_alloc_id(int fd);
+/* build: make the root NAME in parentfd: a subvolume on btrfs, else a
+ * directory, labelled with a fresh project id where the filesystem has
+ * project ids; 0, or -1 + errno (EEXIST...) as mkdirat */
+int quota_mkroot(int parentfd, const char *name);
+/* delete: remove the root (a subvolume at once) and its project's limits */
+int quota_rmroot(int parentfd, const char *name);
+/* Make the filesystem hold g's root to bytes and inodes (0: no limit):
+ * dies with one line where it can't (no quota there, or not enabled, or
+ * S_SECCOMP lifting a rule the limit needs); labels an unlabelled tree
+ * (reporting the time it took, unless QA_QUIET) except with QA_LIVE (a
+ * running guest: refused); the old limits come back from the undo stack */
+enum { QA_QUIET = 1 << 0, QA_LIVE = 1 << 1 };
+struct guest;
+void quota_apply(const struct guest *g, unsigned long long bytes, unsigned long long inodes, unsigned how);
+/* lib/qlabel.c: give every inode of the tree at rootfd project id, the root
+ * last (only when everything else took it) */
+struct qlabel {
+	unsigned long files, changed, skipped, failed;  /* skipped: symlinks and
+					  special files before Linux 6.17 */
+	int err;                       /* the first failure's errno and path */
+	char first[256];
+};
+void quota_label(int rootfd, unsigned id, struct qlabel *r);
+/* lib/btrfs.c */
+bool btrfs_is(int fd);
+int btrfs_subvol_create(int parentfd, const char *name);    /* -1 + errno */
+int btrfs_subvol_destroy(int parentfd, const char *name);
+unsigned long long btrfs_subvol_id(int fd);   /* fd a subvolume's root, else 0 */
+struct btrfs_qg {
+	bool want_use;                        /* in: read used, inconsistent */
+	unsigned long long used, limit;       /* referenced bytes; max_rfer, 0: none */
+	bool inconsistent;                    /* the figures need a rescan */
+};
+/* qgroup 0/id of the filesystem of fd: 1 read, 0 quotas are disabled,
+ * -1 no such qgroup (or no btrfs) */
+int btrfs_qgroup(int fd, unsigned long long id, struct btrfs_qg *g);
+int btrfs_qgroup_limit(int fd, unsigned long long id, unsigned long long bytes);  /* 0: none */
 
 /* ---- lib/net.c: address lists (chbind, IPROOT) ---------------------------
  * An address is IPv4 or IPv6 with an optional /prefix (kept for whoever adds

@@ -22,6 +22,7 @@ static const char usage[] =
 "       vserver NAME suexec USER CMD [ARG]...\n"
 "       vserver NAME service SERVICE start|stop|restart|status|...\n"
 "       vserver NAME delete [--force]\n"
+"       vserver NAME limits [--json] | limits set KEY=VALUE...\n"
 "Manage the virtual server NAME: its root is $VSBOX_ROOTDIR/NAME (/vservers),\n"
 "its settings $VSBOX_CONFDIR/NAME.conf (/etc/vservers), optional hook\n"
 "NAME.sh (run as NAME.sh pre-start|post-start|pre-stop|post-stop NAME) and\n"
@@ -39,6 +40,10 @@ static const char usage[] =
 "  exec        run CMD inside as root; suexec: as USER of the guest's passwd\n"
 "  service     run the guest's /etc/init.d/SERVICE\n"
 "  delete      remove the root and NAME.conf (asks on a terminal, or --force)\n"
+"  limits      memory, pids, CPU, disk and inode limits and their use; set:\n"
+"              change S_MEMORY S_CPU DISK_LIMIT INODE_LIMIT (memory cpu disk\n"
+"              inodes) or pids (ULIMIT -u) in NAME.conf and on the running\n"
+"              guest, all or none\n"
 "NAME.conf keys (KEY=value, KEY=\"a b\", # comments; never run by a shell):\n"
 "  IPROOT       addresses: [DEV:]ADDR[/MASK]..., added as aliases on their\n"
 "               device (or IPROOTDEV) at start unless already assigned, and\n"
@@ -65,7 +70,10 @@ static const char usage[] =
 "  S_SECCOMP    allow:RULE,... lifts rules of the default seccomp filter\n"
 "               (EPERM): module kexec reboot swap keyring bpf perf\n"
 "               userfaultfd ioport acct clock handle mount quota obsolete\n"
-"               fsxattr tiocsti userns, or all\n"
+"               fsxattr fsflags subvol tiocsti userns, or all\n"
+"  DISK_LIMIT   disk space of the guest (e.g. 10G): an ext4/XFS project quota\n"
+"               (prjquota mount option) or a btrfs qgroup (quota enabled)\n"
+"  INODE_LIMIT  files of the guest (ext4, XFS)\n"
 "Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE.\n";
 
 static const struct option opts[] = {
@@ -76,6 +84,7 @@ static const struct option opts[] = {
 	{ "exclude", required_argument, NULL, 'x' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -85,7 +94,7 @@ static struct {
 	const char *template, *tar, *suite, *mirror;
 	const char *exclude[64];
 	int nexclude;
-	bool force, quiet;
+	bool force, quiet, json;
 	struct guest g;
 } G;
 
@@ -94,7 +103,7 @@ static void undo_root(void *p)
 {
 	int fd = open(rootdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
-		remove_tree(fd, p);
+		quota_rmroot(fd, p);
 		close(fd);
 	}
 }
@@ -169,7 +178,9 @@ static void write_conf(const char *path, const char *name)
 		 "S_FLAGS=\"lock nproc sched\"\n"
 		 "ULIMIT=\"-H -u 1000\"\n"
 		 "#S_MEMORY=512M\n"
-		 "#S_CPU=\"weight=100\"\n", path, name, name);
+		 "#S_CPU=\"weight=100\"\n"
+		 "#DISK_LIMIT=10G\n"
+		 "#INODE_LIMIT=200000\n", path, name, name);
 	xwrite_fd(fd, buf, strlen(buf), path);
 	close(fd);
 }
@@ -207,7 +218,9 @@ static int build(void)
 	xmkdir_p(confdir(), 0755);
 	xmkdir_p(rootdir(), 0755);
 	parent = xopenat(AT_FDCWD, rootdir(), O_RDONLY | O_DIRECTORY, 0);
-	if (mkdirat(parent, G.name, 0755))
+	/* a btrfs subvolume, or a directory with a project id of its own
+	 * (lib/quota.c): what DISK_LIMIT needs, set before the files come */
+	if (quota_mkroot(parent, G.name))
 		die_errno(errno == EEXIST ? "guest root %s exists already" : "can't create %s", root);
 	undo_push(undo_root, G.name, strlen(G.name) + 1);
 	rootfd = xopenat(parent, G.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
@@ -318,7 +331,7 @@ static int delete(void)
 			die("not deleted");
 	}
 	parent = open(rootdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (parent >= 0 && remove_tree(parent, G.name))
+	if (parent >= 0 && quota_rmroot(parent, G.name))
 		die_errno("can't remove %s/%s", rootdir(), G.name);
 	if (unlink(conf) && errno != ENOENT)
 		die_errno("can't remove %s", conf);
@@ -613,6 +626,15 @@ int vserver_main(int argc, char **argv)
 	argv += optind + 1;
 	if (!strcmp(G.cmd, "exec") || !strcmp(G.cmd, "suexec") || !strcmp(G.cmd, "service")) {
 		argv++;         /* CMD's own options are CMD's */
+	} else if (!strcmp(G.cmd, "limits")) {
+		/* "limits [--json] [-q]", "limits set KEY=VALUE..." */
+		for (argv++; *argv && **argv == '-'; argv++)
+			if (!strcmp(*argv, "--json"))
+				G.json = true;
+			else if (!strcmp(*argv, "-q") || !strcmp(*argv, "--quiet"))
+				G.quiet = true;
+			else
+				usage_die("limits: unknown option '%s'", *argv);
 	} else {
 		optind = 1;
 		while ((c = opt_next(argc, argv, "fhq", opts, usage)) != -1) {
@@ -673,5 +695,7 @@ int vserver_main(int argc, char **argv)
 	}
 	if (!strcmp(G.cmd, "service"))
 		return service(argv);
+	if (!strcmp(G.cmd, "limits"))
+		return guest_limits_cmd(&G.g, argv, G.json, G.quiet);
 	usage_die("unknown command '%s'", G.cmd);
 }

@@ -9,7 +9,8 @@
  * contexts, its task count the kernel's (/proc/loadavg) minus theirs
  * (cgroup.threads). No process outside a context is ever looked at, so the
  * cost follows the number of contexts and their processes, not the number
- * of processes on the host.
+ * of processes on the host. DISK and INODES are what the filesystem counts
+ * for a guest's root (lib/quota.c: its project quota or btrfs qgroup).
  */
 #include "vsbox.h"
 
@@ -24,10 +25,14 @@ static const char usage[] =
 "            sets summed; for context 0 the machine's minus the contexts'\n"
 "  userTIME  CPU time in user mode, sysTIME in the kernel (cgroup cpu.stat)\n"
 "  UPTIME    since the context was created (context 0: since boot)\n"
+"  DISK      a guest's disk use/DISK_LIMIT, INODES its files/INODE_LIMIT, as\n"
+"            its filesystem counts them (project quota, btrfs qgroup); - where\n"
+"            it counts nothing for it, /- when there is no limit\n"
 "  NAME      the guest's name (\"root server\" for context 0)\n"
 "Times read 1m05s30 (minutes, seconds, hundredths), 2h05m10, 3d04h05.\n"
 "  --json    the same as a JSON array of objects, in bytes, microseconds and\n"
-"            seconds: ctx procs vsz rss user_usec system_usec uptime name\n"
+"            seconds: ctx procs vsz rss user_usec system_usec uptime\n"
+"            disk_used disk_limit inodes_used inodes_limit name (null: none)\n"
 "Inside a context only that context is shown (computed from /proc).\n";
 
 static const struct option opts[] = {
@@ -45,6 +50,8 @@ struct row {
 	unsigned long long user, sys;   /* microseconds */
 	double uptime;                  /* seconds */
 	char name[64];
+	long long disk, disk_max;       /* bytes, -1: not counted; max 0: none */
+	long long inodes, inodes_max;
 };
 
 static struct {
@@ -57,6 +64,7 @@ static struct row *new_row(void)
 {
 	G.rows = xrealloc(G.rows, (size_t)(G.n + 1) * sizeof(*G.rows));
 	memset(&G.rows[G.n], 0, sizeof(*G.rows));
+	G.rows[G.n].disk = G.rows[G.n].inodes = -1;
 	return &G.rows[G.n++];
 }
 
@@ -155,6 +163,18 @@ static void context_row(const struct ctx *c, double now)
 	if (mem)
 		r->own = r->rss;
 	free(pids);
+	/* a guest's disk: what its root's filesystem counts for it */
+	struct dquota q;
+	char root[PATH_MAX];
+	if (c->name[0] && snprintf(root, sizeof(root), "%s/%s", rootdir(), c->name) < (int)sizeof(root) &&
+	    !quota_read(root, &q) && q.label && q.acct) {
+		r->disk = (long long)q.used;
+		r->disk_max = (long long)q.limit;
+		if (q.inodes) {
+			r->inodes = (long long)q.iused;
+			r->inodes_max = (long long)q.ilimit;
+		}
+	}
 }
 
 /* every task of the machine: the kernel's own counter, the N of "R/N" in
@@ -270,9 +290,40 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+static void json_num(const char *key, long long v, bool none)
+{
+	printf(", \"%s\": ", key);
+	if (none)
+		printf("null");
+	else
+		printf("%lld", v);
+}
+
+/* "12.3M/1.0G", "15/-", "-" */
+static const char *use_of(long long v, long long max, bool bytes, char *buf, size_t n)
+{
+	char a[24], b[24];
+
+	if (v < 0)
+		return "-";
+	if (bytes)
+		fmt_kib((unsigned long long)v / 1024, a, sizeof(a));
+	else
+		snprintf(a, sizeof(a), "%lld", v);
+	if (!max)
+		snprintf(b, sizeof(b), "-");
+	else if (bytes)
+		fmt_kib((unsigned long long)max / 1024, b, sizeof(b));
+	else
+		snprintf(b, sizeof(b), "%lld", max);
+	if (snprintf(buf, n, "%s/%s", a, b) >= (int)n)
+		return "?";
+	return buf;
+}
+
 static void print_rows(void)
 {
-	char a[32], b[32], c[32], d[32], e[32];
+	char a[32], b[32], c[32], d[32], e[32], f[56], g[56];
 
 	if (G.json) {
 		putchar('[');
@@ -289,24 +340,30 @@ static void print_rows(void)
 			else
 				printf("%lld", r->vsz);
 			printf(", \"rss\": %lld, \"user_usec\": %llu, \"system_usec\": %llu, "
-			       "\"uptime\": %.2f, \"name\": ", r->rss, r->user, r->sys, r->uptime);
+			       "\"uptime\": %.2f", r->rss, r->user, r->sys, r->uptime);
+			json_num("disk_used", r->disk, r->disk < 0);
+			json_num("disk_limit", r->disk_max, r->disk < 0 || !r->disk_max);
+			json_num("inodes_used", r->inodes, r->inodes < 0);
+			json_num("inodes_limit", r->inodes_max, r->inodes < 0 || !r->inodes_max);
+			printf(", \"name\": ");
 			json_str(r->name);
 			putchar('}');
 		}
 		printf("\n]\n");
 		return;
 	}
-	printf("CTX   PROC    VSZ    RSS  userTIME   sysTIME    UPTIME NAME\n");
+	printf("CTX   PROC    VSZ    RSS  userTIME   sysTIME    UPTIME        DISK      INODES NAME\n");
 	for (int i = 0; i < G.n; i++) {
 		const struct row *r = &G.rows[i];
 		char x[24];
 		snprintf(x, sizeof(x), r->xid < 0 ? "?" : "%ld", r->xid);
-		printf("%-5s %4ld %6s %6s %9s %9s %9s %s\n", x, r->procs,
+		printf("%-5s %4ld %6s %6s %9s %9s %9s %11s %11s %s\n", x, r->procs,
 		       r->vsz < 0 ? "-" : fmt_kib((unsigned long long)r->vsz / 1024, a, sizeof(a)),
 		       fmt_kib((unsigned long long)r->rss / 1024, b, sizeof(b)),
 		       fmt_time((double)r->user / 1e6, c, sizeof(c)),
 		       fmt_time((double)r->sys / 1e6, d, sizeof(d)),
-		       fmt_time(r->uptime, e, sizeof(e)), r->name);
+		       fmt_time(r->uptime, e, sizeof(e)), use_of(r->disk, r->disk_max, true, f, sizeof(f)),
+		       use_of(r->inodes, r->inodes_max, false, g, sizeof(g)), r->name);
 	}
 }
 

@@ -5,7 +5,7 @@ set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for p in musl-tools dpkg-dev perl busybox-static iproute2 psmisc procps curl python3 libcap-dev \
-	 util-linux libcap2-bin strace \
+	 util-linux libcap2-bin strace e2fsprogs xfsprogs btrfs-progs \
 	 gcc make libc6-dev linux-libc-dev xz-utils file clang; do
 	have "$p" || need="$need $p"
 done

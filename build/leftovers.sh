@@ -1,15 +1,17 @@
 #!/bin/sh
 # leftovers.sh snapshot FILE | check FILE - what the tests may leave behind
 # on the machine: loopback addresses, vsbox cgroup directories (tests',
-# benches' and the demo's bases, in every hierarchy), mounts and temporary
-# directories of the tests, rebootmgr processes. `snapshot` records the state before a run,
-# `check` compares after it and fails, naming each leftover.
+# benches' and the demo's bases, in every hierarchy), mounts, loop devices
+# and temporary directories of the tests, rebootmgr processes. `snapshot`
+# records the state before a run, `check` compares after it and fails,
+# naming each leftover.
 state() {
 	ip -o addr show dev lo 2>/dev/null | awk '{ print "address", $4 }'
 	for m in $(sh "$(dirname "$0")/cgmounts.sh" | awk '{ print $2 }'); do
 		find "$m" -maxdepth 6 -type d \( -name 'vsbox-*' -o -name vsbox \) 2>/dev/null | sed 's/^/cgroup /'
 	done
 	awk '$5 ~ /^\/tmp\/vsbox-/ { print "mount", $5 }' /proc/self/mountinfo
+	losetup -a 2>/dev/null | awk -F'[()]' '$2 ~ /^\/tmp\/vsbox-/ { print "loop", $2 }'
 	# rebootmgr and its holder (by name; zombies have ended)
 	for p in /proc/[0-9]*; do
 		case $(cat "$p/comm" 2>/dev/null) in

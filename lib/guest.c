@@ -364,6 +364,9 @@ int guest_start(struct guest *g, bool quiet)
 	guest_drop_addrs(g->name);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
+	/* the disk limits, which the filesystem keeps (lib/quota.c) */
+	quota_apply(g, g->c.disk_limit, g->c.inode_limit, quiet ? QA_QUIET : 0);
+	trace("disk limits set");
 	if ((code = run_hook(g, "pre-start")))
 		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
 	trace("pre-start done");
@@ -374,6 +377,8 @@ int guest_start(struct guest *g, bool quiet)
 	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0);
 	s.xid = g->c.xid;
 	s.flags = g->c.flags | CF_GUEST;     /* the default guest seccomp filter */
+	if (g->c.disk_limit || g->c.inode_limit)
+		s.flags |= CF_DQUOTA;       /* ... which keeps it inside them */
 	seccomp_loosen(g->c.sc_allow);
 	s.bset = guest_bset(&g->c);
 	s.cgwant = g->cgwant;
