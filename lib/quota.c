@@ -399,9 +399,10 @@ static void project_check(const struct guest *g, int fd, const struct dquota *q,
 		return;
 	if (!fstat(fd, &st))
 		mount_of(st.st_dev, src, sizeof(src), mnt, sizeof(mnt));
-	/* no quota at all: XFS built without it; an ext4 without the quota
-	 * feature has no quota operations (ENOSYS) */
-	if (xfs && q->qerr == ENOSYS)
+	/* no quota operations at all (ENOSYS): an XFS mounted without quotas,
+	 * or a kernel without XFS quota support (then /proc/fs/xfs has no
+	 * xqmstat); an ext4 without the quota feature */
+	if (xfs && q->qerr == ENOSYS && access("/proc/fs/xfs/xqmstat", F_OK))
 		die("%s: %s: %s is on xfs (%s on %s), and this kernel has no XFS quota "
 		    "support (CONFIG_XFS_QUOTA)", g->name, key, g->root, src, mnt);
 	if (q->qerr && q->qerr != ESRCH && q->qerr != ENOENT && q->qerr != ENOSYS) {

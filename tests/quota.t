@@ -183,16 +183,20 @@ print(r["disk_limit"], r["disk_used"] > 15 * 2**20, r["inodes_used"], r["inodes_
 	vserver b1 stop -q
 	conf b1 DISK_LIMIT=24M S_MEMORY=64M 'ULIMIT="-H -u 50 -n 512"'
 	cp "$VSBOX_CONFDIR/b1.conf" "$T_TMP/b1.conf"
-	vserver b1 start -q
-	rc_is "limits set memory=80M pids=60 INODE_LIMIT=1000 on btrfs: refused" 1 \
-		vserver b1 limits set memory=80M pids=60 INODE_LIMIT=1000
-	like "  naming INODE_LIMIT and btrfs" "$ERR" "INODE_LIMIT: .* is on btrfs, whose qgroups count bytes"
-	is "  memory and pids limits are as before" "$(lim b1 memory limit) $(lim b1 pids limit)" "$((64 * MB)) 50"
-	check "  NAME.conf is as before" cmp -s "$T_TMP/b1.conf" "$VSBOX_CONFDIR/b1.conf"
-	rc_is "limits set memory=80M pids=60" 0 vserver b1 limits set memory=80M pids=60
-	is "  live" "$(lim b1 memory limit) $(lim b1 pids limit)" "$((80 * MB)) 60"
-	is "  and in NAME.conf (-u replaced, the rest kept)" "$(grep -E '^(S_MEMORY|ULIMIT)=' "$VSBOX_CONFDIR/b1.conf" | tr '\n' ' ')" \
-		'S_MEMORY="80M" ULIMIT="-H -n 512 -u 60" '
+	if ! vserver b1 start -q 2>"$T_TMP/err"; then
+		# (a cgroup v2 host whose tree has no controller enabled)
+		i=0; while [ $i -lt 7 ]; do skip "limits set of memory and pids: $(cat "$T_TMP/err")"; i=$((i + 1)); done
+	else
+		rc_is "limits set memory=80M pids=60 INODE_LIMIT=1000 on btrfs: refused" 1 \
+			vserver b1 limits set memory=80M pids=60 INODE_LIMIT=1000
+		like "  naming INODE_LIMIT and btrfs" "$ERR" "INODE_LIMIT: .* is on btrfs, whose qgroups count bytes"
+		is "  memory and pids limits are as before" "$(lim b1 memory limit) $(lim b1 pids limit)" "$((64 * MB)) 50"
+		check "  NAME.conf is as before" cmp -s "$T_TMP/b1.conf" "$VSBOX_CONFDIR/b1.conf"
+		rc_is "limits set memory=80M pids=60" 0 vserver b1 limits set memory=80M pids=60
+		is "  live" "$(lim b1 memory limit) $(lim b1 pids limit)" "$((80 * MB)) 60"
+		is "  and in NAME.conf (-u replaced, the rest kept)" "$(grep -E '^(S_MEMORY|ULIMIT)=' "$VSBOX_CONFDIR/b1.conf" | tr '\n' ' ')" \
+			'S_MEMORY="80M" ULIMIT="-H -n 512 -u 60" '
+	fi
 	rc_is "limits set with a bad value" 2 vserver b1 limits set DISK_LIMIT=big
 	is "  says why" "$ERR" "vserver: limits set: DISK_LIMIT: 'big' is not a size from 1M to 1024P (e.g. 500M, 10G)"
 	rc_is "limits set of an unknown key" 2 vserver b1 limits set S_HOSTNAME=x
@@ -231,6 +235,9 @@ if [ -n "$BTRFS" ]; then btrfs_tests; else skip "btrfs: can't make or mount a bt
 PROJ_N=37
 project_tests() {
 	fs=$1 p=$2 n0=$T_N
+	# XFS reports a project quota's limit as a full disk (ENOSPC), as
+	# df inside shows it; ext4 says EDQUOT
+	full=EDQUOT; [ "$fs" = xfs ] && full=ENOSPC
 	guest ${p}1
 	ID=$(lsattr -pd "$MNT/vs/${p}1" | awk '{ print $1 }')
 	check "build on $fs: the root has a project id of its own ($ID)" test "$ID" -ge 49152
@@ -244,14 +251,14 @@ project_tests() {
 	like "  df itself" "$(vserver ${p}1 exec df -k / | awk 'NR == 2 { print $2 }')" '^16384$'
 	U0=$(lim ${p}1 disk used) I0=$(lim ${p}1 inodes used)
 	F=$(probe ${p}1 fill /big)
-	like "$fs: the guest fills its limit: EDQUOT" "$F" '^fill=[0-9]+ EDQUOT$'
+	like "$fs: the guest fills its limit: $full" "$F" "^fill=[0-9]+ $full\$"
 	W=${F#fill=}; W=${W% *}
 	within "  at the limit, within an extent (256 KiB)" $((U0 + W)) $((16 * MB - 256 * 1024)) $((16 * MB))
 	is "  nothing else breaks: exec works" "$(vserver ${p}1 exec echo alive)" alive
 	check "  the host writes on that filesystem" dd if=/dev/zero of="$MNT/hostfile" bs=1M count=20 status=none
 	vserver ${p}1 exec rm /big
 	F=$(probe ${p}1 files /tmp 1000)
-	is "$fs: the guest makes files up to INODE_LIMIT: EDQUOT" "$F" "files=$((400 - I0)) EDQUOT"
+	is "$fs: the guest makes files up to INODE_LIMIT: $full" "$F" "files=$((400 - I0)) $full"
 	vserver ${p}1 exec sh -c 'rm -f /tmp/f*'
 	cp "$VSBOX_CONFDIR/${p}1.conf" "$T_TMP/${p}1.conf"
 	vserver ${p}1 exec dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null
@@ -263,7 +270,7 @@ project_tests() {
 	for q in setflags fsxattr file_setattr; do
 		is "hostile: $q / refused" "$(probe ${p}1 $q /)" "$q=EPERM"
 	done
-	is "  / keeps its id and PROJINHERIT" "$(lsattr -pd "$MNT/vs/${p}1" | awk '{ print $1, $2 }' | tr -d -- -)" "$ID P"
+	like "  / keeps its id and PROJINHERIT" "$(lsattr -pd "$MNT/vs/${p}1" | awk '{ print $1, $2 }')" "^$ID [^ ]*P"
 	mkdir -p "$MNT/hostdir"; echo secret >"$MNT/hostdir/f"
 	vserver ${p}1 stop -q
 	echo "$MNT/hostdir /hostdir bind ro" >"$VSBOX_CONFDIR/${p}1.fstab"
