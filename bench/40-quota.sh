@@ -68,7 +68,7 @@ bench() {
 	t1=$(date +%s%N)
 	"$VSBOX" vserver lim stop -q
 	first=$(( (t1 - t0) / 1000 ))
-	label=$(sed -n 's/^lim: \(project .* s\).*/\1/p' "$T/first")
+	label=$(sed -n 's/^lim: \(project .* in [0-9.]* s\).*/\1/p' "$T/first")
 	# the guest without a limit runs before and after the one with it in
 	# every round, so that neither place favours either
 	"$BENCH_BIN/timecmd" 30 \

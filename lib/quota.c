@@ -13,7 +13,11 @@
  * and PROJINHERIT, which a walk sets last: a build labels the empty root
  * (what it copies in inherits the id, no walk), a start labels the tree of
  * a guest built before or elsewhere (one walk, its time reported), later
- * starts find the label: an ioctl and a few quotactls. df inside the guest
+ * starts find the label: an ioctl and a few quotactls. Nothing needs a walk
+ * once the root is labelled: what the host makes in the tree meanwhile
+ * inherits the id, and a rename or hard link from another project into it
+ * is EXDEV (mv copies), so only an explicit "chattr -p" from the host can
+ * put a file of another project there. df inside the guest
  * shows the project's limit as the size and its use as used (ext4 and XFS
  * both do, for a PROJINHERIT directory whose project has a limit).
  *
