@@ -312,6 +312,11 @@ static void ulimit_pids(const char *old, const char *n, char *out, size_t sz)
 	snprintf(out + k, k < sz ? sz - k : 0, "%s-u %s", k ? " " : "", n);
 }
 
+static void undo_unlock(void *p)
+{
+	guest_unlock_drop(*(struct guest **)p);
+}
+
 static const struct { const char *alias, *key; } keys[] = {
 	{ "memory", "S_MEMORY" }, { "cpu", "S_CPU" }, { "disk", "DISK_LIMIT" },
 	{ "inodes", "INODE_LIMIT" }, { "pids", "ULIMIT" },
@@ -379,6 +384,7 @@ static int set(struct guest *g, char **args, bool quiet)
 	if (geteuid() != 0)
 		die("changing the limits of a guest needs root");
 	guest_lock(g);
+	undo_push(undo_unlock, &g, sizeof(g));  /* a failure leaves no lock file */
 	struct ctx c;
 	bool running = ctx_by_name(g->name, &c);
 	for (int i = 0; running && i < n; i++) {

@@ -203,6 +203,7 @@ print(r["disk_limit"], r["disk_used"] > 15 * 2**20, r["inodes_used"], r["inodes_
 	# a guest that started without a limit keeps a filter that lets it out of one
 	rc_is "limits set DISK_LIMIT on b2, which started without one: refused" 1 vserver b2 limits set DISK_LIMIT=50M
 	like "  saying why" "$ERR" "started without a disk limit, so its seccomp filter"
+	is "  and leaves no lock file" "$(ls "$VSBOX_RUNDIR/guests" | wc -l)" 0
 	check "  b2.conf unchanged" sh -c "! grep -q DISK_LIMIT= '$VSBOX_CONFDIR/b2.conf' || grep -q '^#DISK_LIMIT' '$VSBOX_CONFDIR/b2.conf'"
 	vserver b2 stop -q
 	rc_is "limits set on a stopped guest: NAME.conf only" 0 vserver b2 limits set disk=30M
