@@ -4,7 +4,7 @@
  * start, host side (each step pushed on the undo stack, so a failure at
  * any point unwinds all earlier ones):
  *   lock guests/NAME.lock -> repair what a crashed start/stop left ->
- *   NAME.sh pre-start -> ctx_spawn(): cgroups and their limits (memory,
+ *   the disk limits (lib/quota.c) -> NAME.sh pre-start -> ctx_spawn(): cgroups and their limits (memory,
  *   pids, cpu) -> new namespaces; while the guest mounts its root
  *   (guest_mount_root()), the BPF programs (devices, the IP lock) and the
  *   IPROOT aliases (netlink; each written to guests/NAME as it is added,
