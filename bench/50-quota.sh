@@ -1,5 +1,5 @@
 #!/bin/sh
-# 40-quota.sh - what DISK_LIMIT costs a start (lib/quota.c), on a guest of
+# 50-quota.sh - what DISK_LIMIT costs a start (lib/quota.c), on a guest of
 # 50,000 files: its first start with the limit (on ext4/XFS the tree gets its
 # project id then, once) and its later starts (nothing to do but check),
 # against the same guest started without a limit: start+stop cycles of the
@@ -10,7 +10,7 @@
 set -u
 : "${VSBOX:?}" "${BENCH_BIN:?}"
 for c in losetup mkfs.btrfs btrfs mkfs.ext4 mkfs.xfs python3 busybox; do
-	command -v $c >/dev/null || { echo "# 40-quota: $c missing"; exit 1; }
+	command -v $c >/dev/null || { echo "# 50-quota: $c missing"; exit 1; }
 done
 T=$(mktemp -d /tmp/vsbox-bench-quota.XXXXXX)
 chmod 755 "$T"
@@ -56,7 +56,7 @@ bench() {
 		if [ "$g" = lim ] && [ "${LABELLED:-yes}" = no ]; then
 			cp -a "$T/img" "$VSBOX_ROOTDIR/$g"
 		else
-			"$VSBOX" vserver $g build -q --template "$T/img" || { echo "# 40-quota: $fs: build failed"; return 1; }
+			"$VSBOX" vserver $g build -q --template "$T/img" || { echo "# 50-quota: $fs: build failed"; return 1; }
 		fi
 		echo "$VSBOX_ROOTDIR" >"$VSBOX_CONFDIR/$g.root"
 		printf 'S_FLAGS="fakeinit"\nINIT="/bin/sleep 100000"\nSTOPSIG=KILL\nSTOP_TIMEOUT=0\n' >"$VSBOX_CONFDIR/$g.conf"
@@ -64,7 +64,7 @@ bench() {
 	echo "DISK_LIMIT=2G" >>"$VSBOX_CONFDIR/lim.conf"
 	sync
 	t0=$(date +%s%N)
-	"$VSBOX" vserver lim start >"$T/first" || { echo "# 40-quota: $fs: first start failed"; return 1; }
+	"$VSBOX" vserver lim start >"$T/first" || { echo "# 50-quota: $fs: first start failed"; return 1; }
 	t1=$(date +%s%N)
 	"$VSBOX" vserver lim stop -q
 	first=$(( (t1 - t0) / 1000 ))
@@ -75,7 +75,7 @@ bench() {
 		nolim "$VSBOX" vserver nolim start -q :: "$VSBOX" vserver nolim stop -q -- \
 		lim "$VSBOX" vserver lim start -q :: "$VSBOX" vserver lim stop -q -- \
 		nolim2 "$VSBOX" vserver nolim start -q :: "$VSBOX" vserver nolim stop -q >"$T/r" ||
-		{ echo "# 40-quota: $fs: start/stop failed"; return 1; }
+		{ echo "# 50-quota: $fs: start/stop failed"; return 1; }
 	a=$(awk '$1 == "nolim.1" || $1 == "nolim2.1" { s += $2 } END { printf "%d", s / 2 }' "$T/r")
 	b=$(awk '$1 == "lim.1" { print $2 }' "$T/r")
 	echo "quota-start-$fs: $b us median with DISK_LIMIT, $a us without ($(awk -v a="$a" -v b="$b" \
@@ -98,15 +98,15 @@ loopfs() {
 if loopfs btrfs 2G "mkfs.btrfs -q" && btrfs quota enable "$MNT"; then
 	bench btrfs
 else
-	echo "# 40-quota: btrfs: can't make a btrfs image with quotas here"
+	echo "# 50-quota: btrfs: can't make a btrfs image with quotas here"
 fi
 if loopfs ext4 2G "mkfs.ext4 -q -F -I 256 -O quota,project -E quotatype=prjquota" prjquota; then
 	LABELLED=no bench ext4
 else
-	echo "# 40-quota: ext4: no project quotas in this kernel (an ext4 with the quota feature does not mount: CONFIG_QFMT_V2); make kernel-check's kernels have them"
+	echo "# 50-quota: ext4: no project quotas in this kernel (an ext4 with the quota feature does not mount: CONFIG_QFMT_V2); make kernel-check's kernels have them"
 fi
 if loopfs xfs 2G "mkfs.xfs -q -f" prjquota; then
 	LABELLED=no bench xfs
 else
-	echo "# 40-quota: xfs: no project quotas in this kernel (XFS does not mount with prjquota: CONFIG_XFS_QUOTA); make kernel-check's kernels have them"
+	echo "# 50-quota: xfs: no project quotas in this kernel (XFS does not mount with prjquota: CONFIG_XFS_QUOTA); make kernel-check's kernels have them"
 fi
