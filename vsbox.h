@@ -130,6 +130,11 @@ const struct cg_hier *cg_v2(void);
 /* Which hierarchies to use for a context wanting these controllers: the v2
  * tree always (tracking, BPF, cgroup.kill), v1 ones only when asked */
 int cg_pick(unsigned want, const struct cg_hier **out, int max);
+/* The controllers the v2 tree offers (CG_* bits; 0 without cgroup2) */
+unsigned cg_v2_ctrls(void);
+/* v2: enable memory, pids, cpu, io for the children of every directory
+ * from the mount down to dir, where offered and not on yet (best effort) */
+void cg_delegate(const struct cg_hier *h, const char *dir);
 int cg_write(const char *dir, const char *file, const char *val);  /* -1 + errno */
 void xcg_write(const char *dir, const char *file, const char *val);
 /* Move the calling process, which must have one thread, into dir. On v1

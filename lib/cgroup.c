@@ -33,6 +33,17 @@ static unsigned ctrl_bits(const char *list)
 	return bits;
 }
 
+/* Is the controller name in the space separated list? */
+static bool ctrl_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ' ') && (!p[n] || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
 /* This process's cgroup path in the hierarchy with these controllers
  * (v2: the "0::" line), from /proc/self/cgroup */
 static bool own_path(const char *cgfile, bool v2, unsigned bits, char *out, size_t n)
@@ -158,6 +169,52 @@ int cg_pick(unsigned want, const struct cg_hier **out, int max)
 	if (!k)
 		die("no usable cgroup hierarchy: mount cgroup2 (or the v1 pids controller)");
 	return k;
+}
+
+unsigned cg_v2_ctrls(void)
+{
+	const struct cg_hier *h;
+
+	cg_hiers(&h);
+	return v2_ctrls;
+}
+
+/* On v2 a child cgroup has a controller's files (memory.max, pids.max,
+ * cpu.weight) only when its parent lists the controller in
+ * cgroup.subtree_control, all the way down from the root. So every
+ * directory from the mount down to dir (the base) gets those vsbox uses
+ * that it is offered (cgroup.controllers) and has not enabled yet; nothing
+ * is written where they are on already. A cgroup other than the root
+ * that has processes of its own cannot pass controllers on (EBUSY): the
+ * limits then report the controller missing, naming the directory. */
+void cg_delegate(const struct cg_hier *h, const char *dir)
+{
+	static const char *const want[] = { "memory", "pids", "cpu", "io" };
+	char path[CG_PATH], have[512], on[512], f[CG_PATH + 32];
+	size_t ml = strlen(h->mnt), len;
+
+	if (!(h->ctrl & CG_V2) || strncmp(dir, h->mnt, ml) || (dir[ml] && dir[ml] != '/'))
+		return;
+	for (len = ml;; len++) {
+		if (dir[len] && dir[len] != '/')
+			continue;
+		snprintf(path, sizeof(path), "%.*s", (int)len, dir);
+		snprintf(f, sizeof(f), "%s/cgroup.controllers", path);
+		if (read_file(f, have, sizeof(have)) < 0)
+			have[0] = 0;
+		snprintf(f, sizeof(f), "%s/cgroup.subtree_control", path);
+		if (read_file(f, on, sizeof(on)) < 0)
+			on[0] = 0;
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			char plus[16];
+			if (!ctrl_listed(have, want[i]) || ctrl_listed(on, want[i]))
+				continue;
+			snprintf(plus, sizeof(plus), "+%s", want[i]);
+			cg_write(path, "cgroup.subtree_control", plus);
+		}
+		if (!dir[len])
+			break;
+	}
 }
 
 int cg_write(const char *dir, const char *file, const char *val)

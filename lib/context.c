@@ -477,6 +477,7 @@ int ctx_spawn(const struct ctx_spec *s)
 	for (int i = 0; i < c.ncg; i++) {
 		xsnprintf(c.cg[i], CG_PATH, "%s/%ld", picks[i]->base, c.xid);
 		xmkdir_p(picks[i]->base, 0755);
+		cg_delegate(picks[i], picks[i]->base);
 		/* a directory left by a crash is empty (its init is gone):
 		 * take it over; one still in use is not ours */
 		if (mkdir(c.cg[i], 0755)) {

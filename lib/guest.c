@@ -207,6 +207,19 @@ static void guest_setup(const struct ctx *c, void *arg)
 	close(fd);
 }
 
+/* a limit without its controller: missing on the host, or offered by
+ * cgroup2 but not passed down to the context's cgroup (cg_delegate) */
+static void no_ctrl(const struct guest *g, const char *key, const char *ctrl, unsigned bit)
+{
+	const struct cg_hier *v2 = cg_v2();
+
+	if (v2 && (cg_v2_ctrls() & bit))
+		die("%s: %s: the %s controller does not reach %s (cgroup.subtree_control "
+		    "above it: a cgroup with processes of its own cannot pass it on; VSBOX_CGROUP_BASE)",
+		    g->name, key, ctrl, v2->base);
+	die("%s: %s: no %s controller on this host", g->name, key, ctrl);
+}
+
 static void guest_limits(const struct ctx *c, void *arg)
 {
 	struct guest *g = arg;
@@ -269,11 +282,11 @@ static void guest_limits(const struct ctx *c, void *arg)
 	if (!done_dev && !(n > 0 && (picks[0]->ctrl & CG_V2)))
 		die("%s: no devices controller nor cgroup2 for the device allowlist", g->name);
 	if (!done_mem)
-		die("%s: S_MEMORY: no memory controller on this host", g->name);
+		no_ctrl(g, "S_MEMORY", "memory", CG_MEMORY);
 	if (!done_pids)
-		die("%s: ULIMIT -u / nproc: no pids controller on this host", g->name);
+		no_ctrl(g, "ULIMIT -u / nproc", "pids", CG_PIDS);
 	if ((g->c.cpu_weight || g->c.cpu_max) && !done_cpu)
-		die("%s: S_CPU: no cpu controller on this host", g->name);
+		no_ctrl(g, "S_CPU", "cpu", CG_CPU);
 }
 
 /* after the clone, while the guest makes its mounts: the BPF programs on
