@@ -139,7 +139,7 @@ static void setup_failed(void)
 /* ---- init: PID 1 of the context when CMD is not ----------------------- */
 struct init_fds {
 	int n;
-	int procs[CG_MAX];      /* BASE/cgroup.procs of each hierarchy */
+	int procs[CG_MAX];      /* BASE/cgroup.procs of each hierarchy (v2: BASE/exit/) */
 	int base[CG_MAX];       /* BASE directory of each hierarchy */
 	int self;               /* our own v2 (tracker) cgroup directory */
 	int ctxdir;             /* $RUNDIR/ctx */
@@ -326,7 +326,17 @@ static void open_init_fds(struct init_fds *f, const struct ctx *c, const struct 
 
 	f->n = c->ncg;
 	for (int i = 0; i < c->ncg; i++) {
-		xsnprintf(path, sizeof(path), "%s/cgroup.procs", picks[i]->base);
+		/* v2: a cgroup that passes controllers on to its children
+		 * takes no process (EBUSY), so init leaves for a leaf of the
+		 * base, "exit", instead of the base itself */
+		if (picks[i]->ctrl & CG_V2) {
+			xsnprintf(path, sizeof(path), "%s/exit", picks[i]->base);
+			if (mkdir(path, 0755) && errno != EEXIST)
+				die_errno("can't create cgroup %s", path);
+			xsnprintf(path, sizeof(path), "%s/exit/cgroup.procs", picks[i]->base);
+		} else {
+			xsnprintf(path, sizeof(path), "%s/cgroup.procs", picks[i]->base);
+		}
 		f->procs[i] = xopenat(AT_FDCWD, path, O_WRONLY, 0);
 		f->base[i] = xopenat(AT_FDCWD, picks[i]->base, O_RDONLY | O_DIRECTORY, 0);
 	}

@@ -100,8 +100,13 @@ OUT=$(prlimit --nproc=25: chcontext --silent --flag nproc /usr/bin/python3 -c "$
 is "--flag nproc: ulimit -u 25 bounds the whole context (init + python + 23)" "$OUT" 23
 OUT=$(prlimit --nproc=25: chcontext --silent /usr/bin/python3 -c "$FORKS")
 is "control: without nproc the context forks freely (root ignores RLIMIT_NPROC)" "$OUT" 60
-run_rc chcontext --silent --flag sched sh -c 'cat /proc/self/cgroup'
-like "--flag sched: the context has a cpu cgroup of its own" "$OUT" ':cpu(,cpuacct)?:/$'
+# its cgroups (the record's cg= lines): one with cpu.shares (v1) or
+# cpu.weight (v2, where the controller is passed down to it)
+X=$(t_new_ctx chcontext --flag sched sh -c 'sleep 3005 &')
+CPUCG=$(for d in $(sed -n 's/^cg=//p' "$VSBOX_RUNDIR/ctx/$X"); do
+	if [ -e "$d/cpu.shares" ] || [ -e "$d/cpu.weight" ]; then echo "$d"; fi; done)
+check "--flag sched: the context has a cpu cgroup of its own" [ -n "$CPUCG" ]
+kill "$(t_pid_of "sleep 3005")" 2>/dev/null
 
 # --- join ----------------------------------------------------------------------
 chcontext --hostname joinme sh -c 'sleep 300 >/dev/null 2>&1 &' 2>"$T_TMP/join.err"

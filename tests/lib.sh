@@ -23,6 +23,10 @@ mkdir -p "$T_TMP/bin"
 "$VSBOX" --install "$T_TMP/bin" || { echo "Bail out! vsbox --install failed"; exit 1; }
 PATH="$T_TMP/bin:$PATH"
 
+# time bounds of tests are multiplied by this: an emulated machine (make
+# kernel-check under qemu's TCG) sets VSBOX_T_SLOW
+T_SLOW=${VSBOX_T_SLOW:-1}
+
 T_PLANNED=""
 plan() { echo "1..$1"; T_PLANNED=1; }
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
