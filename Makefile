@@ -1,4 +1,4 @@
-# vsbox - one static binary. Targets: all deps demo check check-asan fuzz bench size install clean
+# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -53,6 +53,16 @@ demo: vsbox
 # debootstrap is cached under /var/cache/vsbox). .ci/run runs it.
 check-debian: vsbox
 	VSBOX=$(CURDIR)/vsbox prove -v tests/debian/*.t
+
+# The kernel tier (kernel/README.md): Debian's linux-source-KVER built with
+# tinyconfig + kernel/vsbox.config, patched (kernel/patches/KVER/series) and
+# plain (the negative control), cached under /var/cache/vsbox/kernel, each
+# booted under qemu on a pure cgroup-v2 system running this whole suite
+# (tests/*.t, tests/kernel/*.t, the unit tests). KVER: 6.1, 6.12, both, and
+# debian (Debian's own kernel image with its modules: no build).
+KVER = both
+kernel-check: vsbox $(UNIT_BINS)
+	sh build/kernel-check.sh $(patsubst both,6.1 6.12,$(KVER))
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
 # capability-name and ULIMIT parsers, rebootmgr's request parser): clang, glibc, ASan+UBSan, every lib/
@@ -133,4 +143,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo check check-asan check-debian fuzz bench size install clean
+.PHONY: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean

@@ -5,9 +5,9 @@
 # (--lookup: only when it is cached, else exit 1 without building).
 #
 # The source is Debian's linux-source-VER binary package (the patched Debian
-# tree as a tarball), fetched with a private apt configuration under
-# build/apt (the system's apt sources and package state are untouched) and
-# kept under $VSBOX_KCACHE/src. Configuration: tinyconfig + kernel/vsbox.config
+# tree as a tarball), fetched by build/kernel-fetch.sh (a private apt
+# configuration: the system's apt sources and package state are untouched)
+# and kept under $VSBOX_KCACHE/src. Configuration: tinyconfig + kernel/vsbox.config
 # (merge_config.sh, olddefconfig); every CONFIG_ line of the fragment must
 # survive. Then kernel/patches/VER/series is applied with patch -p1, unless
 # --plain (the unpatched negative control). The bzImage is cached under
@@ -15,8 +15,8 @@
 # patches, build/kernel-make.sh, the source package version and gcc --version; a hit
 # skips the build. Stored through a temporary directory and a rename.
 # Env: VSBOX_KCACHE (default /var/cache/vsbox/kernel), VSBOX_KPATCHES (default
-# kernel/patches/VER), VSBOX_KREFRESH=1 (look for a newer source package now;
-# otherwise once a week).
+# kernel/patches/VER), VSBOX_KREFRESH=1 (kernel-fetch.sh: look for a newer
+# source package now; otherwise once a week).
 set -eu
 B=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$B")
@@ -34,47 +34,12 @@ PKG=linux-source-$VER
 mkdir -p "$C/src"
 [ $LOOKUP = 1 ] || VSBOX_EXTRA_PKGS="bc bison flex libelf-dev libssl-dev xz-utils" sh "$B/deps.sh"
 
-# --- the source package: a private apt configuration with deb twins of the
-# system's Debian sources (like libcap.sh's deb-src twins)
-fetch() {
-	A=$B/apt
-	mkdir -p "$A/lists-bin/partial" "$A/cache-bin/archives/partial"
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		case "$f" in
-		*.sources) awk '/^URIs:/{u=$2} /^Signed-By:/{k=$2} /^Suites:/{s=""; for(i=2;i<=NF;i++) s=s" "$i}
-			/^Components:/{c=""; for(i=2;i<=NF;i++) c=c" "$i}
-			function out(){ if(u~/debian/) for(n=split(s,a," ");n>0;n--) print "deb" (k!=""?" [signed-by=" k "]":"") " " u " " a[n] c; u=""; k="" }
-			/^$/{out()} END{out()}' "$f" ;;
-		*) awk '$1=="deb" && $0~/debian/' "$f" ;;
-		esac
-	done > "$A/bin.list"
-	[ -s "$A/bin.list" ] || die "no Debian apt source found"
-	APT="apt-get -q -o Dir::Etc::SourceList=$A/bin.list -o Dir::Etc::SourceParts=/dev/null
-	 -o Dir::State::Lists=$A/lists-bin -o Dir::Cache=$A/cache-bin -o APT::Sandbox::User=root"
-	$APT update >/dev/null || die "apt-get update (private lists in $A/lists-bin) failed"
-	T=$(mktemp -d "$C/src/.dl.XXXXXX")
-	(cd "$T" && $APT download "$PKG" >/dev/null) || { rm -rf "$T"; die "can't download $PKG"; }
-	for d in "$T"/*.deb; do mv "$d" "$C/src/"; done
-	rmdir "$T"
-}
+# --- the source package (build/kernel-fetch.sh)
 if [ $LOOKUP = 1 ]; then
 	DEB=$(ls "$C/src/${PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
 	[ -n "$DEB" ] || exit 1
 else
-exec 8>"$C/src/.lock"
-flock 8
-DEB=$(ls "$C/src/${PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -z "$DEB" ] || [ "${VSBOX_KREFRESH:-0}" = 1 ] || [ -n "$(find "$DEB" -mtime +7)" ]; then
-	if (fetch); then
-		DEB=$(ls "$C/src/${PKG}_"*.deb | sort -V | tail -n 1)
-		touch "$DEB"
-	else
-		[ -n "$DEB" ] || exit 1
-		echo "kernel.sh: using the cached $(basename "$DEB")" >&2
-	fi
-fi
-flock -u 8
+	DEB=$(sh "$B/kernel-fetch.sh" "$PKG")
 fi
 SRCVER=$(dpkg-deb -f "$DEB" Version)
 
