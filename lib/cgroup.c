@@ -185,8 +185,11 @@ unsigned cg_v2_ctrls(void)
  * directory from the mount down to dir (the base) gets those vsbox uses
  * that it is offered (cgroup.controllers) and has not enabled yet; nothing
  * is written where they are on already. A cgroup other than the root
- * that has processes of its own cannot pass controllers on (EBUSY): the
- * limits then report the controller missing, naming the directory. */
+ * (the one without cgroup.type) that has processes of its own is left
+ * alone: domain controllers are refused there (EBUSY), and threaded ones
+ * (pids, cpu) would be accepted but make it a thread root, under which
+ * no process may join a new cgroup (EOPNOTSUPP). The limits then report
+ * the controller missing, naming the base. */
 void cg_delegate(const struct cg_hier *h, const char *dir)
 {
 	static const char *const want[] = { "memory", "pids", "cpu", "io" };
@@ -199,6 +202,12 @@ void cg_delegate(const struct cg_hier *h, const char *dir)
 		if (dir[len] && dir[len] != '/')
 			continue;
 		snprintf(path, sizeof(path), "%.*s", (int)len, dir);
+		snprintf(f, sizeof(f), "%s/cgroup.type", path);
+		if (!access(f, F_OK) && cg_nprocs(path) != 0) {
+			if (!dir[len])
+				break;
+			continue;
+		}
 		snprintf(f, sizeof(f), "%s/cgroup.controllers", path);
 		if (read_file(f, have, sizeof(have)) < 0)
 			have[0] = 0;
