@@ -65,9 +65,9 @@ is "a host client on 127.0.0.1:18080 reaches neither" "$($S ask 127.0.0.1 18080)
 
 # --- outgoing ------------------------------------------------------------------------
 rm -f "$T_TMP/rh" "$T_TMP/ru" "$T_TMP/rl"
-bg $S serve 127.0.0.22 18100 HOST "$T_TMP/rh" 30
-bg $S userve 127.0.0.22 18101 "$T_TMP/ru"
-bg $S serve 127.0.0.1 18102 LOCALONLY "$T_TMP/rl" 30
+bg $S serve 127.0.0.22 18100 HOST "$T_TMP/rh" $((300 * T_SLOW))
+bg $S userve 127.0.0.22 18101 "$T_TMP/ru" $((300 * T_SLOW))
+bg $S serve 127.0.0.1 18102 LOCALONLY "$T_TMP/rl" $((300 * T_SLOW))
 wait_file "$T_TMP/rh" && wait_file "$T_TMP/ru" && wait_file "$T_TMP/rl"
 is "TCP connect leaves from the tree's address" "$(chbind --ip 127.0.0.20 $S ask 127.0.0.22 18100)" "HOST 127.0.0.20 local=127.0.0.20"
 is "  with several, from the first" "$(chbind --ip 127.0.0.21 --ip 127.0.0.20 $S ask 127.0.0.22 18100)" "HOST 127.0.0.21 local=127.0.0.21"
@@ -111,6 +111,8 @@ UP=$(cut -d' ' -f2 "$T_TMP/u0")
 is "gap: a UDP socket bound by its first sendto sits on 0.0.0.0" "$(cut -d' ' -f1 "$T_TMP/u0")" 0.0.0.0
 $S udpto 127.0.0.1 "$UP" to-loopback >/dev/null
 $S udpto 127.0.0.20 "$UP" to-mine >/dev/null
+i=0; while [ $i -lt $((50 * T_SLOW)) ] && ! { grep -q '127.0.0.20 127.0.0.22' "$T_TMP/ulog" &&
+	grep -q '^to-mine ' "$T_TMP/ulog"; } 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 sleep 0.5
 like "  the reply to its own address arrives" "$(cat "$T_TMP/ulog")" '127.0.0.20 127.0.0.22'
 like "  a datagram to its address arrives" "$(cat "$T_TMP/ulog")" '^to-mine '
@@ -150,7 +152,7 @@ is "chcontext then chbind, reducecap --secure" \
 	"$(chcontext --silent chbind --ip 127.0.0.20 reducecap --secure $S bind tcp 0.0.0.0 18001)" 127.0.0.20
 is "  refuses other addresses" "$(chcontext --silent chbind --ip 127.0.0.20 $S bind tcp 127.0.0.21 18001)" "ERR EPERM"
 rm -f "$T_TMP/rc"
-bg $S serve 127.0.0.22 18104 HOST "$T_TMP/rc" 20
+bg $S serve 127.0.0.22 18104 HOST "$T_TMP/rc" $((300 * T_SLOW))
 wait_file "$T_TMP/rc"
 is "  connects leave from it" "$(chcontext --silent --secure chbind --ip 127.0.0.20 $S ask 127.0.0.22 18104)" "HOST 127.0.0.20 local=127.0.0.20"
 B=$(chcontext --silent --cap NET_RAW chbind --ip 127.0.0.20 grep CapBnd /proc/self/status | awk '{print $2}')
@@ -209,8 +211,8 @@ if ip netns add "$NS" 2>/dev/null; then
 	wait_file "$T_TMP/r6a" && wait_file "$T_TMP/r6b"
 	like "v6: two trees on [::]:18080, the client reaches the first" "$($N $S ask fd00::20 18080)" '^A6 '
 	like "v6:   and the second" "$($N $S ask fd00::21 18080)" '^B6 '
-	bg $N $S serve fd00::21 18100 HOST6 "$T_TMP/r6h" 20
-	bg $N $S userve fd00::21 18101 "$T_TMP/r6u"
+	bg $N $S serve fd00::21 18100 HOST6 "$T_TMP/r6h" $((300 * T_SLOW))
+	bg $N $S userve fd00::21 18101 "$T_TMP/r6u" $((300 * T_SLOW))
 	wait_file "$T_TMP/r6h" && wait_file "$T_TMP/r6u"
 	is "v6: TCP connect leaves from the tree's address" "$($N chbind --ip fd00::20 $S ask fd00::21 18100)" "HOST6 fd00::20 local=fd00::20"
 	is "v6: UDP sendto leaves from the tree's address" "$($N chbind --ip fd00::20 $S usend fd00::21 18101)" fd00::20

@@ -42,12 +42,12 @@ try:
     elif cmd == "ask":                   # ask ADDR PORT: "NAME PEER-SEEN local=ADDR"
         c = socket.create_connection((a[1], int(a[2])), timeout=2)
         print(c.recv(200).decode().strip(), "local=" + c.getsockname()[0])
-    elif cmd == "userve":                # userve ADDR PORT READY: echo the sender's address
+    elif cmd == "userve":                # userve ADDR PORT READY [SECONDS]: echo the sender's address
         s = socket.socket(fam(a[1]), socket.SOCK_DGRAM)
         s.bind((a[1], int(a[2])))
         s.settimeout(1)
         ready(a[3])
-        end = time.time() + 30
+        end = time.time() + (int(a[4]) if len(a) > 4 else 30)
         while time.time() < end:
             try:
                 d, peer = s.recvfrom(100)
