@@ -172,11 +172,13 @@ like "reboot(2) from vserver exec: EPERM" "$(vserver r1 start -q; vserver r1 exe
 # a guest booted by its rc (vsbox's init is PID 1): a daemon of the rc calls
 # reboot(2) (busybox reboot -f), once
 vserver r3 build -q --tar "$T_TMP/guest.tgz" || bail "can't build r3"
-printf '#!/bin/sh\nsleep 100000 &\n[ -e /etc/once ] && rm /etc/once && { sleep 0.3; reboot -f; } &\n' >"$VSBOX_ROOTDIR/r3/etc/rc"
+# (the reboot waits for /etc/go, made once the test has seen the first init)
+printf '#!/bin/sh\nsleep 100000 &\n[ -e /etc/once ] && rm /etc/once && { while [ ! -e /etc/go ]; do sleep 0.1; done; reboot -f; } &\n' >"$VSBOX_ROOTDIR/r3/etc/rc"
 touch "$VSBOX_ROOTDIR/r3/etc/once"
 printf 'S_HOSTNAME=r3\nS_FLAGS="lock"\nSTOP_TIMEOUT=2\n' >"$VSBOX_CONFDIR/r3.conf"
 rc_is "r3 starts with its rc (vsbox's init as PID 1)" 0 vserver r3 start -q
 P=$(init_of r3)
+touch "$VSBOX_ROOTDIR/r3/etc/go"
 check "  a daemon of its rc calls reboot(2): rebootmgr restarts it" rb_wait_log 1 "r3: restarted$"
 check "  a new init" [ -n "$(init_of r3)" -a "$(init_of r3)" != "$P" ]
 is "  vsbox's init, as before" "$(cat "/proc/$(init_of r3)/comm")" vsbox-init
