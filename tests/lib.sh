@@ -10,6 +10,14 @@ set -u
 T_TOP=$(cd "$(dirname "$0")" && while [ ! -f vsbox.h ] && [ "$PWD" != / ]; do cd ..; done; pwd)
 VSBOX=${VSBOX:-$T_TOP/vsbox}
 T_NAME=$(basename "$0" .t)
+# One run of a test file at a time on this machine, whichever checkout it
+# comes from: each file uses fixed addresses and ports, and two copies of it
+# (a suite here, a single file from another worktree there) would answer
+# each other's connections. The file runs again under flock(1), which holds
+# the lock and closes it in the script (-o): no guest inherits it.
+if [ -z "${T_LOCKED:-}" ]; then
+	T_LOCKED=1 exec flock -o "/tmp/vsbox-t-$T_NAME.lock" /bin/sh "$0" "$@"
+fi
 T_TMP=$(mktemp -d "/tmp/vsbox-t-$T_NAME.XXXXXX")
 export VSBOX_RUNDIR="$T_TMP/run"
 export VSBOX_CGROUP_BASE="vsbox-t-$T_NAME-$$"
