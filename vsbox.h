@@ -392,6 +392,10 @@ int nl_socket(int proto, int nsfd);
 /* Send m, wait for acks acknowledgements: 0, or -1 with the first error's
  * errno; m is empty again afterwards */
 int nl_call(int fd, struct nlm *m, int acks);
+/* A dump request (RTM_GETLINK, RTM_GETADDR...): each() sees every answer;
+ * 0, or -1 + errno */
+struct nlmsghdr;
+int nl_dump(int fd, int type, int family, void (*each)(const struct nlmsghdr *h, void *arg), void *arg);
 
 /* ---- lib/netns.c, lib/nft.c: NET=private ---------------------------------- */
 struct guest;

@@ -326,3 +326,29 @@ int nl_call(int fd, struct nlm *m, int acks)
 	}
 	return 0;
 }
+
+int nl_dump(int fd, int type, int family, void (*each)(const struct nlmsghdr *h, void *arg), void *arg)
+{
+	struct { struct nlmsghdr h; struct rtgenmsg g; } req = {
+		{ sizeof(req), (uint16_t)type, NLM_F_REQUEST | NLM_F_DUMP, 1, 0 }, { (unsigned char)family } };
+	static char buf[32768];
+
+	if (send(fd, &req, sizeof(req), 0) != sizeof(req))
+		return -1;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				errno = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				return -1;
+			}
+			each(h, arg);
+		}
+	}
+}

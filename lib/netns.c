@@ -388,14 +388,69 @@ void netns_repair(const char *name)
 }
 
 /* ---- status ----------------------------------------------------------------- */
+#define ST_MAX 16
+struct st_links { int n; int idx[ST_MAX]; bool up[ST_MAX]; char name[ST_MAX][16], addrs[ST_MAX][256]; };
+
+static void st_link(const struct nlmsghdr *h, void *arg)
+{
+	struct st_links *l = arg;
+	struct ifinfomsg *ifi = NLMSG_DATA(h);
+	int len = (int)IFLA_PAYLOAD(h);
+
+	if (h->nlmsg_type != RTM_NEWLINK || l->n == ST_MAX)
+		return;
+	l->idx[l->n] = ifi->ifi_index;
+	l->up[l->n] = ifi->ifi_flags & IFF_UP;
+	l->name[l->n][0] = l->addrs[l->n][0] = 0;
+	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == IFLA_IFNAME)
+			snprintf(l->name[l->n], sizeof(l->name[0]), "%s", (char *)RTA_DATA(a));
+	l->n++;
+}
+
+static void st_addr(const struct nlmsghdr *h, void *arg)
+{
+	struct st_links *l = arg;
+	struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	int len = (int)IFA_PAYLOAD(h);
+	char ip[64];
+
+	if (h->nlmsg_type != RTM_NEWADDR)
+		return;
+	for (int i = 0; i < l->n; i++) {
+		if (l->idx[i] != (int)ifa->ifa_index)
+			continue;
+		for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len))
+			if (a->rta_type == (ifa->ifa_family == AF_INET ? IFA_LOCAL : IFA_ADDRESS) &&
+			    inet_ntop(ifa->ifa_family, RTA_DATA(a), ip, sizeof(ip))) {
+				size_t k = strlen(l->addrs[i]);
+				snprintf(l->addrs[i] + k, sizeof(l->addrs[0]) - k, " %s/%d", ip, ifa->ifa_prefixlen);
+			}
+	}
+}
+
 void netns_status(const struct guest *g, pid_t pid)
 {
+	static struct st_links l;
 	struct netns_names n;
+	char path[64];
+	int nsfd, fd = -1;
 
 	netns_names(g->name, &n);
 	printf("  network:   private, %s, host end %s%s%s\n",
 	       g->c.net == NET_BRIDGE ? "bridge" : "routed", n.host,
 	       g->c.net == NET_BRIDGE ? " on " : g->c.uplink[0] ? " uplink " : "",
 	       g->c.net == NET_BRIDGE ? g->c.bridge : g->c.uplink);
-	(void)pid;
+	/* what the guest has now, seen from inside its namespace */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	memset(&l, 0, sizeof(l));
+	if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (fd = nl_socket(NETLINK_ROUTE, nsfd)) < 0 ||
+	    nl_dump(fd, RTM_GETLINK, AF_UNSPEC, st_link, &l) || nl_dump(fd, RTM_GETADDR, AF_UNSPEC, st_addr, &l))
+		printf("  (its interfaces can't be read: %s)\n", strerror(errno));
+	for (int i = 0; i < l.n; i++)
+		printf("  %-10s %s%s\n", l.name[i], l.up[i] ? "up" : "down", l.addrs[i]);
+	if (fd >= 0)
+		close(fd);
+	if (nsfd >= 0)
+		close(nsfd);
 }

@@ -50,8 +50,8 @@ tables() { H "$T_TMP/nft-tables" | grep -c " vsbox-" ; }
 links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' '; }
 
 # ---- configuration errors: FILE:LINE, nothing started --------------------
-guest b1 'IPROOT="10.201.1.11 fd00:7673:201:1::11"' NET=private BRIDGE=vsnbr
-guest b2 'IPROOT="10.201.1.12 fd00:7673:201:1::12"' NET=private BRIDGE=vsnbr
+guest b1 'IPROOT="10.201.1.11 fd00:7673:201:1::11"' NET=private BRIDGE=vsnbr 'NET_GATEWAY="10.201.1.1 fd00:7673:201:1::1"'
+guest b2 'IPROOT="10.201.1.12 fd00:7673:201:1::12"' NET=private NET_MODE=bridge BRIDGE=vsnbr NET_MAC=02:00:00:00:02:02
 cp "$VSBOX_CONFDIR/b1.conf" "$T_TMP/b1.good"
 badconf() {  # badconf DESC LINE REGEX
 	printf '# bad\nIPROOT=10.201.1.11\n%s\n' "$2" >"$VSBOX_CONFDIR/b1.conf"
@@ -84,8 +84,11 @@ like "  with its addresses on eth0" "$(H vserver b1 exec ip -o addr show dev eth
 is "  and its /proc/net/dev lists no host device" "$(H vserver b1 exec cat /proc/net/dev | grep -c vsn)" 0
 run_rc H vserver b1 status
 like "status shows the private network" "$OUT" "network: +private, bridge, host end vs[0-9a-f]{12} on vsnbr"
+like "  and the guest's interfaces with their addresses" "$(printf '%s\n' "$OUT" | grep eth0)" "^  eth0 +up 10.201.1.11/24 fd00:7673:201:1::11/64"
 is "b1's MAC comes from its name, the host end's is fe:..." \
 	"$(H vserver b1 exec cat /sys/class/net/eth0/address | cut -c1-3)$(H ip -o link | grep -c 'link/ether fe:')" "02:2"
+is "b2's eth0 has its NET_MAC" "$(H vserver b2 exec cat /sys/class/net/eth0/address)" "02:00:00:00:02:02"
+like "b1's default routes go through NET_GATEWAY" "$( (H vserver b1 exec ip route; H vserver b1 exec ip -6 route) | grep ^default | tr '\n' ' ')" "default via 10.201.1.1 dev eth0 .*default via fd00:7673:201:1::1 dev eth0"
 is "one anti-spoofing table a guest" "$(tables)" 2
 
 # the guest's own stack: raw sockets, routes, addresses, its own rules
@@ -98,6 +101,33 @@ is "  the host's routes did not change" "$(H ip route | grep -c 10.201.9)" 0
 run_rc H vserver b1 exec ip link set vsnbr down
 check "but it can't change the host's network from inside" [ "$RC" -ne 0 ]
 is "  (the bridge is up still)" "$(H ip -o link show vsnbr | grep -c ',UP')" 1
+
+# its own firewall and packet capture: Debian's nft and tcpdump, the host's
+# /usr bound read-only into b1 (NAME.fstab)
+if command -v nft >/dev/null && command -v tcpdump >/dev/null; then
+	H vserver b1 exec sh -c 'mkdir -p /usr && ln -s usr/lib /lib && ln -s usr/lib64 /lib64'
+	echo "/usr /usr bind ro" >"$VSBOX_CONFDIR/b1.fstab"
+	H vserver b1 restart -q
+	rc_is "guest root loads its own nftables rules (drop tcp port 80)" 0 H vserver b1 exec /usr/sbin/nft \
+		'add table inet fw; add chain inet fw in { type filter hook input priority 0; }; add rule inet fw in tcp dport 80 drop'
+	is "  the outside client gets nothing from b1" "$(O curl -s -m 1 http://10.201.1.11/)" ""
+	is "  b2 serves as before" "$(get 10.201.1.12)" "<p>b2</p>"
+	is "  the host's ruleset has no such table" "$(H nft list tables | grep -c ' fw$')" 0
+	rc_is "  b1 removes it" 0 H vserver b1 exec /usr/sbin/nft delete table inet fw
+	is "  and serves again" "$(get 10.201.1.11)" "<p>b1</p>"
+	H vserver b1 exec timeout 4 /usr/bin/tcpdump -Z root -n -l -i eth0 icmp >"$T_TMP/cap" 2>/dev/null &
+	cap=$!
+	track_pid $cap
+	sleep 1.5
+	H vserver b1 exec ping -c 2 -i 0.2 -W 1 -q 10.201.1.1 >/dev/null 2>&1
+	H vserver b2 exec ping -c 2 -i 0.2 -W 1 -q 10.201.1.1 >/dev/null 2>&1
+	wait $cap
+	is "tcpdump in b1 sees its own echo requests" "$(grep -c '10.201.1.11 > 10.201.1.1: ICMP echo request' "$T_TMP/cap")" 2
+	is "  and none of b2's" "$(grep -c '10.201.1.12' "$T_TMP/cap")" 0
+	rm -f "$VSBOX_CONFDIR/b1.fstab"
+else
+	for i in 1 2 3 4 5 6 7 8; do skip "nft and tcpdump (build/deps.sh installs them) are needed"; done
+fi
 
 # spoofing: another address, another MAC: the LAN gets nothing
 H vserver b1 exec ip addr add 10.201.1.99/24 dev eth0
@@ -148,18 +178,21 @@ is "nothing of r1 is left: veth, route, proxy entry, table, run file" \
 	"lo vsnbr vsnl0 vsnu0 0 0 0 0"
 
 # ---- kill -9 of vsbox at every point of a start ------------------------------
-left=""
-for d in 0 3 6 9 12 16 24; do
-	H vserver r1 start -q >/dev/null 2>&1 &
+left="" mid=0
+for d in 0 3 6 9 12 16 24 35 50; do
+	# (nsenter execs vserver: $! is vserver itself)
+	nsenter --net="/run/netns/$HN" vserver r1 start -q >/dev/null 2>&1 &
 	p=$!
 	[ "$d" = 0 ] || sleep "$(printf "0.%03d" "$d")"
 	kill -9 $p 2>/dev/null
 	wait $p 2>/dev/null
+	[ -e "$VSBOX_RUNDIR/net/r1" ] && mid=$((mid + 1))
 	H vserver r1 stop -q >/dev/null 2>&1
 	s="$(links)$(tables)$(H ip -6 neigh show proxy | wc -l)$(ls "$VSBOX_RUNDIR/net")"
 	[ "$s" = "lo vsnbr vsnl0 vsnu0 00" ] || left="$left [after ${d} ms: $s]"
 done
 is "a start killed at any point: the next stop leaves nothing" "$left" ""
+diag "($mid of the 9 kills came while the network was being made or running)"
 rc_is "  and the next start works" 0 H vserver r1 start -q
 is "  and serves" "$(get 10.201.2.21)" "<p>r1</p>"
 rc_is "stop r1" 0 H vserver r1 stop -q
