@@ -4,7 +4,7 @@
 # an uplink veth into an "outside" namespace (the LAN; 10.201.0.0/16).
 # 1. start+stop of a fakeinit guest: NET=shared (an alias on the uplink, the
 #    IP lock) vs NET=private bridged vs routed, interleaved, median of 30
-#    (target: private adds <= 3 ms).
+#    (target: private adds <= 3 ms), and the CPU 20 cycles of each take.
 # 2. from the outside client (curl), to busybox httpd in each kind of guest:
 #    TCP throughput (a 64 MiB file, best of 3) and the connection rate (500
 #    requests, a new connection each), private over its veth against shared
