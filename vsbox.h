@@ -220,6 +220,7 @@ struct ctx_spec {
 	unsigned cgwant;          /* cgroup controllers beyond the v2 tracker */
 	const char *name;         /* guest name, or NULL */
 	const char *hostname, *domainname;
+	int clone_extra;          /* CLONE_NEWNET: a network stack of its own */
 	bool silent;              /* no "New security context is N" */
 	bool detach;              /* return once CMD runs (guests); else wait */
 	/* with detach and an init: CMD's stdout and stderr are pipes the caller
@@ -318,7 +319,15 @@ struct vconf {
 	int reboot_limit;           /* REBOOT_LIMIT: restarts a minute by rebootmgr */
 	unsigned long long disk_limit;  /* DISK_LIMIT bytes (whole KiB), 0 unset */
 	unsigned long long inode_limit; /* INODE_LIMIT, 0 unset */
+	int net;                    /* NET_SHARED, or NET=private's NET_MODE */
+	bool net_private;           /* NET=private as written; net_mode: NET_MODE, 0 unset */
+	int net_mode;
+	char bridge[16], uplink[16];    /* BRIDGE, NET_UPLINK ("" unset) */
+	bool have_mac, have_gw4, have_gw6;
+	unsigned char mac[6];       /* NET_MAC */
+	unsigned char gw4[4], gw6[16];  /* NET_GATEWAY (one of each family) */
 };
+enum { NET_SHARED, NET_BRIDGE, NET_ROUTED };
 /* Parse text (the contents of file) into c; 0, or -1 with "FILE:LINE: msg" in err */
 int conf_parse(const char *file, const char *text, struct vconf *c, char *err, size_t n);
 /* Read and parse a file; dies with the FILE:LINE message on any error */
@@ -335,6 +344,11 @@ void conf_set(const char *path, const char *key, const char *value);
 void conf_edit(const char *path, int n, const char *const *keys, const char *const *values);
 /* KEY's value as written (quotes removed) into out; false when unset */
 bool conf_get(const char *path, const char *key, char *out, size_t n);
+/* lib/confnet.c: NET, NET_MODE, BRIDGE, NET_MAC, NET_UPLINK, NET_GATEWAY
+ * (k: 0..5 in that order); NULL or what is wrong with the value. After
+ * the whole file, conf_net_check() sets c->net or says what doesn't fit */
+const char *conf_net_key(int k, char *v, struct vconf *c);
+const char *conf_net_check(struct vconf *c);
 /* Parse a size "512M", "2G", "1048576" (binary units); false when bad */
 bool parse_size(const char *s, unsigned long long *out);
 /* Guest names: [A-Za-z0-9._-], not starting with '.', 1..63 characters */
@@ -362,6 +376,47 @@ size_t nl_alias_lines(const struct vc_addr *a, int n, char *buf, size_t size);
 /* Remove n aliases, the last first; one gone already is no error (who:
  * the guest, for the warning about any other) */
 void nl_aliases_del(const struct vc_addr *a, int n, const char *who);
+/* A request builder: one message or an nf_tables batch in buf. nlm_begin()
+ * starts the next message (hdr: its family header), the rest add
+ * attributes to it; nlm_nest() returns the nest's offset for nlm_end() */
+struct nlm { size_t len, cur; uint32_t nmsg; char buf[4096] __attribute__((aligned(4))); };
+void nlm_begin(struct nlm *m, int type, int flags, const void *hdr, size_t hlen);
+void nlm_put(struct nlm *m, int type, const void *data, size_t len);
+void nlm_u32(struct nlm *m, int type, uint32_t v);
+void nlm_str(struct nlm *m, int type, const char *s);
+size_t nlm_nest(struct nlm *m, int type);
+void nlm_end(struct nlm *m, size_t nest);
+/* A netlink socket of protocol proto, made in the network namespace nsfd
+ * (-1: ours); -1 + errno */
+int nl_socket(int proto, int nsfd);
+/* Send m, wait for acks acknowledgements: 0, or -1 with the first error's
+ * errno; m is empty again afterwards */
+int nl_call(int fd, struct nlm *m, int acks);
+/* A dump request (RTM_GETLINK, RTM_GETADDR...): each() sees every answer;
+ * 0, or -1 + errno */
+struct nlmsghdr;
+int nl_dump(int fd, int type, int family, void (*each)(const struct nlmsghdr *h, void *arg), void *arg);
+
+/* ---- lib/netns.c, lib/nft.c: NET=private ---------------------------------- */
+struct guest;
+struct netns_names {
+	char host[16];              /* the host's veth end, vsHASH */
+	char table[80];             /* the nf_tables table, vsbox-NAME */
+	unsigned char gmac[6], hmac[6];  /* eth0's MAC (from the name), the host end's */
+};
+void netns_names(const char *name, struct netns_names *n);
+/* Before anything is done: BRIDGE, NET_UPLINK exist; dies naming what not */
+void netns_check(const struct guest *g);
+/* Host side, once the guest (host pid) has its namespace: the veth pair,
+ * addresses, routes, proxies, the anti-spoofing rules; undo pushed */
+void netns_setup(const struct guest *g, pid_t pid);
+/* Remove what $RUNDIR/net/NAME lists (veth, table, proxy entries), then it */
+void netns_repair(const char *name);
+/* The status lines: mode, host end, the guest's interfaces and addresses */
+void netns_status(const struct guest *g, pid_t pid);
+void nft_spoof_add(const char *name, const struct netns_names *n, const unsigned char *mac,
+		   const struct vc_addr *ip, int nip);
+void nft_spoof_del(const char *name, const char *table);
 
 /* ---- lib/guest.c: a guest's state, start, stop (lib/groot.c: its root) ---
  * Configuration in $VSBOX_CONFDIR (/etc/vservers): NAME.conf, NAME.sh (hook),

@@ -74,6 +74,16 @@ static const char usage[] =
 "  DISK_LIMIT   disk space of the guest (e.g. 10G): an ext4/XFS project quota\n"
 "               (prjquota mount option) or a btrfs qgroup (quota enabled)\n"
 "  INODE_LIMIT  files of the guest (ext4, XFS)\n"
+"  NET          shared (default: the host's stack, IPROOT as aliases and the\n"
+"               IP lock) or private: a network namespace of its own, IPROOT\n"
+"               on its eth0, CAP_NET_ADMIN and CAP_NET_RAW inside, packets\n"
+"               with another source address or MAC dropped on the host\n"
+"  NET_MODE     bridge (default: eth0's veth peer a port of BRIDGE) or\n"
+"               routed (host routes to IPROOT, proxy ARP/NDP on NET_UPLINK)\n"
+"  BRIDGE       the host bridge (bridge mode)\n"
+"  NET_MAC      eth0's MAC (default: from the guest name)\n"
+"  NET_UPLINK   routed mode: the host device facing the LAN\n"
+"  NET_GATEWAY  bridge mode: default gateways, one IPv4 and/or one IPv6\n"
 "Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE.\n";
 
 static const struct option opts[] = {

@@ -2,7 +2,8 @@
 # leftovers.sh snapshot FILE | check FILE - what the tests may leave behind
 # on the machine: loopback addresses, vsbox cgroup directories (tests',
 # benches' and the demo's bases, in every hierarchy), mounts, loop devices
-# and temporary directories of the tests, rebootmgr processes. `snapshot`
+# and temporary directories of the tests, rebootmgr processes, network
+# namespaces of the tests and guests' veths. `snapshot`
 # records the state before a run, `check` compares after it and fails,
 # naming each leftover.
 state() {
@@ -18,6 +19,9 @@ state() {
 		rebootmgr|rebootmgr-hold) grep -q '^State:.*Z' "$p/status" 2>/dev/null || echo "process ${p#/proc/} $(cat "$p/comm")" ;;
 		esac
 	done
+	# NET=private: the tests' network namespaces, a guest's host veth end
+	for n in /run/netns/vsn-*; do [ -e "$n" ] && echo "netns ${n#/run/netns/}"; done
+	ip -o link 2>/dev/null | awk -F': ' '$2 ~ /^vs[0-9a-f]+(@|$)/ && length($2) >= 14 { sub(/@.*/, "", $2); print "link", $2 }'
 	for d in /tmp/vsbox-t-* /tmp/vsbox-bench* /tmp/vsbox-demo.* /run/vsbox/ctx/*; do
 		[ -e "$d" ] && echo "file $d"
 	done

@@ -325,6 +325,7 @@ static const char *const keys[] = {
 	"IPROOT", "IPROOTDEV", "IPROOTMASK", "IPROOTBCAST", "ONBOOT", "S_CAPS", "S_CONTEXT",
 	"S_DOMAINNAME", "S_HOSTNAME", "S_NICE", "S_FLAGS", "ULIMIT", "S_MEMORY", "S_CPU",
 	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
+	"NET", "NET_MODE", "BRIDGE", "NET_MAC", "NET_UPLINK", "NET_GATEWAY",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -444,6 +445,10 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 			return bad(p, "INODE_LIMIT: '%s' is not a number of files from 16 up", v);
 		return 0;
 	}
+	case 21: case 22: case 23: case 24: case 25: case 26: {
+		const char *why = conf_net_key(k - 21, v, c);
+		return why ? bad(p, "%s", why) : 0;
+	}
 	}
 	return 0;
 }
@@ -499,6 +504,7 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 	bool seen[NKEYS] = { false };
 	const char *s = text;
 	static char val[4096];
+	int netline = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->mask = -1;
@@ -551,11 +557,18 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 		if (seen[k])
 			return bad(&p, "%s is set twice", key);
 		seen[k] = true;
+		if (k >= 21 && (k == 21 || !netline))
+			netline = start;        /* NET's line (or a NET_ key's) */
 		if (set_key(&p, (int)k, val, c))
 			return -1;
 		p.line = end;
 		if (*s)
 			s++, p.line++;
+	}
+	const char *why = conf_net_check(c);
+	if (why) {
+		p.line = netline ? netline : p.line;
+		return bad(&p, "%s", why);
 	}
 	/* the rules that keep a guest inside its disk limit (chattr -P,
 	 * btrfs subvolumes of its own) cost nothing to a guest without one */

@@ -519,13 +519,14 @@ int ctx_spawn(const struct ctx_spec *s)
 	if (!(s->flags & CF_FAKEINIT))
 		open_init_fds(&fds, &c, picks);
 	fflush(NULL);
-	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC, NULL, v2fd);
+	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (uint64_t)s->clone_extra,
+			 NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
 		/* no clone3 (before 5.3): classic clone, and the child joins
 		 * v2 like v1 */
 		joined = 0;
 		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
-				     CLONE_NEWIPC | SIGCHLD, 0, 0, 0, 0);
+				     CLONE_NEWIPC | s->clone_extra | SIGCHLD, 0, 0, 0, 0);
 	}
 	if (pid < 0)
 		die_errno("can't create the context's namespaces");
@@ -548,9 +549,9 @@ int ctx_spawn(const struct ctx_spec *s)
 	if (v2fd >= 0)
 		close(v2fd);
 	undo_push(undo_kill, &pid, sizeof(pid));
+	c.pid = pid;
 	if (s->programs)
 		s->programs(&c, s->arg);
-	c.pid = pid;
 	c.start = proc_starttime(pid);
 	ctx_save(&c);
 	if (s->out)

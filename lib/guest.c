@@ -115,8 +115,11 @@ uint64_t guest_bset(const struct vconf *c)
 	/* and CAP_SYS_BOOT, for reboot(2) in the guest's own PID namespace
 	 * (lib/rebootd.c), while the kexec rule refuses its other use */
 	uint64_t boot = c->sc_allow & (1u << seccomp_rule("kexec")) ? 0 : 1ULL << 22;
+	/* NET=private: CAP_NET_ADMIN and CAP_NET_RAW act on the guest's own
+	 * network namespace, the only one it can reach */
+	uint64_t net = c->net != NET_SHARED ? 1ULL << 12 | 1ULL << 13 : 0;
 
-	return ((caps_default() | boot | c->caps_add) & ~c->caps_drop) & caps_bounding();
+	return ((caps_default() | boot | net | c->caps_add) & ~c->caps_drop) & caps_bounding();
 }
 
 void guest_rlimits(const struct vconf *c)
@@ -303,13 +306,18 @@ static void guest_programs(struct ctx *c, void *arg)
 		if (bpfnet_devices(fd))
 			die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
 		trace("device allowlist attached");
-		if (g->c.nip) {
+		if (g->c.nip && g->c.net == NET_SHARED) {
 			const char *why = bpfnet_try_lock(fd, &netlock, 0);
 			if (why)
 				die("%s: IPROOT can't be enforced here: %s", g->name, why);
 			trace("IP lock attached");
 		}
 		close(fd);
+	}
+	if (g->c.net != NET_SHARED) {
+		/* its own stack: IPROOT goes on its eth0 (lib/netns.c) */
+		netns_setup(g, c->pid);
+		return;
 	}
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
 	guest_add_addrs(g, c);
@@ -320,6 +328,10 @@ static void guest_programs(struct ctx *c, void *arg)
 static void prepare_lock(struct guest *g)
 {
 	memset(&netlock, 0, sizeof(netlock));
+	if (g->c.net != NET_SHARED) {
+		netns_check(g);     /* a stack of its own has only IPROOT */
+		return;
+	}
 	if (!g->c.nip)
 		return;         /* IPROOT empty or 0.0.0.0: not tied */
 	/* whether this kernel can load the lock shows when it does (and a
@@ -352,6 +364,7 @@ static void repair(struct guest *g, const struct ctx *c)
 	ctx_gc_name(g->name);
 	ctx_unlock(lock);
 	guest_drop_addrs(g->name);
+	netns_repair(g->name);
 }
 
 int guest_start(struct guest *g, bool quiet)
@@ -375,6 +388,7 @@ int guest_start(struct guest *g, bool quiet)
 	/* what a crash left: our aliases (ctx_spawn reaps a dead context of
 	 * this name) */
 	guest_drop_addrs(g->name);
+	netns_repair(g->name);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
 	/* the disk limits, which the filesystem keeps (lib/quota.c) */
@@ -398,6 +412,7 @@ int guest_start(struct guest *g, bool quiet)
 	s.name = g->name;
 	s.hostname = g->c.hostname[0] ? g->c.hostname : NULL;
 	s.domainname = g->c.domainname[0] ? g->c.domainname : NULL;
+	s.clone_extra = g->c.net != NET_SHARED ? CLONE_NEWNET : 0;
 	s.silent = true;
 	s.detach = true;
 	s.relay = !quiet;       /* the rc's output, as a real boot shows it */
@@ -655,6 +670,8 @@ int guest_status(struct guest *g)
 		printf(" %s", ip);
 	}
 	printf(c.naddr ? " (%d alias%s added)\n" : "\n", c.naddr, c.naddr == 1 ? "" : "es");
+	if (g->c.net != NET_SHARED)
+		netns_status(g, c.pid);
 	printf("  flags:     %s\n", ctx_flags_str(c.flags, buf, sizeof(buf)));
 	return 0;
 }

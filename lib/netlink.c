@@ -196,3 +196,159 @@ void nl_aliases_del(const struct vc_addr *a, int n, const char *who)
 			warn_errno("%s: can't remove address %s", who, b);
 		}
 }
+
+/* ---- a generic request builder (links, routes, neighbours, nf_tables) ----
+ * One buffer holds one message or a batch of them; nlm_begin() starts the
+ * next, nlm_put()/nlm_nest() add attributes to it. Sizes are checked: a
+ * message that would not fit is a bug of ours, so it dies. */
+void nlm_begin(struct nlm *m, int type, int flags, const void *hdr, size_t hlen)
+{
+	size_t at = NLMSG_ALIGN(m->len);
+	struct nlmsghdr *h = (struct nlmsghdr *)(m->buf + at);
+
+	if (at + NLMSG_LENGTH(hlen) > sizeof(m->buf))
+		die("netlink request too long");
+	memset(h, 0, NLMSG_LENGTH(hlen));
+	h->nlmsg_len = (uint32_t)NLMSG_LENGTH(hlen);
+	h->nlmsg_type = (uint16_t)type;
+	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	h->nlmsg_seq = ++m->nmsg;
+	if (hdr)
+		memcpy(NLMSG_DATA(h), hdr, hlen);
+	m->cur = at;
+	m->len = at + h->nlmsg_len;
+}
+
+void nlm_put(struct nlm *m, int type, const void *data, size_t len)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(m->buf + m->cur);
+	size_t at = NLMSG_ALIGN(m->len);
+	struct rtattr *a = (struct rtattr *)(m->buf + at);
+
+	if (at + RTA_SPACE(len) > sizeof(m->buf))
+		die("netlink request too long");
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	memset((char *)RTA_DATA(a) + len, 0, RTA_SPACE(len) - RTA_LENGTH(len));
+	m->len = at + RTA_SPACE(len);
+	h->nlmsg_len = (uint32_t)(m->len - m->cur);
+}
+
+void nlm_u32(struct nlm *m, int type, uint32_t v)
+{
+	nlm_put(m, type, &v, 4);
+}
+
+void nlm_str(struct nlm *m, int type, const char *s)
+{
+	nlm_put(m, type, s, strlen(s) + 1);
+}
+
+size_t nlm_nest(struct nlm *m, int type)
+{
+	size_t at = NLMSG_ALIGN(m->len);
+
+	nlm_put(m, type | NLA_F_NESTED, NULL, 0);
+	return at;
+}
+
+void nlm_end(struct nlm *m, size_t nest)
+{
+	((struct rtattr *)(m->buf + nest))->rta_len = (unsigned short)(m->len - nest);
+}
+
+int nl_socket(int proto, int nsfd)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int self = -1, fd, e;
+
+	/* a socket stays in the namespace it was made in: enter nsfd's for
+	 * the socket() call only */
+	if (nsfd >= 0) {
+		if ((self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
+		if (setns(nsfd, CLONE_NEWNET)) {
+			e = errno;
+			close(self);
+			errno = e;
+			return -1;
+		}
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
+	e = errno;
+	if (self >= 0) {
+		if (setns(self, CLONE_NEWNET))
+			die_errno("can't return to the host's network namespace");
+		close(self);
+	}
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	errno = e;
+	return fd;
+}
+
+int nl_call(int fd, struct nlm *m, int acks)
+{
+	static char buf[8192];
+	int got = 0, err = 0;
+
+	if (send(fd, m->buf, m->len, 0) != (ssize_t)m->len)
+		return -1;
+	/* each message asking NLM_F_ACK gets one; the first error counts */
+	while (got < acks) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			int e = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			got++;
+			if (e && !err)
+				err = -e;
+		}
+		if (err)
+			break;
+	}
+	m->len = m->cur = 0;
+	m->nmsg = 0;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int nl_dump(int fd, int type, int family, void (*each)(const struct nlmsghdr *h, void *arg), void *arg)
+{
+	struct { struct nlmsghdr h; struct rtgenmsg g; } req = {
+		{ sizeof(req), (uint16_t)type, NLM_F_REQUEST | NLM_F_DUMP, 1, 0 }, { (unsigned char)family } };
+	static char buf[32768];
+
+	if (send(fd, &req, sizeof(req), 0) != sizeof(req))
+		return -1;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				errno = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				return -1;
+			}
+			each(h, arg);
+		}
+	}
+}
