@@ -1,0 +1,233 @@
+/* bpfgen.c - the pieces every vsbox BPF program is made of, the programs
+ * that are not about socket addresses (socket creation, ingress, devices),
+ * and the table of all of them, one per cgroup hook. The socket-address
+ * programs are in lib/bpfsock.c, loading and attaching in lib/bpfnet.c.
+ *
+ * Every program starts alike (prog_begin): r6 = its context, r9 = the
+ * configuration of the cgroup it runs for (cgroup local storage, struct
+ * bncfg in lib/bpfgen.h); a cgroup whose configuration lacks the program's
+ * flag (the base's, all zeroes) is allowed at once. It ends alike
+ * (prog_end): one deny and one allow exit.
+ *
+ *   sockcreate  ICMP datagram ("ping") sockets are refused (EPERM): they
+ *               have a bind of their own that no bind hook sees, and no
+ *               sendmsg hook, so they could bind any local address and send
+ *               from any (IP_PKTINFO); BN_KEEP_RAW leaves them, like raw ones
+ *   ingress     the gap no sock_addr hook covers - a socket that listen()s
+ *               without bind() or a UDP socket autobound by its first send
+ *               sits on 0.0.0.0:PORT - closed on the receiving side: a
+ *               packet for one of the tree's sockets must be addressed to
+ *               one of the list (or be multicast/broadcast), else dropped
+ *   devices     the device allowlist of lib/devcg.c
+ */
+#include "vsbox.h"
+#include "lib/bpfgen.h"
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+
+void cfg_flag(struct gen *g, unsigned f, bool set, int l)
+{
+	cfg(&g->p, R0, CF(flags));
+	if (set) {
+		jump(&g->p, BPF_JMP32 | BPF_JSET | BPF_K, R0, 0, (int32_t)f, l);
+	} else {
+		and32i(&g->p, R0, (int32_t)f);
+		jeq(&g->p, R0, 0, l);
+	}
+}
+
+/* r6 = the context, r9 = this cgroup's configuration; without the flag
+ * (the base's storage) the program allows */
+void prog_begin(struct gen *g, unsigned want)
+{
+	struct prog *p = &g->p;
+
+	p->n = p->nlbl = p->nfix = 0;
+	g->ok = label(p);
+	g->deny = label(p);
+	int on = label(p);
+	mov64(p, R6, R1);
+	emit(p, BPF_LD | BPF_DW | BPF_IMM, R1, BPF_PSEUDO_MAP_FD, 0, g->map);
+	emit(p, 0, 0, 0, 0, 0);
+	mov64i(p, R2, 0);
+	call(p, BPF_FUNC_get_local_storage);
+	mov64(p, R9, R0);
+	cfg_flag(g, want, true, on);
+	mov64i(p, R0, 1);
+	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	place(p, on);
+}
+
+/* the two ways out: deny (0: EPERM, or drop) and allow (1; binds 3 with
+ * F_LOWPORTS, skipping the CAP_NET_BIND_SERVICE check) */
+void prog_end(struct gen *g, bool bind)
+{
+	struct prog *p = &g->p;
+
+	if (falls(p) || p->refs[g->deny]) {
+		place(p, g->deny);
+		mov64i(p, R0, 0);
+		emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
+	if (p->refs[g->ok]) {
+		place(p, g->ok);
+		if (bind) {
+			int one = label(p);
+			cfg_flag(g, F_LOWPORTS, false, one);        /* (r0 is the flags) */
+			mov64i(p, R0, 3);
+			emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+			place(p, one);
+		}
+		mov64i(p, R0, 1);
+		emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
+	link_jumps(p);
+}
+
+/* jump to ok when the 32-bit register r holds one of the n4 IPv4 addresses
+ * (an unrolled loop; uses r0 and r8) */
+void in_list4(struct gen *g, int r)
+{
+	struct prog *p = &g->p;
+	int out = label(p);
+
+	cfg(p, R8, CF(n4));
+	for (int i = 0; i < NA_MAX; i++) {
+		jle(p, R8, i, out);
+		cfg(p, R0, CF(a4[i]));
+		jeqx(p, r, R0, g->ok);
+	}
+	place(p, out);
+}
+
+/* registers r..r+3 against the words at off: fall through when equal,
+ * else jump to l (uses r0) */
+
+void in_list6(struct gen *g, int r)
+{
+	struct prog *p = &g->p;
+	int out = label(p);
+
+	cfg(p, R8, CF(n6));
+	for (int i = 0; i < NA_MAX; i++) {
+		int next = label(p);
+		jle(p, R8, i, out);
+		for (int k = 0; k < 3; k++) {
+			cfg(p, R0, CFA6(i, k));
+			jnex(p, r + k, R0, next);
+		}
+		cfg(p, R0, CFA6(i, 3));
+		jeqx(p, r + 3, R0, g->ok);
+		place(p, next);
+	}
+	place(p, out);
+}
+
+/* the 16 bytes at base+off into r2..r5 */
+void load6(struct gen *g, int base, int16_t off)
+{
+	for (int k = 0; k < 4; k++)
+		ldx(&g->p, BPF_W, R2 + k, base, off + 4 * k);
+}
+
+/* socket(): refuse SOCK_DGRAM with IPPROTO_ICMP or IPPROTO_ICMPV6 */
+static void gen_sockcreate(struct gen *g)
+{
+	struct prog *p = &g->p;
+
+	prog_begin(g, F_NET);
+	ldx(p, BPF_W, R2, R6, SK(type));
+	jne(p, R2, SOCK_DGRAM, g->ok);
+	ldx(p, BPF_W, R2, R6, SK(protocol));
+	jeq(p, R2, IPPROTO_ICMP, g->deny);
+	jeq(p, R2, IPPROTO_ICMPV6, g->deny);
+	ja(p, g->ok);
+	prog_end(g, false);
+}
+
+/* len bytes of the packet at off (from the network header) to FP-len;
+ * a packet too short is dropped */
+static void skb_bytes(struct gen *g, int off, int len)
+{
+	struct prog *p = &g->p;
+
+	mov64(p, R1, R6);
+	mov64i(p, R2, off);
+	mov64(p, R3, FP);
+	add64i(p, R3, -len);
+	mov64i(p, R4, len);
+	call(p, BPF_FUNC_skb_load_bytes);
+	jump(p, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, g->deny);
+}
+
+static void gen_ingress(struct gen *g)
+{
+	static const unsigned char MASK4[4] = { 0xf0 }, MC4[4] = { 0xe0 },
+		BC4[4] = { 255, 255, 255, 255 }, MC6[4] = { 0xff };
+	struct prog *p = &g->p;
+
+	prog_begin(g, F_NET);
+	int v6 = label(p);
+	ldx(p, BPF_W, R2, R6, (int16_t)offsetof(struct __sk_buff, protocol));
+	jeq(p, R2, htons(ETH_P_IPV6), v6);
+	jne(p, R2, htons(ETH_P_IP), g->ok);
+	cfg_flag(g, F_HAS4, false, g->deny);
+	skb_bytes(g, 16, 4);    /* the destination: offset 16 of the IPv4 header */
+	ldx(p, BPF_W, R2, FP, -4);
+	mov32(p, R3, R2);
+	and32i(p, R3, W(MASK4));
+	jeq(p, R3, W(MC4), g->ok);
+	jeq(p, R2, W(BC4), g->ok);
+	in_list4(g, R2);
+	ja(p, g->deny);
+	place(p, v6);
+	cfg_flag(g, F_HAS6, false, g->deny);
+	skb_bytes(g, 24, 16);   /* offset 24 of the IPv6 header */
+	load6(g, FP, -16);
+	mov32(p, R0, R2);
+	and32i(p, R0, W(MASK8));
+	jeq(p, R0, W(MC6), g->ok);
+	in_list6(g, R2);
+	prog_end(g, false);
+}
+
+/* the device allowlist (lib/devcg.c's list, the v1 controller's too):
+ * struct bpf_cgroup_dev_ctx access_type (access << 16 | type), major, minor */
+static void gen_devices(struct gen *g)
+{
+	const struct devallow *allow = devcg_allow;
+	struct prog *p = &g->p;
+
+	prog_begin(g, F_DEV);
+	ldx(p, BPF_W, R2, R6, 0);
+	and32i(p, R2, 0xffff);
+	jne(p, R2, BPF_DEVCG_DEV_CHAR, g->deny);
+	ldx(p, BPF_W, R3, R6, 4);
+	ldx(p, BPF_W, R4, R6, 8);
+	for (size_t i = 0; i < devcg_nallow; i++) {
+		int next = label(p);
+		jne(p, R3, allow[i].major, next);
+		if (allow[i].minor < 0)
+			ja(p, g->ok);
+		else
+			jeq(p, R4, allow[i].minor, g->ok);
+		place(p, next);
+	}
+	prog_end(g, false);
+}
+
+
+/* ---- the table ------------------------------------------------------------ */
+const struct hook hooks[NHOOKS] = {
+	{ "vsbox_devices", BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE, gen_devices },
+	{ "vsbox_bind4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, gen_bind4 },
+	{ "vsbox_bind6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_BIND, gen_bind6 },
+	{ "vsbox_connect4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT, gen_connect4 },
+	{ "vsbox_connect6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_CONNECT, gen_connect6 },
+	{ "vsbox_sendmsg4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_SENDMSG, gen_sendmsg4 },
+	{ "vsbox_sendmsg6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_SENDMSG, gen_sendmsg6 },
+	{ "vsbox_sockcreat", BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, gen_sockcreate },
+	{ "vsbox_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, gen_ingress },
+};
+_Static_assert(sizeof(hooks) / sizeof(hooks[0]) == NHOOKS, "NHOOKS");
