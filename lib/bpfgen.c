@@ -7,7 +7,12 @@
  * configuration of the cgroup it runs for (cgroup local storage, struct
  * bncfg in lib/bpfgen.h); a cgroup whose configuration lacks the program's
  * flag (the base's, all zeroes) is allowed at once. It ends alike
- * (prog_end): one deny and one allow exit.
+ * (prog_end): an allow exit and one exit per kind of refusal (refuse()),
+ * which sets the errno a real host would give (bpf_set_retval, Linux
+ * 5.18+; before, every refusal is EPERM) and, in programs loaded with
+ * VSBOX_TRACE set, writes why to the kernel's trace buffer
+ * (/sys/kernel/tracing/trace_pipe): "vsbox bind4 10.1.2.3 port 80: not an
+ * address of the tree (EADDRNOTAVAIL)".
  *
  *   sockcreate  ICMP datagram ("ping") sockets are refused (EPERM): they
  *               have a bind of their own that no bind hook sees, and no
@@ -39,13 +44,16 @@ void cfg_flag(struct gen *g, unsigned f, bool set, int l)
 
 /* r6 = the context, r9 = this cgroup's configuration; without the flag
  * (the base's storage) the program allows */
-void prog_begin(struct gen *g, unsigned want)
+void prog_begin(struct gen *g, unsigned want, const char *what, int kind)
 {
 	struct prog *p = &g->p;
 
 	p->n = p->nlbl = p->nfix = 0;
+	g->what = what;
+	g->kind = kind;
+	g->nref = 0;
+	g->deny = -1;
 	g->ok = label(p);
-	g->deny = label(p);
 	int on = label(p);
 	mov64(p, R6, R1);
 	emit(p, BPF_LD | BPF_DW | BPF_IMM, R1, BPF_PSEUDO_MAP_FD, 0, g->map);
@@ -59,14 +67,94 @@ void prog_begin(struct gen *g, unsigned want)
 	place(p, on);
 }
 
-/* the two ways out: deny (0: EPERM, or drop) and allow (1; binds 3 with
+int refuse(struct gen *g, int err, const char *why)
+{
+	for (int i = 0; i < g->nref; i++)
+		if (g->ref[i].err == err && !strcmp(g->ref[i].why, why))
+			return g->ref[i].lbl;
+	if (g->nref == MAXREF)
+		die("BPF program %s: too many kinds of refusal", g->what);
+	g->ref[g->nref].err = err;
+	g->ref[g->nref].why = why;
+	return g->ref[g->nref++].lbl = label(&g->p);
+}
+
+static const char *errname(int err)
+{
+	switch (err) {
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ENETUNREACH: return "ENETUNREACH";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case 0: return "the bind's errno";
+	}
+	return "?";
+}
+
+/* bpf_trace_printk("vsbox WHAT ADDR port PORT: WHY (ERRNO)\n"): the format
+ * on the stack below FP-48, the address copied to FP-48 (%pI4/%pI6 read it
+ * there), the port from the socket-address context */
+static void trace_refusal(struct gen *g, int err, const char *why)
+{
+	static const char *const addr[] = { " %pI4 port %d", " %pI6 port %d", "" };
+	struct prog *p = &g->p;
+	char fmt[160];
+	int len = g->kind == K_OTHER ? snprintf(fmt, sizeof(fmt), "vsbox %s: %s\n", g->what, why) :
+		  snprintf(fmt, sizeof(fmt), "vsbox %s%s: %s (%s)\n", g->what, addr[g->kind], why,
+			   g->retval ? errname(err) : "EPERM");
+	int16_t at = (int16_t)(-48 - (len + 1 + 7) / 8 * 8);
+
+	if (len >= (int)sizeof(fmt))
+		die("BPF program %s: the trace of '%s' is too long", g->what, why);
+	memset(fmt + len, 0, sizeof(fmt) - (size_t)len);
+	for (int k = 0; k < len + 1; k += 4)
+		st(p, BPF_W, FP, at + k, W((const unsigned char *)fmt + k));
+	if (g->kind == K_SA4) {
+		ldx(p, BPF_W, R3, R6, CTX(user_ip4));
+		stx(p, BPF_W, FP, R3, -48);
+	} else if (g->kind == K_SA6) {
+		for (int k = 0; k < 4; k++) {
+			ldx(p, BPF_W, R3, R6, CTX(user_ip6[k]));
+			stx(p, BPF_W, FP, R3, -48 + 4 * k);
+		}
+	}
+	if (g->kind != K_OTHER) {
+		ldx(p, BPF_W, R4, R6, CTX(user_port));
+		emit(p, BPF_ALU | BPF_END | BPF_TO_BE, R4, 0, 0, 16);
+		mov64(p, R3, FP);
+		add64i(p, R3, -48);
+	}
+	mov64(p, R1, FP);
+	add64i(p, R1, at);
+	mov64i(p, R2, len + 1);
+	call(p, BPF_FUNC_trace_printk);
+}
+
+/* the ways out: each refusal (0, with its errno set where the kernel lets
+ * us: else EPERM, or a dropped packet) and allow (1; binds 3 with
  * F_LOWPORTS, skipping the CAP_NET_BIND_SERVICE check) */
 void prog_end(struct gen *g, bool bind)
 {
 	struct prog *p = &g->p;
 
-	if (falls(p) || p->refs[g->deny]) {
-		place(p, g->deny);
+	if (falls(p))
+		ja(p, g->deny);
+	for (int i = 0; i < g->nref; i++) {
+		int err = g->ref[i].err;
+		if (!p->refs[g->ref[i].lbl])
+			continue;
+		place(p, g->ref[i].lbl);
+		if (g->retval && g->kind != K_OTHER) {
+			if (err) {
+				mov64i(p, R1, -err);
+			} else {
+				mov64(p, R1, R0);
+			}
+			call(p, BPF_FUNC_set_retval);
+		}
+		if (g->trace)
+			trace_refusal(g, err, g->ref[i].why);
 		mov64i(p, R0, 0);
 		emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	}
@@ -85,6 +173,26 @@ void prog_end(struct gen *g, bool bind)
 	link_jumps(p);
 }
 
+bool bpf_can_set_retval(void)
+{
+	static int can = -1;
+
+	if (can < 0) {
+		struct bpf_insn in[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = -EADDRNOTAVAIL },
+			{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_set_retval },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		int fd = bpf_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, in, 4,
+				  "vsbox_probe", false);
+		can = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return can;
+}
+
 /* jump to ok when the 32-bit register r holds one of the n4 IPv4 addresses
  * (an unrolled loop; uses r0 and r8) */
 void in_list4(struct gen *g, int r)
@@ -101,9 +209,7 @@ void in_list4(struct gen *g, int r)
 	place(p, out);
 }
 
-/* registers r..r+3 against the words at off: fall through when equal,
- * else jump to l (uses r0) */
-
+/* jump to ok when r..r+3 hold one of the n6 IPv6 addresses (uses r0, r8) */
 void in_list6(struct gen *g, int r)
 {
 	struct prog *p = &g->p;
@@ -136,7 +242,8 @@ static void gen_sockcreate(struct gen *g)
 {
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
+	prog_begin(g, F_NET, "socket", K_OTHER);
+	g->deny = refuse(g, EPERM, "ICMP datagram socket refused (EPERM)");
 	ldx(p, BPF_W, R2, R6, SK(type));
 	jne(p, R2, SOCK_DGRAM, g->ok);
 	ldx(p, BPF_W, R2, R6, SK(protocol));
@@ -158,7 +265,7 @@ static void skb_bytes(struct gen *g, int off, int len)
 	add64i(p, R3, -len);
 	mov64i(p, R4, len);
 	call(p, BPF_FUNC_skb_load_bytes);
-	jump(p, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, g->deny);
+	jump(p, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, refuse(g, EPERM, "a packet too short dropped"));
 }
 
 static void gen_ingress(struct gen *g)
@@ -167,12 +274,13 @@ static void gen_ingress(struct gen *g)
 		BC4[4] = { 255, 255, 255, 255 }, MC6[4] = { 0xff };
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
+	prog_begin(g, F_NET, "ingress", K_OTHER);
+	g->deny = refuse(g, EPERM, "a packet for an address not of the tree dropped");
 	int v6 = label(p);
 	ldx(p, BPF_W, R2, R6, (int16_t)offsetof(struct __sk_buff, protocol));
 	jeq(p, R2, htons(ETH_P_IPV6), v6);
 	jne(p, R2, htons(ETH_P_IP), g->ok);
-	cfg_flag(g, F_HAS4, false, g->deny);
+	cfg_flag(g, F_HAS4, false, refuse(g, EPERM, "an IPv4 packet dropped (no IPv4 address)"));
 	skb_bytes(g, 16, 4);    /* the destination: offset 16 of the IPv4 header */
 	ldx(p, BPF_W, R2, FP, -4);
 	mov32(p, R3, R2);
@@ -182,7 +290,7 @@ static void gen_ingress(struct gen *g)
 	in_list4(g, R2);
 	ja(p, g->deny);
 	place(p, v6);
-	cfg_flag(g, F_HAS6, false, g->deny);
+	cfg_flag(g, F_HAS6, false, refuse(g, EPERM, "an IPv6 packet dropped (no IPv6 address)"));
 	skb_bytes(g, 24, 16);   /* offset 24 of the IPv6 header */
 	load6(g, FP, -16);
 	mov32(p, R0, R2);
@@ -199,7 +307,8 @@ static void gen_devices(struct gen *g)
 	const struct devallow *allow = devcg_allow;
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_DEV);
+	prog_begin(g, F_DEV, "devices", K_OTHER);
+	g->deny = refuse(g, EPERM, "a device not on the allowlist refused (EPERM)");
 	ldx(p, BPF_W, R2, R6, 0);
 	and32i(p, R2, 0xffff);
 	jne(p, R2, BPF_DEVCG_DEV_CHAR, g->deny);

@@ -137,17 +137,33 @@ struct bncfg {
 #define jle(p, r, i, l)     jump(p, BPF_JMP32 | BPF_JLE | BPF_K, r, 0, i, l)
 #define cfg(p, d, off)      ldx(p, BPF_W, d, R9, off)
 
+/* What a program's context is, for the trace of its refusals */
+enum { K_SA4, K_SA6, K_OTHER };
+#define MAXREF 12
 struct gen {
 	int map;                /* the storage map's fd */
+	bool retval;            /* refusals set their errno (bpf_set_retval) */
+	bool trace;             /* ... and write why to the trace buffer */
 	struct prog p;
-	int ok, deny;
+	int ok;                 /* allow */
+	int deny;               /* the program's usual refusal (a ref[]) */
+	const char *what;       /* "bind4", ... */
+	int kind;               /* K_* */
+	int nref;
+	struct { int lbl, err; const char *why; } ref[MAXREF];
 };
 
 
 /* the pieces every program is made of (lib/bpfgen.c) */
 void cfg_flag(struct gen *g, unsigned f, bool set, int l);
-void prog_begin(struct gen *g, unsigned want);
+void prog_begin(struct gen *g, unsigned want, const char *what, int kind);
 void prog_end(struct gen *g, bool bind);
+/* A way out refusing with errno err (0: the negative errno in r0, from a
+ * helper) for the reason why: its label. Without bpf_set_retval (before
+ * Linux 5.18) every refusal is EPERM. */
+int refuse(struct gen *g, int err, const char *why);
+/* Can programs set their errno (bpf_set_retval, Linux 5.18+)? Probed once */
+bool bpf_can_set_retval(void);
 void in_list4(struct gen *g, int r);
 void in_list6(struct gen *g, int r);
 void load6(struct gen *g, int base, int16_t off);

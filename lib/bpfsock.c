@@ -8,12 +8,13 @@
  *   bind4/6     0.0.0.0 / :: -> the family's first address (an IPv4-only
  *               list gives :: the mapped ::ffff:FIRST4 unless BN_NO_V4MAPPED);
  *               127.0.0.1 / ::1 -> the loopback stand-in; one of the list:
- *               allow; anything else: refuse (EPERM)
+ *               allow; anything else: refuse (EADDRNOTAVAIL)
  *   connect4/6  a destination of 127.0.0.1, ::1 or the wildcard goes to the
  *               loopback stand-in; an unbound socket is first bound to the
  *               source (bpf_bind, port 0: the address only) - the stand-in
  *               for loopback destinations, else the first address; a bound
- *               socket's address must be one of the list
+ *               socket's address must be one of the list; a family the
+ *               tree has no address of: ENETUNREACH
  *   sendmsg4/6  (unconnected UDP) the same destination rewrite; no source
  *               yet: set it (msg_src_ip); a source from the socket or from
  *               IP_PKTINFO/IPV6_PKTINFO must be one of the list
@@ -115,7 +116,7 @@ static void do_bind(struct gen *g, int16_t off, int len)
 	mov64i(p, R3, len);
 	call(p, BPF_FUNC_bind);
 	jump(p, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0, g->ok);
-	ja(p, g->deny);
+	ja(p, refuse(g, 0, "can't bind the socket to the tree's source address"));
 }
 
 
@@ -124,8 +125,9 @@ void gen_bind4(struct gen *g)
 {
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
-	cfg_flag(g, F_HAS4, false, g->deny);        /* no IPv4 address: refuse all */
+	prog_begin(g, F_NET, "bind4", K_SA4);
+	g->deny = refuse(g, EADDRNOTAVAIL, "not an address of the tree");
+	cfg_flag(g, F_HAS4, false, refuse(g, EADDRNOTAVAIL, "the tree has no IPv4 address"));
 	int notany = label(p), notlo = label(p);
 	ldx(p, BPF_W, R2, R6, CTX(user_ip4));
 	jne(p, R2, 0, notany);
@@ -147,7 +149,8 @@ void gen_bind6(struct gen *g)
 {
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
+	prog_begin(g, F_NET, "bind6", K_SA6);
+	g->deny = refuse(g, EADDRNOTAVAIL, "not an address of the tree");
 	int native = label(p), mapped = label(p);
 	load6(g, R6, CTX(user_ip6));
 	jne(p, R2, 0, native);
@@ -156,12 +159,12 @@ void gen_bind6(struct gen *g)
 	jne(p, R4, 0, native);
 	jne(p, R5, 0, native);
 	/* "::": my first IPv6 address, or, IPv4 only, ::ffff:FIRST4 */
-	cfg_flag(g, F_ANY6, false, g->deny);
+	cfg_flag(g, F_ANY6, false, refuse(g, EADDRNOTAVAIL, "no address of the tree stands for ::"));
 	store6(g, R6, CTX(user_ip6), CF(any6));
 	ja(p, g->ok);
 	/* ::ffff:a.b.c.d: the IPv4 rules for a.b.c.d */
 	place(p, mapped);
-	cfg_flag(g, F_HAS4, false, g->deny);
+	cfg_flag(g, F_HAS4, false, refuse(g, EADDRNOTAVAIL, "the tree has no IPv4 address"));
 	int m1 = label(p), m2 = label(p);
 	cfg_flag(g, F_V4MAP, false, m1);
 	jne(p, R5, 0, m1);
@@ -193,8 +196,9 @@ void gen_connect4(struct gen *g)
 {
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
-	cfg_flag(g, F_HAS4, false, g->deny);
+	prog_begin(g, F_NET, "connect4", K_SA4);
+	g->deny = refuse(g, EADDRNOTAVAIL, "the socket is bound to an address not of the tree");
+	cfg_flag(g, F_HAS4, false, refuse(g, ENETUNREACH, "the tree has no IPv4 address"));
 	int dobind = label(p);
 	ldx(p, BPF_W, R2, R6, CTX(user_ip4));
 	remap4(g, R2, CTX(user_ip4));
@@ -242,14 +246,15 @@ void gen_connect6(struct gen *g)
 {
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
+	prog_begin(g, F_NET, "connect6", K_SA6);
+	g->deny = refuse(g, EADDRNOTAVAIL, "the socket is bound to an address not of the tree");
 	int native = label(p), mbind = label(p), nbind = label(p), h = label(p);
 	load6(g, R6, CTX(user_ip6));
 	jne(p, R2, 0, native);
 	jne(p, R3, 0, native);
 	jne(p, R4, W(MAPPED), native);
 	/* to ::ffff:a.b.c.d (a dual-stack socket): the IPv4 rules, mapped */
-	cfg_flag(g, F_HAS4, false, g->deny);
+	cfg_flag(g, F_HAS4, false, refuse(g, ENETUNREACH, "the tree has no IPv4 address"));
 	remap4(g, R5, CTX(user_ip6[3]));
 	pick_src4(g, R5, R7, R3);
 	bound6(g, mbind);
@@ -264,7 +269,7 @@ void gen_connect6(struct gen *g)
 	stx(p, BPF_W, FP, R7, -12);
 	do_bind(g, -32, sizeof(struct sockaddr_in6));
 	place(p, native);
-	cfg_flag(g, F_HAS6, false, g->deny);
+	cfg_flag(g, F_HAS6, false, refuse(g, ENETUNREACH, "the tree has no IPv6 address"));
 	remap6(g, CTX(user_ip6));
 	/* the source: the stand-in for a destination that is it, else the first */
 	sin6_stack(g);
@@ -284,8 +289,9 @@ void gen_sendmsg4(struct gen *g)
 {
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
-	cfg_flag(g, F_HAS4, false, g->deny);
+	prog_begin(g, F_NET, "sendmsg4", K_SA4);
+	g->deny = refuse(g, EADDRNOTAVAIL, "the source is not an address of the tree");
+	cfg_flag(g, F_HAS4, false, refuse(g, ENETUNREACH, "the tree has no IPv4 address"));
 	int chk = label(p);
 	ldx(p, BPF_W, R2, R6, CTX(user_ip4));
 	remap4(g, R2, CTX(user_ip4));
@@ -304,8 +310,9 @@ void gen_sendmsg6(struct gen *g)
 {
 	struct prog *p = &g->p;
 
-	prog_begin(g, F_NET);
-	cfg_flag(g, F_HAS6, false, g->deny);
+	prog_begin(g, F_NET, "sendmsg6", K_SA6);
+	g->deny = refuse(g, EADDRNOTAVAIL, "the source is not an address of the tree");
+	cfg_flag(g, F_HAS6, false, refuse(g, ENETUNREACH, "the tree has no IPv6 address"));
 	load6(g, R6, CTX(user_ip6));
 	remap6(g, CTX(user_ip6));
 	/* r7 = 1 when the destination is my loopback stand-in */
