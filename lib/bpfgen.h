@@ -119,10 +119,15 @@ enum {
 	F_ANY6 = 1 << 7,        /* bind(::) becomes any6 */
 	F_BINDLB6 = 1 << 8,     /* bind(::1) becomes bindlb6 */
 	F_LOWPORTS = 1 << 9,    /* binds return 3 (BN_LOWPORTS) */
+	F_OWN6 = 1 << 10,       /* lb6 is the private loopback: others of its
+				   prefix (priv6/pmask6) are refused */
+	F_ONLYLB6 = 1 << 11,    /* no IPv6 address but it: other IPv6
+				   destinations are unreachable */
 };
 struct bncfg {
 	uint32_t flags, n4, n6, first4, lb4;
 	uint32_t first6[4], lb6[4], any6[4], bindlb6[4];
+	uint32_t priv6[4], pmask6[4];
 	uint32_t a4[NA_MAX];
 	uint32_t a6[NA_MAX][4];
 };

@@ -255,10 +255,45 @@ static void put6(uint32_t *w, const unsigned char *a)
 	memcpy(w, a, 16);
 }
 
+/* the first IPv6 address of the list's own (not the private loopback) */
+static const struct netaddr *first6(const struct netaddrs *l)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->a[i].family == AF_INET6 && !(l->own6 && netaddr_eq(&l->a[i], &l->lb6)))
+			return &l->a[i];
+	return NULL;
+}
+
+/* the private loopback (lib/lback6.c): ::1 and :: go to it, bind(::1)
+ * too, the rest of its prefix is out of reach; with no other IPv6 address
+ * so is every other IPv6 destination */
+static void own6_cfg(struct bncfg *c, const struct netaddrs *l, bool only)
+{
+	c->flags |= F_HAS6 | F_REMAP6 | F_BINDLB6 | F_OWN6;
+	put6(c->lb6, l->lb6.a);
+	put6(c->bindlb6, l->lb6.a);
+	for (int k = 0; k < 4; k++) {
+		int bits = l->lb6.prefix - 32 * k;
+		uint32_t m = bits <= 0 ? 0 : bits >= 32 ? 0xffffffffu : ~0u << (32 - bits);
+		uint32_t w;
+		memcpy(&w, l->lb6.a + 4 * k, 4);
+		c->pmask6[k] = htonl(m);
+		c->priv6[k] = w & htonl(m);
+	}
+	if (only) {
+		c->flags |= F_ONLYLB6;
+		put6(c->first6, l->lb6.a);
+		if (!(c->flags & F_ANY6)) {     /* (--no-v4mapped) */
+			c->flags |= F_ANY6;
+			put6(c->any6, l->lb6.a);
+		}
+	}
+}
+
 /* the configuration of a lock to l */
 static void net_cfg(struct bncfg *c, const struct netaddrs *l, unsigned opts)
 {
-	const struct netaddr *f4 = netaddrs_first(l, AF_INET), *f6 = netaddrs_first(l, AF_INET6);
+	const struct netaddr *f4 = netaddrs_first(l, AF_INET), *f6 = first6(l);
 	const unsigned char *lb4 = l->lb4.family ? l->lb4.a : f4 ? f4->a : NULL;
 	const unsigned char *lb6 = l->lb6.family ? l->lb6.a : f6 ? f6->a : NULL;
 	unsigned char m[16] = { [10] = 0xff, [11] = 0xff };
@@ -297,6 +332,8 @@ static void net_cfg(struct bncfg *c, const struct netaddrs *l, unsigned opts)
 		if (memcmp(lb6, LO6, 16))
 			c->flags |= F_REMAP6 | F_BINDLB6;
 	}
+	if (l->own6)
+		own6_cfg(c, l, !f6);
 }
 
 static bool wanted(const struct hook *h, const struct netaddrs *l, unsigned opts)

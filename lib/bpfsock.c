@@ -90,6 +90,29 @@ static void remap6(struct gen *g, int16_t off)
 	place(p, done);
 }
 
+/* the IPv6 destination in r2..r5 against the private loopback: another
+ * address of its prefix is another guest's (refused); with no IPv6
+ * address but it, any other destination is unreachable */
+static void own6_check(struct gen *g)
+{
+	struct prog *p = &g->p;
+	int out = label(p), only = label(p);
+
+	cfg_flag(g, F_OWN6, false, out);
+	for (int k = 0; k < 4; k++) {
+		mov32(p, R0, R2 + k);
+		cfg(p, R8, CF6(pmask6, k));
+		emit(p, BPF_ALU | BPF_AND | BPF_X, R0, R8, 0, 0);
+		cfg(p, R8, CF6(priv6, k));
+		jnex(p, R0, R8, only);
+	}
+	is6(g, R2, CF(lb6), refuse(g, ECONNREFUSED, "another guest's private IPv6 loopback"));
+	place(p, only);
+	cfg_flag(g, F_ONLYLB6, false, out);
+	is6(g, R2, CF(lb6), refuse(g, ENETUNREACH, "the tree has no IPv6 address but its loopback"));
+	place(p, out);
+}
+
 /* the source for IPv4 destination in register r: into register s, the
  * first address, or the stand-in for 127.0.0.0/8 */
 static void pick_src4(struct gen *g, int r, int s, int scratch)
@@ -271,6 +294,7 @@ void gen_connect6(struct gen *g)
 	place(p, native);
 	cfg_flag(g, F_HAS6, false, refuse(g, ENETUNREACH, "the tree has no IPv6 address"));
 	remap6(g, CTX(user_ip6));
+	own6_check(g);
 	/* the source: the stand-in for a destination that is it, else the first */
 	sin6_stack(g);
 	store6(g, FP, -24, CF(first6));
@@ -315,6 +339,7 @@ void gen_sendmsg6(struct gen *g)
 	cfg_flag(g, F_HAS6, false, refuse(g, ENETUNREACH, "the tree has no IPv6 address"));
 	load6(g, R6, CTX(user_ip6));
 	remap6(g, CTX(user_ip6));
+	own6_check(g);
 	/* r7 = 1 when the destination is my loopback stand-in */
 	int h = label(p), chk = label(p), lb = label(p);
 	mov32i(p, R7, 0);

@@ -173,6 +173,7 @@ static int run_hook(const struct guest *g, const char *phase)
 }
 
 static struct netaddrs netlock;        /* IPROOT, for the IP lock */
+static struct netaddr lb6pfx;          /* the private IPv6 loopback's prefix */
 static struct rb_start rbs;            /* reboot(2) to rebootmgr (lib/reboot.c) */
 
 /* ---- inside the new context --------------------------------------------- */
@@ -304,6 +305,14 @@ static void guest_programs(struct ctx *c, void *arg)
 			die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
 		trace("device allowlist attached");
 		if (g->c.nip) {
+			/* the private IPv6 loopback, last: no wildcard's */
+			if (lb6pfx.family) {
+				lback6_addr(&lb6pfx, c->xid, &netlock.lb6);
+				netlock.own6 = true;
+				if (netlock.n == NA_MAX)
+					die("%s: IPROOT: no room for the private IPv6 loopback", g->name);
+				netlock.a[netlock.n++] = netlock.lb6;
+			}
 			const char *why = bpfnet_try_lock(fd, &netlock, 0);
 			if (why)
 				die("%s: IPROOT can't be enforced here: %s", g->name, why);
@@ -312,16 +321,18 @@ static void guest_programs(struct ctx *c, void *arg)
 		close(fd);
 	}
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
-	guest_add_addrs(g, c);
-	trace("addresses added");
+	guest_add_addrs(g, c, netlock.own6 ? &netlock.lb6 : NULL);
+	trace("addresses added%s", netlock.own6 ? " (and the private IPv6 loopback)" : "");
 }
 
 /* IPROOT as the lock's address list; checked before anything is done */
 static void prepare_lock(struct guest *g)
 {
 	memset(&netlock, 0, sizeof(netlock));
+	memset(&lb6pfx, 0, sizeof(lb6pfx));
 	if (!g->c.nip)
 		return;         /* IPROOT empty or 0.0.0.0: not tied */
+	lback6_prefix(&lb6pfx);
 	/* whether this kernel can load the lock shows when it does (and a
 	 * failure then undoes the start): a probe here would cost a load */
 	if (!cg_v2())
@@ -654,7 +665,20 @@ int guest_status(struct guest *g)
 		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
 		printf(" %s", ip);
 	}
-	printf(c.naddr ? " (%d alias%s added)\n" : "\n", c.naddr, c.naddr == 1 ? "" : "es");
+	struct netaddr pfx, lb6;
+	int nalias = c.naddr;
+	if (g->c.nip && lback6_prefix(&pfx)) {
+		lback6_addr(&pfx, c.xid, &lb6);
+		for (int i = 0; i < c.naddr; i++)
+			if (c.addr[i].family == AF_INET6 && !memcmp(c.addr[i].a, lb6.a, 16)) {
+				printf(" %s", netaddr_str(&lb6, buf, sizeof(buf)));
+				nalias--;
+				break;
+			}
+	}
+	printf(nalias ? " (%d alias%s added)\n" : "\n", nalias, nalias == 1 ? "" : "es");
+	if (nalias != c.naddr)
+		printf("  lback6:    %s (private IPv6 loopback: ::1 inside)\n", buf);
 	printf("  flags:     %s\n", ctx_flags_str(c.flags, buf, sizeof(buf)));
 	return 0;
 }
