@@ -138,17 +138,20 @@ void guest_add_addrs(struct guest *g, struct ctx *c, const struct netaddr *lb6)
 		add_alias(g, c, &a, bcast);
 	}
 	if (lb6) {
-		/* the private loopback is this guest's alone: never shared */
+		/* the private loopback is this guest's alone: never shared
+		 * (an exclusive add: EEXIST if it is on lo already) */
 		struct vc_addr a = { .family = AF_INET6, .prefix = 128, .dev = "lo" };
 		char b[64];
 		memcpy(a.a, lb6->a, 16);
-		int have = nl_addr_exists(AF_INET6, a.a);
-		if (have < 0)
-			die_errno("can't list the host's addresses");
-		if (have)
-			die("%s: its private IPv6 loopback %s is assigned already (another vsbox "
-			    "run directory numbering contexts alike? see lback6 in vserver(8))",
-			    g->name, netaddr_str(lb6, b, sizeof(b)));
-		add_alias(g, c, &a, NULL);
+		if (nl_addr_add(a.dev, a.family, a.a, a.prefix, NULL)) {
+			if (errno == EEXIST)
+				die("%s: its private IPv6 loopback %s is assigned already (another vsbox "
+				    "run directory numbering contexts alike? see lback6 in vserver(8))",
+				    g->name, netaddr_str(lb6, b, sizeof(b)));
+			die_errno("%s: can't add its private IPv6 loopback %s to lo", g->name,
+				  netaddr_str(lb6, b, sizeof(b)));
+		}
+		c->addr[c->naddr++] = a;
+		state_save(g->name, c);
 	}
 }

@@ -78,4 +78,10 @@ rc_is "the prefix from .defaults/lback6" 0 env -u VSBOX_LBACK6 vserver l6a start
 XA=$(xid_of l6a)
 check "  gives $PFX:1::XID" sh -c "ip -6 addr show dev lo | grep -q 'inet6 $PFX:1::$(printf %x "$XA")/128'"
 vserver l6a stop -q
+# the next start gets the lowest free xid again: its address taken already
+ip -6 addr add "$PFX:1::$(printf %x "$XA")/128" dev lo
+rc_is "a private loopback assigned already: the start fails (never shared)" 1 env -u VSBOX_LBACK6 vserver l6a start
+like "  saying so" "$ERR" "its private IPv6 loopback $PFX:1::$(printf %x "$XA") is assigned already"
+ip -6 addr del "$PFX:1::$(printf %x "$XA")/128" dev lo
+is "  and nothing is left running" "$(vserver l6a status)" "l6a: stopped"
 done_testing
