@@ -439,6 +439,7 @@ static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, cha
 	setenv("LOGNAME", u->name, 1);
 	setenv("SHELL", u->shell, 1);
 	setenv("TERM", term ? term : "dumb", 1);
+	setenv("container", "vsbox", 1);        /* as PID 1 has it */
 	guest_rlimits(&G.g.c);
 	seccomp_loosen(G.g.c.sc_allow);
 	/* seccomp and the ceiling, then the user (needs CAP_SETUID, kept in
