@@ -24,10 +24,15 @@
  *               packet for one of the tree's sockets must be addressed to
  *               one of the list (or be multicast/broadcast), else dropped
  *   devices     the device allowlist of lib/devcg.c
+ *   setsockopt  remembers the IPV6_V6ONLY each socket sets, in socket
+ *               storage (BPF_MAP_TYPE_SK_STORAGE, whose BTF is one "int"),
+ *               for bind6 (lib/bpfsock.c); attached for a private IPv6
+ *               loopback only
  */
 #include "vsbox.h"
 #include "lib/bpfgen.h"
 #include <arpa/inet.h>
+#include <linux/btf.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 
@@ -171,6 +176,116 @@ void prog_end(struct gen *g, bool bind)
 		emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	}
 	link_jumps(p);
+}
+
+void ld_map(struct gen *g, int fd)
+{
+	emit(&g->p, BPF_LD | BPF_DW | BPF_IMM, R1, BPF_PSEUDO_MAP_FD, 0, fd);
+	emit(&g->p, 0, 0, 0, 0, 0);
+}
+
+/* BPF_MAP_TYPE_SK_STORAGE wants BTF for its key and value: the smallest
+ * there is, one type, "int" */
+static int btf_int(void)
+{
+	struct {
+		struct btf_header h;
+		uint32_t type[4];
+		char str[5];
+	} __attribute__((packed)) b = {
+		.h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(struct btf_header),
+		       .type_off = 0, .type_len = 16, .str_off = 16, .str_len = 5 },
+		.type = { 1, BTF_KIND_INT << 24, 4, (BTF_INT_SIGNED << 24) | 32 },
+		.str = "\0int",
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)&b;
+	a.btf_size = sizeof(b);
+	return (int)bpf_sys(BPF_BTF_LOAD, &a);
+}
+
+int sk_v6only_map(void)
+{
+	union bpf_attr a;
+	int btf = btf_int(), fd;
+
+	if (btf < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_SK_STORAGE;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.map_flags = BPF_F_NO_PREALLOC;
+	a.btf_fd = (uint32_t)btf;
+	a.btf_key_type_id = 1;
+	a.btf_value_type_id = 1;
+	snprintf(a.map_name, sizeof(a.map_name), "vsbox_v6only");
+	fd = (int)bpf_sys(BPF_MAP_CREATE, &a);
+	close(btf);
+	return fd;
+}
+
+bool bpf_can_track_v6only(void)
+{
+	static int can = -1;
+
+	if (can < 0) {
+		int map = sk_v6only_map(), fd = -1;
+		can = 0;
+		if (map >= 0) {
+			struct bpf_insn in[] = {
+				{ .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_1,
+				  .off = offsetof(struct bpf_sock_addr, sk) },
+				{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+				  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map }, { 0 },
+				{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3 },
+				{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_4 },
+				{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_sk_storage_get },
+				{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+				{ .code = BPF_JMP | BPF_EXIT },
+			};
+			fd = bpf_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_BIND, in,
+				      sizeof(in) / sizeof(in[0]), "vsbox_probe", false);
+			can = fd >= 0;
+			if (fd >= 0)
+				close(fd);
+			close(map);
+		}
+	}
+	return can;
+}
+
+/* setsockopt(): remember the IPV6_V6ONLY a socket sets (bind6 reads it for
+ * [::]: a v6-only socket of an IPv4-only tree gets its private loopback,
+ * a dual-stack one ::ffff:FIRST4); the option itself goes on as given */
+static void gen_setsockopt(struct gen *g)
+{
+	struct prog *p = &g->p;
+
+	prog_begin(g, F_OWN6, "setsockopt", K_OTHER);
+	if (g->v6only) {
+		ldx(p, BPF_W, R2, R6, (int16_t)offsetof(struct bpf_sockopt, level));
+		jne(p, R2, IPPROTO_IPV6, g->ok);
+		ldx(p, BPF_W, R2, R6, (int16_t)offsetof(struct bpf_sockopt, optname));
+		jne(p, R2, IPV6_V6ONLY, g->ok);
+		ldx(p, BPF_DW, R2, R6, (int16_t)offsetof(struct bpf_sockopt, optval));
+		ldx(p, BPF_DW, R3, R6, (int16_t)offsetof(struct bpf_sockopt, optval_end));
+		mov64(p, R4, R2);
+		add64i(p, R4, 4);
+		jump(p, BPF_JMP | BPF_JGT | BPF_X, R4, R3, 0, g->ok);
+		ldx(p, BPF_W, R7, R2, 0);
+		ld_map(g, g->skmap);
+		ldx(p, BPF_DW, R2, R6, (int16_t)offsetof(struct bpf_sockopt, sk));
+		mov64i(p, R3, 0);
+		mov64i(p, R4, BPF_SK_STORAGE_GET_F_CREATE);
+		call(p, BPF_FUNC_sk_storage_get);
+		jump(p, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0, g->ok);
+		stx(p, BPF_W, R0, R7, 0);
+	}
+	ja(p, g->ok);
+	prog_end(g, false);
 }
 
 bool bpf_can_set_retval(void)
@@ -338,5 +453,6 @@ const struct hook hooks[NHOOKS] = {
 	{ "vsbox_sendmsg6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_SENDMSG, gen_sendmsg6 },
 	{ "vsbox_sockcreat", BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, gen_sockcreate },
 	{ "vsbox_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, gen_ingress },
+	{ "vsbox_setsockop", BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_CGROUP_SETSOCKOPT, gen_setsockopt },
 };
 _Static_assert(sizeof(hooks) / sizeof(hooks[0]) == NHOOKS, "NHOOKS");

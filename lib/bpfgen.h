@@ -149,6 +149,8 @@ struct gen {
 	int map;                /* the storage map's fd */
 	bool retval;            /* refusals set their errno (bpf_set_retval) */
 	bool trace;             /* ... and write why to the trace buffer */
+	bool v6only;            /* IPV6_V6ONLY is tracked (skmap) */
+	int skmap;              /* socket storage: the IPV6_V6ONLY a socket set */
 	struct prog p;
 	int ok;                 /* allow */
 	int deny;               /* the program's usual refusal (a ref[]) */
@@ -169,6 +171,12 @@ void prog_end(struct gen *g, bool bind);
 int refuse(struct gen *g, int err, const char *why);
 /* Can programs set their errno (bpf_set_retval, Linux 5.18+)? Probed once */
 bool bpf_can_set_retval(void);
+/* A socket storage map (an int per socket: the IPV6_V6ONLY it set), or -1;
+ * can bind6 programs read one (probed once)? */
+int sk_v6only_map(void);
+bool bpf_can_track_v6only(void);
+/* the map (fd) into r1, for a helper call */
+void ld_map(struct gen *g, int fd);
 void in_list4(struct gen *g, int r);
 void in_list6(struct gen *g, int r);
 void load6(struct gen *g, int base, int16_t off);
@@ -187,7 +195,7 @@ struct hook {
 	int type, attach;
 	void (*gen)(struct gen *);
 };
-#define NHOOKS 9
+#define NHOOKS 10
 extern const struct hook hooks[NHOOKS];
 
 #endif

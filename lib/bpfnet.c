@@ -27,6 +27,13 @@ struct set {
 	int prog[NHOOKS];
 };
 
+static void set_init(struct set *s)
+{
+	s->map = -1;
+	for (size_t i = 0; i < NHOOKS; i++)
+		s->prog[i] = -1;
+}
+
 static void set_close(struct set *s)
 {
 	for (size_t i = 0; i < NHOOKS; i++) {
@@ -52,6 +59,8 @@ static struct gen *gen_map(void)
 	 * (another name, see set_name) beside the quiet ones */
 	g->retval = bpf_can_set_retval();
 	g->trace = g->retval && trace_fileno() >= 0;
+	g->v6only = bpf_can_track_v6only();
+	g->skmap = 0;
 	return g;
 }
 
@@ -91,6 +100,11 @@ static int set_load(struct set *s, struct gen *g, const char *name)
 	if (s->map < 0)
 		return -1;
 	g->map = s->map;
+	/* the socket storage only the programs hold */
+	if (g->v6only && (g->skmap = sk_v6only_map()) < 0) {
+		set_close(s);
+		return -1;
+	}
 	for (size_t i = 0; i < NHOOKS; i++) {
 		const struct hook *h = &hooks[i];
 
@@ -112,25 +126,28 @@ static int set_load(struct set *s, struct gen *g, const char *name)
 				warn("verifier: %s", last ? last + 1 : vlog);
 		}
 		set_close(s);
+		if (g->v6only)
+			close(g->skmap);
 		errno = e;
 		return -1;
 	}
+	if (g->v6only)
+		close(g->skmap);
 	return 0;
 }
 
-/* the id of the map a program uses (0: none), and whether it is named so */
-static uint32_t prog_map(int fd, const char *name)
+/* the ids of the (at most two) maps a program named so uses: how many */
+static int prog_maps(int fd, const char *name, uint32_t ids[2])
 {
 	struct bpf_prog_info info;
-	uint32_t ids[2];
 
 	memset(&info, 0, sizeof(info));
 	info.nr_map_ids = 2;
 	info.map_ids = (uint64_t)(uintptr_t)ids;
-	if (bpf_info(fd, &info, sizeof(info)) || info.nr_map_ids != 1 ||
+	if (bpf_info(fd, &info, sizeof(info)) || info.nr_map_ids > 2 ||
 	    strncmp(info.name, name, sizeof(info.name)))
 		return 0;
-	return ids[0];
+	return (int)info.nr_map_ids;
 }
 
 /* the map with this id if it is named so and of this layout: its fd; else -1 */
@@ -174,12 +191,15 @@ static int set_find(int base, struct set *s, const char *name)
 			int fd = (int)bpf_sys(BPF_PROG_GET_FD_BY_ID, &b);
 			if (fd < 0)
 				continue;
-			uint32_t m = prog_map(fd, hooks[i].name);
-			if (m && !mapid && (s->map = map_named(m, name)) >= 0)
-				mapid = m;
-			if (m && m == mapid)
-				s->prog[i] = fd;
-			else
+			uint32_t m[2];
+			int nm = prog_maps(fd, hooks[i].name, m);
+			for (int j = 0; j < nm && !mapid; j++)
+				if ((s->map = map_named(m[j], name)) >= 0)
+					mapid = m[j];
+			for (int j = 0; j < nm && s->prog[i] < 0; j++)
+				if (m[j] == mapid)
+					s->prog[i] = fd;
+			if (s->prog[i] != fd)
 				close(fd);
 		}
 		if (s->prog[i] < 0)
@@ -199,7 +219,7 @@ none:
  * when there is no base or nothing can be loaded. */
 static int set_shared(struct set **out)
 {
-	static struct set s = { -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1 } };
+	static struct set s = { .map = -2 };    /* -2: not yet set_init */
 	const struct cg_hier *v2 = cg_v2();
 	char name[BPF_OBJ_NAME_LEN];
 	struct gen *g;
@@ -207,6 +227,8 @@ static int set_shared(struct set **out)
 
 	if (s.map >= 0)
 		return *out = &s, 0;
+	if (s.map == -2)
+		set_init(&s);
 	if (!v2 || (base = open(v2->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 	g = gen_map();
@@ -341,7 +363,8 @@ static bool wanted(const struct hook *h, const struct netaddrs *l, unsigned opts
 	if (h->attach == BPF_CGROUP_DEVICE)
 		return !l;
 	return l && !(h->attach == BPF_CGROUP_INET_INGRESS && (opts & BN_NO_INGRESS)) &&
-	       !(h->attach == BPF_CGROUP_INET_SOCK_CREATE && (opts & BN_KEEP_RAW));
+	       !(h->attach == BPF_CGROUP_INET_SOCK_CREATE && (opts & BN_KEEP_RAW)) &&
+	       !(h->attach == BPF_CGROUP_SETSOCKOPT && !l->own6);
 }
 
 /* Attach set s's programs for l (NULL: the device allowlist) to cgfd and
@@ -389,7 +412,7 @@ undo:
  * cgroup alone. -1 + errno. */
 static int attach(int cgfd, const struct netaddrs *l, unsigned opts)
 {
-	struct set *s, own = { -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1 } };
+	struct set *s, own;
 	int e;
 
 	char name[BPF_OBJ_NAME_LEN];
@@ -397,6 +420,7 @@ static int attach(int cgfd, const struct netaddrs *l, unsigned opts)
 
 	if (!set_shared(&s) && !set_attach(s, cgfd, l, opts))
 		return 0;
+	set_init(&own);
 	g = gen_map();
 	set_name(g, name);
 	e = set_load(&own, g, name) ? errno : set_attach(&own, cgfd, l, opts) ? errno : 0;

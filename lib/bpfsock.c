@@ -8,7 +8,13 @@
  *   bind4/6     0.0.0.0 / :: -> the family's first address (an IPv4-only
  *               list gives :: the mapped ::ffff:FIRST4 unless BN_NO_V4MAPPED);
  *               127.0.0.1 / ::1 -> the loopback stand-in; one of the list:
- *               allow; anything else: refuse (EADDRNOTAVAIL)
+ *               allow; anything else: refuse (EADDRNOTAVAIL). With a
+ *               private IPv6 loopback and no other IPv6 address, :: of a
+ *               socket that set IPV6_V6ONLY (lib/bpfgen.c's setsockopt
+ *               program keeps it in socket storage) -> the loopback
+ *   connect6,   the private IPv6 loopback's prefix but itself: refused
+ *   sendmsg6    (ECONNREFUSED); with no other IPv6 address, any IPv6
+ *               destination but it: ENETUNREACH
  *   connect4/6  a destination of 127.0.0.1, ::1 or the wildcard goes to the
  *               loopback stand-in; an unbound socket is first bound to the
  *               source (bpf_bind, port 0: the address only) - the stand-in
@@ -181,8 +187,25 @@ void gen_bind6(struct gen *g)
 	jeq(p, R4, W(MAPPED), mapped);
 	jne(p, R4, 0, native);
 	jne(p, R5, 0, native);
-	/* "::": my first IPv6 address, or, IPv4 only, ::ffff:FIRST4 */
+	/* "::": my first IPv6 address, or, IPv4 only, ::ffff:FIRST4 - but a
+	 * v6-only socket (IPV6_V6ONLY, as setsockopt saw it) there gets the
+	 * private loopback, which a v4-mapped address would never do for it */
 	cfg_flag(g, F_ANY6, false, refuse(g, EADDRNOTAVAIL, "no address of the tree stands for ::"));
+	if (g->v6only) {
+		int any = label(p);
+		cfg_flag(g, F_ONLYLB6, false, any);
+		ld_map(g, g->skmap);
+		ldx(p, BPF_DW, R2, R6, CTX(sk));
+		mov64i(p, R3, 0);
+		mov64i(p, R4, 0);
+		call(p, BPF_FUNC_sk_storage_get);
+		jump(p, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0, any);
+		ldx(p, BPF_W, R0, R0, 0);
+		jeq(p, R0, 0, any);
+		store6(g, R6, CTX(user_ip6), CF(lb6));
+		ja(p, g->ok);
+		place(p, any);
+	}
 	store6(g, R6, CTX(user_ip6), CF(any6));
 	ja(p, g->ok);
 	/* ::ffff:a.b.c.d: the IPv4 rules for a.b.c.d */

@@ -8,7 +8,9 @@
  * recorded like IPROOT's aliases, so the stop and the crash repair remove
  * it), and the IP lock (lib/bpfsock.c) treats it as the guest's ::1:
  *
- *   bind(::1) and connect/sendto(::1 or ::) go to PREFIX::XID, so stock
+ *   bind(::1), bind(::) with IPV6_V6ONLY where IPROOT has no IPv6
+ *   address (a setsockopt program remembers the option per socket) and
+ *   connect/sendto(::1 or ::) go to PREFIX::XID, so stock
  *   configurations that listen on "localhost" or [::1] work with one IPv4
  *   address, and the host's own ::1 services stay out of reach;
  *   every other address of PREFIX is refused (ECONNREFUSED): no guest

@@ -37,7 +37,9 @@ like "  among the addresses" "$(vserver l6a status | grep addresses)" "127.0.1.5
 is "l6a: bind(::1) lands on its private loopback" "$(vserver l6a exec hprobe bindname:::1,18752)" "bindname=$A6"
 is "l6b: the same port, its own" "$(vserver l6b exec hprobe bindname:::1,18752)" "bindname=$B6"
 is "l6a: bind to l6b's private loopback: $EB" "$(vserver l6a exec hprobe bindname:$B6,18752)" "bindname=$EB"
-is "l6a: bind(::) still gets ::ffff:127.0.1.50 (IPv4 only)" "$(vserver l6a exec hprobe bindname:::,18752)" "bindname=::ffff:127.0.1.50"
+is "l6a: bind(::) still gets ::ffff:127.0.1.50 (IPv4 only: dual-stack)" "$(vserver l6a exec hprobe bindname:::,18752)" "bindname=::ffff:127.0.1.50"
+is "l6a: bind(::) with IPV6_V6ONLY lands on its private loopback" "$(vserver l6a exec hprobe bindname:::,18752,v6only)" "bindname=$A6"
+is "l6b: the same, its own (no conflict)" "$(vserver l6b exec hprobe bindname:::,18752,v6only)" "bindname=$B6"
 is "l6a: connect to ::1 reaches its own [::1] httpd" "$(vserver l6a exec wget -q -O - 'http://[::1]:18751/')" l6a
 is "l6b: so does l6b's" "$(vserver l6b exec wget -q -O - 'http://[::1]:18751/')" l6b
 is "l6a: reaches its own private address by name too" "$(vserver l6a exec wget -q -O - "http://[$A6]:18751/")" l6a
