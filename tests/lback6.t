@@ -43,9 +43,9 @@ is "l6b: the same, its own (no conflict)" "$(vserver l6b exec hprobe bindname:::
 is "l6a: connect to ::1 reaches its own [::1] httpd" "$(vserver l6a exec wget -q -O - 'http://[::1]:18751/')" l6a
 is "l6b: so does l6b's" "$(vserver l6b exec wget -q -O - 'http://[::1]:18751/')" l6b
 is "l6a: reaches its own private address by name too" "$(vserver l6a exec wget -q -O - "http://[$A6]:18751/")" l6a
-is "l6a: l6b's private loopback refused (ECONNREFUSED)" "$(vserver l6a exec hprobe connect:$B6,18751)" connect=ECONNREFUSED
-is "l6a: an IPv6 datagram to l6b's refused" "$(vserver l6a exec hprobe usend:$B6,18753,::)" usend=ECONNREFUSED
-is "l6a: other IPv6 destinations unreachable (ENETUNREACH)" "$(vserver l6a exec hprobe connect:fd00:7673:1::99,18751)" connect=ENETUNREACH
+is "l6a: l6b's private loopback refused ($EC)" "$(vserver l6a exec hprobe connect:$B6,18751)" connect=$EC
+is "l6a: an IPv6 datagram to l6b's refused" "$(vserver l6a exec hprobe usend:$B6,18753,::)" usend=$EC
+is "l6a: other IPv6 destinations unreachable ($EN)" "$(vserver l6a exec hprobe connect:fd00:7673:1::99,18751)" connect=$EN
 
 # --- the host -------------------------------------------------------------------------------
 rm -f "$T_TMP/r6"
