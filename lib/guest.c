@@ -748,16 +748,19 @@ int guest_status(struct guest *g)
 		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
 		printf(" %s", ip);
 	}
-	struct netaddr pfx, lb6;
+	/* the private IPv6 loopback: the record's /128 on lo that is not
+	 * IPROOT's (read from the record: the prefix may have changed since) */
 	int nalias = c.naddr;
-	if (g->c.nip && lback6_prefix(&pfx)) {
-		lback6_addr(&pfx, c.xid, &lb6);
-		for (int i = 0; i < c.naddr; i++)
-			if (c.addr[i].family == AF_INET6 && !memcmp(c.addr[i].a, lb6.a, 16)) {
-				printf(" %s", netaddr_str(&lb6, buf, sizeof(buf)));
-				nalias--;
-				break;
-			}
+	for (int i = 0; i < c.naddr && nalias == c.naddr; i++) {
+		const struct vc_addr *a = &c.addr[i];
+		bool mine = a->family == AF_INET6 && a->prefix == 128 && !strcmp(a->dev, "lo");
+		for (int k = 0; mine && k < g->c.nip; k++)
+			mine = g->c.ip[k].family != AF_INET6 || memcmp(g->c.ip[k].a, a->a, 16);
+		if (mine) {
+			inet_ntop(AF_INET6, a->a, buf, sizeof(buf));
+			printf(" %s", buf);
+			nalias--;
+		}
 	}
 	printf(nalias ? " (%d alias%s added)\n" : "\n", nalias, nalias == 1 ? "" : "es");
 	if (nalias != c.naddr)
