@@ -13,7 +13,7 @@ PREFIX   = /usr/local
 
 SRCS     = main.c $(wildcard lib/*.c) $(wildcard applets/*.c)
 OBJS     = $(SRCS:%.c=build/obj/%.o)
-HDRS     = vsbox.h applets/applets.h
+HDRS     = vsbox.h applets/applets.h $(wildcard lib/*.h)
 
 all: vsbox
 

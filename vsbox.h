@@ -183,7 +183,7 @@ struct ctx {
 	int ncg;
 	char cg[CG_MAX][CG_PATH];      /* its cgroup directories */
 	int naddr;                     /* the aliases added for it (IPROOT): */
-	struct vc_addr addr[VC_MAXIP]; /* reaping it removes them */
+	struct vc_addr addr[VC_MAXIP + 1]; /* (+ lback6) reaping it removes them */
 };
 const char *rundir(void);
 int ctx_lock(void);                      /* exclusive registry lock (fd) */
@@ -437,9 +437,11 @@ struct guest {
 /* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start is
  * adding, until its context's record lists them) */
 void guest_unlock_drop(struct guest *g);        /* unlock, remove the lock file */
-/* IPROOT's addresses as aliases on their devices, those not assigned yet;
- * each is written to guests/NAME and c->addr as soon as it exists */
-void guest_add_addrs(struct guest *g, struct ctx *c);
+/* IPROOT's addresses as aliases on their devices, those not assigned yet,
+ * and the private IPv6 loopback lb6 (NULL: none) on lo; each is written to
+ * guests/NAME and c->addr as soon as it exists */
+struct netaddr;
+void guest_add_addrs(struct guest *g, struct ctx *c, const struct netaddr *lb6);
 /* the record lists them now: guests/NAME goes */
 void guest_addrs_recorded(const char *name);
 /* remove exactly the aliases guests/NAME lists, then the file */
@@ -544,6 +546,7 @@ struct netaddrs {
 	int n;
 	struct netaddr a[NA_MAX];   /* the first of a family is the wildcard's */
 	struct netaddr lb4, lb6;    /* loopback stand-ins; family 0: none */
+	bool own6;                  /* lb6: the private loopback (lib/lback6.c) */
 };
 /* One literal "ADDR[/PREFIX]"; 0, or -1 when s is none */
 int netaddr_parse(const char *s, struct netaddr *out);
@@ -560,6 +563,10 @@ bool netaddrs_has(const struct netaddrs *l, const struct netaddr *x);
 /* May this process bind exactly x (assigned here, and allowed by the locks
  * it is in already)? 0, or the errno (EPERM: a lock refuses or rewrites it) */
 int netaddr_probe(const struct netaddr *x);
+
+/* lib/lback6.c: the private IPv6 loopback PREFIX::XID; the prefix: false if none */
+bool lback6_prefix(struct netaddr *pfx);
+void lback6_addr(const struct netaddr *pfx, long xid, struct netaddr *out);
 
 /* ---- lib/bpfnet.c: lock a cgroup v2 directory to an address list ---------
  * cgroup sock_addr programs (bind4/6, connect4/6, sendmsg4/6), a socket

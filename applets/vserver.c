@@ -47,7 +47,10 @@ static const char usage[] =
 "NAME.conf keys (KEY=value, KEY=\"a b\", # comments; never run by a shell):\n"
 "  IPROOT       addresses: [DEV:]ADDR[/MASK]..., added as aliases on their\n"
 "               device (or IPROOTDEV) at start unless already assigned, and\n"
-"               removed at stop; 0.0.0.0 or empty: not tied to an address\n"
+"               removed at stop; 0.0.0.0 or empty: not tied to an address.\n"
+"               ::1 inside is the guest's own PREFIX::XID on lo (prefix:\n"
+"               $VSBOX_LBACK6 or .defaults/lback6, default fd76:7362:6f78::/48,\n"
+"               none: off)\n"
 "  IPROOTDEV    device for the aliases (unset: add none)\n"
 "  IPROOTMASK   netmask or prefix for the aliases (default /32, /128)\n"
 "  IPROOTBCAST  broadcast address (default: from the mask)\n"
@@ -446,6 +449,7 @@ static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, cha
 	setenv("LOGNAME", u->name, 1);
 	setenv("SHELL", u->shell, 1);
 	setenv("TERM", term ? term : "dumb", 1);
+	setenv("container", "vsbox", 1);        /* as PID 1 has it */
 	guest_rlimits(&G.g.c);
 	seccomp_loosen(G.g.c.sc_allow);
 	/* seccomp and the ceiling, then the user (needs CAP_SETUID, kept in

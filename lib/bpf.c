@@ -1,6 +1,7 @@
 /* bpf.c - bpf(2) for cgroup programs, without libbpf: load (with the
  * verifier's log when asked), attach with BPF_F_ALLOW_MULTI, detach. The
- * programs themselves (the IP lock, the device allowlist): lib/bpfnet.c.
+ * programs themselves (the IP lock, the device allowlist): lib/bpfgen.c,
+ * lib/bpfsock.c, loaded and attached by lib/bpfnet.c.
  */
 #include "vsbox.h"
 #include <linux/bpf.h>

@@ -142,7 +142,7 @@ static int parse_record(const char *text, struct ctx *c)
 			snprintf(c->name, sizeof(c->name), "%s", v);
 		else if (!strcmp(line, "cg") && c->ncg < CG_MAX)
 			snprintf(c->cg[c->ncg++], CG_PATH, "%s", v);
-		else if (!strcmp(line, "addr") && c->naddr < VC_MAXIP && !nl_alias_parse(v, &c->addr[c->naddr]))
+		else if (!strcmp(line, "addr") && c->naddr < VC_MAXIP + 1 && !nl_alias_parse(v, &c->addr[c->naddr]))
 			c->naddr++;
 	}
 	return c->xid > 0 ? 0 : -1;

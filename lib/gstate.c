@@ -69,7 +69,7 @@ static int state_load(const char *name, struct vc_addr *addr)
 	state_path(name, "", path, sizeof(path));
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return 0;
-	for (line = strtok_r(buf, "\n", &save); line && n < VC_MAXIP; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(buf, "\n", &save); line && n < VC_MAXIP + 1; line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, "addr=", 5) && !nl_alias_parse(line + 5, &addr[n]))
 			n++;
 	return n;
@@ -86,20 +86,32 @@ void guest_addrs_recorded(const char *name)
 /* remove exactly the aliases guests/NAME lists (ones this guest added) */
 void guest_drop_addrs(const char *name)
 {
-	struct vc_addr addr[VC_MAXIP];
+	struct vc_addr addr[VC_MAXIP + 1];
 
 	nl_aliases_del(addr, state_load(name, addr), name);
 	guest_addrs_recorded(name);
 }
 
+/* one alias, written down right after it exists: a crash from here on is
+ * repaired by the next start or stop */
+static void add_alias(struct guest *g, struct ctx *c, const struct vc_addr *a, const void *bcast)
+{
+	char b[128];
+
+	nl_alias_str(a, b, sizeof(b));
+	if (nl_addr_add(a->dev, a->family, a->a, a->prefix, bcast))
+		die_errno("%s: can't add address %s", g->name, b);
+	c->addr[c->naddr++] = *a;
+	state_save(g->name, c);
+}
+
 /* the addresses, as aliases on their device: only those not yet assigned
  * anywhere (127.0.0.2 on lo is local through 127/8 but not assigned: it
  * gets a /32 alias like any other) */
-void guest_add_addrs(struct guest *g, struct ctx *c)
+void guest_add_addrs(struct guest *g, struct ctx *c, const struct netaddr *lb6)
 {
 	for (int i = 0; i < g->c.nip; i++) {
 		struct vc_addr a = g->c.ip[i];
-		char b[128];
 		if (!a.dev[0])
 			snprintf(a.dev, sizeof(a.dev), "%s", g->c.dev);
 		if (!a.dev[0])
@@ -107,7 +119,6 @@ void guest_add_addrs(struct guest *g, struct ctx *c)
 		if (a.prefix < 0)
 			a.prefix = a.family == AF_INET && g->c.mask >= 0 ? g->c.mask :
 				   a.family == AF_INET ? 32 : 128;
-		nl_alias_str(&a, b, sizeof(b));
 		int have = nl_addr_exists(a.family, a.a);
 		if (have < 0)
 			die_errno("can't list the host's addresses");
@@ -124,10 +135,22 @@ void guest_add_addrs(struct guest *g, struct ctx *c)
 			memcpy(bc, &ip, 4);
 			bcast = bc;
 		}
-		if (nl_addr_add(a.dev, a.family, a.a, a.prefix, bcast))
-			die_errno("%s: can't add address %s", g->name, b);
-		/* written down right after it exists: a crash from here on
-		 * is repaired by the next start or stop */
+		add_alias(g, c, &a, bcast);
+	}
+	if (lb6) {
+		/* the private loopback is this guest's alone: never shared
+		 * (an exclusive add: EEXIST if it is on lo already) */
+		struct vc_addr a = { .family = AF_INET6, .prefix = 128, .dev = "lo" };
+		char b[64];
+		memcpy(a.a, lb6->a, 16);
+		if (nl_addr_add(a.dev, a.family, a.a, a.prefix, NULL)) {
+			if (errno == EEXIST)
+				die("%s: its private IPv6 loopback %s is assigned already (another vsbox "
+				    "run directory numbering contexts alike? see lback6 in vserver(8))",
+				    g->name, netaddr_str(lb6, b, sizeof(b)));
+			die_errno("%s: can't add its private IPv6 loopback %s to lo", g->name,
+				  netaddr_str(lb6, b, sizeof(b)));
+		}
 		c->addr[c->naddr++] = a;
 		state_save(g->name, c);
 	}

@@ -23,7 +23,10 @@
 #include "vsbox.h"
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/mman.h>
 
 static const char *envdir(const char *var, const char *def, char *buf, size_t n)
 {
@@ -176,9 +179,55 @@ static int run_hook(const struct guest *g, const char *phase)
 }
 
 static struct netaddrs netlock;        /* IPROOT, for the IP lock */
+static struct netaddr lb6pfx;          /* the private IPv6 loopback's prefix */
 static struct rb_start rbs;            /* reboot(2) to rebootmgr (lib/reboot.c) */
 
 /* ---- inside the new context --------------------------------------------- */
+/* What /proc/1/environ shows is the block the process was exec'd with: for
+ * vsbox's init, which is cloned, not exec'd, the admin's environment on
+ * the host. Point the kernel at the guest's environment instead: a copy in
+ * an anonymous mapping (/proc reads only those), which init keeps for
+ * good, set with PR_SET_MM_MAP (the other fields as /proc/self/stat has
+ * them; CONFIG_CHECKPOINT_RESTORE, no CAP_SYS_RESOURCE needed), else
+ * PR_SET_MM_ENV_START/END (CAP_SYS_RESOURCE). A kernel that refuses both
+ * leaves the old block. */
+static void show_environ(void)
+{
+	struct prctl_mm_map m = { .exe_fd = (uint32_t)-1 };
+	unsigned long long v[52] = { 0 };
+	char st[1024], *p, *end;
+	size_t n = 0;
+	char *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (block == MAP_FAILED)
+		return;
+	for (char **e = environ; *e; e++) {
+		size_t l = strlen(*e) + 1;
+		if (n + l > 4096)
+			return;
+		memcpy(block + n, *e, l);
+		n += l;
+	}
+	/* fields 26-28 and 45-49 of /proc/self/stat, after "(comm) " */
+	if (read_file("/proc/self/stat", st, sizeof(st)) > 0 && (p = strrchr(st, ')')) &&
+	    strlen(p) > 4) {
+		p += 4;         /* ") S ": field 4 on */
+		for (int i = 4; i < 52 && *p; i++) {
+			v[i] = strtoull(p, &end, 10);
+			p = end + (*end == ' ');
+		}
+		m.start_code = v[26], m.end_code = v[27], m.start_stack = v[28];
+		m.start_data = v[45], m.end_data = v[46], m.start_brk = v[47];
+		m.arg_start = v[48], m.arg_end = v[49];
+		m.brk = (uint64_t)syscall(SYS_brk, 0);
+		m.env_start = (uintptr_t)block, m.env_end = (uintptr_t)(block + n);
+		if (!prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0))
+			return;
+	}
+	if (!prctl(PR_SET_MM, PR_SET_MM_ENV_START, (unsigned long)block, 0, 0))
+		prctl(PR_SET_MM, PR_SET_MM_ENV_END, (unsigned long)(block + n), 0, 0);
+}
+
 static void guest_setup(const struct ctx *c, void *arg)
 {
 	struct guest *g = arg;
@@ -196,6 +245,10 @@ static void guest_setup(const struct ctx *c, void *arg)
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/", 1);
 	setenv("TERM", "linux", 1);
+	/* the container convention (systemd-detect-virt, ConditionVirtualization=,
+	 * init scripts): PID 1 and all it starts know they run in one */
+	setenv("container", "vsbox", 1);
+	show_environ();
 	/* no host terminal or pipe reaches the guest: a session of its own
 	 * and stdio on its /dev/null (from here on errors go nowhere, so
 	 * this is the last step that may fail loudly). The rc's output comes
@@ -307,6 +360,14 @@ static void guest_programs(struct ctx *c, void *arg)
 			die_errno("%s: can't attach the device allowlist (BPF) to %s", g->name, c->cg[0]);
 		trace("device allowlist attached");
 		if (g->c.nip && g->c.net == NET_SHARED) {
+			/* the private IPv6 loopback, last: no wildcard's */
+			if (lb6pfx.family) {
+				lback6_addr(&lb6pfx, c->xid, &netlock.lb6);
+				netlock.own6 = true;
+				if (netlock.n == NA_MAX)
+					die("%s: IPROOT: no room for the private IPv6 loopback", g->name);
+				netlock.a[netlock.n++] = netlock.lb6;
+			}
 			const char *why = bpfnet_try_lock(fd, &netlock, 0);
 			if (why)
 				die("%s: IPROOT can't be enforced here: %s", g->name, why);
@@ -320,20 +381,22 @@ static void guest_programs(struct ctx *c, void *arg)
 		return;
 	}
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
-	guest_add_addrs(g, c);
-	trace("addresses added");
+	guest_add_addrs(g, c, netlock.own6 ? &netlock.lb6 : NULL);
+	trace("addresses added%s", netlock.own6 ? " (and the private IPv6 loopback)" : "");
 }
 
 /* IPROOT as the lock's address list; checked before anything is done */
 static void prepare_lock(struct guest *g)
 {
 	memset(&netlock, 0, sizeof(netlock));
+	memset(&lb6pfx, 0, sizeof(lb6pfx));
 	if (g->c.net != NET_SHARED) {
 		netns_check(g);     /* a stack of its own has only IPROOT */
 		return;
 	}
 	if (!g->c.nip)
 		return;         /* IPROOT empty or 0.0.0.0: not tied */
+	lback6_prefix(&lb6pfx);
 	/* whether this kernel can load the lock shows when it does (and a
 	 * failure then undoes the start): a probe here would cost a load */
 	if (!cg_v2())
@@ -344,6 +407,36 @@ static void prepare_lock(struct guest *g)
 		netaddrs_add(&netlock, ip, "IPROOT");
 	}
 	netaddrs_finish(&netlock);
+}
+
+/* /run/systemd/container saying "vsbox", where the guest has a /run: made
+ * from the host through the guest's root (lib/path.c: its symlinks lead
+ * nowhere outside), written to a new file renamed over the old one, so no
+ * link the guest planted is written through. (A guest whose boot mounts a
+ * tmpfs on /run hides it; systemd writes its own from PID 1's
+ * container=vsbox.) */
+static void mark_container(struct guest *g)
+{
+	static const char tmp[] = ".container.vsbox";
+	int root = open(g->root, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), run, sd, fd;
+
+	if (root < 0)
+		return;
+	if ((run = path_open(root, "/run", O_PATH | O_DIRECTORY, 0)) >= 0) {
+		mkdirat(run, "systemd", 0755);
+		close(run);
+	}
+	if ((sd = path_open(root, "/run/systemd", O_PATH | O_DIRECTORY, 0)) >= 0) {
+		unlinkat(sd, tmp, 0);
+		fd = openat(sd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			bool ok = write(fd, "vsbox\n", 6) == 6;
+			if (close(fd) || !ok || renameat(sd, tmp, sd, "container"))
+				unlinkat(sd, tmp, 0);
+		}
+		close(sd);
+	}
+	close(root);
 }
 
 /* ---- start ---------------------------------------------------------------- */
@@ -397,6 +490,7 @@ int guest_start(struct guest *g, bool quiet)
 	if ((code = run_hook(g, "pre-start")))
 		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);
 	trace("pre-start done");
+	mark_container(g);
 	/* the device allowlist: the BPF program where there is cgroup2
 	 * (guest_programs), the v1 controller only where there is not */
 	g->cgwant = (cg_v2() ? 0 : CG_DEVICES) | (g->c.memory ? CG_MEMORY : 0) |
@@ -669,7 +763,23 @@ int guest_status(struct guest *g)
 		inet_ntop(g->c.ip[i].family, g->c.ip[i].a, ip, sizeof(ip));
 		printf(" %s", ip);
 	}
-	printf(c.naddr ? " (%d alias%s added)\n" : "\n", c.naddr, c.naddr == 1 ? "" : "es");
+	/* the private IPv6 loopback: the record's /128 on lo that is not
+	 * IPROOT's (read from the record: the prefix may have changed since) */
+	int nalias = c.naddr;
+	for (int i = 0; i < c.naddr && nalias == c.naddr; i++) {
+		const struct vc_addr *a = &c.addr[i];
+		bool mine = a->family == AF_INET6 && a->prefix == 128 && !strcmp(a->dev, "lo");
+		for (int k = 0; mine && k < g->c.nip; k++)
+			mine = g->c.ip[k].family != AF_INET6 || memcmp(g->c.ip[k].a, a->a, 16);
+		if (mine) {
+			inet_ntop(AF_INET6, a->a, buf, sizeof(buf));
+			printf(" %s", buf);
+			nalias--;
+		}
+	}
+	printf(nalias ? " (%d alias%s added)\n" : "\n", nalias, nalias == 1 ? "" : "es");
+	if (nalias != c.naddr)
+		printf("  lback6:    %s (private IPv6 loopback: ::1 inside)\n", buf);
 	if (g->c.net != NET_SHARED)
 		netns_status(g, c.pid);
 	printf("  flags:     %s\n", ctx_flags_str(c.flags, buf, sizeof(buf)));

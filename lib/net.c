@@ -174,11 +174,12 @@ void netaddrs_finish(struct netaddrs *l)
 	}
 }
 
-int netaddr_probe(const struct netaddr *x)
+/* one test bind of x, IP_FREEBIND or not: 0 or the errno */
+static int probe_bind(const struct netaddr *x, bool freebind)
 {
 	struct sockaddr_storage ss = { 0 }, got = { 0 };
 	socklen_t len = x->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	int fd, err = 0;
+	int fd, err = 0, one = 1;
 
 	ss.ss_family = (sa_family_t)x->family;
 	if (x->family == AF_INET)
@@ -188,8 +189,11 @@ int netaddr_probe(const struct netaddr *x)
 	fd = socket(x->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
-	/* a lock refuses it (EPERM) or rewrites it (our own loopback remap):
-	 * either way it is not among the addresses this process may use */
+	if (freebind)
+		setsockopt(fd, x->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+			   x->family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, &one, sizeof(one));
+	/* a lock refuses it or rewrites it (our own loopback remap): either
+	 * way it is not among the addresses this process may use */
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		err = errno;
 	else if (getsockname(fd, (struct sockaddr *)&got, &len))
@@ -198,6 +202,18 @@ int netaddr_probe(const struct netaddr *x)
 				      : memcmp(&((struct sockaddr_in6 *)&got)->sin6_addr, x->a, 16))
 		err = EPERM;
 	close(fd);
+	return err;
+}
+
+int netaddr_probe(const struct netaddr *x)
+{
+	int err = probe_bind(x, false);
+
+	/* a lock refuses with EADDRNOTAVAIL too (EPERM before Linux 5.18),
+	 * before the kernel looks at the address, and IP_FREEBIND makes the
+	 * kernel not look: still refused means a lock */
+	if (err == EADDRNOTAVAIL && probe_bind(x, true) == EADDRNOTAVAIL)
+		err = EPERM;
 	return err;
 }
 

@@ -37,20 +37,20 @@ like "  names what is missing" "$ERR" 'not permitted.*CAP_SYS_ADMIN'
 # --- binds ---------------------------------------------------------------------
 is "bind 0.0.0.0 becomes the first address" "$(chbind --ip 127.0.0.20 $S bind tcp 0.0.0.0 18001)" 127.0.0.20
 is "bind to an own address works" "$(chbind --ip 127.0.0.20 $S bind tcp 127.0.0.20 18001)" 127.0.0.20
-is "bind to another address: EPERM" "$(chbind --ip 127.0.0.20 $S bind tcp 127.0.0.21 18001)" "ERR EPERM"
-is "UDP bind to another address: EPERM" "$(chbind --ip 127.0.0.20 $S bind udp 127.0.0.22 18001)" "ERR EPERM"
+is "bind to another address: $EB" "$(chbind --ip 127.0.0.20 $S bind tcp 127.0.0.21 18001)" "ERR $EB"
+is "UDP bind to another address: $EB" "$(chbind --ip 127.0.0.20 $S bind udp 127.0.0.22 18001)" "ERR $EB"
 is "bind 127.0.0.1 goes to the tree's loopback (default: first)" "$(chbind --ip 127.0.0.20 $S bind tcp 127.0.0.1 18001)" 127.0.0.20
 is "  --lback 127.0.0.29" "$(chbind --ip 127.0.0.20 --lback 127.0.0.29 $S bind tcp 127.0.0.1 18001)" 127.0.0.29
 is "  the --lback address is the tree's" "$(chbind --ip 127.0.0.20 --lback 127.0.0.29 $S bind udp 127.0.0.29 18001)" 127.0.0.29
 is "several --ip: the second binds" "$(chbind --ip 127.0.0.20 --ip 127.0.0.21 $S bind tcp 127.0.0.21 18001)" 127.0.0.21
 is "  0.0.0.0 gets the first" "$(chbind --ip 127.0.0.20 --ip 127.0.0.21 $S bind tcp 0.0.0.0 18001)" 127.0.0.20
-is "  a third: EPERM" "$(chbind --ip 127.0.0.20 --ip 127.0.0.21 $S bind tcp 127.0.0.22 18001)" "ERR EPERM"
+is "  a third: $EB" "$(chbind --ip 127.0.0.20 --ip 127.0.0.21 $S bind tcp 127.0.0.22 18001)" "ERR $EB"
 is "IPv4 only: bind(::) gets ::ffff:FIRST" "$(chbind --ip 127.0.0.20 $S bind tcp :: 18001)" ::ffff:127.0.0.20
-is "  --no-v4mapped: bind(::) refused" "$(chbind --ip 127.0.0.20 --no-v4mapped $S bind tcp :: 18001)" "ERR EPERM"
+is "  --no-v4mapped: bind(::) refused" "$(chbind --ip 127.0.0.20 --no-v4mapped $S bind tcp :: 18001)" "ERR $EB"
 is "  bind(::1) gets ::ffff:LBACK" "$(chbind --ip 127.0.0.20 $S bind tcp ::1 18001)" ::ffff:127.0.0.20
-is "  ::ffff:OTHER refused" "$(chbind --ip 127.0.0.20 $S bind tcp ::ffff:127.0.0.21 18001)" "ERR EPERM"
+is "  ::ffff:OTHER refused" "$(chbind --ip 127.0.0.20 $S bind tcp ::ffff:127.0.0.21 18001)" "ERR $EB"
 is "a device means its addresses (lo: 127.0.0.1)" "$(chbind --ip lo $S bind tcp 0.0.0.0 18001)" 127.0.0.1
-is "  and nothing else" "$(chbind --ip lo $S bind tcp 127.0.0.20 18001)" "ERR EPERM"
+is "  and nothing else" "$(chbind --ip lo $S bind tcp 127.0.0.20 18001)" "ERR $EB"
 is "exit status is CMD's" "$(chbind --ip 127.0.0.20 sh -c 'exit 7'; echo $?)" 7
 
 # --- two trees, one port ----------------------------------------------------------
@@ -72,7 +72,7 @@ wait_file "$T_TMP/rh" && wait_file "$T_TMP/ru" && wait_file "$T_TMP/rl"
 is "TCP connect leaves from the tree's address" "$(chbind --ip 127.0.0.20 $S ask 127.0.0.22 18100)" "HOST 127.0.0.20 local=127.0.0.20"
 is "  with several, from the first" "$(chbind --ip 127.0.0.21 --ip 127.0.0.20 $S ask 127.0.0.22 18100)" "HOST 127.0.0.21 local=127.0.0.21"
 is "UDP sendto leaves from the tree's address" "$(chbind --ip 127.0.0.20 $S usend 127.0.0.22 18101)" 127.0.0.20
-is "IP_PKTINFO with another local source: EPERM" "$(chbind --ip 127.0.0.20 $S usend 127.0.0.22 18101 127.0.0.23)" "ERR EPERM"
+is "IP_PKTINFO with another local source: $EB" "$(chbind --ip 127.0.0.20 $S usend 127.0.0.22 18101 127.0.0.23)" "ERR $EB"
 is "IP_PKTINFO with the tree's own address works" "$(chbind --ip 127.0.0.20 $S usend 127.0.0.22 18101 127.0.0.20)" 127.0.0.20
 is "control: the host reaches its 127.0.0.1-only service" "$($S ask 127.0.0.1 18102)" "LOCALONLY 127.0.0.1 local=127.0.0.1"
 is "the tree can't: 127.0.0.1 is its own loopback" "$(chbind --ip 127.0.0.20 $S ask 127.0.0.1 18102)" "ERR ECONNREFUSED"
@@ -88,7 +88,7 @@ like "  says why" "$ERR" '127.0.0.22: not one of this tree.s addresses'
 run_rc chbind --ip 127.0.0.20 chbind --ip 127.0.0.20 --lback 127.0.0.29 true
 is "nested: a new --lback outside the tree refused" "$RC" 1
 is "nested: the outer lock still refuses what the inner allows" \
-	"$(chbind --ip 127.0.0.20 chbind --ip 127.0.0.20 $S bind tcp 127.0.0.21 18001)" "ERR EPERM"
+	"$(chbind --ip 127.0.0.20 chbind --ip 127.0.0.20 $S bind tcp 127.0.0.21 18001)" "ERR $EB"
 like "nested: connects leave from the inner address" \
 	"$(chbind --ip 127.0.0.20 --ip 127.0.0.21 chbind --ip 127.0.0.21 $S ask 127.0.0.22 18100)" "^HOST 127.0.0.21 "
 
@@ -147,10 +147,10 @@ bg chbind --ip 127.0.0.20 chcontext --silent sleep 3
 i=0; while [ $i -lt 30 ] && ! ls -d "$V2"/chbind-*/"$VSBOX_CGROUP_BASE"/[0-9]* >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
 like "  the context's cgroup nests under the tree's" "$(ls -d "$V2"/chbind-*/"$VSBOX_CGROUP_BASE"/[0-9]* 2>/dev/null)" "/chbind-[0-9]+/$VSBOX_CGROUP_BASE/[0-9]+\$"
 is "  the ancestor's lock applies inside the context" \
-	"$(chbind --ip 127.0.0.20 chcontext --silent $S bind tcp 127.0.0.21 18001)" "ERR EPERM"
+	"$(chbind --ip 127.0.0.20 chcontext --silent $S bind tcp 127.0.0.21 18001)" "ERR $EB"
 is "chcontext then chbind, reducecap --secure" \
 	"$(chcontext --silent chbind --ip 127.0.0.20 reducecap --secure $S bind tcp 0.0.0.0 18001)" 127.0.0.20
-is "  refuses other addresses" "$(chcontext --silent chbind --ip 127.0.0.20 $S bind tcp 127.0.0.21 18001)" "ERR EPERM"
+is "  refuses other addresses" "$(chcontext --silent chbind --ip 127.0.0.20 $S bind tcp 127.0.0.21 18001)" "ERR $EB"
 rm -f "$T_TMP/rc"
 bg $S serve 127.0.0.22 18104 HOST "$T_TMP/rc" $((300 * T_SLOW))
 wait_file "$T_TMP/rc"
@@ -198,13 +198,13 @@ if ip netns add "$NS" 2>/dev/null; then
 	is "a high last octet matches (32-bit compares; in the netns)" "$($N chbind --ip 127.0.0.200 $S bind tcp 127.0.0.200 18001)" 127.0.0.200
 	is "v6: bind(::) becomes the first address" "$($N chbind --ip fd00::20 $S bind tcp :: 18001)" fd00::20
 	is "v6: bind to an own address" "$($N chbind --ip fd00::20 $S bind udp fd00::20 18001)" fd00::20
-	is "v6: bind to another: EPERM" "$($N chbind --ip fd00::20 $S bind tcp fd00::21 18001)" "ERR EPERM"
+	is "v6: bind to another: $EB" "$($N chbind --ip fd00::20 $S bind tcp fd00::21 18001)" "ERR $EB"
 	is "v6: bind(::1) goes to the tree's loopback" "$($N chbind --ip fd00::20 $S bind tcp ::1 18001)" fd00::20
-	is "v6 only: IPv4 binds refused" "$($N chbind --ip fd00::20 $S bind tcp 0.0.0.0 18001)" "ERR EPERM"
+	is "v6 only: IPv4 binds refused" "$($N chbind --ip fd00::20 $S bind tcp 0.0.0.0 18001)" "ERR $EB"
 	is "dual: bind(::) gets the IPv6 address" "$($N chbind --ip 127.0.0.20 --ip fd00::21 $S bind tcp :: 18001)" fd00::21
 	is "dual: bind(0.0.0.0) gets the IPv4 one" "$($N chbind --ip 127.0.0.20 --ip fd00::21 $S bind tcp 0.0.0.0 18001)" 127.0.0.20
 	is "v6: a device means its addresses" "$($N chbind --ip vsbox-t-d0 sh -c "$S bind tcp :: 18001; $S bind tcp 0.0.0.0 18001; $S bind tcp fd00::20 18001")" \
-		"$(printf 'fd00::28\n127.0.0.28\nERR EPERM')"
+		"$(printf 'fd00::28\n127.0.0.28\nERR %s' "$EB")"
 	rm -f "$T_TMP/r6a" "$T_TMP/r6b" "$T_TMP/r6h" "$T_TMP/r6u"
 	bg $N chbind --ip fd00::20 $S serve :: 18080 A6 "$T_TMP/r6a" 20
 	bg $N chbind --ip fd00::21 $S serve :: 18080 B6 "$T_TMP/r6b" 20
@@ -216,7 +216,7 @@ if ip netns add "$NS" 2>/dev/null; then
 	wait_file "$T_TMP/r6h" && wait_file "$T_TMP/r6u"
 	is "v6: TCP connect leaves from the tree's address" "$($N chbind --ip fd00::20 $S ask fd00::21 18100)" "HOST6 fd00::20 local=fd00::20"
 	is "v6: UDP sendto leaves from the tree's address" "$($N chbind --ip fd00::20 $S usend fd00::21 18101)" fd00::20
-	is "v6: IPV6_PKTINFO with another local source: EPERM" "$($N chbind --ip fd00::20 $S usend fd00::21 18101 fd00::21)" "ERR EPERM"
+	is "v6: IPV6_PKTINFO with another local source: $EB" "$($N chbind --ip fd00::20 $S usend fd00::21 18101 fd00::21)" "ERR $EB"
 	is "v6: IPV6_PKTINFO with its own address works" "$($N chbind --ip fd00::20 $S usend fd00::21 18101 fd00::20)" fd00::20
 	is "v6: connect to ::1 goes to the tree's loopback" "$($N chbind --ip fd00::20 --lback fd00::21 $S ask ::1 18100)" "HOST6 fd00::21 local=fd00::21"
 	is "v6 nested: narrowing" "$($N chbind --ip fd00::20 --ip fd00::21 chbind --ip fd00::21 $S bind tcp :: 18001)" fd00::21

@@ -63,6 +63,18 @@ run_rc() {
 # rc_is DESC WANT CMD...
 rc_is() { d=$1; w=$2; shift 2; run_rc "$@"; is "$d (exit $w)" "$RC" "$w"; }
 
+# Guests get private IPv6 loopbacks PREFIX::XID (lib/lback6.c); suites run
+# side by side number their contexts alike, so each test has a prefix of its
+# own (in fd00:7673:1::/48), its pid in it
+export VSBOX_LBACK6="${VSBOX_LBACK6:-fd00:7673:1:f:$(printf '%x:%x' $(($$ >> 16)) $(($$ & 0xffff)))::/96}"
+
+# The errno of a refusal by the IP lock: a bind to an address not of the
+# tree (EB), a connect or datagram of a family it has no address of (EN),
+# one to another guest's private IPv6 loopback (EC). Programs set them
+# with bpf_set_retval (Linux 5.18+); before, all are EPERM.
+t_kernel_ge() { printf '%s\n%s\n' "$1" "$(uname -r | sed 's/[^0-9.].*//')" | sort -V -C; }
+if t_kernel_ge 5.18; then EB=EADDRNOTAVAIL EN=ENETUNREACH EC=ECONNREFUSED; else EB=EPERM EN=EPERM EC=EPERM; fi
+
 on_cleanup() { T_CLEANUP="$*; $T_CLEANUP"; }
 track_pid() { T_PIDS="$T_PIDS $*"; }
 # t_new_ctx CMD...: CMD starts a context (chcontext ..., maybe behind a

@@ -165,12 +165,14 @@ check "memory hog over S_MEMORY is killed (exit $RC)" [ "$RC" -ne 0 ]
 is "the guest survives its hog" "$(get 127.0.0.2)" "page of g1"
 like "status shows running, context, processes" "$(vserver g1 status)" "running"
 like "status shows the context" "$(vserver g1 status)" "context: *$X"
-like "status shows the addresses and the alias the start added" "$(vserver g1 status)" "addresses: 127\.0\.0\.2 \(1 alias added\)"
+like "status shows the addresses and the alias the start added" "$(vserver g1 status)" "addresses: 127\.0\.0\.2 [0-9a-f:]+ \(1 alias added\)"
 rc_is "a second start says it runs" 1 vserver g1 start
 like "already running" "$ERR" "already running"
 is "a running guest keeps no lock file, after a start or a refused one" "$(ls "$VSBOX_RUNDIR/guests" | grep -c '^g1\.lock$')" 0
 is "  and one record, linked by name" "$(stat -c %i "$VSBOX_RUNDIR/names/g1")" "$(stat -c %i "$VSBOX_RUNDIR/ctx/$X")"
-is "  which lists the alias the start added" "$(grep '^addr=' "$VSBOX_RUNDIR/ctx/$X")" "addr=lo:127.0.0.2/32"
+is "  which lists the aliases the start added (IPROOT's, the private IPv6 loopback)" \
+	"$(grep '^addr=' "$VSBOX_RUNDIR/ctx/$X" | sed 's/^addr=lo:fd00:7673:1:[0-9a-f:]*\/128$/addr=lo:LBACK6/')" \
+	"$(printf 'addr=lo:127.0.0.2/32\naddr=lo:LBACK6')"
 is "  and no run file of it in guests/" "$(ls "$VSBOX_RUNDIR/guests" | grep -c '^g1$')" 0
 
 # ---- stop leaves nothing ------------------------------------------------------------

@@ -289,6 +289,26 @@ static int p_bind(const char *ip, const char *port)
 	return e;
 }
 
+/* bind, with IPV6_V6ONLY if opt is "v6only", and say where it landed */
+static char bound[INET6_ADDRSTRLEN];
+static int p_bindname(const char *ip, const char *port, const char *opt)
+{
+	struct sockaddr_storage ss, got;
+	socklen_t n = mkaddr(ip, port, &ss), gl = sizeof(got);
+	int s = socket(ss.ss_family, SOCK_STREAM, 0), e, one = 1;
+
+	if (s < 0)
+		return errno;
+	if (!strcmp(opt, "v6only"))
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	e = rc(bind(s, (struct sockaddr *)&ss, n));
+	if (!e && !getsockname(s, (struct sockaddr *)&got, &gl))
+		inet_ntop(got.ss_family, got.ss_family == AF_INET ? (void *)&((struct sockaddr_in *)&got)->sin_addr
+				  : (void *)&((struct sockaddr_in6 *)&got)->sin6_addr, bound, sizeof(bound));
+	close(s);
+	return e;
+}
+
 static int p_connect(const char *ip, const char *port)
 {
 	struct sockaddr_storage ss;
@@ -570,6 +590,8 @@ int main(int argc, char **argv)
 			e = p_bind(a[0], a[1]);
 		else if (!strcmp(n, "connect"))
 			e = p_connect(a[0], a[1]);
+		else if (!strcmp(n, "bindname"))
+			e = p_bindname(a[0], a[1], a[2]);
 		else if (!strcmp(n, "usend"))
 			e = p_usend(a[0], a[1], a[2]);
 		else if (!strcmp(n, "raw"))
@@ -588,7 +610,8 @@ int main(int argc, char **argv)
 			e = p_hog(atol(a[0]));
 		else
 			e = -1;
-		printf("%s=%s\n", n, e < 0 ? "UNKNOWN" : ename(e));
+		printf("%s=%s\n", n, e < 0 ? "UNKNOWN" : !e && bound[0] ? bound : ename(e));
+		bound[0] = 0;
 	}
 	return 0;
 }
