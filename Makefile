@@ -42,6 +42,15 @@ build/obj/unit/%: tests/unit/%.c tests/unit/tap.h $(LIB_OBJS) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
+# The kernel tier's test programs (tests/kernel/*.c), static like vsbox:
+# tests/kernel/NAME.t runs build/obj/ktest/NAME inside the booted kernel.
+KTEST_SRCS = $(wildcard tests/kernel/*.c)
+KTEST_BINS = $(KTEST_SRCS:tests/kernel/%.c=build/obj/ktest/%)
+build/obj/ktest/%: tests/kernel/%.c tests/kernel/kt.h tests/unit/tap.h $(LIB_OBJS) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-format-truncation $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+ktests: $(KTEST_BINS)
+
 check: vsbox $(UNIT_BINS)
 	prove --exec '' $(UNIT_BINS)
 	prove tests/*.t
@@ -143,4 +152,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
+.PHONY: all deps demo ktests check check-asan check-debian kernel-check fuzz bench size install clean
