@@ -140,8 +140,14 @@ int main(void)
 	}
 	rmdir(v1);
 
-	if (cg_write(v2, "cgroup.subtree_control", "+memory") && errno != EBUSY)
-		printf("# can't enable memory in %s: %s\n", v2, strerror(errno));
+	/* a v1 hierarchy just unmounted gives the controller back a little later */
+	for (int i = 0; cg_write(v2, "cgroup.subtree_control", "+memory"); i++) {
+		if (i == 50 || errno != EBUSY) {
+			printf("# can't enable memory in %s: %s\n", v2, strerror(errno));
+			break;
+		}
+		usleep(100000);
+	}
 	snprintf(a, sizeof(a), "%s/kt-meminfo-a.%d", v2, (int)getpid());
 	snprintf(b, sizeof(b), "%s/leaf", a);
 	snprintf(c, sizeof(c), "%s/kt-meminfo-c.%d", v2, (int)getpid());
