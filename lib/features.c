@@ -206,6 +206,10 @@ int feat_meminfo(void)
 		snprintf(mem_why, sizeof(mem_why), "can't create %s: %s", mh->base, strerror(errno));
 		return cached;
 	}
+	/* v2: the scratch cgroup gets a memory.max only with memory enabled
+	 * for the base's children (vsbox's start enables it the same way) */
+	if (mh->ctrl & CG_V2)
+		cg_write(mh->base, "cgroup.subtree_control", "+memory");
 	if (mkdir(cg, 0755)) {
 		snprintf(mem_why, sizeof(mem_why), "can't create %s: %s", cg, strerror(errno));
 		return cached;
