@@ -188,10 +188,19 @@ int feat_meminfo(void)
 	if (cached >= 0)
 		return cached;
 	cached = FEAT_UNKNOWN;
+	/* a v1 memory hierarchy, else the v2 tree if it offers memory (the
+	 * v2 entry's ctrl has CG_V2 alone) */
 	n = cg_pick(CG_MEMORY, h, CG_MAX);
 	for (int i = 0; i < n; i++)
 		if (h[i]->ctrl & CG_MEMORY)
 			mh = h[i];
+	for (int i = 0; i < n && !mh; i++) {
+		char p[CG_PATH + 32], buf[256];
+		snprintf(p, sizeof(p), "%s/cgroup.controllers", h[i]->mnt);
+		if ((h[i]->ctrl & CG_V2) && read_file(p, buf, sizeof(buf)) >= 0 &&
+		    strstr(buf, "memory"))
+			mh = h[i];
+	}
 	if (!mh) {
 		snprintf(mem_why, sizeof(mem_why), "probing needs a memory cgroup controller");
 		return cached;
