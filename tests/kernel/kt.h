@@ -74,6 +74,7 @@ static inline const char *kt_ext4(void)
 	snprintf(kt_dir, sizeof(kt_dir), "%s/vsbox-kt.XXXXXX", tmp);
 	if (!mkdtemp(kt_dir))
 		kt_skip("needs a temporary directory");
+	chmod(kt_dir, 0755);    /* the tests' unprivileged users walk through it */
 	atexit(kt_cleanup);
 	snprintf(kt_img, sizeof(kt_img), "%s/img", kt_dir);
 	snprintf(kt_mnt, sizeof(kt_mnt), "%s/mnt", kt_dir);
