@@ -70,7 +70,7 @@ check-debian: vsbox
 # (tests/*.t, tests/kernel/*.t, the unit tests). KVER: 6.1, 6.12, both, and
 # debian (Debian's own kernel image with its modules: no build).
 KVER = both
-kernel-check: vsbox $(UNIT_BINS)
+kernel-check: vsbox $(UNIT_BINS) $(KTEST_BINS)
 	sh build/kernel-check.sh $(patsubst both,6.1 6.12,$(KVER))
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
