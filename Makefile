@@ -42,6 +42,15 @@ build/obj/unit/%: tests/unit/%.c tests/unit/tap.h $(LIB_OBJS) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
+# The kernel tier's test programs (tests/kernel/*.c), static like vsbox:
+# tests/kernel/NAME.t runs build/obj/ktest/NAME inside the booted kernel.
+KTEST_SRCS = $(wildcard tests/kernel/*.c)
+KTEST_BINS = $(KTEST_SRCS:tests/kernel/%.c=build/obj/ktest/%)
+build/obj/ktest/%: tests/kernel/%.c tests/kernel/kt.h tests/unit/tap.h $(LIB_OBJS) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-format-truncation $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+ktests: $(KTEST_BINS)
+
 check: vsbox $(UNIT_BINS)
 	prove --exec '' $(UNIT_BINS)
 	prove tests/*.t
@@ -61,7 +70,7 @@ check-debian: vsbox
 # (tests/*.t, tests/kernel/*.t, the unit tests). KVER: 6.1, 6.12, both, and
 # debian (Debian's own kernel image with its modules: no build).
 KVER = both
-kernel-check: vsbox $(UNIT_BINS)
+kernel-check: vsbox $(UNIT_BINS) $(KTEST_BINS)
 	sh build/kernel-check.sh $(patsubst both,6.1 6.12,$(KVER))
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
@@ -143,4 +152,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
+.PHONY: all deps demo ktests check check-asan check-debian kernel-check fuzz bench size install clean

@@ -17,10 +17,14 @@ static const struct applet {
 
 static const char usage[] =
 "usage: vsbox APPLET [ARG]...   or   APPLET [ARG]... (through a symlink)\n"
-"       vsbox --list | --install DIR | --version | --help\n"
+"       vsbox --list | --install DIR | --check-kernel [DIR] | --version | --help\n"
 "Virtual private servers for Linux in one static binary.\n"
 "  --list         print the applets, one per line\n"
 "  --install DIR  create DIR/APPLET -> this binary for every applet\n"
+"  --check-kernel [DIR]  list the kernel features vsbox uses, whether this\n"
+"                 kernel has them and which vsbox feature needs each; the\n"
+"                 unification probes use scratch files in DIR (default: the\n"
+"                 guests' root directory, $VSBOX_ROOTDIR or /vservers)\n"
 "  --version      print the version\n";
 
 /* Applet names may hold '-' (vserver-stat), C identifiers can't: the table
@@ -112,6 +116,11 @@ int main(int argc, char **argv)
 		if (argc != 3)
 			usage_die("--install needs exactly one DIR");
 		return install(argv[2]);
+	}
+	if (!strcmp(argv[1], "--check-kernel")) {
+		if (argc > 3)
+			usage_die("--check-kernel takes at most one DIR");
+		return check_kernel(argc == 3 ? argv[2] : rootdir());
 	}
 	if (argv[1][0] == '-')
 		usage_die("unknown option '%s'", argv[1]);

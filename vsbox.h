@@ -107,6 +107,17 @@ int landlock_abi(void);   /* 0 when Landlock is unavailable */
 /* Start time of a process (field 22 of /proc/PID/stat), 0 when gone or a zombie */
 unsigned long long proc_starttime(pid_t pid);
 
+/* ---- lib/features.c: kernel features, probed at run time -----------------
+ * Each is probed once per process (the iunlink and CoW probes on the first
+ * DIR asked, which must be on the filesystem in question), never by kernel
+ * version. FEAT_UNKNOWN: the probe itself could not run (no privilege). */
+enum { FEAT_NO = 0, FEAT_YES = 1, FEAT_UNKNOWN = 2 };
+int feat_iunlink(const char *dir);   /* immutable linkage invert (FS_IXUNLINK_FL) */
+int feat_cow_link(const char *dir);  /* copy-on-write link breaking */
+int feat_meminfo(void);              /* memory-honest /proc/meminfo, sysinfo(2) */
+/* vsbox --check-kernel: print every feature vsbox uses and who needs it */
+int check_kernel(const char *dir);
+
 /* ---- lib/cgroup.c: cgroup v1 and v2 hierarchies --------------------------
  * A context gets one directory, named by its xid, under VSBOX_CGROUP_BASE in
  * each hierarchy it needs. The base is absolute (from each hierarchy's root)
