@@ -836,6 +836,8 @@ struct fext { uint64_t logical, phys, len; unsigned flags; };
 int fiemap_get(int fd, struct fext **out);
 bool fext_placed(const struct fext *e);   /* has a disk address of its own */
 bool fext_shared(const struct fext *e);   /* another file refers to it too */
+/* the same placed extents (two names for the same data) */
+bool fext_same(const struct fext *a, int na, const struct fext *b, int nb);
 /* NULL when fd's filesystem can share extents (FIDEDUPERANGE), else why not */
 const char *fs_reflink_missing(int fd);
 const char *fs_name(int fd, char *buf, size_t n);   /* "btrfs", "xfs", ... */
@@ -861,5 +863,59 @@ int du_tree(struct du_state *s, int rootfd, struct du_figs *f);
  * all, shared data counted once */
 void du_total(struct du_state *s, struct du_figs *f);
 void du_free(struct du_state *s);
+
+/* ---- lib/unify.c: the files guests have in common (vunify) --------------- */
+struct ucand {                     /* one inode of one guest */
+	int guest;                     /* index in unify.g */
+	uint32_t path;                 /* its path from the guest's root (pool) */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	nlink_t nlink;
+	unsigned names;                /* names of it found in its guest */
+	bool dropped;                  /* unreadable, or changed: left alone */
+	unsigned char csum[32], xsum[32];  /* content and xattr digests */
+	struct fext *x;                /* its extents, while its group is handled */
+	int nx;
+};
+struct uguest {
+	char name[64];
+	int rootfd;
+	int fs;                        /* which filesystem (an index) */
+	char **conff;                  /* its dpkg conffiles, sorted */
+	int nconff;
+};
+struct unify {
+	int ng;
+	struct uguest *g;
+	struct ucand *c;
+	size_t n, cap;
+	char *pool;
+	size_t plen, pcap;
+	char **excl;
+	int nexcl;
+	bool dry, tty;                 /* tty: progress on stderr */
+	off_t min_size;
+	uint64_t shown;
+	unsigned long scanned, hashed, unified, already, changed, refused, failed, outside, errors;
+	unsigned long long saved;      /* bytes */
+};
+/* The exclude patterns: .defaults/vunify-exclude or the built-in list, then
+ * FILE's (extra, may be NULL); dies with FILE:LINE */
+void unify_excludes(struct unify *u, const char *extra);
+int unify_scan(struct unify *u, int gi);       /* guest gi's candidates; -1 + errno */
+/* Group the candidates, read those that may be equal, and call method for
+ * each set of identical files spanning two guests or more */
+void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m, size_t n));
+void unify_progress(struct unify *u, bool last);
+/* c opened by its path again, still the inode the walk saw; -1 + errno */
+int ucand_open(const struct unify *u, const struct ucand *c);
+bool ucand_same(const struct ucand *c, const struct stat *st);
+/* lib/ureflink.c: share the members' extents with the first one's */
+void unify_reflink(struct unify *u, struct ucand *m, size_t n);
 
 #endif

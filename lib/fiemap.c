@@ -138,3 +138,14 @@ int fs_key(int fd, char *buf, size_t n)
 	snprintf(buf, n, "dev:%lu:%lu", (unsigned long)major(st.st_dev), (unsigned long)minor(st.st_dev));
 	return 0;
 }
+
+bool fext_same(const struct fext *a, int na, const struct fext *b, int nb)
+{
+	if (na != nb || na == 0)
+		return false;
+	for (int i = 0; i < na; i++)
+		if (!fext_placed(&a[i]) || a[i].phys != b[i].phys || a[i].len != b[i].len ||
+		    a[i].logical != b[i].logical)
+			return false;
+	return true;
+}
