@@ -95,6 +95,9 @@ int relay_pipes(int out[2], int err[2]);
 bool relay_copy(int rd, int fd, bool *ok);
 /* write(2) with SIGPIPE ignored meanwhile: a reader gone is EPIPE, not death */
 ssize_t write_nosigpipe(int fd, const void *buf, size_t n);
+/* Run this binary as argv (argv[0] an applet's name) in a child and wait
+ * for it, passing on the signals a user sends; its exit status */
+int run_self(char **argv);
 
 /* ---- lib/sys.c: syscalls musl lacks, probed once ------------------------- */
 pid_t sys_clone3(uint64_t flags, int *pidfd, int cgroup_fd);

@@ -6,7 +6,8 @@
 # write to its unified copy is its own; symlinks and hard links planted
 # toward host files or other guests' files are never followed or shared;
 # a file that keeps changing is skipped; dry-run changes nothing; a rerun
-# finds everything shared; kill -9 at any moment leaves every file whole.
+# finds everything shared; kill -9 at any moment leaves every file whole;
+# vbuild --unify.
 # Then XFS (reflink=1) with plain directories, ext4 refused, bad input.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -127,6 +128,10 @@ done
 is "kill -9 during vunify (3 times): every file whole, the same names" "$bad" 0
 rc_is "  then a run completes" 0 vunify k1 k2 k3
 check "  and shares them" shared "$B/k1/bin/r8" "$B/k3/bin/r8"
+
+rc_is "vbuild --unify vu3 vu4" 0 vbuild -q --unify vu3 vu4
+like "  prints vunify's summary" "$OUT" '^vunify: [1-9][0-9]* files shared'
+check "  the copy shares busybox with its template" shared "$B/vu3/bin/busybox" "$B/vu4/bin/busybox"
 
 # ---- XFS, plain directories; ext4 refused ----------------------------------------
 ufs xfs 300M mkfs.xfs -q -m reflink=1 || bail "can't make an XFS loop image"
