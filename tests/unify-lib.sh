@@ -28,7 +28,7 @@ within() {
 # vdu_col NAME COLUMN ARGS...: one figure (KiB) of vdu's table
 vdu_col() { n=$1 c=$2; shift 2; vdu "$@" | awk -v n="$n" -v c="$c" '$1 == n { print $c }'; }
 # phys FILE: the disk address of its first extent (filefrag), "" if none
-phys() { filefrag -sv "$1" 2>/dev/null | awk '$1 == "0:" { sub(/\.\.$/, "", $4); print $4 }'; }
+phys() { filefrag -sv "$1" 2>/dev/null | awk '$1 == "0:" && !/inline/ { sub(/\.\.$/, "", $4); print $4 }'; }
 # shared A B: do two files start on the same extent?
 shared() { a=$(phys "$1"); [ -n "$a" ] && [ "$a" = "$(phys "$2")" ]; }
 # summary FIELD: a figure of vunify's summary line in $OUT ("shared", "already shared", ...)
