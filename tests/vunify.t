@@ -7,7 +7,7 @@
 # toward host files or other guests' files are never followed or shared;
 # a file that keeps changing is skipped; dry-run changes nothing; a rerun
 # finds everything shared; kill -9 at any moment leaves every file whole;
-# vbuild --unify.
+# vbuild --unify, vserver build --template --unify.
 # Then XFS (reflink=1) with plain directories, ext4 refused, bad input.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -132,6 +132,9 @@ check "  and shares them" shared "$B/k1/bin/r8" "$B/k3/bin/r8"
 rc_is "vbuild --unify vu3 vu4" 0 vbuild -q --unify vu3 vu4
 like "  prints vunify's summary" "$OUT" '^vunify: [1-9][0-9]* files shared'
 check "  the copy shares busybox with its template" shared "$B/vu3/bin/busybox" "$B/vu4/bin/busybox"
+rc_is "vserver vu5 build --template vu1 --unify" 0 vserver vu5 build -q --template vu1 --unify
+check "  shares the template's files at once" shared "$B/vu1/usr/lib/lib.so" "$B/vu5/usr/lib/lib.so"
+rc_is "  --unify without a template guest: usage error" 2 vserver vu6 build --tar "$T_TMP/guest.tgz" --unify
 
 # ---- XFS, plain directories; ext4 refused ----------------------------------------
 ufs xfs 300M mkfs.xfs -q -m reflink=1 || bail "can't make an XFS loop image"
