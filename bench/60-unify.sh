@@ -73,11 +73,13 @@ echo "60-unify: vdu: deb2's own $(mib "$OWN") = $(pct "$OWN" "$ONE") of a full c
 echo "60-unify: each guest beyond the first costs $(pct "$(( (U1 - ONE) / (N - 1) ))" "$ONE") of a full copy on disk ((used after - one guest) / 9)"
 # apt's caches removed in every guest (rm in the bench's own fresh images)
 for i in $(seq 1 $N); do
-	rm -rf "$VSBOX_ROOTDIR/deb$i/var/lib/apt/lists/"* "$VSBOX_ROOTDIR/deb$i/var/cache/apt/"*.bin
+	rm -rf "$VSBOX_ROOTDIR/deb$i/var/lib/apt/lists/"* "$VSBOX_ROOTDIR/deb$i/var/cache/apt/"*.bin \
+		"$VSBOX_ROOTDIR/deb$i/var/cache/apt/archives/"*.deb
 done
 sync; btrfs filesystem sync "$T/mnt"
 ONE2=$(btrfs filesystem du -s --raw "$VSBOX_ROOTDIR/deb1" | awk 'NR == 2 { print $1 }')
 U2=$(used)
 "$VSBOX" vdu --bytes --total ALL >"$T/vdu2"
 OWN2=$(awk '$1 == "deb2" { print $4 }' "$T/vdu2")
-echo "60-unify: without apt's caches (lists, pkgcache): a full copy $(mib "$ONE2"), deb2's own $(mib "$OWN2") = $(pct "$OWN2" "$ONE2") (vdu); each guest beyond the first $(pct "$(( (U2 - ONE2) / (N - 1) ))" "$ONE2") on disk"
+EX2=$(btrfs filesystem du -s --raw "$VSBOX_ROOTDIR/deb2" | awk 'NR == 2 { print $2 }')
+echo "60-unify: without apt's caches (lists, pkgcache): a full copy $(mib "$ONE2"), deb2's own $(mib "$OWN2") = $(pct "$OWN2" "$ONE2") (vdu), $(mib "$EX2") = $(pct "$EX2" "$ONE2") exclusive data (btrfs filesystem du); each guest beyond the first $(pct "$(( (U2 - ONE2) / (N - 1) ))" "$ONE2") of the disk used (data and metadata)"
