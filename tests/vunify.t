@@ -30,6 +30,8 @@ export VSBOX_ROOTDIR=$MNT/vs
 mkdir -p "$VSBOX_ROOTDIR"
 head -c 2097152 /dev/urandom >"$T_TMP/big"
 head -c 65536 /dev/urandom >"$T_TMP/lib"
+# 32 MiB: read for long enough that a touch loop changes it meanwhile
+head -c 33554432 /dev/urandom >"$T_TMP/busy"
 cp "$T_TMP/big" "$MNT/hostfile"
 for g in vu1 vu2 vu3; do
 	guest $g
@@ -39,7 +41,7 @@ for g in vu1 vu2 vu3; do
 	cp "$T_TMP/lib" "$R/usr/lib/owner"; cp "$T_TMP/lib" "$R/usr/lib/xattr"
 	cp "$T_TMP/lib" "$R/usr/share/conf"; cp "$T_TMP/lib" "$R/etc/big"
 	cp "$T_TMP/lib" "$R/opt/app/etc/x"
-	cp "$T_TMP/lib" "$R/usr/lib/linked"; cp "$T_TMP/lib" "$R/usr/lib/busy"
+	cp "$T_TMP/lib" "$R/usr/lib/linked"; cp "$T_TMP/busy" "$R/usr/lib/busy"
 done
 B=$VSBOX_ROOTDIR
 chown 1000 "$B/vu3/usr/lib/owner"
@@ -62,6 +64,7 @@ check "  changes nothing" not_shared "$B/vu1/usr/lib/big" "$B/vu2/usr/lib/big"
 # a file kept changing meanwhile (its mtime, not its content) is skipped
 ( while :; do touch "$B/vu2/usr/lib/busy"; done ) & TOUCH=$!
 track_pid $TOUCH
+sleep 0.2
 rc_is "vunify vu1 vu2 vu3 (vu1 and vu2 running)" 0 vunify vu1 vu2 vu3
 kill $TOUCH; wait $TOUCH 2>/dev/null
 like "  a summary line" "$OUT" '^vunify: [0-9]+ files shared, [0-9.]+[KM] saved, 0 already shared, [0-9]+ changed during the run \(skipped\), 0 refused \(immutable\), 0 failed, [0-9]+ files scanned, [0-9.]+ s$'
