@@ -95,6 +95,9 @@ int relay_pipes(int out[2], int err[2]);
 bool relay_copy(int rd, int fd, bool *ok);
 /* write(2) with SIGPIPE ignored meanwhile: a reader gone is EPIPE, not death */
 ssize_t write_nosigpipe(int fd, const void *buf, size_t n);
+/* Run this binary as argv (argv[0] an applet's name) in a child and wait
+ * for it, passing on the signals a user sends; its exit status */
+int run_self(char **argv);
 
 /* ---- lib/sys.c: syscalls musl lacks, probed once ------------------------- */
 pid_t sys_clone3(uint64_t flags, int *pidfd, int cgroup_fd);
@@ -371,6 +374,9 @@ bool guest_name_ok(const char *s);
 int path_open(int rootfd, const char *path, int flags, mode_t mode);
 /* The same, creating missing directories (mode) on the way; dies on error */
 int path_mkdirs(int rootfd, const char *path, mode_t mode);
+/* rel below dirfd following no symlink at all, not leaving its mount
+ * (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV); -1 + errno */
+int path_open_beneath(int dirfd, const char *rel, int flags);
 
 /* ---- lib/netlink.c: IP addresses over NETLINK_ROUTE (no libnl) ----------- */
 /* Is exactly this address assigned to any interface? -1 + errno on error */
@@ -457,6 +463,8 @@ void guest_add_addrs(struct guest *g, struct ctx *c, const struct netaddr *lb6);
 void guest_addrs_recorded(const char *name);
 /* remove exactly the aliases guests/NAME lists, then the file */
 void guest_drop_addrs(const char *name);
+/* Every guest: the NAME of each NAME.conf in confdir(), sorted (malloc'd) */
+int guest_names(char ***out);
 const char *confdir(void);
 const char *rootdir(void);
 /* Check the name, read and validate NAME.conf and NAME.fstab (dies with
@@ -877,5 +885,113 @@ void rbhold_init(int (*adopt)(long xid, unsigned long long start, int fd));
 void rbhold_changed(void);
 void rbhold_sync(int (*kept)(int k, long *xid, unsigned long long *start));
 void rbhold_exit(bool keep);
+
+/* ---- lib/sha256.c ---------------------------------------------------------- */
+struct sha256 { uint32_t h[8]; uint64_t len; unsigned char buf[64]; };
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t n);
+void sha256_final(struct sha256 *s, unsigned char out[32]);
+
+/* ---- lib/uwalk.c: walking a guest root, never following its links -------- */
+struct uwalk {
+	/* every entry below the root but those excluded, before a directory's
+	 * contents; dirfd/name is it, w->path its path from the root */
+	void (*visit)(struct uwalk *w, int dirfd, const char *name, const struct stat *st);
+	const char *const *exclude;  /* fnmatch patterns on w->path ("/etc") */
+	int nexclude;
+	char path[PATH_MAX];
+	dev_t dev;                   /* the root's: other devices are not entered */
+	unsigned long errors;        /* entries that could not be read */
+};
+int uwalk_run(struct uwalk *w, int rootfd);   /* -1 + errno: no root */
+bool uwalk_excluded(const char *const *pat, int n, const char *path);
+
+/* ---- lib/fiemap.c: extents, and filesystems that can share them ---------- */
+struct fext { uint64_t logical, phys, len; unsigned flags; };
+/* fd's extents (malloc'd); count, or -1 + errno (EOPNOTSUPP: no FIEMAP) */
+int fiemap_get(int fd, struct fext **out);
+bool fext_placed(const struct fext *e);   /* has a disk address of its own */
+bool fext_shared(const struct fext *e);   /* another file refers to it too */
+/* the same placed extents (two names for the same data) */
+bool fext_same(const struct fext *a, int na, const struct fext *b, int nb);
+/* NULL when fd's filesystem can share extents (FIDEDUPERANGE), else why not */
+const char *fs_reflink_missing(int fd);
+const char *fs_name(int fd, char *buf, size_t n);   /* "btrfs", "xfs", ... */
+const char *fs_magic_name(unsigned long magic);    /* lib/quota.c; NULL: unknown */
+/* One key per filesystem (btrfs subvolumes included): 0, or -1 + errno */
+int fs_key(int fd, char *buf, size_t n);
+
+/* ---- lib/du.c: unification-aware disk usage (vdu) ------------------------ */
+struct du_figs {
+	unsigned long long total, shared, own;   /* bytes */
+	unsigned long files, nofiemap, errors;
+};
+struct iset;
+struct du_state {                  /* what several trees have, for the sum */
+	struct fext *ext;
+	size_t n, cap;
+	struct iset *seen;
+	unsigned long long loose;
+};
+/* The figures of the tree at rootfd, remembered in s; -1 + errno */
+int du_tree(struct du_state *s, int rootfd, struct du_figs *f);
+/* f->own set to the sum of the trees' own bytes: total and shared of them
+ * all, shared data counted once */
+void du_total(struct du_state *s, struct du_figs *f);
+void du_free(struct du_state *s);
+
+/* ---- lib/unify.c: the files guests have in common (vunify) --------------- */
+struct ucand {                     /* one inode of one guest */
+	int guest;                     /* index in unify.g */
+	uint32_t path;                 /* its path from the guest's root (pool) */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	nlink_t nlink;
+	unsigned names;                /* names of it found in its guest */
+	bool dropped;                  /* unreadable, or changed: left alone */
+	unsigned char csum[32], xsum[32];  /* content and xattr digests */
+	struct fext *x;                /* its extents, while its group is handled */
+	int nx;
+};
+struct uguest {
+	char name[64];
+	int rootfd;
+	int fs;                        /* which filesystem (an index) */
+	char **conff;                  /* its dpkg conffiles, sorted */
+	int nconff;
+};
+struct unify {
+	int ng;
+	struct uguest *g;
+	struct ucand *c;
+	size_t n, cap;
+	char *pool;
+	size_t plen, pcap;
+	char **excl;
+	int nexcl;
+	bool dry, tty;                 /* tty: progress on stderr */
+	off_t min_size;
+	uint64_t shown;
+	unsigned long scanned, hashed, unified, already, changed, refused, failed, outside, errors;
+	unsigned long long saved;      /* bytes */
+};
+/* The exclude patterns: .defaults/vunify-exclude or the built-in list, then
+ * FILE's (extra, may be NULL); dies with FILE:LINE */
+void unify_excludes(struct unify *u, const char *extra);
+int unify_scan(struct unify *u, int gi);       /* guest gi's candidates; -1 + errno */
+/* Group the candidates, read those that may be equal, and call method for
+ * each set of identical files spanning two guests or more */
+void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m, size_t n));
+void unify_progress(struct unify *u, bool last);
+/* c opened by its path again, still the inode the walk saw; -1 + errno */
+int ucand_open(const struct unify *u, const struct ucand *c);
+bool ucand_same(const struct ucand *c, const struct stat *st);
+/* lib/ureflink.c: share the members' extents with the first one's */
+void unify_reflink(struct unify *u, struct ucand *m, size_t n);
 
 #endif

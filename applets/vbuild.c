@@ -2,25 +2,29 @@
  *
  * Kernel interfaces: none of its own: "vserver NEW build --template
  * TEMPLATE" (lib/copy.c, no symlink followed), then NEW.conf takes
- * TEMPLATE's settings except what must differ between two guests.
+ * TEMPLATE's settings except what must differ between two guests;
+ * --unify runs vunify TEMPLATE NEW afterwards.
  */
 #include "vsbox.h"
 
 static const char usage[] =
-"usage: vbuild [-q] TEMPLATE NEW\n"
+"usage: vbuild [-q] [--unify] TEMPLATE NEW\n"
 "Create the guest NEW as a copy of the guest TEMPLATE (its root, not\n"
 "following symlinks, no device nodes) with TEMPLATE's settings, except:\n"
 "S_HOSTNAME becomes NEW, and IPROOT, S_CONTEXT and ONBOOT are cleared (two\n"
 "guests can't share them; set them in NEW.conf).\n"
-"  -q   quiet\n";
+"  -q       quiet\n"
+"  --unify  then share the files NEW has in common with TEMPLATE (vunify\n"
+"           TEMPLATE NEW: reflinks, on btrfs or XFS with reflink=1)\n";
 
 static const struct option opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "unify", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
 
-static struct { bool quiet; } G;
+static struct { bool quiet, unify; } G;
 
 int vbuild_main(int argc, char **argv)
 {
@@ -28,9 +32,12 @@ int vbuild_main(int argc, char **argv)
 	struct vconf c;
 	int ch, rc;
 
-	while ((ch = opt_next(argc, argv, "hq", opts, usage)) != -1)
+	while ((ch = opt_next(argc, argv, "hq", opts, usage)) != -1) {
 		if (ch == 'q')
 			G.quiet = true;
+		if (ch == 'u')
+			G.unify = true;
+	}
 	if (argc - optind != 2)
 		usage_die("need TEMPLATE and NEW");
 	const char *tpl = argv[optind], *name = argv[optind + 1];
@@ -58,5 +65,10 @@ int vbuild_main(int argc, char **argv)
 	conf_set(to, "ONBOOT", "no");
 	if (!G.quiet)
 		printf("%s: built from %s; set its IPROOT in %s\n", name, tpl, to);
-	return 0;
+	if (!G.unify)
+		return 0;
+	/* the copy is made: unify it in a process of its own (vunify's
+	 * summary line is its output) */
+	char *uv[] = { "vunify", (char *)tpl, (char *)name, NULL };
+	return run_self(uv);
 }

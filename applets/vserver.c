@@ -15,8 +15,8 @@
 #include <termios.h>
 
 static const char usage[] =
-"usage: vserver NAME build [--template NAME|DIR | --tar FILE | --debootstrap SUITE\n"
-"                          [--mirror URL]] [--exclude PATTERN]...\n"
+"usage: vserver NAME build [--template NAME|DIR [--unify] | --tar FILE |\n"
+"                          --debootstrap SUITE [--mirror URL]] [--exclude PATTERN]...\n"
 "       vserver NAME start|stop|restart|running|status|enter [-q]\n"
 "       vserver NAME exec CMD [ARG]...\n"
 "       vserver NAME suexec USER CMD [ARG]...\n"
@@ -30,7 +30,8 @@ static const char usage[] =
 "  build       create the root and NAME.conf: copy the host's /bin /sbin /etc\n"
 "              /lib* /usr /var (default), --template another guest or a DIR,\n"
 "              --tar a root filesystem archive, or --debootstrap a Debian\n"
-"              SUITE; /dev gets only null zero full random urandom tty ptmx\n"
+"              SUITE; /dev gets only null zero full random urandom tty ptmx;\n"
+"              --unify: then vunify the template guest NAME and the new one\n"
 "  start       boot: INIT as PID 1 (S_FLAGS fakeinit), else the guest's rc\n"
 "              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT, showing\n"
 "              its output (-q: not) until it ends\n"
@@ -98,6 +99,7 @@ static const struct option opts[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "unify", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -107,7 +109,7 @@ static struct {
 	const char *template, *tar, *suite, *mirror;
 	const char *exclude[64];
 	int nexclude;
-	bool force, quiet, json;
+	bool force, quiet, json, unify;
 	struct guest g;
 } G;
 
@@ -322,7 +324,12 @@ static int build(void)
 	undo_forget();
 	if (!G.quiet)
 		printf("%s: built in %s, settings in %s\n", G.name, root, conf);
-	return 0;
+	if (!G.unify)
+		return 0;
+	/* built: the files it has in common with its template shared
+	 * (vunify's summary line is the output) */
+	char *uv[] = { "vunify", (char *)G.template, (char *)G.name, NULL };
+	return run_self(uv);
 }
 
 static int delete(void)
@@ -664,12 +671,15 @@ int vserver_main(int argc, char **argv)
 				break;
 			case 'f': G.force = true; break;
 			case 'q': G.quiet = true; break;
+			case 'u': G.unify = true; break;
 			}
 		}
 		if (optind < argc)
 			usage_die("unexpected argument '%s'", argv[optind]);
-		if (strcmp(G.cmd, "build") && (G.template || G.tar || G.suite || G.mirror || G.nexclude))
-			usage_die("--template, --tar, --debootstrap, --mirror, --exclude are for build");
+		if (strcmp(G.cmd, "build") && (G.template || G.tar || G.suite || G.mirror || G.nexclude || G.unify))
+			usage_die("--template, --tar, --debootstrap, --mirror, --exclude, --unify are for build");
+		if (G.unify && (!G.template || strchr(G.template, '/')))
+			usage_die("--unify goes with --template NAME (a guest)");
 	}
 	if (!guest_name_ok(G.name))
 		usage_die("'%s' is not a guest name ([A-Za-z0-9._-], 1 to 63 characters)", G.name);

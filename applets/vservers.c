@@ -5,7 +5,6 @@
  */
 #include "vsbox.h"
 #include <arpa/inet.h>
-#include <dirent.h>
 
 static const char usage[] =
 "usage: vservers [-j N] start|stop|restart|status\n"
@@ -29,39 +28,6 @@ static struct {
 	char **names;
 	int n;
 } G = { 8, NULL, 0 };
-
-static int cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* every NAME of NAME.conf, sorted */
-static void list_guests(void)
-{
-	DIR *d = opendir(confdir());
-	struct dirent *e;
-
-	if (!d) {
-		if (errno == ENOENT)
-			return;
-		die_errno("can't read %s", confdir());
-	}
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (l <= 5 || strcmp(e->d_name + l - 5, ".conf"))
-			continue;
-		char *name = xstrdup(e->d_name);
-		name[l - 5] = 0;
-		if (!guest_name_ok(name)) {
-			free(name);
-			continue;
-		}
-		G.names = xrealloc(G.names, (size_t)(G.n + 1) * sizeof(char *));
-		G.names[G.n++] = name;
-	}
-	closedir(d);
-	qsort(G.names, (size_t)G.n, sizeof(char *), cmp);
-}
 
 /* NAME.conf without dying: false (and a message) when it is bad */
 static bool read_conf(const char *name, struct vconf *c, bool quiet)
@@ -171,7 +137,7 @@ int vservers_main(int argc, char **argv)
 	const char *cmd = argv[optind];
 	if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "restart") && strcmp(cmd, "status"))
 		usage_die("unknown command '%s'", cmd);
-	list_guests();
+	G.n = guest_names(&G.names);
 	if (!strcmp(cmd, "status"))
 		return status();
 	if (geteuid() != 0)

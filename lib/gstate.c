@@ -8,6 +8,7 @@
  */
 #include "vsbox.h"
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <sys/file.h>
 
 static void state_path(const char *name, const char *sfx, char *buf, size_t n)
@@ -154,4 +155,42 @@ void guest_add_addrs(struct guest *g, struct ctx *c, const struct netaddr *lb6)
 		c->addr[c->naddr++] = a;
 		state_save(g->name, c);
 	}
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int guest_names(char ***out)
+{
+	DIR *d = opendir(confdir());
+	struct dirent *e;
+	char **names = NULL;
+	int n = 0;
+
+	*out = NULL;
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		die_errno("can't read %s", confdir());
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l <= 5 || strcmp(e->d_name + l - 5, ".conf"))
+			continue;
+		char *name = xstrdup(e->d_name);
+		name[l - 5] = 0;
+		if (!guest_name_ok(name)) {
+			free(name);
+			continue;
+		}
+		names = xrealloc(names, (size_t)(n + 1) * sizeof(char *));
+		names[n++] = name;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, (size_t)n, sizeof(char *), by_name);
+	*out = names;
+	return n;
 }

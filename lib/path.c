@@ -97,3 +97,18 @@ int path_mkdirs(int rootfd, const char *path, mode_t mode)
 	}
 	return dir;
 }
+
+/* Open rel below dirfd following no symlink at all and not leaving dirfd's
+ * mount (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV),
+ * for walks that name files by what they found (vunify, vdu); older
+ * kernels get the O_NOFOLLOW component walk. -1 + errno (ELOOP: a link) */
+int path_open_beneath(int dirfd, const char *rel, int flags)
+{
+	while (*rel == '/')
+		rel++;
+	if (have_openat2())
+		return sys_openat2(dirfd, *rel ? rel : ".", flags, 0,
+				   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+				   RESOLVE_NO_XDEV);
+	return walk_nofollow(dirfd, rel, flags, 0);
+}

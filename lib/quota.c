@@ -50,7 +50,7 @@
 #endif
 
 /* ---- where a filesystem is ---------------------------------------------- */
-static const char *fs_name(unsigned long magic)
+const char *fs_magic_name(unsigned long magic)
 {
 	switch (magic) {
 	case 0xef53: return "ext4";
@@ -157,7 +157,7 @@ static int qread(int fd, struct dquota *q, int what)
 	if (fstatfs(fd, &sf))
 		return -1;
 	q->magic = (unsigned long)sf.f_type;
-	const char *n = fs_name(q->magic);
+	const char *n = fs_magic_name(q->magic);
 	if (n)
 		snprintf(q->fs, sizeof(q->fs), "%s", n);
 	else

@@ -271,3 +271,17 @@ ssize_t write_nosigpipe(int fd, const void *buf, size_t n)
 	sigaction(SIGPIPE, &old, NULL);
 	return r;
 }
+
+int run_self(char **argv)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		execv("/proc/self/exe", argv);
+		warn_errno("can't execute /proc/self/exe");
+		_exit(127);
+	}
+	return wait_forward(pid);
+}

@@ -1,0 +1,167 @@
+/* vdu.c - disk usage of guests, telling shared bytes from each one's own.
+ *
+ * Kernel interfaces: FS_IOC_FIEMAP (extents and their shared flag) over a
+ * walk that follows no symlink (lib/du.c, lib/uwalk.c); each inode counts
+ * once, an inode hard-linked from outside the tree counts as shared.
+ */
+#include "vsbox.h"
+
+static const char usage[] =
+"usage: vdu [--json] [--bytes|-H] [--total] GUEST...|ALL|DIR...\n"
+"Disk use of each guest root ($VSBOX_ROOTDIR/NAME; ALL: every guest of\n"
+"$VSBOX_CONFDIR; an argument with a '/' is a directory): its total, the part\n"
+"it shares with other files (extents the filesystem marks shared, as vunify's\n"
+"reflinks are, and files with hard links outside the tree) and its own (what\n"
+"it alone costs: total - shared). Each inode counts once, symlinks are never\n"
+"followed, mounts below the root are not entered.\n"
+"  --total      a last line for all of them together, shared data counted once\n"
+"  --bytes      figures in bytes (default: KiB)\n"
+"  -H, --human  figures as 12.3M\n"
+"  --json       one JSON object: {\"guests\": [...], \"total\": {...}}\n"
+"Exit status 1 if a tree could not be read (the others are still shown).\n";
+
+static const struct option opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "bytes", no_argument, NULL, 'b' },
+	{ "human", no_argument, NULL, 'H' },
+	{ "total", no_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+static struct {
+	bool json, bytes, human, total;
+	int nrow;
+} G;
+
+static const char *fig(unsigned long long b, char *buf, size_t n)
+{
+	if (G.bytes)
+		snprintf(buf, n, "%llu", b);
+	else if (G.human)
+		fmt_kib((b + 1023) / 1024, buf, n);
+	else
+		snprintf(buf, n, "%llu", (b + 1023) / 1024);
+	return buf;
+}
+
+/* JSON string of s (names and paths: quote, backslash and controls escaped) */
+static void jstr(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void row(const char *name, const char *path, const struct du_figs *f)
+{
+	char a[32], b[32], c[32];
+
+	if (G.json) {
+		printf("%s{\"name\": ", G.nrow++ ? ", " : "");
+		jstr(name);
+		if (path) {
+			printf(", \"path\": ");
+			jstr(path);
+		}
+		printf(", \"total\": %llu, \"shared\": %llu, \"own\": %llu", f->total, f->shared, f->own);
+		if (path)
+			printf(", \"files\": %lu", f->files);
+		putchar('}');
+		return;
+	}
+	if (!G.nrow++)
+		printf("%-20s %12s %12s %12s %9s\n", "NAME", "TOTAL", "SHARED", "OWN", "FILES");
+	printf("%-20s %12s %12s %12s", name, fig(f->total, a, sizeof(a)),
+	       fig(f->shared, b, sizeof(b)), fig(f->own, c, sizeof(c)));
+	if (path)
+		printf(" %9lu", f->files);
+	putchar('\n');
+}
+
+int vdu_main(int argc, char **argv)
+{
+	struct du_state st = { 0 };
+	struct du_figs sum = { 0 };
+	char **names = NULL;
+	int c, n = 0, ret = 0;
+
+	while ((c = opt_next(argc, argv, "H", opts, usage)) != -1) {
+		switch (c) {
+		case 'j': G.json = true; break;
+		case 'b': G.bytes = true; break;
+		case 'H': G.human = true; break;
+		case 't': G.total = true; break;
+		default: usage_die("unknown option");
+		}
+	}
+	if (optind >= argc)
+		usage_die("name a guest, ALL or a directory");
+	/* arguments first: a bad name is a usage error before any walk */
+	for (int i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], "ALL")) {
+			char **all;
+			int k = guest_names(&all);
+			for (int j = 0; j < k; j++) {
+				names = xrealloc(names, (size_t)(n + 1) * sizeof(char *));
+				names[n++] = all[j];
+			}
+			free(all);
+			continue;
+		}
+		if (!strchr(argv[i], '/') && !guest_name_ok(argv[i]))
+			usage_die("'%s' is not a guest name (a directory needs a '/')", argv[i]);
+		names = xrealloc(names, (size_t)(n + 1) * sizeof(char *));
+		names[n++] = argv[i];
+	}
+	if (G.json)
+		printf("{\"guests\": [");
+	for (int i = 0; i < n; i++) {
+		struct du_figs f;
+		char path[PATH_MAX];
+		bool dir = strchr(names[i], '/') != NULL;
+
+		if (dir)
+			xsnprintf(path, sizeof(path), "%s", names[i]);
+		else
+			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), names[i]);
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir ? 0 : O_NOFOLLOW));
+		if (fd < 0 || du_tree(&st, fd, &f)) {
+			warn_errno("can't read %s", path);
+			ret = 1;
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		close(fd);
+		if (f.errors) {
+			warn("%s: %lu entries could not be read", path, f.errors);
+			ret = 1;
+		}
+		row(names[i], path, &f);
+		sum.own += f.own;
+		sum.files += f.files;
+	}
+	if (G.json)
+		printf("]");
+	if (G.total) {
+		du_total(&st, &sum);
+		if (G.json) {
+			printf(", \"total\": ");
+			G.nrow = 0;
+		}
+		row("TOTAL", NULL, &sum);
+	}
+	if (G.json)
+		printf("}\n");
+	du_free(&st);
+	return ret;
+}

@@ -1,0 +1,37 @@
+# unify-lib.sh - loop filesystems for the unification tests (vdu.t,
+# vunify.t). Source after lib.sh. Each image is unmounted and detached by
+# the test's cleanup, even on failure.
+for c in losetup mkfs.btrfs mkfs.xfs python3; do
+	command -v $c >/dev/null || bail "$c is needed (util-linux, btrfs-progs, xfsprogs, python3)"
+done
+U_LOOPS=""
+on_cleanup 'for l in $U_LOOPS; do m=${l%%=*}; umount "$m" 2>/dev/null || umount -l "$m"; losetup -d "${l#*=}" 2>/dev/null; done'
+# ufs NAME SIZE MKFS...: $T_TMP/NAME.img made with MKFS and mounted on
+# $T_TMP/NAME (MNT); false (with the reason as a diag) when it can't be
+ufs() {
+	n=$1 size=$2; shift 2
+	MNT=$T_TMP/$n
+	truncate -s "$size" "$T_TMP/$n.img"
+	"$@" "$T_TMP/$n.img" >"$T_TMP/mkfs.log" 2>&1 || { diag "$(cat "$T_TMP/mkfs.log")"; return 1; }
+	dev=$(losetup -f --show "$T_TMP/$n.img") || return 1
+	mkdir -p "$MNT"
+	mount "$dev" "$MNT" 2>"$T_TMP/mount.log" || { diag "$(cat "$T_TMP/mount.log")"; losetup -d "$dev"; return 1; }
+	U_LOOPS="$MNT=$dev $U_LOOPS"
+}
+# kib FILE: its size in KiB, rounded up
+kib() { echo $(( ($(stat -c %s "$1") + 1023) / 1024 )); }
+# within DESC GOT LO HI
+within() {
+	if [ "$2" -ge "$3" ] 2>/dev/null && [ "$2" -le "$4" ]; then ok "$1 ($2 in $3..$4)"
+	else not_ok "$1"; diag "got '$2', want $3..$4"; fi
+}
+# vdu_col NAME COLUMN ARGS...: one figure (KiB) of vdu's table
+vdu_col() { n=$1 c=$2; shift 2; vdu "$@" | awk -v n="$n" -v c="$c" '$1 == n { print $c }'; }
+# phys FILE: the disk address of its first extent (filefrag), "" if none
+phys() { filefrag -sv "$1" 2>/dev/null | awk '$1 == "0:" && !/inline/ { sub(/\.\.$/, "", $4); print $4 }'; }
+# shared A B: do two files start on the same extent?
+shared() { a=$(phys "$1"); [ -n "$a" ] && [ "$a" = "$(phys "$2")" ]; }
+# summary FIELD: a figure of vunify's summary line in $OUT ("shared", "already shared", ...)
+summary() { printf '%s\n' "$OUT" | sed -n "s/.* \([0-9][0-9]*\) files\{0,1\} $1.*/\1/p; s/.*, \([0-9][0-9]*\) $1.*/\1/p" | head -1; }
+not_shared() { ! shared "$1" "$2"; }
+shared3() { shared "$1" "$2" && shared "$1" "$3"; }

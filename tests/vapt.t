@@ -1,0 +1,66 @@
+#!/bin/sh
+# vapt.t - vapt and vrpm run the guests' own package manager in each
+# running guest, one after another (busybox guests whose apt-get and rpm
+# are small scripts recording what they were asked; the real apt-get is
+# in the Debian tier): each guest's exit status summarised, a failure does
+# not stop the others unless --stop-on-error, a stopped guest is reported,
+# --unify shares what the package manager installed (btrfs loop image).
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/guest-lib.sh"
+. "$(dirname "$0")/unify-lib.sh"
+mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
+mkdir -p "$VSBOX_CONFDIR"
+ufs btrfs 300M mkfs.btrfs -q || bail "can't make a btrfs loop image"
+export VSBOX_ROOTDIR=$MNT/vs
+mkdir -p "$VSBOX_ROOTDIR"
+head -c 1048576 /dev/urandom >"$T_TMP/pkg"
+GUESTS=""
+on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done'
+for g in va1 va2 va3; do
+	GUESTS="$GUESTS $g"
+	vserver $g build -q --tar "$T_TMP/guest.tgz" || bail "can't build $g"
+	{ echo "S_HOSTNAME=$g"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
+	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$g.conf"
+	R=$VSBOX_ROOTDIR/$g
+	mkdir -p "$R/usr/bin" "$R/usr/lib" "$R/var/cache"
+	cp "$T_TMP/pkg" "$R/var/cache/pkg"
+	# "install" copies the package's file into /usr/lib; va2's fails
+	printf '#!/bin/sh\necho "apt-get $* in $(hostname) as $(id -u)"\n[ -f /fail ] && exit 100\n[ "$1" = install ] && cp /var/cache/pkg /usr/lib/pkg\nexit 0\n' >"$R/usr/bin/apt-get"
+	printf '#!/bin/sh\necho "rpm $* in $(hostname)"\n' >"$R/usr/bin/rpm"
+	chmod 755 "$R/usr/bin/apt-get" "$R/usr/bin/rpm"
+done
+for g in va1 va2 va3; do vserver $g start -q || bail "can't start $g"; done
+
+rc_is "vapt ALL -- install pkg" 0 vapt ALL -- install pkg
+is "  apt-get ran in each guest, as root, in order" "$(printf '%s\n' "$OUT" | grep '^apt-get' | tr '\n' ';')" \
+	"apt-get install pkg in va1 as 0;apt-get install pkg in va2 as 0;apt-get install pkg in va3 as 0;"
+is "  a status line each" "$(printf '%s\n' "$OUT" | grep -c '^vapt: va[123]: ok (exit 0)$')" 3
+
+check "  the guests' files are their own (not shared)" not_shared "$VSBOX_ROOTDIR/va1/usr/lib/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg"
+touch "$VSBOX_ROOTDIR/va2/fail"
+rc_is "va2 fails: vapt exits 1" 1 vapt va1 va2 va3 -- upgrade
+is "  and the others still ran" "$(printf '%s\n' "$OUT" | grep '^vapt: va' | tr '\n' ';')" \
+	"vapt: va1: apt-get ...;vapt: va2: apt-get ...;vapt: va3: apt-get ...;vapt: va1: ok (exit 0);vapt: va2: failed (exit 100);vapt: va3: ok (exit 0);"
+rc_is "--stop-on-error" 1 vapt --stop-on-error va2 va3 -- upgrade
+like "  stops after va2" "$OUT" "vapt: va2: failed \(exit 100\)"
+check "  va3 did not run" sh -c "! printf '%s\n' \"\$OUT\" | grep -q 'in va3'"
+like "  and says so" "$OUT" "vapt: 1 guests not done \(--stop-on-error\)"
+rm "$VSBOX_ROOTDIR/va2/fail"
+vserver va3 stop -q
+rc_is "a stopped guest" 1 vapt va1 va3 -- update
+like "  is reported" "$ERR" "^vapt: va3: not running \(start it first\)$"
+like "  in the summary too" "$OUT" "vapt: va3: not running"
+vserver va3 start -q
+sync
+rc_is "vapt --unify ALL -- install pkg" 0 vapt --unify ALL -- install pkg
+like "  ends with vunify's summary" "$OUT" '^vunify: [0-9]+ files shared'
+check "  the installed file is shared by the three guests" shared3 "$VSBOX_ROOTDIR/va1/usr/lib/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg" "$VSBOX_ROOTDIR/va3/usr/lib/pkg"
+vserver va1 exec sh -c 'echo local >> /usr/lib/pkg'
+check "  a guest's write to it stays its own" cmp -s "$T_TMP/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg"
+rc_is "vrpm runs rpm" 0 vrpm va1 -- -qa
+like "  inside" "$OUT" "^rpm -qa in va1$"
+rc_is "no -- : usage error" 2 vapt va1 install
+rc_is "nothing after -- : usage error" 2 vapt va1 --
+rc_is "a bad guest name" 2 vapt 'a b' -- update
+done_testing
