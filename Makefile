@@ -1,4 +1,4 @@
-# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
+# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check check-pkg deb fuzz bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -71,6 +71,18 @@ check-debian: vsbox
 KVER = both
 kernel-check: vsbox $(UNIT_BINS)
 	sh build/kernel-check.sh $(patsubst both,6.1 6.12,$(KVER))
+
+# The Debian package (debian/): make deb builds it from a clean copy of the
+# tree into build/deb/ and runs lintian (no error, no warning); make
+# check-pkg is its tier: the build, lintian, then install, a guest, an
+# upgrade with the guest running, remove and purge in a throwaway Debian root
+# (tests/pkg/). debhelper and lintian come through build/deps.sh.
+deb: vsbox
+	VSBOX_EXTRA_PKGS="debhelper lintian" sh build/deps.sh
+	sh build/deb.sh build/deb
+check-pkg: vsbox
+	VSBOX_EXTRA_PKGS="debhelper lintian" sh build/deps.sh
+	VSBOX=$(CURDIR)/vsbox prove -v tests/pkg/*.t
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
 # capability-name and ULIMIT parsers, rebootmgr's request parser): clang, glibc, ASan+UBSan, every lib/
@@ -166,4 +178,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
+.PHONY: all deps demo check check-asan check-debian kernel-check check-pkg deb fuzz bench size install clean
