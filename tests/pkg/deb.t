@@ -28,11 +28,11 @@ if [ -n "${VSBOX_DEB:-}" ]; then
 	DEB=$VSBOX_DEB
 	run_rc lintian --fail-on warning "$DEB"
 else
-	run_rc sh "$TOP/build/deb.sh" "$T_TMP/out"
-	DEB=$(ls "$T_TMP"/out/vsbox_*.deb 2>/dev/null)
+	run_rc sh "$TOP/build/deb.sh" "$T_TMP/debs"
+	DEB=$(ls "$T_TMP"/debs/vsbox_*.deb 2>/dev/null)
 fi
 is "the package builds and lintian has no error or warning (exit 0)" "$RC" 0
-[ "$RC" = 0 ] || diag "$(printf '%s\n' "$OUT" | grep -E '^[EW]:')"
+[ "$RC" = 0 ] || diag "$(printf '%s\n' "$OUT" "$ERR" | grep -E '^[EW]:' || printf '%s\n' "$OUT" "$ERR" | tail -n 30)"
 [ -f "$DEB" ] || bail "no .deb"
 like "its name: vsbox_VERSION_ARCH.deb" "$(basename "$DEB")" "^vsbox_[0-9][^_]*_$(dpkg --print-architecture)\.deb\$"
 C=$(dpkg-deb -c "$DEB" | awk '{print $6 ($7 ? " " $7 " " $8 : "")}')
