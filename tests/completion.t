@@ -19,7 +19,7 @@ comp() {
 		[ ${#COMPREPLY[@]} -gt 0 ] && printf "%s\n" "${COMPREPLY[@]}" | LC_ALL=C sort | tr "\n" " "' "$COMP" "$@"
 }
 
-is "complete -p: every applet of --list and vsbox use _vsbox" \
+is "complete -p: every applet of vsbox --list and vsbox use _vsbox" \
 	"$(bash -c '. "$0"; complete -p' "$COMP" | sed -n 's/^complete -F _vsbox //p' | LC_ALL=C sort | tr '\n' ' ')" \
 	"$({ "$VSBOX" --list; echo vsbox; } | LC_ALL=C sort | tr '\n' ' ')"
 is "vsbox <Tab>: the applets" "$(comp vsbox vser)" "vserver vserver-stat vservers "
@@ -31,6 +31,7 @@ is "vserver NAME limits <Tab>" "$(comp vserver web1 limits '')" "--json -q set "
 is "vserver NAME limits set <Tab>: the keys it changes" "$(comp vserver web1 limits set S_)" "S_CPU= S_MEMORY= "
 is "  and more than one" "$(comp vserver web1 limits set memory=1G d)" "disk= "
 is "vserver NAME build --template <Tab>: guests" "$(comp vserver web3 build --template w)" "web1 web2 "
+like "vserver NAME build --<Tab>: vserver's options, from its --help" "$(comp vserver web3 build --)" "--debootstrap .*--tar --template "
 is "vserver NAME service <Tab>: the guest's init scripts" "$(comp vserver web1 service '')" "nginx ssh "
 is "vserver NAME service S <Tab>: actions" "$(comp vserver web1 service nginx re)" "reload restart "
 is "vserver NAME suexec <Tab>: the guest's users" "$(comp vserver web1 suexec w)" "www-data "
