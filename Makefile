@@ -1,4 +1,4 @@
-# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
+# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check check-pkg deb fuzz bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -9,7 +9,15 @@ CFLAGS   = -std=c11 -Os -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -I. -isystem $(LIBCAP)/include -isystem $(KINC)
 LDFLAGS  = -static -Wl,--gc-sections -s
 LIBS     = $(LIBCAP)/lib/libcap.a
+# install locations, GNU style (make install DESTDIR=... PREFIX=... or any one)
 PREFIX   = /usr/local
+SBINDIR  = $(PREFIX)/sbin
+DATADIR  = $(PREFIX)/share
+MANDIR   = $(DATADIR)/man
+SYSCONFDIR = $(PREFIX)/etc
+INITDIR  = $(SYSCONFDIR)/init.d
+UNITDIR  = $(PREFIX)/lib/systemd/system
+COMPDIR  = $(DATADIR)/bash-completion/completions
 
 SRCS     = main.c $(wildcard lib/*.c) $(wildcard applets/*.c)
 OBJS     = $(SRCS:%.c=build/obj/%.o)
@@ -72,6 +80,18 @@ check-debian: vsbox
 KVER = both
 kernel-check: vsbox $(UNIT_BINS) $(KTEST_BINS)
 	sh build/kernel-check.sh $(patsubst both,6.1 6.12,$(KVER))
+
+# The Debian package (debian/): make deb builds it from a clean copy of the
+# tree into build/deb/ and runs lintian (no error, no warning); make
+# check-pkg is its tier: the build, lintian, then install, a guest, an
+# upgrade with the guest running, remove and purge in a throwaway Debian root
+# (tests/pkg/). debhelper and lintian come through build/deps.sh.
+deb: vsbox
+	VSBOX_EXTRA_PKGS="debhelper lintian" sh build/deps.sh
+	sh build/deb.sh build/deb
+check-pkg: vsbox
+	VSBOX_EXTRA_PKGS="debhelper lintian" sh build/deps.sh
+	VSBOX=$(CURDIR)/vsbox prove -v tests/pkg/*.t
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
 # capability-name and ULIMIT parsers, rebootmgr's request parser): clang, glibc, ASan+UBSan, every lib/
@@ -143,13 +163,28 @@ bench: vsbox
 size: vsbox
 	@stat -c '%s bytes' vsbox; size vsbox
 
+# The binary and a relative symlink per applet, the man pages, the systemd
+# units and SysV scripts (their /usr/local/sbin made SBINDIR), the bash
+# completion (one file, a link per applet: bash-completion loads by name),
+# and kernel/ (the configuration fragment, patches, README).
 install: vsbox
-	install -D -m 0755 vsbox $(DESTDIR)$(PREFIX)/sbin/vsbox
-	$(DESTDIR)$(PREFIX)/sbin/vsbox --install $(DESTDIR)$(PREFIX)/sbin
-	install -d $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -D -m 0755 vsbox $(DESTDIR)$(SBINDIR)/vsbox
+	for a in $$(./vsbox --list); do ln -sf vsbox $(DESTDIR)$(SBINDIR)/$$a; done
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(INITDIR) $(DESTDIR)$(COMPDIR)
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	for f in init/*.service; do \
+		sed 's|/usr/local/sbin|$(SBINDIR)|g' $$f >$(DESTDIR)$(UNITDIR)/$${f#init/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${f#init/} || exit 1; done
+	for f in init/*.sysv; do \
+		n=$${f#init/}; sed 's|/usr/local/sbin|$(SBINDIR)|g' $$f >$(DESTDIR)$(INITDIR)/$${n%.sysv} && \
+		chmod 0755 $(DESTDIR)$(INITDIR)/$${n%.sysv} || exit 1; done
+	install -m 0644 init/vsbox.bash-completion $(DESTDIR)$(COMPDIR)/vsbox
+	for a in $$(./vsbox --list); do ln -sf vsbox $(DESTDIR)$(COMPDIR)/$$a; done
+	install -d $(DESTDIR)$(DATADIR)/vsbox
+	cp -R kernel $(DESTDIR)$(DATADIR)/vsbox/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/vsbox/kernel
 
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo ktests check check-asan check-debian kernel-check fuzz bench size install clean
+.PHONY: all deps demo ktests check check-asan check-debian kernel-check check-pkg deb fuzz bench size install clean

@@ -62,6 +62,18 @@ int parse_signal(const char *s, const char *what);
 int opt_next(int argc, char **argv, const char *shortopts,
 	     const struct option *longopts, const char *usage);
 
+/* ---- lib/json.c: the --json writer (commas, escapes, null) -------------- */
+void json_open(char c);                  /* '{' or '[' */
+void json_close(char c);                 /* '}' or ']'; a newline at the end */
+void json_key(const char *k);
+void json_str(const char *s);            /* NULL: null */
+void json_int(long long v);
+void json_uint(unsigned long long v);
+void json_real(double v);                /* two decimals */
+void json_null(void);
+void json_bool(bool v);
+void json_intn(long long v, bool known); /* null when not known */
+
 /* ---- lib/x.c: do-it-or-die helpers, files ------------------------------- */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
@@ -473,7 +485,6 @@ void guest_load(const char *name, struct guest *g);
 void guest_lock(struct guest *g);    /* exclusive, until exit */
 int guest_start(struct guest *g, bool quiet);   /* exit status */
 int guest_stop(struct guest *g, bool quiet);
-int guest_status(struct guest *g);               /* prints; 0 running, 3 not */
 /* The capability ceiling of a guest: the default set + S_CAPS - !S_CAPS */
 uint64_t guest_bset(const struct vconf *c);
 /* Apply ULIMIT's rlimits and S_NICE (locked with RLIMIT_NICE) to this process */
@@ -481,6 +492,16 @@ void guest_rlimits(const struct vconf *c);
 /* Inside the new mount namespace: mount /proc, /sys, a safe /dev with
  * devpts and shm, NAME.fstab, then pivot_root into root */
 void guest_mount_root(const struct guest *g);
+/* lib/gstatus.c: a guest's state and figures, as text or JSON */
+struct gfigs {
+	bool running;
+	struct ctx c;                  /* running: its context */
+	int procs;                     /* -1: not known */
+	long long mem;                 /* bytes, -1: not known */
+};
+void guest_figs(const char *name, struct gfigs *f);
+int guest_status(struct guest *g, bool json);    /* prints; 0 running, 3 not */
+void json_addrs(const struct vconf *c);          /* an array of IPROOT's addresses */
 /* lib/glimits.c: vserver NAME limits [--json] | limits set KEY=VALUE...
  * (args: what follows "limits"); exit status */
 int guest_limits_cmd(struct guest *g, char **args, bool json, bool quiet);

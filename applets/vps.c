@@ -25,6 +25,9 @@ static const char usage[] =
 "  --name NAME  only the processes of guest NAME (MAIN: the host)\n"
 "  --sort COL   order by COL (-COL: descending); default: by pid\n"
 "  --no-headers, h   no header line;  w: do not cut lines at the terminal width\n"
+"  --json       a JSON array, an object per process with fixed keys (not -o):\n"
+"               pid ppid pgid sid ctx vserver uid user tty stat nlwp nice pri\n"
+"               vsz rss (bytes) cpu_usec start (Unix time) comm args; vps(8)\n"
 "  a, x, -e, -A are accepted: every process is always listed.\n"
 "Columns: pid ppid pgid sid ctx vserver user uid tty tname stat s bsdtime time\n"
 "etime start stime vsz rss pcpu pmem c ni pri nlwp comm args (aliases: xid vname\n"
@@ -45,6 +48,7 @@ static const struct option opts[] = {
 	{ "name", required_argument, NULL, 'N' },
 	{ "sort", required_argument, NULL, 'S' },
 	{ "no-headers", no_argument, NULL, 'H' },
+	{ "json", no_argument, NULL, 'J' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -93,7 +97,7 @@ static const struct coldef {
 struct col { const struct coldef *d; char head[32]; };
 
 static struct {
-	bool tree, noheads, wide, ascii;
+	bool tree, noheads, wide, ascii, json;
 	bool args;                      /* vpstree -a */
 	int ncol;
 	struct col col[MAXCOLS];
@@ -404,6 +408,54 @@ static void set_sort(const char *key)
 	sort_id = d->id;
 }
 
+/* ---- vps --json: fixed keys, numbers in bytes, microseconds, Unix time --- */
+static void proc_json(const struct proc *p)
+{
+	char buf[64];
+	const char *v = ctxmap_name(&G.map, p->xid);
+
+	json_open('{');
+	json_key("pid");
+	json_int(p->pid);
+	json_key("ppid");
+	json_int(p->ppid);
+	json_key("pgid");
+	json_int(p->pgrp);
+	json_key("sid");
+	json_int(p->sid);
+	json_key("ctx");
+	json_intn(p->xid, p->xid >= 0);
+	json_key("vserver");            /* MAIN for context 0, null: no name */
+	json_str(strcmp(v, "-") && strcmp(v, "?") ? v : NULL);
+	json_key("uid");
+	json_int(p->uid);
+	json_key("user");
+	json_str(proc_user(p->uid));
+	json_key("tty");
+	json_str(p->tty ? proc_tty(p->tty, buf, sizeof(buf)) : NULL);
+	json_key("stat");
+	json_str(proc_stat_str(p, buf, sizeof(buf)));
+	json_key("nlwp");
+	json_int(p->nlwp);
+	json_key("nice");               /* null: a real-time process */
+	json_intn(p->nice, p->prio >= 0);
+	json_key("pri");
+	json_int(p->prio);
+	json_key("vsz");
+	json_uint(p->vsz * 1024);
+	json_key("rss");
+	json_uint(p->rss * 1024);
+	json_key("cpu_usec");
+	json_uint((p->utime + p->stime) * 1000000 / (unsigned long long)proc_hz());
+	json_key("start");
+	json_int((long long)G.boot + (long long)(p->start / (unsigned long long)proc_hz()));
+	json_key("comm");
+	json_str(p->comm);
+	json_key("args");
+	json_str(p->args);
+	json_close('}');
+}
+
 /* ---- vps ----------------------------------------------------------------- */
 static int terminal_width(void)
 {
@@ -438,13 +490,22 @@ static int run_vps(void)
 		add_cols(G.format ? G.format : fmt_default);
 	for (int i = 0; i < G.ncol; i++)
 		want |= G.col[i].d->need;
-	list_procs(&l, want);
+	list_procs(&l, G.json ? PR_STATUS | PR_ARGS : want);
 	G.uptime = proc_uptime();
 	G.memtotal = proc_meminfo("MemTotal");
 	G.now = time(NULL);
 	G.boot = proc_boottime();
 	if (sort_id >= 0)
 		qsort(l.p, (size_t)l.n, sizeof(*l.p), cmp_proc);
+	if (G.json) {
+		json_open('[');
+		for (int k = 0; k < l.n; k++)
+			proc_json(&l.p[k]);
+		json_close(']');
+		int n = l.n;
+		proc_free(&l);
+		return n ? 0 : 1;
+	}
 	maxw = terminal_width();
 	if (!G.noheads) {
 		bool any = false;
@@ -605,12 +666,15 @@ int vps_main(int argc, char **argv)
 			break;
 		case 'S': set_sort(optarg); break;
 		case 'H': G.noheads = true; break;
+		case 'J': G.json = true; break;
 		case 'a': G.args = true; break;
 		case 'U': G.ascii = false; break;
 		}
 	}
 	if (optind < argc)
 		usage_die("unexpected argument '%s'", argv[optind]);
+	if (G.json && (G.tree || G.ncol))
+		usage_die("--json has its own keys: not with -o, nor for vpstree");
 	ctxmap_load(&G.map);
 	for (int i = 0; i < G.nnames; i++) {
 		long x = ctxmap_by_name(&G.map, G.names[i]);

@@ -17,7 +17,8 @@
 static const char usage[] =
 "usage: vserver NAME build [--template NAME|DIR [--unify] | --tar FILE |\n"
 "                          --debootstrap SUITE [--mirror URL]] [--exclude PATTERN]...\n"
-"       vserver NAME start|stop|restart|running|status|enter [-q]\n"
+"       vserver NAME start|stop|restart|running|enter [-q]\n"
+"       vserver NAME status [--json]\n"
 "       vserver NAME exec CMD [ARG]...\n"
 "       vserver NAME suexec USER CMD [ARG]...\n"
 "       vserver NAME service SERVICE start|stop|restart|status|...\n"
@@ -36,7 +37,9 @@ static const char usage[] =
 "              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT, showing\n"
 "              its output (-q: not) until it ends\n"
 "  stop        rc 0 or STOPSIG to PID 1, then after STOP_TIMEOUT kill the rest\n"
-"  running     exit 0 if running, 1 if not     status: state, xid, processes\n"
+"  running     exit 0 if running, 1 if not\n"
+"  status      state, context, processes, memory, addresses, flags; exit 3 if\n"
+"              stopped; --json: one object (vserver(8), JSON OUTPUT)\n"
 "  enter       a login shell inside (a pty inside the guest when on a terminal)\n"
 "  exec        run CMD inside as root; suexec: as USER of the guest's passwd\n"
 "  service     run the guest's /etc/init.d/SERVICE\n"
@@ -672,6 +675,7 @@ int vserver_main(int argc, char **argv)
 			case 'f': G.force = true; break;
 			case 'q': G.quiet = true; break;
 			case 'u': G.unify = true; break;
+			case 'j': G.json = true; break;
 			}
 		}
 		if (optind < argc)
@@ -680,6 +684,8 @@ int vserver_main(int argc, char **argv)
 			usage_die("--template, --tar, --debootstrap, --mirror, --exclude, --unify are for build");
 		if (G.unify && (!G.template || strchr(G.template, '/')))
 			usage_die("--unify goes with --template NAME (a guest)");
+		if (G.json && strcmp(G.cmd, "status"))
+			usage_die("--json is for status and limits");
 	}
 	if (!guest_name_ok(G.name))
 		usage_die("'%s' is not a guest name ([A-Za-z0-9._-], 1 to 63 characters)", G.name);
@@ -704,7 +710,7 @@ int vserver_main(int argc, char **argv)
 		return r ? 0 : 1;
 	}
 	if (!strcmp(G.cmd, "status"))
-		return guest_status(&G.g);
+		return guest_status(&G.g, G.json);
 	if (!strcmp(G.cmd, "enter"))
 		return run_inside("root", NULL, true, isatty(0));
 	if (!strcmp(G.cmd, "exec")) {

@@ -275,30 +275,6 @@ static const char *fmt_time(double secs, char *buf, size_t n)
 	return buf;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static void json_num(const char *key, long long v, bool none)
-{
-	printf(", \"%s\": ", key);
-	if (none)
-		printf("null");
-	else
-		printf("%lld", v);
-}
-
 /* "12.3M/1.0G", "15/-", "-" */
 static const char *use_of(long long v, long long max, bool bytes, char *buf, size_t n)
 {
@@ -326,30 +302,37 @@ static void print_rows(void)
 	char a[32], b[32], c[32], d[32], e[32], f[56], g[56];
 
 	if (G.json) {
-		putchar('[');
+		json_open('[');
 		for (int i = 0; i < G.n; i++) {
 			const struct row *r = &G.rows[i];
-			printf("%s\n {\"ctx\": ", i ? "," : "");
-			if (r->xid < 0)
-				printf("null");
-			else
-				printf("%ld", r->xid);
-			printf(", \"procs\": %ld, \"vsz\": ", r->procs);
-			if (r->vsz < 0)
-				printf("null");
-			else
-				printf("%lld", r->vsz);
-			printf(", \"rss\": %lld, \"user_usec\": %llu, \"system_usec\": %llu, "
-			       "\"uptime\": %.2f", r->rss, r->user, r->sys, r->uptime);
-			json_num("disk_used", r->disk, r->disk < 0);
-			json_num("disk_limit", r->disk_max, r->disk < 0 || !r->disk_max);
-			json_num("inodes_used", r->inodes, r->inodes < 0);
-			json_num("inodes_limit", r->inodes_max, r->inodes < 0 || !r->inodes_max);
-			printf(", \"name\": ");
+			json_open('{');
+			json_key("ctx");
+			json_intn(r->xid, r->xid >= 0);
+			json_key("procs");
+			json_int(r->procs);
+			json_key("vsz");
+			json_intn(r->vsz, r->vsz >= 0);
+			json_key("rss");
+			json_int(r->rss);
+			json_key("user_usec");
+			json_uint(r->user);
+			json_key("system_usec");
+			json_uint(r->sys);
+			json_key("uptime");
+			json_real(r->uptime);
+			json_key("disk_used");
+			json_intn(r->disk, r->disk >= 0);
+			json_key("disk_limit");
+			json_intn(r->disk_max, r->disk >= 0 && r->disk_max);
+			json_key("inodes_used");
+			json_intn(r->inodes, r->inodes >= 0);
+			json_key("inodes_limit");
+			json_intn(r->inodes_max, r->inodes >= 0 && r->inodes_max);
+			json_key("name");
 			json_str(r->name);
-			putchar('}');
+			json_close('}');
 		}
-		printf("\n]\n");
+		json_close(']');
 		return;
 	}
 	printf("CTX   PROC    VSZ    RSS  userTIME   sysTIME    UPTIME        DISK      INODES NAME\n");

@@ -7,27 +7,32 @@
 #include <arpa/inet.h>
 
 static const char usage[] =
-"usage: vservers [-j N] start|stop|restart|status\n"
+"usage: vservers [-j N] start|stop|restart | status [--json]\n"
 "  start    start every guest with ONBOOT=yes that is not running\n"
 "  stop     stop every running guest\n"
 "  restart  stop every running guest, then start the ONBOOT=yes ones\n"
 "  status   a table of all guests: name, state, context, processes, ONBOOT\n"
 "  -j N     act on up to N guests at once (default 8)\n"
+"  --json   status as a JSON array, one object per guest: name, state\n"
+"           (running stopped badconf), ctx, procs, memory (bytes), onboot,\n"
+"           addresses (null: not known); vservers(8)\n"
 "Guests are the NAME.conf files in $VSBOX_CONFDIR (/etc/vservers). The exit\n"
 "status is 1 if any guest failed. Shipped for boot: init/vservers.service\n"
 "(systemd) and init/vservers.sysv (SysV init).\n";
 
 static const struct option opts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "json", no_argument, NULL, 'J' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
 
 static struct {
 	long jobs;
+	bool json;
 	char **names;
 	int n;
-} G = { 8, NULL, 0 };
+} G = { 8, false, NULL, 0 };
 
 /* NAME.conf without dying: false (and a message) when it is bad */
 static bool read_conf(const char *name, struct vconf *c, bool quiet)
@@ -89,28 +94,55 @@ static int each(bool start)
 	return failed;
 }
 
+/* {"name", "state", "ctx", "procs", "memory", "onboot", "addresses"} a guest */
+static void status_json(const char *name, bool ok, const struct vconf *c, const struct gfigs *f)
+{
+	json_open('{');
+	json_key("name");
+	json_str(name);
+	json_key("state");
+	json_str(f->running ? "running" : ok ? "stopped" : "badconf");
+	json_key("ctx");
+	json_intn(f->c.xid, f->running);
+	json_key("procs");
+	json_intn(f->procs, f->procs >= 0);
+	json_key("memory");
+	json_intn(f->mem, f->mem >= 0);
+	json_key("onboot");
+	if (ok)
+		json_bool(c->onboot);
+	else
+		json_null();
+	json_key("addresses");
+	if (ok)
+		json_addrs(c);
+	else
+		json_null();
+	json_close('}');
+}
+
 static int status(void)
 {
-	printf("%-20s %-8s %6s %6s %10s %-6s %s\n", "NAME", "STATE", "XID", "PROCS", "MEMORY", "ONBOOT", "IPROOT");
+	if (G.json)
+		json_open('[');
+	else
+		printf("%-20s %-8s %6s %6s %10s %-6s %s\n", "NAME", "STATE", "XID", "PROCS", "MEMORY", "ONBOOT", "IPROOT");
 	for (int i = 0; i < G.n; i++) {
 		struct vconf c;
-		struct ctx x;
+		struct gfigs f;
 		char mem[32] = "-", procs[16] = "-", xid[16] = "-", ips[256] = "";
-		bool ok = read_conf(G.names[i], &c, true), run = ctx_by_name(G.names[i], &x);
-		if (run) {
-			char path[CG_PATH + 32], buf[64];
-			snprintf(xid, sizeof(xid), "%ld", x.xid);
-			snprintf(procs, sizeof(procs), "%d", cg_nprocs(x.cg[0]));
-			for (int k = 0; k < x.ncg; k++) {
-				snprintf(path, sizeof(path), "%s/memory.current", x.cg[k]);
-				if (read_file(path, buf, sizeof(buf)) < 0) {
-					snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", x.cg[k]);
-					if (read_file(path, buf, sizeof(buf)) < 0)
-						continue;
-				}
-				snprintf(mem, sizeof(mem), "%lluK", strtoull(buf, NULL, 10) / 1024);
-			}
+		bool ok = read_conf(G.names[i], &c, true);
+		guest_figs(G.names[i], &f);
+		if (G.json) {
+			status_json(G.names[i], ok, &c, &f);
+			continue;
 		}
+		if (f.running) {
+			snprintf(xid, sizeof(xid), "%ld", f.c.xid);
+			snprintf(procs, sizeof(procs), "%d", f.procs);
+		}
+		if (f.mem >= 0)
+			snprintf(mem, sizeof(mem), "%lluK", (unsigned long long)f.mem / 1024);
 		for (int k = 0; ok && k < c.nip; k++) {
 			char a[64];
 			size_t l = strlen(ips);
@@ -118,9 +150,11 @@ static int status(void)
 			snprintf(ips + l, sizeof(ips) - l, "%s%s", l ? "," : "", a);
 		}
 		printf("%-20s %-8s %6s %6s %10s %-6s %s\n", G.names[i],
-		       run ? "running" : ok ? "stopped" : "badconf", xid, procs, mem,
+		       f.running ? "running" : ok ? "stopped" : "badconf", xid, procs, mem,
 		       ok ? (c.onboot ? "yes" : "no") : "?", ips);
 	}
+	if (G.json)
+		json_close(']');
 	return 0;
 }
 
@@ -129,12 +163,26 @@ int vservers_main(int argc, char **argv)
 	int c;
 
 	close_range_from(3);
-	while ((c = opt_next(argc, argv, "hj:", opts, usage)) != -1)
-		if (c == 'j')
-			G.jobs = parse_long(optarg, 1, 1024, "-j");
-	if (argc - optind != 1)
-		usage_die("need one of start, stop, restart, status");
-	const char *cmd = argv[optind];
+	/* options before and after the command: "vservers status --json" */
+	for (int round = 0; round < 2; round++) {
+		while ((c = opt_next(argc, argv, "hj:", opts, usage)) != -1)
+			if (c == 'j')
+				G.jobs = parse_long(optarg, 1, 1024, "-j");
+			else if (c == 'J')
+				G.json = true;
+		if (round)
+			break;
+		if (optind >= argc)
+			usage_die("need one of start, stop, restart, status");
+		argc -= optind;
+		argv += optind;
+		optind = 1;
+	}
+	if (optind < argc)
+		usage_die("unexpected argument '%s'", argv[optind]);
+	const char *cmd = argv[0];
+	if (G.json && strcmp(cmd, "status"))
+		usage_die("--json is for status");
 	if (strcmp(cmd, "start") && strcmp(cmd, "stop") && strcmp(cmd, "restart") && strcmp(cmd, "status"))
 		usage_die("unknown command '%s'", cmd);
 	G.n = guest_names(&G.names);

@@ -105,4 +105,25 @@ is "spectator: vps works (exit 0)" "$RC" 0
 is "spectator: sees both contexts with host pids" "$(printf '%s\n' "$OUT" | grep -E "^ *($PA|$PB) " | squeeze | tr '\n' ' ')" \
 	"$PA $A $PB $B "
 
+# --- --json: every process, fixed keys, parsed by python3 ----------------------
+run_rc vps --json --xid $A,$B
+is "--json (exit 0)" "$RC" 0
+J=$(printf '%s\n' "$OUT" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(" ".join(sorted(d[0])))
+for r in d:
+    if r["args"].startswith("sleep 30"):
+        print(r["pid"], r["ctx"], r["vserver"], r["args"], type(r["rss"]).__name__, r["tty"])')
+is "--json: the documented keys" "$(printf '%s\n' "$J" | head -n 1)" \
+	"args comm cpu_usec ctx nice nlwp pgid pid ppid pri rss sid start stat tty uid user vserver vsz"
+is "--json: A's and B's sleeps with xid, name (null: none), numbers as numbers" \
+	"$(printf '%s\n' "$J" | sed 1d | grep -E "sleep 300[12]")" "$PA $A web sleep 3001 int None
+$PB $B None sleep 3002 int None"
+is "--json: a host process, MAIN; start is Unix time near its own" "$(vps --json -p $HOST | python3 -c 'import json, sys, time
+r = json.load(sys.stdin)[0]; print(r["ctx"], r["vserver"], r["comm"], abs(r["start"] - int(open("/proc/stat").read().split("btime ")[1].split()[0]) - int(open("/proc/'$HOST'/stat").read().rsplit(")", 1)[1].split()[19]) // 100) <= 1)')" "0 MAIN sleep True"
+is "--json: a command line with backslashes and bytes survives" "$(vps --json -p $BACKSL | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["args"])')" 'sleep\0377\c 3018'
+rc_is "--json with no match: [] (exit 1)" 1 vps --json -p 999999999
+is "  an empty array" "$OUT" "[]"
+rc_is "--json with -o is a usage error" 2 vps --json -o pid
+
 done_testing

@@ -174,6 +174,22 @@ is "  which lists the aliases the start added (IPROOT's, the private IPv6 loopba
 	"$(grep '^addr=' "$VSBOX_RUNDIR/ctx/$X" | sed 's/^addr=lo:fd00:7673:1:[0-9a-f:]*\/128$/addr=lo:LBACK6/')" \
 	"$(printf 'addr=lo:127.0.0.2/32\naddr=lo:LBACK6')"
 is "  and no run file of it in guests/" "$(ls "$VSBOX_RUNDIR/guests" | grep -c '^g1$')" 0
+# status --json: one object, its documented keys, numbers as numbers
+sjson() { python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(" ".join(sorted(d)))
+print(d["name"], d["running"], d["ctx"], d["init_pid"] == int(sys.argv[1]) if d["running"] else d["init_pid"],
+      type(d["procs"]).__name__, type(d["memory"]).__name__, d["addresses"], d["aliases_added"], d["flags"])
+print(d["lback6"])' "$1"; }
+run_rc vserver g1 status --json
+is "status --json (exit 0)" "$RC" 0
+LB6=$(vserver g1 status | sed -n 's/^  lback6: *\([^ ]*\) .*/\1/p')
+is "status --json: keys, values of the running g1, its private ::1 as status shows it" \
+	"$(printf '%s\n' "$OUT" | sjson "$(sed -n 's/^pid=//p' "$VSBOX_RUNDIR/ctx/$X")")" \
+	"addresses aliases_added ctx flags init_pid lback6 memory name procs running
+g1 True $X True int int ['127.0.0.2'] 1 ['lock', 'sched', 'nproc']
+${LB6:-None}"
+rc_is "--json is not an option of start" 2 vserver g1 start --json
 
 # ---- stop leaves nothing ------------------------------------------------------------
 rc_is "stop g1" 0 vserver g1 stop
@@ -187,6 +203,11 @@ check "g1 no longer answers" sh -c "! curl -s --max-time 1 http://127.0.0.2/ >/d
 is "g2 is untouched" "$(get 127.0.0.3)" "page of g2"
 is "hooks ran in order with their arguments" "$(cat "$T_TMP/hooks.log" | tr '\n' ',')" "pre-start g1,post-start g1,pre-stop g1,post-stop g1,"
 rc_is "stop of a stopped guest" 0 vserver g1 stop
+run_rc vserver g1 status --json
+is "status --json of a stopped guest (exit 3)" "$RC" 3
+is "  running false, null figures, NAME.conf's addresses and flags" "$(printf '%s\n' "$OUT" | sjson 0 | sed 1d)" \
+	"g1 False None None NoneType NoneType ['127.0.0.2'] None ['lock', 'sched', 'nproc']
+None"
 
 # ---- crash repair, concurrency, restart ----------------------------------------------
 rc_is "start g1 again" 0 vserver g1 start

@@ -25,6 +25,17 @@ rc_is "vservers start again: nothing to do" 0 vservers start
 run_rc vservers status
 like "status: b1 running with processes" "$OUT" 'b1 +running +[0-9]+ +2 '
 like "status: b3 stopped, ONBOOT no" "$OUT" 'b3 +stopped .* no'
+# status --json: an object per guest, parsed by python3 (memory null: no S_MEMORY,
+# so no memory cgroup)
+J=$(vservers status --json | python3 -c 'import json, sys
+for g in json.load(sys.stdin):
+    print(" ".join(sorted(g)), g["name"], g["state"], type(g["ctx"]).__name__, g["procs"], type(g["memory"]).__name__, g["onboot"], g["addresses"])')
+is "status --json: keys and values of each guest" "$J" \
+"addresses ctx memory name onboot procs state b1 running int 2 NoneType True []
+addresses ctx memory name onboot procs state b2 running int 2 NoneType True []
+addresses ctx memory name onboot procs state b3 stopped NoneType None NoneType False []"
+rc_is "--json before the command too" 0 vservers --json status
+rc_is "--json is for status only" 2 vservers start --json
 vserver b3 start -q
 rc_is "vservers stop" 0 vservers stop
 for g in b1 b2 b3; do rc_is "$g stopped" 1 vserver $g running; done
@@ -34,6 +45,8 @@ rc_is "vservers start with a bad config fails" 1 vservers start
 like "and reports FILE:LINE" "$ERR" 'b2.conf:4: unknown key BOGUS'
 rc_is "the good ONBOOT guest started anyway" 0 vserver b1 running
 like "status shows badconf" "$(vservers status)" 'b2 +badconf'
+is "  and in JSON: state badconf, onboot and addresses null" "$(vservers status --json | python3 -c 'import json, sys
+print([(g["state"], g["onboot"], g["addresses"]) for g in json.load(sys.stdin) if g["name"] == "b2"])')" "[('badconf', None, None)]"
 rc_is "vservers restart" 1 vservers restart
 rc_is "b1 runs after restart" 0 vserver b1 running
 rc_is "vservers stop" 0 vservers stop
