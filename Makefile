@@ -1,4 +1,5 @@
-# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
+# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check
+# check-cluster fuzz bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -63,6 +64,12 @@ check-debian: vsbox
 KVER = both
 kernel-check: vsbox $(UNIT_BINS)
 	sh build/kernel-check.sh $(patsubst both,6.1 6.12,$(KVER))
+
+# The cluster tier: guests moved between two hosts (network namespaces with
+# their own sshd) and, once there, the Pacemaker resource agent; slow (ssh
+# and rsync rounds), so not in check. .ci/run runs it.
+check-cluster: vsbox
+	VSBOX=$(CURDIR)/vsbox prove -v tests/cluster/*.t
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
 # capability-name and ULIMIT parsers, rebootmgr's request parser): clang, glibc, ASan+UBSan, every lib/
@@ -143,4 +150,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo check check-asan check-debian kernel-check fuzz bench size install clean
+.PHONY: all deps demo check check-asan check-debian kernel-check check-cluster fuzz bench size install clean
