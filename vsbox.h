@@ -826,10 +826,14 @@ int mchan_read(struct mchan *ch, char *buf, size_t n);        /* exactly n */
 int mchan_write(struct mchan *ch, const void *buf, size_t n);
 int mchan_printf(struct mchan *ch, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* lib/mtree.c: a guest tree's size and its immutable/append-only files */
+struct mlink { ino_t ino; nlink_t nlink, seen; };
 struct mtree {
 	unsigned long long bytes, inodes;
 	int nflag, capflag;
 	struct { unsigned flags; char *path; } *flag;
+	size_t nlink, caplink;
+	struct mlink *link;            /* files with several links, by inode */
+	unsigned long outlinks;        /* files linked from outside the tree */
 };
 void mtree_scan(int rootfd, struct mtree *t);     /* dies if unreadable */
 void mtree_free(struct mtree *t);

@@ -428,6 +428,9 @@ int guest_migrate(const char *name, char **args, bool move)
 	if (rootfd < 0)
 		die_errno("can't open %s", M.g.root);
 	mtree_scan(rootfd, &t);
+	if (t.outlinks && !M.quiet)
+		warn("%s: %lu of its files are hard links to files outside its root (unified with a store?): "
+		     "they arrive as plain files", name, t.outlinks);
 	running = ctx_by_name(name, &x);
 
 	/* 2. the target's half, its version, the settings, the pre-flight */

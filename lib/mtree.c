@@ -7,7 +7,9 @@
  * be replaced by rsync on the target either, so they are set there only
  * after the last pass, and cleared before a partial copy is removed. The
  * list travels as text lines "HEXFLAGS PATH", the path escaped (%XX for
- * bytes <= ' ', '%' and 0x7f) so that any name fits on one line.
+ * bytes <= ' ', '%' and 0x7f) so that any name fits on one line. The walk
+ * also counts files with hard links it does not all see: links to files
+ * outside the guest (a unification store), which rsync -H can't keep.
  */
 #include "vsbox.h"
 #include <dirent.h>
@@ -24,6 +26,38 @@ static void add_flag(struct mtree *t, const char *rel, unsigned flags)
 	}
 	t->flag[t->nflag].flags = flags;
 	t->flag[t->nflag++].path = xstrdup(rel);
+}
+
+/* a file with more than one link: count the links seen, by inode */
+static void seen_link(struct mtree *t, const struct stat *st)
+{
+	size_t i;
+
+	if (t->nlink * 2 >= t->caplink) {
+		struct mlink *old = t->link;
+		size_t oldcap = t->caplink;
+		t->caplink = oldcap ? 2 * oldcap : 256;
+		t->link = xcalloc(t->caplink, sizeof(*t->link));
+		t->nlink = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i].nlink) {
+				size_t k = old[i].ino % t->caplink;
+				while (t->link[k].nlink)
+					k = (k + 1) % t->caplink;
+				t->link[k] = old[i];
+				t->nlink++;
+			}
+		free(old);
+	}
+	for (i = st->st_ino % t->caplink; t->link[i].nlink; i = (i + 1) % t->caplink)
+		if (t->link[i].ino == st->st_ino) {
+			t->link[i].seen++;
+			return;
+		}
+	t->link[i].ino = st->st_ino;
+	t->link[i].nlink = st->st_nlink;
+	t->link[i].seen = 1;
+	t->nlink++;
 }
 
 static void walk(struct mtree *t, int dfd, const char *rel, dev_t dev)
@@ -45,6 +79,8 @@ static void walk(struct mtree *t, int dfd, const char *rel, dev_t dev)
 		t->bytes += (unsigned long long)st.st_blocks * 512;
 		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 			continue;
+		if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+			seen_link(t, &st);
 		/* only files and directories carry the flags; opening a fifo
 		 * or device could block or act */
 		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
@@ -75,6 +111,9 @@ void mtree_scan(int rootfd, struct mtree *t)
 	t->inodes = 1;
 	t->bytes = (unsigned long long)st.st_blocks * 512;
 	walk(t, fd, "", st.st_dev);
+	for (size_t i = 0; i < t->caplink; i++)
+		if (t->link[i].nlink && t->link[i].seen < t->link[i].nlink)
+			t->outlinks++;
 }
 
 void mtree_free(struct mtree *t)
@@ -82,8 +121,11 @@ void mtree_free(struct mtree *t)
 	for (int i = 0; i < t->nflag; i++)
 		free(t->flag[i].path);
 	free(t->flag);
+	free(t->link);
 	t->flag = NULL;
+	t->link = NULL;
 	t->nflag = t->capflag = 0;
+	t->nlink = t->caplink = 0;
 }
 
 void mtree_escape(const char *s, char *out, size_t n)

@@ -28,14 +28,18 @@ chown 1000:1000 "$R1/home/web"
 setfattr -n user.mg -v kept "$R1/www/index.html" 2>/dev/null
 truncate -s 8M "$R1/sparse"
 echo keep >"$R1/etc/frozen" && chattr +i "$R1/etc/frozen"
+# a file shared with a store outside the guest, as unification makes them
+echo shared >"$T_TMP/store-file" && ln "$T_TMP/store-file" "$R1/etc/unified"
 
 # ---- copy, stopped ---------------------------------------------------------------
 rc_is "copy .:mg2 of a stopped guest" 0 vserver mg1 copy .:mg2 --new-context
 like "it says what it sent" "$OUT" '^mg1: copied to \.:mg2 in 1 pass \([0-9]+ bytes sent\)$'
+like "and warns of the links to outside its root" "$ERR" '^vserver: mg1: 1 of its files are hard links to files outside its root'
 R2=$VSBOX_ROOTDIR/mg2
 check "the settings are there" test -f "$VSBOX_CONFDIR/mg2.conf"
 is "--new-context emptied S_CONTEXT" "$(grep '^S_CONTEXT' "$VSBOX_CONFDIR/mg2.conf")" 'S_CONTEXT=""'
 is "hard links stay hard links" "$(stat -c %h "$R2/www/hard")" 2
+is "one to outside arrives as a plain file" "$(stat -c %h "$R2/etc/unified") $(cat "$R2/etc/unified")" "1 shared"
 is "owners are kept (numeric)" "$(stat -c %u:%g "$R2/home/web")" 1000:1000
 if getfattr -n user.mg "$R1/www/index.html" >/dev/null 2>&1; then
 	is "xattrs are kept" "$(getfattr --only-values -n user.mg "$R2/www/index.html" 2>/dev/null)" kept
@@ -45,6 +49,7 @@ fi
 is "a sparse file stays sparse" "$(du -k "$R2/sparse" | cut -f1)" 0
 like "the immutable flag came along (rsync can't)" "$(lsattr -d "$R2/etc/frozen" 2>&1)" '^[^ ]*i[^ ]* '
 check "the source is untouched" test -f "$VSBOX_CONFDIR/mg1.conf" -a -f "$R1/etc/frozen"
+rm -f "$R1/etc/unified"       # (its warning would be a second line below)
 rc_is "the copy starts" 0 vserver mg2 start -q
 rc_is "and stops" 0 vserver mg2 stop -q
 
