@@ -11,6 +11,7 @@ CFLAGS   = -std=c11 -Os -Wall -Wextra -Werror -Wno-unused-parameter \
 LDFLAGS  = -static -Wl,--gc-sections -s
 LIBS     = $(LIBCAP)/lib/libcap.a
 PREFIX   = /usr/local
+OCF_ROOT = /usr/lib/ocf
 
 SRCS     = main.c $(wildcard lib/*.c) $(wildcard applets/*.c)
 OBJS     = $(SRCS:%.c=build/obj/%.o)
@@ -68,7 +69,10 @@ kernel-check: vsbox $(UNIT_BINS)
 # The cluster tier: guests moved between two hosts (network namespaces with
 # their own sshd) and, once there, the Pacemaker resource agent; slow (ssh
 # and rsync rounds), so not in check. .ci/run runs it.
+# Its packages (Pacemaker, corosync, ocf-tester) come from build/deps.sh too.
+CLUSTER_PKGS = pacemaker pacemaker-cli-utils corosync resource-agents
 check-cluster: vsbox
+	VSBOX_EXTRA_PKGS="$(CLUSTER_PKGS)" sh build/deps.sh
 	VSBOX=$(CURDIR)/vsbox prove -v tests/cluster/*.t
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
@@ -146,6 +150,9 @@ install: vsbox
 	$(DESTDIR)$(PREFIX)/sbin/vsbox --install $(DESTDIR)$(PREFIX)/sbin
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -D -m 0755 init/ocf-vserver $(DESTDIR)$(OCF_ROOT)/resource.d/vsbox/vserver
 
 clean:
 	rm -rf build/obj vsbox
