@@ -1,4 +1,5 @@
-# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check check-pkg deb fuzz bench size install clean
+# vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check
+# check-pkg deb check-cluster fuzz bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -18,6 +19,7 @@ SYSCONFDIR = $(PREFIX)/etc
 INITDIR  = $(SYSCONFDIR)/init.d
 UNITDIR  = $(PREFIX)/lib/systemd/system
 COMPDIR  = $(DATADIR)/bash-completion/completions
+OCF_ROOT = /usr/lib/ocf
 
 SRCS     = main.c $(wildcard lib/*.c) $(wildcard applets/*.c)
 OBJS     = $(SRCS:%.c=build/obj/%.o)
@@ -92,6 +94,15 @@ deb: vsbox
 check-pkg: vsbox
 	VSBOX_EXTRA_PKGS="debhelper lintian" sh build/deps.sh
 	VSBOX=$(CURDIR)/vsbox prove -v tests/pkg/*.t
+
+# The cluster tier: guests moved between two hosts (network namespaces with
+# their own sshd) and, once there, the Pacemaker resource agent; slow (ssh
+# and rsync rounds), so not in check. .ci/run runs it.
+# Its packages (Pacemaker, corosync, ocf-tester) come from build/deps.sh too.
+CLUSTER_PKGS = pacemaker pacemaker-cli-utils corosync resource-agents
+check-cluster: vsbox
+	VSBOX_EXTRA_PKGS="$(CLUSTER_PKGS)" sh build/deps.sh
+	VSBOX=$(CURDIR)/vsbox prove -v tests/cluster/*.t
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
 # capability-name and ULIMIT parsers, rebootmgr's request parser): clang, glibc, ASan+UBSan, every lib/
@@ -183,8 +194,11 @@ install: vsbox
 	install -d $(DESTDIR)$(DATADIR)/vsbox
 	cp -R kernel $(DESTDIR)$(DATADIR)/vsbox/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/vsbox/kernel
+	install -d $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -D -m 0755 init/ocf-vserver $(DESTDIR)$(OCF_ROOT)/resource.d/vsbox/vserver
 
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo ktests check check-asan check-debian kernel-check check-pkg deb fuzz bench size install clean
+.PHONY: all deps demo ktests check check-asan check-debian kernel-check check-pkg deb check-cluster fuzz bench size install clean

@@ -1015,4 +1015,41 @@ bool ucand_same(const struct ucand *c, const struct stat *st);
 /* lib/ureflink.c: share the members' extents with the first one's */
 void unify_reflink(struct unify *u, struct ucand *m, size_t n);
 
+/* ---- lib/migrate.c: vserver NAME copy|move [USER@]HOST[:NEWNAME] ---------
+ * The source side: pre-flight on the target, rsync passes (over ssh, or
+ * local with HOST "."), a short stop and a final pass for a move, then the
+ * start there; lib/migrecv.c is the target's half ("vserver NEWNAME recv",
+ * one session holding the target's lock, which undoes everything unless
+ * told to commit). args: what follows the command; exit status. */
+int guest_migrate(const char *name, char **args, bool move);
+int guest_recv(const char *name, char **args);
+/* vserver NAME start (or stop) in a child, whose die() ends only it; the
+ * child first closes the n descriptors given; exit status */
+int guest_fork_cmd(const char *name, bool start, bool quiet, const int *closefds, int n);
+#define MIGRATE_PROTO 1
+/* lib/mchan.c: the line channel between the two */
+struct mchan { int in, out; size_t off, len; char buf[8192]; };
+void mchan_init(struct mchan *ch, int in, int out);
+int mchan_getline(struct mchan *ch, char *line, size_t n);    /* -1: EOF, too long */
+int mchan_read(struct mchan *ch, char *buf, size_t n);        /* exactly n */
+int mchan_write(struct mchan *ch, const void *buf, size_t n);
+int mchan_printf(struct mchan *ch, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* lib/mtree.c: a guest tree's size and its immutable/append-only files */
+struct mlink { ino_t ino; nlink_t nlink, seen; };
+struct mtree {
+	unsigned long long bytes, inodes;
+	int nflag, capflag;
+	struct { unsigned flags; char *path; } *flag;
+	size_t nlink, caplink;
+	struct mlink *link;            /* files with several links, by inode */
+	unsigned long outlinks;        /* files linked from outside the tree */
+};
+void mtree_scan(int rootfd, struct mtree *t);     /* dies if unreadable */
+void mtree_free(struct mtree *t);
+void mtree_escape(const char *s, char *out, size_t n);   /* dies if too long */
+int mtree_unescape(const char *s, char *out, size_t n);  /* -1: bad */
+/* set (on) or clear the FS_IMMUTABLE_FL/FS_APPEND_FL bits in flags on rel
+ * under rootfd (lib/path.c); -1 + errno */
+int mtree_setflags(int rootfd, const char *rel, unsigned flags, bool on);
+
 #endif

@@ -24,6 +24,9 @@ static const char usage[] =
 "       vserver NAME service SERVICE start|stop|restart|status|...\n"
 "       vserver NAME delete [--force]\n"
 "       vserver NAME limits [--json] | limits set KEY=VALUE...\n"
+"       vserver NAME copy|move [USER@]HOST[:NEWNAME] [--ssh-opt OPT]... [--start]\n"
+"                  [--keep] [--new-context] [--passes N] [--check-tcp ADDR:PORT]\n"
+"                  [--check-url URL] [--check-timeout S] [--remote-vsbox CMD] [-q]\n"
 "Manage the virtual server NAME: its root is $VSBOX_ROOTDIR/NAME (/vservers),\n"
 "its settings $VSBOX_CONFDIR/NAME.conf (/etc/vservers), optional hook\n"
 "NAME.sh (run as NAME.sh pre-start|post-start|pre-stop|post-stop NAME) and\n"
@@ -48,6 +51,11 @@ static const char usage[] =
 "              change S_MEMORY S_CPU DISK_LIMIT INODE_LIMIT (memory cpu disk\n"
 "              inodes) or pids (ULIMIT -u) in NAME.conf and on the running\n"
 "              guest, all or none\n"
+"  copy, move  to HOST over ssh (HOST \".\": this host, with a NEWNAME) with\n"
+"              rsync -aHAX, after a pre-flight there; move: passes while it\n"
+"              runs, a stop, the last pass, the start there, then removes it\n"
+"              here (--keep: stopped); any failure leaves it running here.\n"
+"              CMD runs vsbox there (default vsbox); see vserver(8), MIGRATION\n"
 "NAME.conf keys (KEY=value, KEY=\"a b\", # comments; never run by a shell):\n"
 "  IPROOT       addresses: [DEV:]ADDR[/MASK]..., added as aliases on their\n"
 "               device (or IPROOTDEV) at start unless already assigned, and\n"
@@ -650,6 +658,8 @@ int vserver_main(int argc, char **argv)
 	argv += optind + 1;
 	if (!strcmp(G.cmd, "exec") || !strcmp(G.cmd, "suexec") || !strcmp(G.cmd, "service")) {
 		argv++;         /* CMD's own options are CMD's */
+	} else if (!strcmp(G.cmd, "copy") || !strcmp(G.cmd, "move") || !strcmp(G.cmd, "recv")) {
+		argv++;         /* lib/migrate.c parses its own */
 	} else if (!strcmp(G.cmd, "limits")) {
 		/* "limits [--json] [-q]", "limits set KEY=VALUE..." */
 		for (argv++; *argv && **argv == '-'; argv++)
@@ -693,6 +703,10 @@ int vserver_main(int argc, char **argv)
 		return build();
 	if (!strcmp(G.cmd, "delete"))
 		return delete();
+	if (!strcmp(G.cmd, "copy") || !strcmp(G.cmd, "move"))
+		return guest_migrate(G.name, argv, !strcmp(G.cmd, "move"));
+	if (!strcmp(G.cmd, "recv"))     /* the target's half of copy and move */
+		return guest_recv(G.name, argv);
 	guest_load(G.name, &G.g);
 	if (!strcmp(G.cmd, "start"))
 		return guest_start(&G.g, G.quiet);

@@ -5,7 +5,7 @@ set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for p in musl-tools dpkg-dev perl busybox-static iproute2 psmisc procps curl python3 libcap-dev \
-	 util-linux libcap2-bin strace e2fsprogs xfsprogs btrfs-progs \
+	 util-linux libcap2-bin strace e2fsprogs xfsprogs btrfs-progs rsync openssh-client openssh-server attr \
 	 gcc make libc6-dev linux-libc-dev xz-utils file clang nftables tcpdump; do
 	have "$p" || need="$need $p"
 done
@@ -17,6 +17,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing$need"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
+apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $need >/dev/null
+apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $need >/dev/null
