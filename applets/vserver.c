@@ -74,7 +74,13 @@ static const char usage[] =
 "  DISK_LIMIT   disk space of the guest (e.g. 10G): an ext4/XFS project quota\n"
 "               (prjquota mount option) or a btrfs qgroup (quota enabled)\n"
 "  INODE_LIMIT  files of the guest (ext4, XFS)\n"
-"Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE.\n";
+"  USERNS       yes: a user namespace of its own; root inside is host id\n"
+"               USERNS_BASE, its files are shown through an idmapped mount\n"
+"  USERNS_BASE  the host id of its root (unset: chosen from the pool in\n"
+"               $VSBOX_CONFDIR/.defaults/userns at the first start, and\n"
+"               written here)  USERNS_SIZE  ids mapped (65536)\n"
+"Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE,\n"
+"VSBOX_SUBUID, VSBOX_SUBGID (/etc/subuid, /etc/subgid).\n";
 
 static const struct option opts[] = {
 	{ "template", required_argument, NULL, 'T' },
@@ -436,8 +442,7 @@ static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, cha
 	setenv("LOGNAME", u->name, 1);
 	setenv("SHELL", u->shell, 1);
 	setenv("TERM", term ? term : "dumb", 1);
-	guest_rlimits(&G.g.c);
-	seccomp_loosen(G.g.c.sc_allow);
+	seccomp_loosen(guest_sc_allow(&G.g.c));
 	/* seccomp and the ceiling, then the user (needs CAP_SETUID, kept in
 	 * the ceiling), last exec */
 	ctx_restrict(c->flags, c->bset);
@@ -552,7 +557,10 @@ static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 		die("running a command in a guest needs root");
 	if (!ctx_by_name(G.name, &c))
 		die("%s is not running", G.name);
-	/* into its cgroups and namespaces; from here on "/" is its root */
+	/* its limits first (inside a user namespace they could only be
+	 * lowered); into its cgroups and namespaces; from here on "/" is
+	 * its root */
+	guest_rlimits(&G.g.c, 0);
 	ctx_enter(c.xid, &c);
 	guest_user(who, &u);
 	if (use_pty) {

@@ -30,6 +30,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 /* what init tells the caller over the status pipe */
@@ -111,6 +112,10 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 	if (out && (dup2(out[0], 1) < 0 || dup2(out[1], 2) < 0))
 		die_errno("can't redirect the output of %s", s->argv[0]);
 	reset_signals();
+	/* in a user namespace: root there (host uid userns_base), which
+	 * leaves the capabilities of the namespace as they are */
+	if (s->userns_size)
+		userns_become(0, 0, true);
 	ctx_restrict(s->flags, s->bset);
 	trace("exec %s", s->argv[0]);
 	execvp(s->argv[0], s->argv);
@@ -359,7 +364,7 @@ static void close_init_fds(const struct init_fds *f)
 }
 
 static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
-			    const struct init_fds *fds, int gofd, int stfd, int joined)
+			    const struct init_fds *fds, int gofd, int stfd, int joined, int usock)
 {
 	struct init_fds f = *fds;
 	char go;
@@ -375,6 +380,17 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	for (int i = joined; i < c->ncg; i++)
 		xcg_join(c->cg[i]);
 	trace("joined");
+	/* in a new user namespace we are still host uid 0 (so the joins
+	 * above and init's cleanup at the end work), unmapped inside until
+	 * the caller has written the maps and handed over the root */
+	if (usock >= 0) {
+		int tree = userns_wait(usock);
+		if (s->idtree)
+			*s->idtree = tree;
+		else if (tree >= 0)
+			close(tree);
+		trace("user namespace mapped");
+	}
 	/* nothing we mount from here on propagates back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_errno("can't make the mount tree private");
@@ -462,7 +478,8 @@ int ctx_spawn(const struct ctx_spec *s)
 	struct ctx c = { .flags = s->flags, .bset = s->bset };
 	struct init_fds fds = { .go = -1 };
 	bool relaying = s->relay && s->detach && !(s->flags & CF_FAKEINIT);
-	int go[2], st[2], out[2], err[2], lock, v2fd = -1, joined = 0;
+	int go[2], st[2], out[2], err[2], us[2] = { -1, -1 }, lock, v2fd = -1, joined = 0;
+	int nsflags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 	struct report r;
 	pid_t pid;
 	ssize_t n;
@@ -502,6 +519,13 @@ int ctx_spawn(const struct ctx_spec *s)
 		s->limits(&c, s->arg);
 	if (pipe2(go, O_CLOEXEC) || pipe2(st, O_CLOEXEC))
 		die_errno("can't create pipes");
+	if (s->userns_size) {
+		/* the other namespaces are made by (and belong to) it */
+		nsflags |= CLONE_NEWUSER;
+		c.flags |= CF_USERNS;
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, us))
+			die_errno("can't create a socketpair");
+	}
 	if (relaying) {
 		/* read ends non-blocking: the caller and, later, init read them */
 		if (relay_pipes(out, err))
@@ -519,13 +543,12 @@ int ctx_spawn(const struct ctx_spec *s)
 	if (!(s->flags & CF_FAKEINIT))
 		open_init_fds(&fds, &c, picks);
 	fflush(NULL);
-	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC, NULL, v2fd);
+	pid = sys_clone3((uint64_t)nsflags, NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
 		/* no clone3 (before 5.3): classic clone, and the child joins
 		 * v2 like v1 */
 		joined = 0;
-		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
-				     CLONE_NEWIPC | SIGCHLD, 0, 0, 0, 0);
+		pid = (pid_t)syscall(SYS_clone, nsflags | SIGCHLD, 0, 0, 0, 0);
 	}
 	if (pid < 0)
 		die_errno("can't create the context's namespaces");
@@ -536,7 +559,9 @@ int ctx_spawn(const struct ctx_spec *s)
 		close(lock);
 		close(go[1]);
 		close(st[0]);
-		child(s, &c, &fds, go[0], st[1], joined);
+		if (us[0] >= 0)
+			close(us[0]);
+		child(s, &c, &fds, go[0], st[1], joined, us[1]);
 	}
 	close_init_fds(&fds);
 	close(go[0]);
@@ -548,9 +573,14 @@ int ctx_spawn(const struct ctx_spec *s)
 	if (v2fd >= 0)
 		close(v2fd);
 	undo_push(undo_kill, &pid, sizeof(pid));
+	c.pid = pid;
+	if (us[0] >= 0) {
+		close(us[1]);
+		userns_handoff(pid, s, us[0]);
+		close(us[0]);
+	}
 	if (s->programs)
 		s->programs(&c, s->arg);
-	c.pid = pid;
 	c.start = proc_starttime(pid);
 	ctx_save(&c);
 	if (s->out)
@@ -658,6 +688,9 @@ void ctx_enter(long xid, struct ctx *out)
 	if (nsflags && setns(pidfd, nsflags))
 		die_errno("can't enter the namespaces of context %ld", xid);
 	close(pidfd);
+	/* its user namespace maps no host uid 0: be its root */
+	if (c.flags & CF_USERNS)
+		userns_become(0, 0, true);
 	*out = c;
 }
 
