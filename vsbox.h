@@ -256,7 +256,8 @@ int ctx_join(long xid, uint64_t bset_limit, char **argv);
 /* ctx_join's first half: join xid's cgroups and namespaces (the PID
  * namespace applies to children: fork next) and return its record */
 void ctx_enter(long xid, struct ctx *c);
-/* The last steps before exec: seccomp, capabilities (no return on error) */
+/* The last steps before exec: (CF_USERNS: root in its user namespace),
+ * seccomp, capabilities (no return on error) */
 void ctx_restrict(unsigned flags, uint64_t bset);
 /* Wait for pid, forwarding the signals a user sends us; returns 128+sig
  * style exit status */

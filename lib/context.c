@@ -84,6 +84,13 @@ int wait_forward(pid_t pid)
 
 void ctx_restrict(unsigned flags, uint64_t bset)
 {
+	/* in a user namespace: root there (host uid USERNS_BASE), which
+	 * leaves the capabilities we have in it as they are. Only here, just
+	 * before exec: whoever enters and stays (vserver exec's relay, init)
+	 * keeps the host's uid 0 (LeakSanitizer's tracer, for one, can't
+	 * attach to a process whose uid changed) */
+	if (flags & CF_USERNS)
+		userns_become(0, 0, true);
 	/* seccomp while CAP_SYS_ADMIN is still ours (no no_new_privs needed,
 	 * so setuid programs inside work within the ceiling), then the
 	 * capability ceiling, last before exec */
@@ -112,11 +119,7 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 	if (out && (dup2(out[0], 1) < 0 || dup2(out[1], 2) < 0))
 		die_errno("can't redirect the output of %s", s->argv[0]);
 	reset_signals();
-	/* in a user namespace: root there (host uid userns_base), which
-	 * leaves the capabilities of the namespace as they are */
-	if (s->userns_size)
-		userns_become(0, 0, true);
-	ctx_restrict(s->flags, s->bset);
+	ctx_restrict(s->flags | (s->userns_size ? CF_USERNS : 0), s->bset);
 	trace("exec %s", s->argv[0]);
 	execvp(s->argv[0], s->argv);
 	int e = errno;
@@ -688,9 +691,6 @@ void ctx_enter(long xid, struct ctx *out)
 	if (nsflags && setns(pidfd, nsflags))
 		die_errno("can't enter the namespaces of context %ld", xid);
 	close(pidfd);
-	/* its user namespace maps no host uid 0: be its root */
-	if (c.flags & CF_USERNS)
-		userns_become(0, 0, true);
 	*out = c;
 }
 

@@ -9,7 +9,7 @@ need_root
 command -v curl >/dev/null || bail "curl is needed"
 
 GUESTS="un1 un2 un3 unram"
-on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done; ip addr del 127.0.5.1/32 dev lo 2>/dev/null; umount "$T_TMP/ram" 2>/dev/null'
+on_cleanup 'for g in $GUESTS; do VSBOX_ROOTDIR="$T_TMP/vs" vserver $g stop -q >/dev/null 2>&1; done; ip addr del 127.0.5.1/32 dev lo 2>/dev/null; umount "$T_TMP/ram" 2>/dev/null'
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
 # the pool of this test, and a subordinate range in its way
 mkdir -p "$VSBOX_CONFDIR/.defaults"
