@@ -277,6 +277,10 @@ void userns_handoff(pid_t pid, const struct ctx_spec *s, int sock);
 int userns_wait(int sock);
 /* setresgid, setgroups (when groups: none), setresuid; dies */
 void userns_become(uid_t uid, gid_t gid, bool groups);
+/* The host ids of root in pid's user namespace (0, 0 outside of one) */
+void userns_root_of(pid_t pid, uid_t *uid, gid_t *gid);
+/* Make files as uid/gid from now on (setfsuid, setfsgid); dies */
+void userns_fsids(uid_t uid, gid_t gid);
 
 /* ---- lib/mount.c: read-only views inside a context ---------------------- */
 void mount_ro_tree(const char *top);   /* top and every mount below it */

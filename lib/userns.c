@@ -251,3 +251,35 @@ void userns_become(uid_t uid, gid_t gid, bool groups)
 	    syscall(SYS_setresuid, uid, uid, uid))
 		die_errno("can't become uid %u in the user namespace", (unsigned)uid);
 }
+
+/* ---- from the host: who is root in a process's user namespace ----------- */
+static unsigned root_in(pid_t pid, const char *which)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, which);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	/* "INSIDE OUTSIDE COUNT" lines: the one starting at 0 */
+	for (p = buf; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		unsigned long in, out, n;
+		if (sscanf(p, "%lu %lu %lu", &in, &out, &n) == 3 && in == 0 && n)
+			return (unsigned)out;
+	}
+	return 0;
+}
+
+void userns_root_of(pid_t pid, uid_t *uid, gid_t *gid)
+{
+	*uid = root_in(pid, "uid_map");
+	*gid = root_in(pid, "gid_map");
+}
+
+void userns_fsids(uid_t uid, gid_t gid)
+{
+	/* setfsuid has no error return: a second call reads the value back */
+	syscall(SYS_setfsuid, uid);
+	syscall(SYS_setfsgid, gid);
+	if ((uid_t)syscall(SYS_setfsuid, -1) != uid || (gid_t)syscall(SYS_setfsgid, -1) != gid)
+		die("can't act as uid %u gid %u on files", (unsigned)uid, (unsigned)gid);
+}
