@@ -282,6 +282,23 @@ void userns_root_of(pid_t pid, uid_t *uid, gid_t *gid);
 /* Make files as uid/gid from now on (setfsuid, setfsgid); dies */
 void userns_fsids(uid_t uid, gid_t gid);
 
+/* ---- lib/sbox.c: the personal security box (chcontext as a user) -------- */
+enum { SBOX_NET_LOOPBACK, SBOX_NET_NONE };
+#define SBOX_MAXBIND 32
+struct sbox_spec {
+	const char *root;           /* NULL: the host's root (read-only always) */
+	int nbind;
+	struct { const char *src, *dst; bool ro; } bind[SBOX_MAXBIND];
+	bool tmp_home;              /* tmpfs on /tmp and $HOME */
+	bool map_root;              /* the user is root inside, else itself */
+	int net;                    /* SBOX_NET_*: a netns with lo up, or down */
+	uint64_t bset;              /* the ceiling (root inside only) */
+	const char *hostname;
+	char **argv;
+};
+/* Run argv in a box; returns its exit status (128+signal style) */
+int sbox_run(const struct sbox_spec *s);
+
 /* ---- lib/mount.c: read-only views inside a context ---------------------- */
 void mount_ro_tree(const char *top);   /* top and every mount below it */
 void mount_ro_bind(const char *path);  /* bind path onto itself, read-only */
