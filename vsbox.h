@@ -198,7 +198,8 @@ struct vc_addr {                       /* an IPROOT address, an alias */
 enum { CF_LOCK = 1 << 0, CF_SCHED = 1 << 1, CF_NPROC = 1 << 2,
        CF_PRIVATE = 1 << 3, CF_FAKEINIT = 1 << 4,
        CF_GUEST = 1 << 5 /* a vserver guest: the SC_GUEST filter; no name */,
-       CF_DQUOTA = 1 << 6 /* a guest with a disk limit: the filter keeps it in */ };
+       CF_DQUOTA = 1 << 6 /* a guest with a disk limit: the filter keeps it in */,
+       CF_USERNS = 1 << 7 /* in a user namespace of its own: enter as root there */ };
 struct ctx {
 	long xid;
 	pid_t pid;                     /* its init, as the host sees it */
@@ -267,6 +268,12 @@ struct ctx_spec {
 	void (*setup)(const struct ctx *c, void *arg);
 	void *arg;
 	char **argv;
+	/* a user namespace of its own (lib/userns.c) when userns_size: ids
+	 * 0..size-1 inside are base.. on the host; idroot: a tree the caller
+	 * shows through it (an idmapped copy), which setup finds in *idtree */
+	unsigned userns_base, userns_size;
+	const char *idroot;
+	int *idtree;
 };
 /* Create a context and run spec->argv in it; returns the exit status to
  * pass on (CMD's, or 128+signal) */
@@ -276,12 +283,48 @@ int ctx_join(long xid, uint64_t bset_limit, char **argv);
 /* ctx_join's first half: join xid's cgroups and namespaces (the PID
  * namespace applies to children: fork next) and return its record */
 void ctx_enter(long xid, struct ctx *c);
-/* The last steps before exec: seccomp, capabilities (no return on error) */
+/* The last steps before exec: (CF_USERNS: root in its user namespace),
+ * seccomp, capabilities (no return on error) */
 void ctx_restrict(unsigned flags, uint64_t bset);
 /* Wait for pid, forwarding the signals a user sends us; returns 128+sig
  * style exit status */
 int wait_forward(pid_t pid);
 int exit_code(int wstatus);
+
+/* ---- lib/userns.c: user namespaces (the design is at its top) ---------- */
+/* A USERNS=yes guest's range: checked against the others', or chosen and
+ * written into NAME.conf; fills g->c.userns_base and _size. Dies. */
+struct guest;
+void userns_range(struct guest *g);
+/* Write /proc/PID/WHICH ("uid_map", "gid_map"): one line; dies */
+void userns_map(pid_t pid, const char *which, unsigned inside, unsigned outside, unsigned count);
+/* host side, after the clone: the maps, the idmapped root, over sock */
+void userns_handoff(pid_t pid, const struct ctx_spec *s, int sock);
+/* inside: wait for it; returns the idmapped tree (-1: none) */
+int userns_wait(int sock);
+/* setresgid, setgroups (when groups: none), setresuid; dies */
+void userns_become(uid_t uid, gid_t gid, bool groups);
+/* The host ids of root in pid's user namespace (0, 0 outside of one) */
+void userns_root_of(pid_t pid, uid_t *uid, gid_t *gid);
+/* Make files as uid/gid from now on (setfsuid, setfsgid); dies */
+void userns_fsids(uid_t uid, gid_t gid);
+
+/* ---- lib/sbox.c: the personal security box (chcontext as a user) -------- */
+enum { SBOX_NET_LOOPBACK, SBOX_NET_NONE };
+#define SBOX_MAXBIND 32
+struct sbox_spec {
+	const char *root;           /* NULL: the host's root (read-only always) */
+	int nbind;
+	struct { const char *src, *dst; bool ro; } bind[SBOX_MAXBIND];
+	bool tmp_home;              /* tmpfs on /tmp and $HOME */
+	bool map_root;              /* the user is root inside, else itself */
+	int net;                    /* SBOX_NET_*: a netns with lo up, or down */
+	uint64_t bset;              /* the ceiling (root inside only) */
+	const char *hostname;
+	char **argv;
+};
+/* Run argv in a box; returns its exit status (128+signal style) */
+int sbox_run(const struct sbox_spec *s);
 
 /* ---- lib/mount.c: read-only views inside a context ---------------------- */
 void mount_ro_tree(const char *top);   /* top and every mount below it */
@@ -352,8 +395,13 @@ struct vconf {
 	bool have_mac, have_gw4, have_gw6;
 	unsigned char mac[6];       /* NET_MAC */
 	unsigned char gw4[4], gw6[16];  /* NET_GATEWAY (one of each family) */
+	bool userns;                /* USERNS=yes: a user namespace of its own */
+	unsigned userns_base;       /* USERNS_BASE: host id of its root, 0 unset */
+	unsigned userns_size;       /* USERNS_SIZE: ids mapped, 0 unset (default) */
 };
 enum { NET_SHARED, NET_BRIDGE, NET_ROUTED };
+#define USERNS_MIN 65536U           /* no guest id range below: the host's users */
+#define USERNS_LAST 4294967294U     /* the last valid id ((uid_t)-1 is none) */
 /* Parse text (the contents of file) into c; 0, or -1 with "FILE:LINE: msg" in err */
 int conf_parse(const char *file, const char *text, struct vconf *c, char *err, size_t n);
 /* Read and parse a file; dies with the FILE:LINE message on any error */
@@ -462,6 +510,7 @@ struct guest {
 	bool rc;                    /* argv is a SysV rc taking a runlevel */
 	int lockfd;                 /* guests/NAME.lock while we act */
 	unsigned cgwant;            /* CG_* its limits need */
+	int idtree;                 /* USERNS: its idmapped root, in the new context */
 };
 /* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start is
  * adding, until its context's record lists them) */
@@ -487,8 +536,11 @@ int guest_start(struct guest *g, bool quiet);   /* exit status */
 int guest_stop(struct guest *g, bool quiet);
 /* The capability ceiling of a guest: the default set + S_CAPS - !S_CAPS */
 uint64_t guest_bset(const struct vconf *c);
-/* Apply ULIMIT's rlimits and S_NICE (locked with RLIMIT_NICE) to this process */
-void guest_rlimits(const struct vconf *c);
+/* ... and the seccomp rules it lifts: S_SECCOMP, and for USERNS mount, userns */
+unsigned guest_sc_allow(const struct vconf *c);
+/* Apply ULIMIT's rlimits and S_NICE (locked with RLIMIT_NICE) to process
+ * pid (0: this one) */
+void guest_rlimits(const struct vconf *c, pid_t pid);
 /* Inside the new mount namespace: mount /proc, /sys, a safe /dev with
  * devpts and shm, NAME.fstab, then pivot_root into root */
 void guest_mount_root(const struct guest *g);

@@ -2,7 +2,9 @@
  *
  * Kernel interfaces: clone3 into PID/mount/UTS/IPC/cgroup namespaces and a
  * cgroup (lib/context.c), the capability bounding set, seccomp, setns(2)
- * with a pidfd to join, Landlock for the spectator (context 1).
+ * with a pidfd to join, Landlock for the spectator (context 1). For an
+ * ordinary user: the personal security box, in a user namespace of the
+ * user's own (lib/sbox.c).
  */
 #include "vsbox.h"
 #include <grp.h>
@@ -33,6 +35,19 @@ static const char usage[] =
 "Without --secure the context keeps the secure set plus ipc_lock ipc_owner\n"
 "lease net_broadcast sys_tty_config. chcontext returns when CMD exits; daemons\n"
 "CMD started keep the context alive, and it is removed when the last ends.\n"
+"Run by an ordinary user (no setuid bit, no file capability needed), CMD runs\n"
+"in a personal security box: a user namespace of the user's own, and new PID,\n"
+"mount, UTS, IPC, cgroup and network namespaces; the root read-only, nosuid\n"
+"and nodev, no_new_privs, the seccomp filter of a guest with lock. Options\n"
+"for the box only:\n"
+"  --root DIR         DIR as the root (default: the host's)\n"
+"  --bind SRC DST     SRC at DST (which must exist in the root), writable\n"
+"  --ro-bind SRC DST  the same, read-only\n"
+"  --tmp-home         an empty tmpfs on /tmp and on $HOME\n"
+"  --net MODE         loopback (default): a network of its own with only lo;\n"
+"                     none: lo down too\n"
+"  --map-root         be root inside (capabilities of the box's namespaces\n"
+"                     only, within the ceiling), not the user itself\n"
 "Environment: VSBOX_RUNDIR (records, default /run/vsbox), VSBOX_CGROUP_BASE\n"
 "(default /vsbox; relative: under the caller's own cgroup).\n";
 
@@ -45,6 +60,12 @@ static const struct option opts[] = {
 	{ "domainname", required_argument, NULL, 'D' },
 	{ "silent", no_argument, NULL, 'q' },
 	{ "join", no_argument, NULL, 'j' },
+	{ "root", required_argument, NULL, 'r' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "ro-bind", required_argument, NULL, 'B' },
+	{ "tmp-home", no_argument, NULL, 't' },
+	{ "net", required_argument, NULL, 'n' },
+	{ "map-root", no_argument, NULL, 'm' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -57,7 +78,25 @@ static struct {
 	const char *hostname, *domainname;
 	bool netlock;           /* CMD is chbind: we apply its IP lock */
 	struct netlock nl;
+	struct sbox_spec box;   /* an ordinary user's box */
+	bool box_opts;          /* one of its options was given */
 } G;
+
+/* --bind SRC DST: getopt gave SRC, DST is the next word */
+static void add_bind(int argc, char **argv, bool ro)
+{
+	const char *what = ro ? "--ro-bind" : "--bind";
+
+	if (optind >= argc)
+		usage_die("%s SRC DST: no DST", what);
+	if (argv[optind][0] != '/')
+		usage_die("%s: '%s' is not an absolute path", what, argv[optind]);
+	if (G.box.nbind == SBOX_MAXBIND)
+		usage_die("%s: more than %d binds", what, SBOX_MAXBIND);
+	G.box.bind[G.box.nbind].src = optarg;
+	G.box.bind[G.box.nbind].dst = argv[optind++];
+	G.box.bind[G.box.nbind++].ro = ro;
+}
 
 static void check_name(const char *s, const char *what)
 {
@@ -126,7 +165,19 @@ int chcontext_main(int argc, char **argv)
 		case 'D': check_name(optarg, "--domainname"); G.domainname = optarg; break;
 		case 'q': G.silent = true; break;
 		case 'j': G.join = true; break;
+		case 'r': G.box.root = optarg; break;
+		case 'b': add_bind(argc, argv, false); break;
+		case 'B': add_bind(argc, argv, true); break;
+		case 't': G.box.tmp_home = true; break;
+		case 'n':
+			if (!strcmp(optarg, "none"))
+				G.box.net = SBOX_NET_NONE;
+			else if (strcmp(optarg, "loopback"))
+				usage_die("--net: '%s' is not none or loopback", optarg);
+			break;
+		case 'm': G.box.map_root = true; break;
 		}
+		G.box_opts |= strchr("rbBtnm", c) != NULL;
 	}
 	if (optind >= argc)
 		usage_die("no command given");
@@ -136,12 +187,18 @@ int chcontext_main(int argc, char **argv)
 	s.bset = ((G.secure ? caps_secure() : caps_default()) | G.keep) & caps_bounding();
 	if (G.xid == XID_SPECTATOR)
 		spectate(argv);
-	/* the registry and every context are root's: a user gets no further */
+	/* the registry and every context are root's: a user gets a box */
 	if (geteuid() != 0) {
 		if (G.xid)
 			die("context %ld: only root in context 0 may join or create a context", G.xid);
-		die("creating a context needs root (CAP_SYS_ADMIN)");
+		G.box.bset = s.bset;
+		G.box.hostname = G.hostname;
+		G.box.argv = argv;
+		return sbox_run(&G.box);
 	}
+	if (G.box_opts)
+		usage_die("--root, --bind, --ro-bind, --tmp-home, --net and --map-root are for "
+			  "ordinary users (the personal security box)");
 	if (G.xid) {
 		struct ctx cur;
 		int lock = ctx_lock();

@@ -99,7 +99,13 @@ static const char usage[] =
 "  NET_MAC      eth0's MAC (default: from the guest name)\n"
 "  NET_UPLINK   routed mode: the host device facing the LAN\n"
 "  NET_GATEWAY  bridge mode: default gateways, one IPv4 and/or one IPv6\n"
-"Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE.\n";
+"  USERNS       yes: a user namespace of its own; root inside is host id\n"
+"               USERNS_BASE, its files are shown through an idmapped mount\n"
+"  USERNS_BASE  the host id of its root (unset: chosen from the pool in\n"
+"               $VSBOX_CONFDIR/.defaults/userns at the first start, and\n"
+"               written here)  USERNS_SIZE  ids mapped (65536)\n"
+"Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE,\n"
+"VSBOX_SUBUID, VSBOX_SUBGID (/etc/subuid, /etc/subgid).\n";
 
 static const struct option opts[] = {
 	{ "template", required_argument, NULL, 'T' },
@@ -468,8 +474,7 @@ static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, cha
 	setenv("SHELL", u->shell, 1);
 	setenv("TERM", term ? term : "dumb", 1);
 	setenv("container", "vsbox", 1);        /* as PID 1 has it */
-	guest_rlimits(&G.g.c);
-	seccomp_loosen(G.g.c.sc_allow);
+	seccomp_loosen(guest_sc_allow(&G.g.c));
 	/* seccomp and the ceiling, then the user (needs CAP_SETUID, kept in
 	 * the ceiling), last exec */
 	ctx_restrict(c->flags, c->bset);
@@ -584,7 +589,10 @@ static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 		die("running a command in a guest needs root");
 	if (!ctx_by_name(G.name, &c))
 		die("%s is not running", G.name);
-	/* into its cgroups and namespaces; from here on "/" is its root */
+	/* its limits first (inside a user namespace they could only be
+	 * lowered); into its cgroups and namespaces; from here on "/" is
+	 * its root */
+	guest_rlimits(&G.g.c, 0);
 	ctx_enter(c.xid, &c);
 	guest_user(who, &u);
 	if (use_pty) {

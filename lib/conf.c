@@ -326,6 +326,7 @@ static const char *const keys[] = {
 	"S_DOMAINNAME", "S_HOSTNAME", "S_NICE", "S_FLAGS", "ULIMIT", "S_MEMORY", "S_CPU",
 	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
 	"NET", "NET_MODE", "BRIDGE", "NET_MAC", "NET_UPLINK", "NET_GATEWAY",
+	"USERNS", "USERNS_BASE", "USERNS_SIZE",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -449,6 +450,21 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 		const char *why = conf_net_key(k - 21, v, c);
 		return why ? bad(p, "%s", why) : 0;
 	}
+	case 27:
+		if (!yesno(v, &c->userns))
+			return bad(p, "USERNS: '%s' is not yes or no", v);
+		return 0;
+	case 28: /* USERNS_BASE: never a host id below 65536 (the host's own users) */
+		if (!parse_num(v, USERNS_MIN, USERNS_LAST, &n))
+			return bad(p, "USERNS_BASE: '%s' is not a host id from %u to %u", v,
+				   USERNS_MIN, USERNS_LAST);
+		c->userns_base = (unsigned)n;
+		return 0;
+	case 29:
+		if (!parse_num(v, 1, USERNS_LAST, &n))
+			return bad(p, "USERNS_SIZE: '%s' is not a number of ids from 1 up", v);
+		c->userns_size = (unsigned)n;
+		return 0;
 	}
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 /* what init tells the caller over the status pipe */
@@ -83,6 +84,13 @@ int wait_forward(pid_t pid)
 
 void ctx_restrict(unsigned flags, uint64_t bset)
 {
+	/* in a user namespace: root there (host uid USERNS_BASE), which
+	 * leaves the capabilities we have in it as they are. Only here, just
+	 * before exec: whoever enters and stays (vserver exec's relay, init)
+	 * keeps the host's uid 0 (LeakSanitizer's tracer, for one, can't
+	 * attach to a process whose uid changed) */
+	if (flags & CF_USERNS)
+		userns_become(0, 0, true);
 	/* seccomp while CAP_SYS_ADMIN is still ours (no no_new_privs needed,
 	 * so setuid programs inside work within the ceiling), then the
 	 * capability ceiling, last before exec */
@@ -111,7 +119,7 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 	if (out && (dup2(out[0], 1) < 0 || dup2(out[1], 2) < 0))
 		die_errno("can't redirect the output of %s", s->argv[0]);
 	reset_signals();
-	ctx_restrict(s->flags, s->bset);
+	ctx_restrict(s->flags | (s->userns_size ? CF_USERNS : 0), s->bset);
 	trace("exec %s", s->argv[0]);
 	execvp(s->argv[0], s->argv);
 	int e = errno;
@@ -359,7 +367,7 @@ static void close_init_fds(const struct init_fds *f)
 }
 
 static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
-			    const struct init_fds *fds, int gofd, int stfd, int joined)
+			    const struct init_fds *fds, int gofd, int stfd, int joined, int usock)
 {
 	struct init_fds f = *fds;
 	char go;
@@ -375,6 +383,17 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	for (int i = joined; i < c->ncg; i++)
 		xcg_join(c->cg[i]);
 	trace("joined");
+	/* in a new user namespace we are still host uid 0 (so the joins
+	 * above and init's cleanup at the end work), unmapped inside until
+	 * the caller has written the maps and handed over the root */
+	if (usock >= 0) {
+		int tree = userns_wait(usock);
+		if (s->idtree)
+			*s->idtree = tree;
+		else if (tree >= 0)
+			close(tree);
+		trace("user namespace mapped");
+	}
 	/* nothing we mount from here on propagates back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_errno("can't make the mount tree private");
@@ -462,7 +481,8 @@ int ctx_spawn(const struct ctx_spec *s)
 	struct ctx c = { .flags = s->flags, .bset = s->bset };
 	struct init_fds fds = { .go = -1 };
 	bool relaying = s->relay && s->detach && !(s->flags & CF_FAKEINIT);
-	int go[2], st[2], out[2], err[2], lock, v2fd = -1, joined = 0;
+	int go[2], st[2], out[2], err[2], us[2] = { -1, -1 }, lock, v2fd = -1, joined = 0;
+	int nsflags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 	struct report r;
 	pid_t pid;
 	ssize_t n;
@@ -502,6 +522,13 @@ int ctx_spawn(const struct ctx_spec *s)
 		s->limits(&c, s->arg);
 	if (pipe2(go, O_CLOEXEC) || pipe2(st, O_CLOEXEC))
 		die_errno("can't create pipes");
+	if (s->userns_size) {
+		/* the other namespaces are made by (and belong to) it */
+		nsflags |= CLONE_NEWUSER;
+		c.flags |= CF_USERNS;
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, us))
+			die_errno("can't create a socketpair");
+	}
 	if (relaying) {
 		/* read ends non-blocking: the caller and, later, init read them */
 		if (relay_pipes(out, err))
@@ -519,14 +546,12 @@ int ctx_spawn(const struct ctx_spec *s)
 	if (!(s->flags & CF_FAKEINIT))
 		open_init_fds(&fds, &c, picks);
 	fflush(NULL);
-	pid = sys_clone3(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (uint64_t)s->clone_extra,
-			 NULL, v2fd);
+	pid = sys_clone3((uint64_t)nsflags | (uint64_t)s->clone_extra, NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
 		/* no clone3 (before 5.3): classic clone, and the child joins
 		 * v2 like v1 */
 		joined = 0;
-		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
-				     CLONE_NEWIPC | s->clone_extra | SIGCHLD, 0, 0, 0, 0);
+		pid = (pid_t)syscall(SYS_clone, nsflags | s->clone_extra | SIGCHLD, 0, 0, 0, 0);
 	}
 	if (pid < 0)
 		die_errno("can't create the context's namespaces");
@@ -537,7 +562,9 @@ int ctx_spawn(const struct ctx_spec *s)
 		close(lock);
 		close(go[1]);
 		close(st[0]);
-		child(s, &c, &fds, go[0], st[1], joined);
+		if (us[0] >= 0)
+			close(us[0]);
+		child(s, &c, &fds, go[0], st[1], joined, us[1]);
 	}
 	close_init_fds(&fds);
 	close(go[0]);
@@ -550,6 +577,11 @@ int ctx_spawn(const struct ctx_spec *s)
 		close(v2fd);
 	undo_push(undo_kill, &pid, sizeof(pid));
 	c.pid = pid;
+	if (us[0] >= 0) {
+		close(us[1]);
+		userns_handoff(pid, s, us[0]);
+		close(us[0]);
+	}
 	if (s->programs)
 		s->programs(&c, s->arg);
 	c.start = proc_starttime(pid);

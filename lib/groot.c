@@ -14,6 +14,14 @@
  *   instance (ptmx inside it) and /dev/shm (a directory of the same
  *   tmpfs, bound nodev) -> NAME.fstab ->
  *   pivot_root, detach the old root.
+ *
+ * A USERNS guest (lib/userns.c): the same, made by a helper that is root
+ * in the guest's user namespace (init stays host uid 0 for its cleanup),
+ * with three differences where the namespace may not do what host root
+ * does: the root is the idmapped copy the caller handed over, moved into
+ * place; /sys is the host's, bound read-only (a fresh sysfs needs a
+ * network namespace of the guest's own); the /dev nodes are the host's,
+ * bound on empty files (mknod needs host privilege).
  */
 #include "vsbox.h"
 #include <sys/mount.h>
@@ -141,7 +149,7 @@ static void mount_proc(int rootfd)
 		mask_dir(rootfd, masked_dirs[i]);
 }
 
-static void mount_dev(int rootfd)
+static void mount_dev(int rootfd, bool userns)
 {
 	/* /dev/console is null too: no host terminal reaches the guest */
 	static const struct { const char *name; unsigned maj, min; } nodes[] = {
@@ -163,10 +171,17 @@ static void mount_dev(int rootfd)
 	if (dev < 0)
 		die_errno("can't open the guest's /dev");
 	/* fresh nodes (a bind mount of the host's each would cost a mount) */
-	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]) && !userns; i++)
 		if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) ||
 		    fchmodat(dev, nodes[i].name, 0666, 0))
 			die_errno("can't create /dev/%s", nodes[i].name);
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]) && userns; i++) {
+		char host[32];
+		snprintf(host, sizeof(host), "/dev/%s", strcmp(nodes[i].name, "console") ? nodes[i].name : "null");
+		t = target_file(dev, nodes[i].name);
+		bind_fd(AT_FDCWD, host, t, false, host);
+		close(t);
+	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) && errno != EEXIST)
 			die_errno("can't create /dev/%s", links[i][0]);
@@ -237,15 +252,36 @@ static void no_symlink(int rootfd, const struct guest *g, const char *name)
 		    g->root, name);
 }
 
-void guest_mount_root(const struct guest *g)
+/* a USERNS guest's /sys: the host's, every mount in it read-only (and
+ * nosuid, nodev, noexec), its cgroup hierarchies masked */
+static void bind_sys(int rootfd)
+{
+	struct mount_attr_ { uint64_t set, clr, prop, userns; } a = { 0x1 | 0x2 | 0x4 | 0x8, 0, 0, 0 };
+	int fd = target_dir(rootfd, "sys");
+	int t = (int)syscall(SYS_open_tree, AT_FDCWD, "/sys", OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE);
+
+	if (t < 0 || syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) ||
+	    syscall(SYS_move_mount, t, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+		die_errno("can't bind the host's /sys read-only on /sys");
+	close(t);
+	close(fd);
+	mask_dir(rootfd, "sys/fs/cgroup");
+}
+
+static void mount_all(const struct guest *g)
 {
 	int rootfd, fd;
 
-	/* the root becomes a mount of its own (pivot_root needs one), and
-	 * nodev: a device node in the guest's files opens nothing */
-	if (mount(g->root, g->root, NULL, MS_BIND | MS_REC, NULL) ||
-	    mount(NULL, g->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV, NULL))
+	if (g->c.userns) {
+		/* the idmapped copy (nodev already) over the guest root */
+		if (syscall(SYS_move_mount, g->idtree, "", AT_FDCWD, g->root, MOVE_MOUNT_F_EMPTY_PATH))
+			die_errno("can't mount the idmapped root on %s", g->root);
+	} else if (mount(g->root, g->root, NULL, MS_BIND | MS_REC, NULL) ||
+		   mount(NULL, g->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV, NULL)) {
+		/* the root becomes a mount of its own (pivot_root needs one),
+		 * and nodev: a device node in the guest's files opens nothing */
 		die_errno("can't bind %s on itself", g->root);
+	}
 	rootfd = xopenat(AT_FDCWD, g->root, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
 	no_symlink(rootfd, g, "proc");
 	no_symlink(rootfd, g, "sys");
@@ -254,7 +290,10 @@ void guest_mount_root(const struct guest *g)
 	mount_proc(rootfd);
 	trace("proc mounted");
 	/* /sys read-only: its files are writable by uid 0 alone */
-	if ((fd = target_dir(rootfd, "sys")) >= 0) {
+	if (g->c.userns) {
+		bind_sys(rootfd);
+		mask_dir(rootfd, "sys/firmware");
+	} else if ((fd = target_dir(rootfd, "sys")) >= 0) {
 		mount_at(fd, NULL, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
 		close(fd);
 		/* firmware tables and EFI variables are the host's */
@@ -264,7 +303,7 @@ void guest_mount_root(const struct guest *g)
 	if (mask_fd >= 0)
 		close(mask_fd);
 	mask_fd = -1;
-	mount_dev(rootfd);
+	mount_dev(rootfd, g->c.userns);
 	trace("dev mounted");
 	mount_fstab(rootfd, g);
 	/* into the guest: the old root is stacked under the new one and
@@ -278,6 +317,37 @@ void guest_mount_root(const struct guest *g)
 	if (umount2(".", MNT_DETACH))
 		die_errno("can't detach the host's root");
 	trace("host root detached");
+	if (chdir("/"))
+		die_errno("can't chdir to /");
+}
+
+void guest_mount_root(const struct guest *g)
+{
+	pid_t pid;
+	int st;
+
+	if (!g->c.userns) {
+		mount_all(g);
+		return;
+	}
+	/* a helper that is root inside makes the mounts: files it creates
+	 * must belong to an id the namespace maps. Its pivot_root moves our
+	 * root along (we share it); our working directory we move. */
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		userns_become(0, 0, true);
+		mount_all(g);
+		fflush(NULL);
+		_exit(0);       /* (exit() would report a failed setup) */
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("can't wait for process %d", (int)pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		exit(1);        /* it said why */
+	close(g->idtree);
 	if (chdir("/"))
 		die_errno("can't chdir to /");
 }

@@ -92,6 +92,7 @@ void guest_load(const char *name, struct guest *g)
 
 	memset(g, 0, sizeof(*g));
 	g->lockfd = -1;
+	g->idtree = -1;
 	if (!guest_name_ok(name))
 		usage_die("'%s' is not a guest name ([A-Za-z0-9._-], 1 to 63 characters)", name);
 	snprintf(g->name, sizeof(g->name), "%s", name);
@@ -121,30 +122,40 @@ uint64_t guest_bset(const struct vconf *c)
 	/* NET=private: CAP_NET_ADMIN and CAP_NET_RAW act on the guest's own
 	 * network namespace, the only one it can reach */
 	uint64_t net = c->net != NET_SHARED ? 1ULL << 12 | 1ULL << 13 : 0;
+	/* in a user namespace of its own CAP_SYS_ADMIN reaches only what the
+	 * namespace owns (its mounts, its namespaces): root may mount */
+	uint64_t admin = c->userns ? 1ULL << 21 : 0;
 
-	return ((caps_default() | boot | net | c->caps_add) & ~c->caps_drop) & caps_bounding();
+	return ((caps_default() | boot | net | admin | c->caps_add) & ~c->caps_drop) & caps_bounding();
 }
 
-void guest_rlimits(const struct vconf *c)
+unsigned guest_sc_allow(const struct vconf *c)
+{
+	/* a USERNS guest's mounts and namespaces are its own */
+	return c->sc_allow | (c->userns ? 1u << seccomp_rule("mount") | 1u << seccomp_rule("userns") : 0);
+}
+
+void guest_rlimits(const struct vconf *c, pid_t pid)
 {
 	for (int i = 0; i < c->nrl; i++) {
 		const struct vc_rlimit *r = &c->rl[i];
 		struct rlimit rl;
-		getrlimit(r->res, &rl);
+		if (prlimit(pid, r->res, NULL, &rl))
+			die_errno("can't read the limits of process %d", (int)pid);
 		if (r->set_hard)
 			rl.rlim_max = r->hard;
 		if (r->set_soft)
 			rl.rlim_cur = r->soft;
 		if (rl.rlim_cur > rl.rlim_max)
 			rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(r->res, &rl))
+		if (prlimit(pid, r->res, &rl, NULL))
 			die_errno("can't apply ULIMIT (resource %d)", r->res);
 	}
 	if (c->have_nice) {
 		/* the nice level, and a ceiling so nobody inside goes below it
 		 * (raising priority needs CAP_SYS_NICE, not in the default set) */
 		struct rlimit rl = { (rlim_t)(20 - c->nice), (rlim_t)(20 - c->nice) };
-		if (setpriority(PRIO_PROCESS, 0, c->nice) || setrlimit(RLIMIT_NICE, &rl))
+		if (setpriority(PRIO_PROCESS, (id_t)pid, c->nice) || prlimit(pid, RLIMIT_NICE, &rl, NULL))
 			die_errno("can't apply S_NICE %d", c->nice);
 	}
 }
@@ -239,7 +250,10 @@ static void guest_setup(const struct ctx *c, void *arg)
 	reboot_start_child(&rbs);
 	guest_mount_root(g);
 	trace("root mounted");
-	guest_rlimits(&g->c);
+	/* (a USERNS guest can't raise a limit in its namespace: the caller
+	 * sets them, guest_programs) */
+	if (!g->c.userns)
+		guest_rlimits(&g->c, 0);
 	/* a clean environment, as the guest's own init would give */
 	clearenv();
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
@@ -368,7 +382,10 @@ static void guest_programs(struct ctx *c, void *arg)
 					die("%s: IPROOT: no room for the private IPv6 loopback", g->name);
 				netlock.a[netlock.n++] = netlock.lb6;
 			}
-			const char *why = bpfnet_try_lock(fd, &netlock, 0);
+			/* guest root in a user namespace has no
+			 * CAP_NET_BIND_SERVICE on the host's network: the lock
+			 * lets its binds to ports below 1024 through */
+			const char *why = bpfnet_try_lock(fd, &netlock, g->c.userns ? BN_LOWPORTS : 0);
 			if (why)
 				die("%s: IPROOT can't be enforced here: %s", g->name, why);
 			trace("IP lock attached");
@@ -383,6 +400,9 @@ static void guest_programs(struct ctx *c, void *arg)
 	undo_push(undo_addrs, g->name, strlen(g->name) + 1);
 	guest_add_addrs(g, c, netlock.own6 ? &netlock.lb6 : NULL);
 	trace("addresses added%s", netlock.own6 ? " (and the private IPv6 loopback)" : "");
+	/* before "go": what init starts inherits them */
+	if (g->c.userns)
+		guest_rlimits(&g->c, c->pid);
 }
 
 /* IPROOT as the lock's address list; checked before anything is done */
@@ -500,7 +520,7 @@ int guest_start(struct guest *g, bool quiet)
 	s.flags = g->c.flags | CF_GUEST;     /* the default guest seccomp filter */
 	if (g->c.disk_limit || g->c.inode_limit)
 		s.flags |= CF_DQUOTA;       /* ... which keeps it inside them */
-	seccomp_loosen(g->c.sc_allow);
+	seccomp_loosen(guest_sc_allow(&g->c));
 	s.bset = guest_bset(&g->c);
 	s.cgwant = g->cgwant;
 	s.name = g->name;
@@ -516,6 +536,15 @@ int guest_start(struct guest *g, bool quiet)
 	s.arg = g;
 	s.argv = g->argv;
 	s.out = &c;
+	if (g->c.userns) {
+		/* its ids: chosen once, kept in NAME.conf */
+		userns_range(g);
+		trace("id range %u+%u", g->c.userns_base, g->c.userns_size);
+		s.userns_base = g->c.userns_base;
+		s.userns_size = g->c.userns_size;
+		s.idroot = g->root;
+		s.idtree = &g->idtree;
+	}
 	reboot_start_prepare(g, &rbs);
 	/* ctx_spawn forgets our undo steps once the guest runs; if it ended
 	 * right away, repair() removes the aliases, and the lock file goes */
@@ -608,6 +637,8 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 		struct ctx in;
 		char *argv[] = { g->argv[0], "0", NULL };
 		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		/* before entering: a user namespace could not raise them */
+		guest_rlimits(&g->c, 0);
 		ctx_enter(c->xid, &in);
 		pid_t k = fork();
 		if (!k) {
@@ -618,8 +649,7 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 			dup2(quiet ? fd : err[1], 2);
 			clearenv();
 			setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-			guest_rlimits(&g->c);
-			seccomp_loosen(g->c.sc_allow);
+			seccomp_loosen(guest_sc_allow(&g->c));
 			ctx_restrict(in.flags, in.bset);
 			execv(argv[0], argv);
 			_exit(127);

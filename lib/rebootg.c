@@ -88,9 +88,12 @@ void rbg_drop(struct rguest *g)
 }
 
 /* a fresh listening socket at the guest's /dev/reboot: bound under a new
- * name in its /dev (umask: mode 0600, owner root), then renamed over what
- * is there, never through a symlink of the guest */
-static int place_socket(struct rguest *g)
+ * name in its /dev (umask: mode 0600, owner the guest's root), then
+ * renamed over what is there, never through a symlink of the guest. A
+ * USERNS guest's root is a host id of its own (uid, gid), and its /dev
+ * belongs to its namespace, where host uid 0 is nobody and can't make a
+ * file: the socket is made as that id. */
+static int place_socket(struct rguest *g, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), e;
@@ -98,6 +101,7 @@ static int place_socket(struct rguest *g)
 
 	if (fd < 0)
 		return -1;
+	userns_fsids(uid, gid);
 	snprintf(a.sun_path, sizeof(a.sun_path), ".reboot.%d.%u", (int)getpid(), ++rbd.seq);
 	if (fchdir(g->devfd))
 		goto fail;
@@ -116,6 +120,7 @@ static int place_socket(struct rguest *g)
 		    renameat(g->devfd, a.sun_path, g->devfd, "reboot"))
 			goto fail_unlink;
 	}
+	userns_fsids(0, 0);
 	return fd;
 fail_unlink:
 	e = errno;
@@ -126,6 +131,7 @@ fail:
 	if (chdir("/"))
 		e = errno;
 	close(fd);
+	userns_fsids(0, 0);
 	errno = e;
 	return -1;
 }
@@ -164,7 +170,10 @@ int rbg_attach(struct rguest *g, const struct ctx *c, int notif, const char **wh
 		*why = "can't open its /dev";
 		goto fail;
 	}
-	if ((g->lsock = place_socket(g)) < 0) {
+	uid_t uid;
+	gid_t gid;
+	userns_root_of(c->pid, &uid, &gid);
+	if ((g->lsock = place_socket(g, uid, gid)) < 0) {
 		*why = "can't make its /dev/reboot";
 		goto fail;
 	}

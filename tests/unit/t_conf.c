@@ -192,6 +192,17 @@ int main(void)
 	bad("INODE_LIMIT=5\n", "g.conf:1: INODE_LIMIT: '5' is not a number of files from 16 up",
 	    "INODE_LIMIT too small");
 
+	/* ---- user namespaces ---- */
+	ok(!parse("USERNS=yes\nUSERNS_BASE=1000000\nUSERNS_SIZE=65536\n") && c.userns &&
+	   c.userns_base == 1000000 && c.userns_size == 65536, "USERNS, USERNS_BASE, USERNS_SIZE");
+	ok(!parse("S_HOSTNAME=x\n") && !c.userns && !c.userns_base && !c.userns_size, "USERNS unset: no");
+	bad("USERNS=maybe\n", "g.conf:1: USERNS: 'maybe' is not yes or no", "USERNS not yes or no");
+	bad("USERNS_BASE=1000\n", "g.conf:1: USERNS_BASE: '1000' is not a host id from 65536 to 4294967294",
+	    "USERNS_BASE among the host's own users");
+	bad("USERNS_BASE=4294967295\n", "g.conf:1: USERNS_BASE: '4294967295' is not a host id from 65536 to 4294967294",
+	    "USERNS_BASE past the last id");
+	bad("USERNS_SIZE=0\n", "g.conf:1: USERNS_SIZE: '0' is not a number of ids from 1 up", "USERNS_SIZE 0");
+
 	/* ---- editing: conf_edit keeps everything else ---- */
 	char path[] = "/tmp/t_conf.XXXXXX", text[4096];
 	int fd = mkstemp(path);
