@@ -1,0 +1,153 @@
+/* unify.h - guest trees shared and moved: SHA-256, walking a root,
+ * extents, vdu's figures, vunify, and copy/move to another host.
+ * Part of vsbox.h, which includes it: include vsbox.h, not this.
+ */
+#ifndef VSBOX_UNIFY_H
+#define VSBOX_UNIFY_H
+
+/* ---- lib/sha256.c ---------------------------------------------------------- */
+struct sha256 { uint32_t h[8]; uint64_t len; unsigned char buf[64]; };
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t n);
+void sha256_final(struct sha256 *s, unsigned char out[32]);
+
+/* ---- lib/uwalk.c: walking a guest root, never following its links -------- */
+struct uwalk {
+	/* every entry below the root but those excluded, before a directory's
+	 * contents; dirfd/name is it, w->path its path from the root */
+	void (*visit)(struct uwalk *w, int dirfd, const char *name, const struct stat *st);
+	const char *const *exclude;  /* fnmatch patterns on w->path ("/etc") */
+	int nexclude;
+	char path[PATH_MAX];
+	dev_t dev;                   /* the root's: other devices are not entered */
+	unsigned long errors;        /* entries that could not be read */
+};
+int uwalk_run(struct uwalk *w, int rootfd);   /* -1 + errno: no root */
+bool uwalk_excluded(const char *const *pat, int n, const char *path);
+
+/* ---- lib/fiemap.c: extents, and filesystems that can share them ---------- */
+struct fext { uint64_t logical, phys, len; unsigned flags; };
+/* fd's extents (malloc'd); count, or -1 + errno (EOPNOTSUPP: no FIEMAP) */
+int fiemap_get(int fd, struct fext **out);
+bool fext_placed(const struct fext *e);   /* has a disk address of its own */
+bool fext_shared(const struct fext *e);   /* another file refers to it too */
+/* the same placed extents (two names for the same data) */
+bool fext_same(const struct fext *a, int na, const struct fext *b, int nb);
+/* NULL when fd's filesystem can share extents (FIDEDUPERANGE), else why not */
+const char *fs_reflink_missing(int fd);
+const char *fs_name(int fd, char *buf, size_t n);   /* "btrfs", "xfs", ... */
+const char *fs_magic_name(unsigned long magic);    /* lib/quota.c; NULL: unknown */
+/* One key per filesystem (btrfs subvolumes included): 0, or -1 + errno */
+int fs_key(int fd, char *buf, size_t n);
+
+/* ---- lib/du.c: unification-aware disk usage (vdu) ------------------------ */
+struct du_figs {
+	unsigned long long total, shared, own;   /* bytes */
+	unsigned long files, nofiemap, errors;
+};
+struct iset;
+struct du_state {                  /* what several trees have, for the sum */
+	struct fext *ext;
+	size_t n, cap;
+	struct iset *seen;
+	unsigned long long loose;
+};
+/* The figures of the tree at rootfd, remembered in s; -1 + errno */
+int du_tree(struct du_state *s, int rootfd, struct du_figs *f);
+/* f->own set to the sum of the trees' own bytes: total and shared of them
+ * all, shared data counted once */
+void du_total(struct du_state *s, struct du_figs *f);
+void du_free(struct du_state *s);
+
+/* ---- lib/unify.c: the files guests have in common (vunify) --------------- */
+struct ucand {                     /* one inode of one guest */
+	int guest;                     /* index in unify.g */
+	uint32_t path;                 /* its path from the guest's root (pool) */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	nlink_t nlink;
+	unsigned names;                /* names of it found in its guest */
+	bool dropped;                  /* unreadable, or changed: left alone */
+	unsigned char csum[32], xsum[32];  /* content and xattr digests */
+	struct fext *x;                /* its extents, while its group is handled */
+	int nx;
+};
+struct uguest {
+	char name[64];
+	int rootfd;
+	int fs;                        /* which filesystem (an index) */
+	char **conff;                  /* its dpkg conffiles, sorted */
+	int nconff;
+};
+struct unify {
+	int ng;
+	struct uguest *g;
+	struct ucand *c;
+	size_t n, cap;
+	char *pool;
+	size_t plen, pcap;
+	char **excl;
+	int nexcl;
+	bool dry, tty;                 /* tty: progress on stderr */
+	off_t min_size;
+	uint64_t shown;
+	unsigned long scanned, hashed, unified, already, changed, refused, failed, outside, errors;
+	unsigned long long saved;      /* bytes */
+};
+/* The exclude patterns: .defaults/vunify-exclude or the built-in list, then
+ * FILE's (extra, may be NULL); dies with FILE:LINE */
+void unify_excludes(struct unify *u, const char *extra);
+int unify_scan(struct unify *u, int gi);       /* guest gi's candidates; -1 + errno */
+/* Group the candidates, read those that may be equal, and call method for
+ * each set of identical files spanning two guests or more */
+void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m, size_t n));
+void unify_progress(struct unify *u, bool last);
+/* c opened by its path again, still the inode the walk saw; -1 + errno */
+int ucand_open(const struct unify *u, const struct ucand *c);
+bool ucand_same(const struct ucand *c, const struct stat *st);
+/* lib/ureflink.c: share the members' extents with the first one's */
+void unify_reflink(struct unify *u, struct ucand *m, size_t n);
+
+/* ---- lib/migrate.c: vserver NAME copy|move [USER@]HOST[:NEWNAME] ---------
+ * The source side: pre-flight on the target, rsync passes (over ssh, or
+ * local with HOST "."), a short stop and a final pass for a move, then the
+ * start there; lib/migrecv.c is the target's half ("vserver NEWNAME recv",
+ * one session holding the target's lock, which undoes everything unless
+ * told to commit). args: what follows the command; exit status. */
+int guest_migrate(const char *name, char **args, bool move);
+int guest_recv(const char *name, char **args);
+/* vserver NAME start (or stop) in a child, whose die() ends only it; the
+ * child first closes the n descriptors given; exit status */
+int guest_fork_cmd(const char *name, bool start, bool quiet, const int *closefds, int n);
+#define MIGRATE_PROTO 1
+/* lib/mchan.c: the line channel between the two */
+struct mchan { int in, out; size_t off, len; char buf[8192]; };
+void mchan_init(struct mchan *ch, int in, int out);
+int mchan_getline(struct mchan *ch, char *line, size_t n);    /* -1: EOF, too long */
+int mchan_read(struct mchan *ch, char *buf, size_t n);        /* exactly n */
+int mchan_write(struct mchan *ch, const void *buf, size_t n);
+int mchan_printf(struct mchan *ch, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* lib/mtree.c: a guest tree's size and its immutable/append-only files */
+struct mlink { ino_t ino; nlink_t nlink, seen; };
+struct mtree {
+	unsigned long long bytes, inodes;
+	int nflag, capflag;
+	struct { unsigned flags; char *path; } *flag;
+	size_t nlink, caplink;
+	struct mlink *link;            /* files with several links, by inode */
+	unsigned long outlinks;        /* files linked from outside the tree */
+};
+void mtree_scan(int rootfd, struct mtree *t);     /* dies if unreadable */
+void mtree_free(struct mtree *t);
+void mtree_escape(const char *s, char *out, size_t n);   /* dies if too long */
+int mtree_unescape(const char *s, char *out, size_t n);  /* -1: bad */
+/* set (on) or clear the FS_IMMUTABLE_FL/FS_APPEND_FL bits in flags on rel
+ * under rootfd (lib/path.c); -1 + errno */
+int mtree_setflags(int rootfd, const char *rel, unsigned flags, bool on);
+
+#endif
