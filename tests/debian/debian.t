@@ -15,15 +15,7 @@ CACHE=/var/cache/vsbox
 TB="$CACHE/debian-$SUITE-nginx.tar.gz"
 on_cleanup 'vserver deb stop -q >/dev/null 2>&1; ip addr del 127.0.0.4/32 dev lo 2>/dev/null; ip addr del fd00:7673::4/128 dev lo 2>/dev/null'
 
-if [ ! -s "$TB" ]; then
-	VSBOX_EXTRA_PKGS="debootstrap" sh "$TOP/build/deps.sh" || bail "can't install debootstrap"
-	diag "debootstrap $SUITE (once; cached in $TB)"
-	mkdir -p "$CACHE" "$T_TMP/boot"
-	debootstrap --variant=minbase --include=sysv-rc,nginx-light "$SUITE" "$T_TMP/boot" "$MIRROR" \
-		>"$T_TMP/debootstrap.log" 2>&1 || { tail -20 "$T_TMP/debootstrap.log"; bail "debootstrap failed"; }
-	tar -C "$T_TMP/boot" --numeric-owner -czf "$TB.tmp" . && mv "$TB.tmp" "$TB" || bail "can't cache $TB"
-	rm -rf "$T_TMP/boot"
-fi
+debootstrap_cached "$TB" --include=sysv-rc,nginx-light
 
 rc_is "build --tar from the cached debootstrap" 0 vserver deb build -q --tar "$TB"
 check "a Debian root" test -f "$VSBOX_ROOTDIR/deb/etc/debian_version"

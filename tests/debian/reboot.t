@@ -17,15 +17,7 @@ CACHE=/var/cache/vsbox
 TB="$CACHE/debian-$SUITE-sysvinit.tar.gz"
 on_cleanup 'vserver debr stop -q >/dev/null 2>&1; rb_cleanup'
 
-if [ ! -s "$TB" ]; then
-	VSBOX_EXTRA_PKGS="debootstrap" sh "$TOP/build/deps.sh" || bail "can't install debootstrap"
-	diag "debootstrap $SUITE with sysvinit (once; cached in $TB)"
-	mkdir -p "$CACHE" "$T_TMP/boot"
-	debootstrap --variant=minbase --include=sysvinit-core "$SUITE" "$T_TMP/boot" "$MIRROR" \
-		>"$T_TMP/debootstrap.log" 2>&1 || { tail -20 "$T_TMP/debootstrap.log"; bail "debootstrap failed"; }
-	tar -C "$T_TMP/boot" --numeric-owner -czf "$TB.tmp" . && mv "$TB.tmp" "$TB" || bail "can't cache $TB"
-	rm -rf "$T_TMP/boot"
-fi
+debootstrap_cached "$TB" --include=sysvinit-core
 
 rc_is "build --tar from the cached debootstrap" 0 vserver debr build -q --tar "$TB"
 check "sysvinit is its /sbin/init" sh -c "readlink -f '$VSBOX_ROOTDIR/debr/sbin/init' | grep -q '/sbin/init$' && test -x '$VSBOX_ROOTDIR/debr/sbin/shutdown'"

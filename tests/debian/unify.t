@@ -18,15 +18,7 @@ SUITE=${VSBOX_DEBIAN_SUITE:-bookworm}
 MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 TB=/var/cache/vsbox/debian-$SUITE-minbase.tar.gz
 command -v dpkg-scanpackages >/dev/null || bail "dpkg-scanpackages is needed (dpkg-dev)"
-if [ ! -s "$TB" ]; then
-	VSBOX_EXTRA_PKGS="debootstrap" sh "$TOP/build/deps.sh" || bail "can't install debootstrap"
-	diag "debootstrap --variant=minbase $SUITE (once; cached in $TB)"
-	mkdir -p /var/cache/vsbox
-	debootstrap --variant=minbase "$SUITE" "$T_TMP/boot" "$MIRROR" >"$T_TMP/debootstrap.log" 2>&1 ||
-		{ tail -20 "$T_TMP/debootstrap.log"; bail "debootstrap failed"; }
-	tar -C "$T_TMP/boot" --numeric-owner -czf "$TB.tmp" . && mv "$TB.tmp" "$TB" || bail "can't cache $TB"
-	rm -rf "$T_TMP/boot"
-fi
+debootstrap_cached "$TB"
 
 # the package, twice: vsbox-hello 1.0 and 2.0
 mkpkg() {

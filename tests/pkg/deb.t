@@ -49,15 +49,7 @@ like "the units run /usr/sbin's applets" "$(dpkg-deb --fsys-tarfile "$DEB" | tar
 	'ExecStart=/usr/sbin/vserver %i start'
 
 # ---- a throwaway Debian root ------------------------------------------------------
-if [ ! -s "$TB" ]; then
-	VSBOX_EXTRA_PKGS="debootstrap" sh "$TOP/build/deps.sh" || bail "can't install debootstrap"
-	diag "debootstrap --variant=minbase $SUITE (once; cached in $TB)"
-	mkdir -p /var/cache/vsbox
-	debootstrap --variant=minbase "$SUITE" "$T_TMP/boot" "$MIRROR" >"$T_TMP/debootstrap.log" 2>&1 ||
-		{ tail -20 "$T_TMP/debootstrap.log"; bail "debootstrap failed"; }
-	tar -C "$T_TMP/boot" --numeric-owner -czf "$TB.tmp" . && mv "$TB.tmp" "$TB" || bail "can't cache $TB"
-	rm -rf "$T_TMP/boot"
-fi
+debootstrap_cached "$TB"
 mkdir -p "$R"
 tar -C "$R" --numeric-owner -xzf "$TB" || bail "can't unpack $TB"
 # its / a mount point, as a real root is (a start makes the tree private)
