@@ -14,9 +14,11 @@ T_NAME=$(basename "$0" .t)
 # comes from: each file uses fixed addresses and ports, and two copies of it
 # (a suite here, a single file from another worktree there) would answer
 # each other's connections. The file runs again under flock(1), which holds
-# the lock and closes it in the script (-o): no guest inherits it.
+# the lock and closes it in the script (-o): no guest inherits it. The lock
+# files stay in /run/lock (the system's place for them, a tmpfs), never
+# where build/leftovers.sh looks for what a run left behind.
 if [ -z "${T_LOCKED:-}" ]; then
-	T_LOCKED=1 exec flock -o "/tmp/vsbox-t-$T_NAME.lock" /bin/sh "$0" "$@"
+	T_LOCKED=1 exec flock -o "/run/lock/vsbox-t-$T_NAME.lock" /bin/sh "$0" "$@"
 fi
 T_TMP=$(mktemp -d "/tmp/vsbox-t-$T_NAME.XXXXXX")
 export VSBOX_RUNDIR="$T_TMP/run"
