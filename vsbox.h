@@ -410,6 +410,8 @@ void conf_load(const char *path, struct vconf *c);
 struct vc_mount { char src[256], target[256], type[32], data[256]; unsigned long flags; };
 /* Parse NAME.fstab text; returns the count (mounts malloc'd), or -1 with
  * err set and *out NULL */
+int conf_lineerr(char *err, size_t n, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *err, size_t n);
 /* Set KEY="value" in the conf file at path (replacing KEY= or #KEY=) */
 void conf_set(const char *path, const char *key, const char *value);

@@ -20,18 +20,21 @@ struct pctx {
 	size_t n;
 };
 
-static int bad(struct pctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(struct pctx *p, const char *fmt, ...)
+/* "FILE:LINE: message" into err[n]; returns -1 so callers can return it.
+ * Shared with fstab.c: every configuration error reads the same way. */
+int conf_lineerr(char *err, size_t n, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
-	int k = snprintf(p->err, p->n, "%s:%d: ", p->file, p->line);
+	int k = snprintf(err, n, "%s:%d: ", file, line);
 
 	va_start(ap, fmt);
-	if (k >= 0 && (size_t)k < p->n)
-		vsnprintf(p->err + k, p->n - (size_t)k, fmt, ap);
+	if (k >= 0 && (size_t)k < n)
+		vsnprintf(err + k, n - (size_t)k, fmt, ap);
 	va_end(ap);
 	return -1;
 }
+
+#define bad(p, ...) conf_lineerr((p)->err, (p)->n, (p)->file, (p)->line, __VA_ARGS__)
 
 bool guest_name_ok(const char *s)
 {
@@ -609,145 +612,6 @@ void conf_load(const char *path, struct vconf *c)
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
-}
-
-/* ---- NAME.fstab: "SOURCE TARGET TYPE OPTIONS [0 0]" -------------------- */
-static const struct { const char *name; unsigned long set, clear; } mopts[] = {
-	{ "ro", MS_RDONLY, 0 }, { "rw", 0, MS_RDONLY }, { "bind", MS_BIND, 0 },
-	{ "rbind", MS_BIND | MS_REC, 0 }, { "nosuid", MS_NOSUID, 0 }, { "nodev", MS_NODEV, 0 },
-	{ "noexec", MS_NOEXEC, 0 }, { "noatime", MS_NOATIME, 0 }, { "relatime", MS_RELATIME, 0 },
-	{ "defaults", 0, 0 }, { "suid", 0, MS_NOSUID }, { "exec", 0, MS_NOEXEC },
-};
-
-static int fstab_lines(const char *file, const char *text, struct vc_mount **out, char *err, size_t n)
-{
-	struct pctx p = { file, 0, err, n };
-	char buf[65536], *save, *line;
-	int cnt = 0;
-
-	*out = NULL;
-	snprintf(buf, sizeof(buf), "%s", text);
-	for (line = buf; line; line = save) {
-		char *f[6], *s2, *o;
-		int nf = 0;
-
-		save = strchr(line, '\n');
-		if (save)
-			*save++ = 0;
-		p.line++;
-		if (strchr(line, '#'))
-			*strchr(line, '#') = 0;
-		for (char *t = strtok_r(line, " \t", &s2); t && nf < 6; t = strtok_r(NULL, " \t", &s2))
-			f[nf++] = t;
-		if (!nf)
-			continue;
-		if (nf < 3)
-			return bad(&p, "expected SOURCE TARGET TYPE [OPTIONS]");
-		struct vc_mount m = { .flags = MS_NOSUID | MS_NODEV };
-		if (strlen(f[0]) >= sizeof(m.src) || strlen(f[1]) >= sizeof(m.target) ||
-		    strlen(f[2]) >= sizeof(m.type))
-			return bad(&p, "field too long");
-		if (f[1][0] != '/' || strstr(f[1], ".."))
-			return bad(&p, "target '%s' must be an absolute path inside the guest, without '..'", f[1]);
-		strcpy(m.src, f[0]);
-		strcpy(m.target, f[1]);
-		strcpy(m.type, f[2]);
-		if (!strcmp(m.type, "bind") || !strcmp(m.type, "rbind")) {
-			m.flags |= MS_BIND | (m.type[0] == 'r' ? MS_REC : 0);
-			strcpy(m.type, "none");
-		}
-		for (o = nf > 3 ? strtok_r(f[3], ",", &s2) : NULL; o; o = strtok_r(NULL, ",", &s2)) {
-			size_t i;
-			for (i = 0; i < sizeof(mopts) / sizeof(mopts[0]) && strcmp(o, mopts[i].name); i++)
-				;
-			if (i < sizeof(mopts) / sizeof(mopts[0])) {
-				m.flags = (m.flags | mopts[i].set) & ~mopts[i].clear;
-				continue;
-			}
-			/* anything else is data for the filesystem (size=64m, mode=0755) */
-			if (m.flags & MS_BIND)
-				return bad(&p, "option '%s' makes no sense for a bind mount", o);
-			size_t l = strlen(m.data);
-			if (l + strlen(o) + 2 >= sizeof(m.data))
-				return bad(&p, "options too long");
-			snprintf(m.data + l, sizeof(m.data) - l, "%s%s", l ? "," : "", o);
-		}
-		if ((m.flags & MS_BIND) && m.src[0] != '/')
-			return bad(&p, "bind source '%s' must be an absolute host path", m.src);
-		*out = xrealloc(*out, (size_t)(cnt + 1) * sizeof(**out));
-		(*out)[cnt++] = m;
-	}
-	return cnt;
-}
-
-int conf_fstab(const char *file, const char *text, struct vc_mount **out, char *err, size_t n)
-{
-	int cnt = fstab_lines(file, text, out, err, n);
-
-	if (cnt < 0) {
-		/* the lines before the bad one are no use to anybody */
-		free(*out);
-		*out = NULL;
-	}
-	return cnt;
-}
-
-/* ---- editing: set KEYs in a NAME.conf, keeping everything else ----------
- * Line by line, blank lines and comments included: the first "KEY=" or
- * "#KEY=" line of each key becomes KEY="value", later KEY= lines go, a key
- * not there is appended. The result must parse (conf_parse) before it
- * replaces the file (tmp + rename): a reader sees the old or the new one. */
-void conf_edit(const char *path, int n, const char *const *keys, const char *const *values)
-{
-	static char text[65536], out[65536 + 4096];
-	char err[512];
-	struct vconf check;
-	bool done[16] = { false };
-	size_t len = 0;
-	ssize_t tl;
-
-	if (n > 16)
-		die("%s: too many keys at once", path);
-	for (int k = 0; k < n; k++)
-		if (strpbrk(values[k], "\"$`\\\n"))
-			die("%s: a value for %s may not contain \" $ ` \\ or a newline", path, keys[k]);
-	if ((tl = read_file(path, text, sizeof(text))) < 0)
-		die_errno("can't read %s", path);
-	if ((size_t)tl >= sizeof(text) - 1)
-		die("%s: too big", path);
-	for (char *line = text, *next; *line; line = next) {
-		int k;
-		if ((next = strchr(line, '\n')))
-			*next++ = 0;
-		else
-			next = line + strlen(line);
-		const char *key = line + (line[0] == '#');
-		for (k = 0; k < n; k++) {
-			size_t kl = strlen(keys[k]);
-			if (!strncmp(key, keys[k], kl) && key[kl] == '=')
-				break;
-		}
-		if (k < n && !done[k]) {
-			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s=\"%s\"\n", keys[k], values[k]);
-			done[k] = true;
-		} else if (k == n || line[0] == '#') {
-			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s\n", line);
-		}
-		if (len >= sizeof(out))
-			die("%s: too big", path);
-	}
-	for (int k = 0; k < n; k++)
-		if (!done[k] && (len += (size_t)snprintf(out + len, sizeof(out) - len, "%s=\"%s\"\n",
-							 keys[k], values[k])) >= sizeof(out))
-			die("%s: too big", path);
-	if (conf_parse(path, out, &check, err, sizeof(err)))
-		die("the new %s would not be valid: %s", path, err);
-	xreplace_file(path, out, len);
-}
-
-void conf_set(const char *path, const char *key, const char *value)
-{
-	conf_edit(path, 1, &key, &value);
 }
 
 bool conf_get(const char *path, const char *key, char *out, size_t n)
