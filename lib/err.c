@@ -45,6 +45,7 @@ void warn_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(err, fmt, ap);
 	va_end(ap);
+	errno = err;    /* callers still read it (exit 127 or 126 after exec) */
 }
 
 void die(const char *fmt, ...)

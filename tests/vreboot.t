@@ -14,7 +14,7 @@ mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
 rb_guest v1 INIT=/sbin/rbinit STOPSIG=TERM
 
 rc_is "vreboot with an argument" 2 vreboot now
-rc_is "vhalt --socket without a path" 2 vhalt --socket
+rc_is "vreboot --socket without a path" 2 vreboot --socket
 rc_is "vreboot: no such socket" 1 vreboot --socket "$T_TMP/none"
 is "  one line: no rebootmgr runs" "$ERR" "vreboot: no rebootmgr runs on the host ($T_TMP/none: No such file or directory)"
 rc_is "vhalt: a file that is no socket" 1 vhalt --socket /etc/hostname
