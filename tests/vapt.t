@@ -9,31 +9,13 @@
 need_root
 . "$(dirname "$0")/guest-lib.sh"
 . "$(dirname "$0")/unify-lib.sh"
-mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
-mkdir -p "$VSBOX_CONFDIR"
-ufs btrfs 300M mkfs.btrfs -q || bail "can't make a btrfs loop image"
-export VSBOX_ROOTDIR=$MNT/vs
-mkdir -p "$VSBOX_ROOTDIR"
-head -c 1048576 /dev/urandom >"$T_TMP/pkg"
-GUESTS=""
-on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done'
-for g in va1 va2 va3; do
-	GUESTS="$GUESTS $g"
-	vserver $g build -q --tar "$T_TMP/guest.tgz" || bail "can't build $g"
-	{ echo "S_HOSTNAME=$g"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
-	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$g.conf"
-	R=$VSBOX_ROOTDIR/$g
-	mkdir -p "$R/usr/bin" "$R/usr/lib" "$R/var/cache"
-	cp "$T_TMP/pkg" "$R/var/cache/pkg"
-	# "install" copies the package's file into /usr/lib; va2's fails
-	printf '#!/bin/sh\necho "apt-get $* in $(hostname) as $(id -u)"\n[ -f /fail ] && exit 100\n[ "$1" = install ] && cp /var/cache/pkg /usr/lib/pkg\nexit 0\n' >"$R/usr/bin/apt-get"
-	chmod 755 "$R/usr/bin/apt-get"
-done
-for g in va1 va2 va3; do vserver $g start -q || bail "can't start $g"; done
+. "$(dirname "$0")/pm-lib.sh"
+pm_guests apt-get install 100 va1 va2 va3
+pm_start va1 va2 va3
 
 rc_is "vapt ALL -- install pkg" 0 vapt ALL -- install pkg
 is "  apt-get ran in each guest, as root, in order" "$(printf '%s\n' "$OUT" | grep '^apt-get' | tr '\n' ';')" \
-	"apt-get install pkg in va1 as 0;apt-get install pkg in va2 as 0;apt-get install pkg in va3 as 0;"
+	"apt-get [install][pkg] in va1 as 0;apt-get [install][pkg] in va2 as 0;apt-get [install][pkg] in va3 as 0;"
 is "  a status line each" "$(printf '%s\n' "$OUT" | grep -c '^vapt: va[123]: ok (exit 0)$')" 3
 
 check "  the guests' files are their own (not shared)" not_shared "$VSBOX_ROOTDIR/va1/usr/lib/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg"

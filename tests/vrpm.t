@@ -10,41 +10,17 @@
 need_root
 . "$(dirname "$0")/guest-lib.sh"
 . "$(dirname "$0")/unify-lib.sh"
-mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
-mkdir -p "$VSBOX_CONFDIR"
-ufs btrfs 300M mkfs.btrfs -q || bail "can't make a btrfs loop image"
-export VSBOX_ROOTDIR=$MNT/vs
-mkdir -p "$VSBOX_ROOTDIR"
-head -c 1048576 /dev/urandom >"$T_TMP/pkg.rpm"
-GUESTS=""
-on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done'
-for g in vr1 vr2 vr3; do
-	GUESTS="$GUESTS $g"
-	vserver $g build -q --tar "$T_TMP/guest.tgz" || bail "can't build $g"
-	{ echo "S_HOSTNAME=$g"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
-	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$g.conf"
-	R=$VSBOX_ROOTDIR/$g
-	mkdir -p "$R/usr/bin" "$R/usr/lib" "$R/var/cache"
-	cp "$T_TMP/pkg.rpm" "$R/var/cache/pkg.rpm"
-	# -i copies the package's one file into /usr/lib; /fail makes it fail
-	cat >"$R/usr/bin/rpm" <<'RPM'
-#!/bin/sh
-echo "rpm [$*] in $(hostname) as $(id -u)"
-[ -f /fail ] && exit 2
-[ "$1" = -i ] && cp /var/cache/pkg.rpm /usr/lib/pkg
-exit 0
-RPM
-	chmod 755 "$R/usr/bin/rpm"
-done
+. "$(dirname "$0")/pm-lib.sh"
+pm_guests rpm -i 2 vr1 vr2 vr3
 rm -f "$VSBOX_ROOTDIR"/vr3/usr/bin/rpm "$VSBOX_ROOTDIR"/vr3/bin/rpm  # vr3 has no rpm at all (not even busybox's)
-for g in vr1 vr2 vr3; do vserver $g start -q || bail "can't start $g"; done
+pm_start vr1 vr2 vr3
 
 rc_is "vrpm --help" 0 vrpm --help
 like "  the usage, on stdout" "$OUT" "^usage: vrpm \[--unify\] \[--stop-on-error\] GUEST\.\.\.\|ALL -- RPM-ARGS"
 rc_is "vrpm vr1 vr2 -- -q --whatprovides 'a b'" 0 vrpm vr1 vr2 -- -q --whatprovides 'a b'
 is "  rpm ran in each guest, as root, in order, its arguments unchanged" \
 	"$(printf '%s\n' "$OUT" | grep '^rpm' | tr '\n' ';')" \
-	"rpm [-q --whatprovides a b] in vr1 as 0;rpm [-q --whatprovides a b] in vr2 as 0;"
+	"rpm [-q][--whatprovides][a b] in vr1 as 0;rpm [-q][--whatprovides][a b] in vr2 as 0;"
 is "  a status line each" "$(printf '%s\n' "$OUT" | grep -c '^vrpm: vr[12]: ok (exit 0)$')" 2
 rc_is "ALL, vr3 without rpm: exit 1" 1 vrpm ALL -- -qa
 is "  each guest ran, the missing rpm is vr3's failure" \
@@ -53,7 +29,7 @@ is "  each guest ran, the missing rpm is vr3's failure" \
 touch "$VSBOX_ROOTDIR/vr1/fail"
 rc_is "vr1's rpm fails: exit 1" 1 vrpm vr1 vr2 -- -e pkg
 like "  with rpm's own status" "$OUT" "vrpm: vr1: failed \(exit 2\)"
-like "  vr2 still ran" "$OUT" "rpm \[-e pkg\] in vr2"
+like "  vr2 still ran" "$OUT" "rpm \[-e\]\[pkg\] in vr2"
 rc_is "--stop-on-error" 1 vrpm --stop-on-error vr1 vr2 -- -e pkg
 check "  vr2 did not run" sh -c "! printf '%s\n' \"\$OUT\" | grep -q 'in vr2'"
 like "  and says so" "$OUT" "vrpm: 1 guests not done \(--stop-on-error\)"
@@ -65,11 +41,11 @@ like "  in the summary too" "$OUT" "vrpm: vr3: not running"
 rc_is "--unify with one guest" 0 vrpm --unify vr1 -- -qa
 like "  nothing to share with" "$ERR" "^vrpm: --unify: one guest, nothing to share with$"
 sync
-rc_is "vrpm --unify vr1 vr2 -- -i pkg.rpm" 0 vrpm --unify vr1 vr2 -- -i pkg.rpm
+rc_is "vrpm --unify vr1 vr2 -- -i pkg" 0 vrpm --unify vr1 vr2 -- -i pkg
 like "  ends with vunify's summary" "$OUT" '^vunify: [0-9]+ files shared'
 check "  the installed file is shared by both guests" shared "$VSBOX_ROOTDIR/vr1/usr/lib/pkg" "$VSBOX_ROOTDIR/vr2/usr/lib/pkg"
 vserver vr1 exec sh -c 'echo local >> /usr/lib/pkg'
-check "  a guest's write to it stays its own" cmp -s "$T_TMP/pkg.rpm" "$VSBOX_ROOTDIR/vr2/usr/lib/pkg"
+check "  a guest's write to it stays its own" cmp -s "$T_TMP/pkg" "$VSBOX_ROOTDIR/vr2/usr/lib/pkg"
 rc_is "no -- : usage error" 2 vrpm vr1
 like "  one line" "$ERR" "^vrpm: the rpm arguments go after --"
 rc_is "rpm's options before -- : usage error" 2 vrpm vr1 -qa
