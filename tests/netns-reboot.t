@@ -9,17 +9,8 @@
 need_root
 . "$(dirname "$0")/guest-lib.sh"
 . "$(dirname "$0")/reboot-lib.sh"
-command -v ip >/dev/null && command -v nsenter >/dev/null || { echo "1..0 # SKIP needs ip and nsenter"; exit 0; }
-
-HN=vsn-rh-$$ ON=vsn-ro-$$
-ip netns add "$HN" && ip netns add "$ON" || bail "can't make the test's network namespaces"
-on_cleanup "ip netns del $HN; ip netns del $ON"
-H() { nsenter --net="/run/netns/$HN" "$@"; }
-O() { nsenter --net="/run/netns/$ON" "$@"; }
-H ip link set lo up && O ip link set lo up &&
-H ip link add vsnbr type bridge && H ip link set vsnbr up &&
-H ip link add vsnl0 type veth peer name vsnl1 netns "$ON" && H ip link set vsnl0 master vsnbr up &&
-O ip addr add 10.201.4.1/24 dev vsnl1 && O ip link set vsnl1 up || bail "can't build the test's network"
+. "$(dirname "$0")/netns-lib.sh"
+netns_world r 10.201.4.1/24
 links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' '; }
 get() { O curl -s -m 3 "http://$1/"; }
 

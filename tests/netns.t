@@ -11,20 +11,12 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/guest-lib.sh"
-command -v ip >/dev/null && command -v nsenter >/dev/null || { echo "1..0 # SKIP needs ip and nsenter"; exit 0; }
+. "$(dirname "$0")/netns-lib.sh"
 musl-gcc -O2 -static -isystem "$T_TOP/build/obj/kinc" -o "$T_TMP/nft-tables" "$T_TOP/tests/nft-tables.c" ||
 	bail "can't build tests/nft-tables.c"
 
-HN=vsn-h-$$ ON=vsn-o-$$
-ip netns add "$HN" && ip netns add "$ON" || bail "can't make the test's network namespaces"
-on_cleanup "ip netns del $HN; ip netns del $ON"
-H() { nsenter --net="/run/netns/$HN" "$@"; }
-O() { nsenter --net="/run/netns/$ON" "$@"; }
-H ip link set lo up && O ip link set lo up &&
-H ip link add vsnbr type bridge && H ip link set vsnbr up &&
-H ip link add vsnl0 type veth peer name vsnl1 netns "$ON" && H ip link set vsnl0 master vsnbr up &&
-O ip addr add 10.201.1.1/24 dev vsnl1 && O ip addr add fd00:7673:201:1::1/64 dev vsnl1 nodad &&
-O ip link set vsnl1 up &&
+netns_world "" 10.201.1.1/24
+O ip addr add fd00:7673:201:1::1/64 dev vsnl1 nodad &&
 H ip link add vsnu0 type veth peer name vsnu1 netns "$ON" &&
 H ip addr add 10.201.2.254/24 dev vsnu0 && H ip addr add fd00:7673:201:2::fe/64 dev vsnu0 nodad &&
 H ip link set vsnu0 up &&

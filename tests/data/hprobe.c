@@ -33,40 +33,7 @@
 #include <linux/fs.h>
 #include <linux/if_ether.h>
 #include <linux/keyctl.h>
-
-static const char *ename(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENOENT: return "ENOENT";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case EBADF: return "EBADF";
-	case ENOSYS: return "ENOSYS";
-	case ENOTTY: return "ENOTTY";
-	case ESTALE: return "ESTALE";
-	case ENOEXEC: return "ENOEXEC";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EIO: return "EIO";
-	case EROFS: return "EROFS";
-	case ESRCH: return "ESRCH";
-	case EAGAIN: return "EAGAIN";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-	case EADDRINUSE: return "EADDRINUSE";
-	case ENETUNREACH: return "ENETUNREACH";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-	case ENOKEY: return "ENOKEY";
-	case EKEYREVOKED: return "EKEYREVOKED";
-	case ELOOP: return "ELOOP";
-	case EXDEV: return "EXDEV";
-	default: return "EOTHER";
-	}
-}
+#include "ename.h"
 
 static int rc(long r) { return r < 0 ? errno : 0; }
 

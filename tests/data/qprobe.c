@@ -29,27 +29,7 @@
 #include <unistd.h>
 #include <linux/btrfs.h>
 #include <linux/fs.h>
-
-static const char *ename(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENOENT: return "ENOENT";
-	case EINVAL: return "EINVAL";
-	case EXDEV: return "EXDEV";
-	case EDQUOT: return "EDQUOT";
-	case ENOSPC: return "ENOSPC";
-	case ENOTTY: return "ENOTTY";
-	case ENOSYS: return "ENOSYS";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EBADF: return "EBADF";
-	case EEXIST: return "EEXIST";
-	case EROFS: return "EROFS";
-	default: return "EOTHER";
-	}
-}
+#include "ename.h"
 
 static int rc(long r) { return r < 0 ? errno : 0; }
 
