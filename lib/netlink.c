@@ -105,46 +105,34 @@ int nl_addr_del(const char *dev, int family, const void *addr, int prefix)
 	return addr_req(RTM_DELADDR, 0, dev, family, addr, prefix, NULL);
 }
 
+struct addr_find { int family; size_t len; const void *addr; int found; };
+
+static void addr_each(const struct nlmsghdr *h, void *arg)
+{
+	struct addr_find *f = arg;
+	struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	int alen = (int)IFA_PAYLOAD(h);
+
+	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != f->family)
+		return;
+	for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+		if ((a->rta_type == IFA_LOCAL || a->rta_type == IFA_ADDRESS) &&
+		    RTA_PAYLOAD(a) == f->len && !memcmp(RTA_DATA(a), f->addr, f->len))
+			f->found = 1;
+}
+
 int nl_addr_exists(int family, const void *addr)
 {
-	struct { struct nlmsghdr h; struct ifaddrmsg ifa; } req;
-	static char buf[32768];
-	size_t len = family == AF_INET ? 4 : 16;
-	int fd = nl_open(), found = 0;
+	struct addr_find f = { family, family == AF_INET ? 4 : 16, addr, 0 };
+	int fd = nl_open();
 
 	if (fd < 0)
 		return -1;
-	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = RTM_GETADDR;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.ifa.ifa_family = (unsigned char)family;
-	if (send(fd, &req, sizeof(req), 0) != sizeof(req)) {
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-				close(fd);
-				return found;
-			}
-			struct ifaddrmsg *ifa = NLMSG_DATA(h);
-			int alen = (int)IFA_PAYLOAD(h);
-			for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
-				if ((a->rta_type == IFA_LOCAL || a->rta_type == IFA_ADDRESS) &&
-				    RTA_PAYLOAD(a) == len && !memcmp(RTA_DATA(a), addr, len))
-					found = 1;
-		}
-	}
+	int r = nl_dump(fd, RTM_GETADDR, family, addr_each, &f);
+	int e = errno;
 	close(fd);
-	return found;
+	errno = e;
+	return r < 0 ? -1 : f.found;
 }
 
 void nl_alias_str(const struct vc_addr *a, char *buf, size_t n)
