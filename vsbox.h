@@ -74,6 +74,19 @@ void json_null(void);
 void json_bool(bool v);
 void json_intn(long long v, bool known); /* null when not known */
 
+/* ---- lib/scan.c: words and numbers from text (no sscanf, no strtod) ------ */
+/* split S in place at blanks into at most MAX words; their count */
+int split_words(char *s, char **w, int max);
+/* word I (from 0) of S into BUF; false if S has no such word or it won't fit */
+bool word_at(const char *s, int i, char *buf, size_t size);
+/* the whole of S as a number: digits only (base 10 or 16), no overflow */
+bool scan_ull(const char *s, int base, unsigned long long *out);
+bool scan_ll(const char *s, long long lo, long long hi, long long *out);
+/* a decimal fraction "12.345" times 10^DIGITS (further digits cut) */
+bool scan_fixed(const char *s, int digits, long long *out);
+/* the value of two hex digits at S, -1 if they are not */
+int hex2(const char *s);
+
 /* ---- lib/x.c: do-it-or-die helpers, files ------------------------------- */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

@@ -79,12 +79,11 @@ static void parse_xids(const char *s)
 
 static double parse_delay(const char *s)
 {
-	char *end;
-	double d = strtod(s, &end);
+	long long ms;
 
-	if (end == s || *end || !(d >= 0.1 && d <= 3600))
+	if (!scan_fixed(s, 3, &ms) || ms < 100 || ms > 3600000)
 		usage_die("-d: '%s' is not a number of seconds from 0.1 to 3600", s);
-	return d;
+	return (double)ms / 1000;
 }
 
 static int parse_sort(const char *s)

@@ -86,10 +86,10 @@ static void discover(void)
 	for (line = strtok_r(mi, "\n", &save); line && nhier < CG_MAX;
 	     line = strtok_r(NULL, "\n", &save)) {
 		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
-		char root[CG_PATH], mnt[CG_PATH], fstype[32], super[256], own[CG_PATH];
+		char root[CG_PATH], mnt[CG_PATH], fstype[32], super[512], own[CG_PATH];
 		char *dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 ||
-		    sscanf(dash + 3, "%31s %*s %255s", fstype, super) != 2)
+		if (!dash || !word_at(line, 3, root, sizeof(root)) || !word_at(line, 4, mnt, sizeof(mnt)) ||
+		    !word_at(dash + 3, 0, fstype, sizeof(fstype)) || !word_at(dash + 3, 2, super, sizeof(super)))
 			continue;
 		bool v2 = !strcmp(fstype, "cgroup2");
 		if (!v2 && strcmp(fstype, "cgroup"))
@@ -250,20 +250,23 @@ void xcg_join(const char *dir)
 int cg_pids(const char *dir, pid_t **pids)
 {
 	char path[CG_PATH + 32];
+	char line[32];
 	FILE *f;
-	int n = 0, cap = 0, pid;
+	int n = 0, cap = 0;
+	long long pid;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	*pids = NULL;
-	while (fscanf(f, "%d", &pid) == 1) {
+	while (fgets(line, sizeof(line), f) && (line[strcspn(line, "\n")] = 0, 1) &&
+	       scan_ll(line, 1, INT_MAX, &pid)) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
 			*pids = xrealloc(*pids, (size_t)cap * sizeof(pid_t));
 		}
-		(*pids)[n++] = pid;
+		(*pids)[n++] = (pid_t)pid;
 	}
 	fclose(f);
 	return n;
@@ -284,9 +287,8 @@ bool cg_can_kill(void)
 	static int can = -1;
 	const char *no = getenv("VSBOX_NO_CGROUP_KILL");
 	const struct cg_hier *v2 = cg_v2();
-	char path[CG_PATH + 16], *slash;
+	char path[CG_PATH + 16], *slash, *end;
 	struct utsname u;
-	int major, minor;
 
 	if (can >= 0)
 		return can;
@@ -303,8 +305,10 @@ bool cg_can_kill(void)
 	if (strcmp(path, v2->mnt) && !access(path, F_OK)) {
 		strcat(path, "/cgroup.kill");
 		can = !access(path, F_OK);
-	} else if (!uname(&u) && sscanf(u.release, "%d.%d", &major, &minor) == 2) {
+	} else if (!uname(&u)) {
 		/* only the root so far (it has no cgroup.kill): the release */
+		long major = strtol(u.release, &end, 10);
+		long minor = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
 		can = major > 5 || (major == 5 && minor >= 14);
 	}
 	return can;

@@ -39,10 +39,11 @@ const char *conf_net_key(int k, char *v, struct vconf *c)
 		snprintf(k == 2 ? c->bridge : c->uplink, sizeof(c->bridge), "%s", v);
 		return NULL;
 	case 3: { /* NET_MAC: a unicast address */
-		unsigned m[6];
-		char end;
-		if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-			   &end) != 6 || strlen(v) != 17 || (m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		int m[6], i = 0;
+		for (; strlen(v) == 17 && i < 6 && (m[i] = hex2(v + 3 * i)) >= 0 &&
+		       (i == 5 || v[3 * i + 2] == ':'); i++)
+			;
+		if (i < 6 || (m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
 			return snprintf(why, sizeof(why), "NET_MAC: '%.40s' is not a unicast MAC address (02:00:00:00:00:01)", v), why;
 		for (int i = 0; i < 6; i++)
 			c->mac[i] = (unsigned char)m[i];

@@ -208,12 +208,15 @@ static const char *preflight(unsigned long long bytes, unsigned long long inodes
 static void check(char *args)
 {
 	unsigned long long bytes, inodes;
-	int newctx, parent;
-	char why[768], local[64] = "";
+	long long newctx;
+	int parent;
+	char why[768], local[64] = "", *w[5];
 	const char *e;
 
-	if (sscanf(args, "%llu %llu %d %63s", &bytes, &inodes, &newctx, local) != 4 || S.root_made)
+	if (split_words(args, w, 5) != 4 || !scan_ull(w[0], 10, &bytes) || !scan_ull(w[1], 10, &inodes) ||
+	    !scan_ll(w[2], 0, 1, &newctx) || strlen(w[3]) >= sizeof(local) || S.root_made)
 		return reply("error bad check request");
+	strcpy(local, w[3]);
 	S.newctx = newctx;
 	if (!strcmp(local, "-") || !guest_name_ok(local))
 		local[0] = 0;
@@ -246,10 +249,14 @@ static void flags(char *args)
 			break;
 		}
 		char *p = strchr(line, ' ');
-		if (!p || sscanf(line, "%x", &fl) != 1 || mtree_unescape(p + 1, rel, sizeof(rel))) {
+		unsigned long long v;
+		if (p)
+			*p = 0;
+		if (!p || !scan_ull(line, 16, &v) || v > UINT_MAX || mtree_unescape(p + 1, rel, sizeof(rel))) {
 			bad++;
 			continue;
 		}
+		fl = (unsigned)v;
 		if (rootfd < 0 || mtree_setflags(rootfd, rel, fl, true)) {
 			if (!bad++)
 				warn_errno("%s: can't set the flags of %s", S.name, rel);
@@ -326,15 +333,18 @@ static bool probe_once(const char *host, const char *port, const char *get)
 
 static void probe(char *args)
 {
-	char kind[8], a[512], b[512], host[256], port[16] = "80", *get = NULL;
-	int secs;
+	char host[256], port[16] = "80", *get = NULL, *w[5], *a = "";
+	long long secs = 0;
 	uint64_t end;
+	int n = split_words(args, w, 5);
 
-	if (sscanf(args, "%7s %511s %511s %d", kind, a, b, &secs) == 4 && !strcmp(kind, "tcp")) {
+	if (n == 4 && !strcmp(w[0], "tcp") && scan_ll(w[3], 0, INT_MAX, &secs)) {
+		a = w[1];
 		snprintf(host, sizeof(host), "%.255s", a);
-		snprintf(port, sizeof(port), "%.15s", b);
-	} else if (sscanf(args, "%7s %511s %d", kind, a, &secs) == 3 && !strcmp(kind, "url") &&
-		   !strncmp(a, "http://", 7)) {
+		snprintf(port, sizeof(port), "%.15s", w[2]);
+	} else if (n == 3 && !strcmp(w[0], "url") && scan_ll(w[2], 0, INT_MAX, &secs) &&
+		   !strncmp(w[1], "http://", 7)) {
+		a = w[1];
 		/* http://HOST[:PORT][/PATH]; HOST may be [IPv6] */
 		char *h = a + 7, *path = strchr(h, '/'), *colon;
 		static char slash[] = "/";
@@ -362,21 +372,23 @@ static void probe(char *args)
 		usleep(100000);
 	} while (mono_ns() < end);
 	if (get)
-		reply("error %s did not answer 2xx or 3xx within %d s", a, secs);
+		reply("error %s did not answer 2xx or 3xx within %lld s", a, secs);
 	else
-		reply("error nothing accepted a connection to %s port %s within %d s", host, port, secs);
+		reply("error nothing accepted a connection to %s port %s within %lld s", host, port, secs);
 }
 
 static void file(char *args)
 {
-	char kind[8];
-	unsigned long size;
+	char kind[8], *w[3];
+	unsigned long long size;
 	int k;
 
-	if (sscanf(args, "%7s %lu", kind, &size) != 2 || size > (1 << 20)) {
+	if (split_words(args, w, 3) != 2 || strlen(w[0]) >= sizeof(kind) || !scan_ull(w[1], 10, &size) ||
+	    size > (1 << 20)) {
 		S.ch.in = -1;
 		return;
 	}
+	strcpy(kind, w[0]);
 	for (k = 0; k < NFILE; k++)
 		if (!strcmp(kind, fsuffix[k] + 1))
 			break;

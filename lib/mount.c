@@ -48,7 +48,7 @@ void mount_ro_tree(const char *top)
 		die_errno("can't read /proc/self/mountinfo");
 	for (line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char mnt[PATH_MAX];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+		if (!word_at(line, 4, mnt, sizeof(mnt)))
 			continue;
 		/* mountinfo escapes blanks as \040: such mount points are not
 		 * ours to guess at and are left alone */

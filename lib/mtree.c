@@ -149,11 +149,11 @@ int mtree_unescape(const char *s, char *out, size_t n)
 	size_t o = 0;
 
 	for (; *s; s++) {
-		unsigned v;
+		int v;
 		if (o + 1 >= n)
 			return -1;
 		if (*s == '%') {
-			if (sscanf(s + 1, "%2x", &v) != 1 || !v || !s[1] || !s[2])
+			if ((v = hex2(s + 1)) <= 0)
 				return -1;
 			out[o++] = (char)v;
 			s += 2;

@@ -258,11 +258,13 @@ void proc_free(struct proclist *l)
 /* ---- system-wide numbers ------------------------------------------------ */
 double proc_uptime(void)
 {
-	char buf[128];
+	char buf[128], w[32];
+	long long cs;
 
-	if (read_file("/proc/uptime", buf, sizeof(buf)) < 0)
+	if (read_file("/proc/uptime", buf, sizeof(buf)) < 0 || !word_at(buf, 0, w, sizeof(w)) ||
+	    !scan_fixed(w, 2, &cs))
 		return 0;
-	return strtod(buf, NULL);
+	return (double)cs / 100;
 }
 
 /* a "Key:   N kB" line of /proc/meminfo, in KiB (0 when absent) */

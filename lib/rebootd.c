@@ -68,7 +68,7 @@
 #include <sys/un.h>
 #include <syslog.h>
 
-struct rbd rbd = { .ep = -1, .sfd = -1, .ctl = -1 };
+struct rbd rbd;         /* zeroed (bss): rebootd_run() opens its fds first */
 
 uint64_t rbd_now(void)
 {

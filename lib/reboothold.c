@@ -40,6 +40,19 @@ static struct {
 	bool dirty;
 } H = { -1, -1, false };
 
+/* "ID START": a pid or context id (0..MAX) and a process start time */
+static bool pid_start(const char *s, long max, long *id, unsigned long long *start)
+{
+	char a[24], b[24];
+	long long v;
+
+	if (!word_at(s, 0, a, sizeof(a)) || !word_at(s, 1, b, sizeof(b)) ||
+	    !scan_ll(a, 0, max, &v) || !scan_ull(b, 10, start))
+		return false;
+	*id = (long)v;
+	return true;
+}
+
 /* the holder recorded in rebootmgr.holder, if it is alive and ours: its
  * socket (a copy), and *pidfd */
 static int find(int *pidfd)
@@ -51,7 +64,7 @@ static int find(int *pidfd)
 
 	*pidfd = -1;
 	rb_path("holder", path, sizeof(path));
-	if (read_file(path, buf, sizeof(buf)) < 0 || sscanf(buf, "%ld %llu", &pid, &start) != 2 || pid < 2)
+	if (read_file(path, buf, sizeof(buf)) < 0 || !pid_start(buf, INT_MAX, &pid, &start) || pid < 2)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	if ((*pidfd = sys_pidfd_open((pid_t)pid)) < 0)
@@ -126,7 +139,7 @@ static void take_all(int (*adopt)(long xid, unsigned long long start, int fd))
 		if (n < 0 || fd < 0)
 			continue;
 		msg[n] = 0;
-		if (sscanf(msg, "%ld %llu", &xid, &start) != 2 || !adopt || adopt(xid, start, fd))
+		if (!pid_start(msg, LONG_MAX, &xid, &start) || !adopt || adopt(xid, start, fd))
 			close(fd);
 	}
 }

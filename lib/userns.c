@@ -262,8 +262,11 @@ static unsigned root_in(pid_t pid, const char *which)
 		return 0;
 	/* "INSIDE OUTSIDE COUNT" lines: the one starting at 0 */
 	for (p = buf; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
-		unsigned long in, out, n;
-		if (sscanf(p, "%lu %lu %lu", &in, &out, &n) == 3 && in == 0 && n)
+		char w[3][16];
+		unsigned long long in, out, n;
+		if (word_at(p, 0, w[0], 16) && word_at(p, 1, w[1], 16) && word_at(p, 2, w[2], 16) &&
+		    scan_ull(w[0], 10, &in) && scan_ull(w[1], 10, &out) && scan_ull(w[2], 10, &n) &&
+		    in == 0 && n && out <= UINT_MAX)
 			return (unsigned)out;
 	}
 	return 0;
