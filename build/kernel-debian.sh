@@ -17,7 +17,7 @@ T=$(mktemp -d "$C/.deb.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 dpkg-deb -x "$DEB" "$T/x"
 M=$T/x/lib/modules/$V
-VSBOX_EXTRA_PKGS=kmod sh "$B/deps.sh"
+VSBOX_EXTRA_PKGS="kmod cpio" sh "$B/deps.sh" >&2
 depmod -b "$T/x" "$V" || die "depmod failed"
 R=$T/ird
 mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/newroot" "$R/mods"
@@ -53,7 +53,9 @@ chmod 755 "$R/init"
 mkdir -p "$T/k"
 cp "$T/x/boot/vmlinuz-$V" "$T/k/bzImage"
 cp "$T/x/boot/config-$V" "$T/k/config"
-(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$T/k/initrd"
+(cd "$R" && find . > "$T/files" && cpio -o -H newc --quiet < "$T/files" > "$T/ird.cpio") ||
+	die "cpio of the initramfs failed"
+gzip -1 < "$T/ird.cpio" > "$T/k/initrd"
 printf 'version=%s\nmode=debian\nsource=%s\n' "$V" "$(basename "$DEB")" > "$T/k/info"
 chmod 755 "$T/k"
 mv -T "$T/k" "$K" 2>/dev/null || true

@@ -15,6 +15,7 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 [ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p -m 1777 /run/lock   # what Debian's boot makes (tests/lib.sh locks there)
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 	echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control
@@ -28,6 +29,7 @@ say "# ktier: kernel $(uname -r), $(nproc) cpus, cgroup2 controllers: $(cat /sys
 say "# ktier: mounts: $(awk '$3 ~ /cgroup/ { print $3 " " $2 }' /proc/mounts | tr '\n' ' ')"
 TO=$(cat /ktier/timeout)
 export VSBOX_T_SLOW="$(cat /ktier/slow)"
+[ -f /ktier/patched ] && export VSBOX_KERNEL_PATCHED=1
 export T_TIMEOUT=$((TO - 30))   # tests/lib.sh's own watchdog goes first
 cd /ktier/src
 while read -r t; do

@@ -17,5 +17,5 @@ export KBUILD_BUILD_USER=vsbox KBUILD_BUILD_HOST=kernel-check
 lost=$(grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)' "$FRAG" | while read -r l; do
 	grep -qxF "$l" "$O/.config" || echo "$l"; done)
 [ -z "$lost" ] || die "$(basename "$FRAG") lines lost by olddefconfig: $(echo $lost)"
-nice -n 10 make -C "$SRC" O="$O" -j"$(nproc)" bzImage >> "$LOG" 2>&1 ||
+nice -n 19 make -C "$SRC" O="$O" -j"$(nproc)" bzImage >> "$LOG" 2>&1 ||
 	{ tail -n 30 "$LOG" >&2; die "building $SRC failed (log: $LOG)"; }

@@ -20,7 +20,7 @@ mkdir -p "$C"
 exec 9>"$C/.lock-root"
 flock 9
 [ -f "$IMG" ] && { echo "$IMG"; exit 0; }
-VSBOX_EXTRA_PKGS="debootstrap" sh "$B/deps.sh"
+VSBOX_EXTRA_PKGS="debootstrap" sh "$B/deps.sh" >&2
 SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 T=$(mktemp -d "$C/.root.XXXXXX")

@@ -25,7 +25,7 @@ die() { echo "kernel-run.sh: $*" >&2; exit 1; }
 K=$1 L=$2
 shift 2
 [ -f "$K/bzImage" ] || die "$K: no bzImage"
-VSBOX_EXTRA_PKGS="qemu-system-x86 e2fsprogs xfsprogs btrfs-progs" sh "$B/deps.sh"
+VSBOX_EXTRA_PKGS="qemu-system-x86 e2fsprogs xfsprogs btrfs-progs" sh "$B/deps.sh" >&2
 ROOT=$(sh "$B/kernel-root.sh")
 R=$TOP/build/obj/kernel/run-$L
 rm -rf "$R"
@@ -56,6 +56,9 @@ chmod 755 "$R/stage/init"
 echo "${VSBOX_KT_TIMEOUT:-900}" > "$R/stage/timeout"
 # tests' time bounds (VSBOX_T_SLOW): TCG emulates every instruction
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then echo 1; else echo 5; fi > "$R/stage/slow"
+# a patched kernel (build/kernel.sh's info: mode=patched): tests/kernel/*.t
+# then fail where a patched feature is missing instead of skipping
+grep -qx 'mode=patched' "$K/info" 2>/dev/null && echo 1 > "$R/stage/patched"
 mke2fs -q -t ext4 -d "$R/stage" "$R/run.img" 1G >/dev/null || die "mke2fs -d of the run disk failed"
 rm -rf "$R/stage"
 truncate -s 1G "$R/ext4.img" "$R/xfs.img" "$R/btrfs.img"

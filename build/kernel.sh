@@ -32,7 +32,7 @@ P=${VSBOX_KPATCHES:-$TOP/kernel/patches/$VER}
 FRAG=$TOP/kernel/vsbox.config
 PKG=linux-source-$VER
 mkdir -p "$C/src"
-[ $LOOKUP = 1 ] || VSBOX_EXTRA_PKGS="bc bison flex libelf-dev libssl-dev xz-utils" sh "$B/deps.sh"
+[ $LOOKUP = 1 ] || VSBOX_EXTRA_PKGS="bc bison flex libelf-dev libssl-dev xz-utils" sh "$B/deps.sh" >&2
 
 # --- the source package (build/kernel-fetch.sh)
 if [ $LOOKUP = 1 ]; then

@@ -22,16 +22,20 @@
 
 static char kt_dir[200], kt_img[256], kt_mnt[256];
 
-/* Stop here: the whole test skipped (or failed, on a patched kernel) */
+/* Stop here: the (rest of the) test skipped, or failed on a patched
+ * kernel; after tests already printed, one more line and the plan */
 static inline _Noreturn void kt_skip(const char *why)
 {
 	const char *p = getenv("VSBOX_KERNEL_PATCHED");
 
 	if (p && !strcmp(p, "1") && strncmp(why, "needs", 5)) {
-		printf("not ok 1 - a patched kernel lacks it: %s\n1..1\n", why);
+		printf("not ok %d - a patched kernel lacks it: %s\n1..%d\n", tap_n + 1, why, tap_n + 1);
 		exit(1);
 	}
-	printf("1..0 # SKIP %s\n", why);
+	if (tap_n)
+		printf("ok %d # SKIP %s\n1..%d\n", tap_n + 1, why, tap_n + 1);
+	else
+		printf("1..0 # SKIP %s\n", why);
 	exit(0);
 }
 
