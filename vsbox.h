@@ -181,9 +181,10 @@ void xcg_write(const char *dir, const char *file, const char *val);
  * process move (cgroup.procs) waits for an RCU grace period unless another
  * one just did, ~0.5-1 ms against ~40 us. v2 has only the process move. */
 void xcg_join(const char *dir);
-/* Number of processes in the cgroup dir (0 = empty), -1 if it is gone */
+/* Number of processes in the cgroup dir and below (0 = empty), -1 if it is gone */
 int cg_nprocs(const char *dir);
-/* Read the pids of cgroup.procs into *pids (malloc'd); returns count or -1 */
+/* Read the pids of cgroup.procs, dir's and its sub-cgroups', into *pids
+ * (malloc'd); returns count or -1 */
 int cg_pids(const char *dir, pid_t **pids);
 /* Does the v2 tree have cgroup.kill (5.14+)? VSBOX_NO_CGROUP_KILL=1 says
  * no (tests); without it contexts also get a v1 freezer cgroup */
@@ -193,7 +194,8 @@ bool cg_can_kill(void);
 void cg_kill(const char *dir);
 /* The same for a context's directories: the one that kills whole first */
 void cg_kill_all(char (*dirs)[CG_PATH], int n);
-/* rmdir, retrying briefly while the last tasks finish exiting */
+/* rmdir (its sub-cgroups first), retrying briefly while the last tasks
+ * finish exiting */
 int cg_rmdir(const char *dir);
 
 /* ---- lib/ctx.c: the context registry (VSBOX_RUNDIR) ----------------------
@@ -287,6 +289,14 @@ struct ctx_spec {
 	unsigned userns_base, userns_size;
 	const char *idroot;
 	int *idtree;
+	/* with detach: wait at most timeout_ms (0: no limit) for CMD to end
+	 * (an init's report); past it the context is killed and removed and
+	 * *timedout set */
+	int timeout_ms;
+	bool *timedout;
+	/* inside, as PID 1, right after its cgroup namespace is made ("go"):
+	 * what needs the context's own view of the cgroup tree */
+	void (*after_go)(const struct ctx *c, void *arg);
 };
 /* Create a context and run spec->argv in it; returns the exit status to
  * pass on (CMD's, or 128+signal) */
@@ -396,6 +406,10 @@ struct vconf {
 	char init[256];             /* INIT, "" = default */
 	int stop_timeout;           /* STOP_TIMEOUT seconds */
 	int stopsig;                /* STOPSIG, to a fakeinit PID 1 */
+	bool have_stopsig;          /* STOPSIG given (else by init: systemd's RTMIN+3) */
+#define RTSIG(n) (34 + (n))     /* SIGRTMIN+n as glibc, systemd and kill -l count
+				   (musl's SIGRTMIN is 35: it keeps one more) */
+	int start_timeout;          /* START_TIMEOUT seconds: start waits no longer */
 	unsigned sc_allow;          /* S_SECCOMP allow:RULE,...: bit = seccomp_rule();
 				       fsflags and subvol too without a disk limit */
 	int reboot_limit;           /* REBOOT_LIMIT: restarts a minute by rebootmgr */

@@ -7,12 +7,14 @@
  * those differ per controller, which is why each hierarchy has its own base.
  */
 #include "vsbox.h"
+#include <dirent.h>
 #include <poll.h>
 #include <sys/utsname.h>
 
 static struct cg_hier hiers[CG_MAX];
 static int nhier = -1;
 static unsigned v2_ctrls;       /* controllers the v2 tree offers */
+static int own_nprocs(const char *dir);
 
 static const struct { const char *name; unsigned bit; } ctrl_names[] = {
 	{ "pids", CG_PIDS }, { "memory", CG_MEMORY }, { "cpu", CG_CPU },
@@ -203,7 +205,7 @@ void cg_delegate(const struct cg_hier *h, const char *dir)
 			continue;
 		snprintf(path, sizeof(path), "%.*s", (int)len, dir);
 		snprintf(f, sizeof(f), "%s/cgroup.type", path);
-		if (!access(f, F_OK) && cg_nprocs(path) != 0) {
+		if (!access(f, F_OK) && own_nprocs(path) != 0) {
 			if (!dir[len])
 				break;
 			continue;
@@ -247,29 +249,46 @@ void xcg_join(const char *dir)
 		die_errno("can't join cgroup %s", dir);
 }
 
-int cg_pids(const char *dir, pid_t **pids)
+/* the pids in dir's cgroup.procs, appended to *pids; with tree, those of
+ * its sub-cgroups too (a systemd guest makes its own, lib/ginit.c).
+ * false when dir has no cgroup.procs */
+static bool add_pids(const char *dir, bool tree, pid_t **pids, int *n, int *cap)
 {
 	char path[CG_PATH + 32];
 	char line[32];
 	FILE *f;
-	int n = 0, cap = 0;
 	long long pid;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	*pids = NULL;
+	if (!(f = fopen(path, "re")))
+		return false;
 	while (fgets(line, sizeof(line), f) && (line[strcspn(line, "\n")] = 0, 1) &&
 	       scan_ll(line, 1, INT_MAX, &pid)) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*pids = xrealloc(*pids, (size_t)cap * sizeof(pid_t));
+		if (*n == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*pids = xrealloc(*pids, (size_t)*cap * sizeof(pid_t));
 		}
-		(*pids)[n++] = (pid_t)pid;
+		(*pids)[(*n)++] = (pid_t)pid;
 	}
 	fclose(f);
-	return n;
+	DIR *d = tree ? opendir(dir) : NULL;
+	for (struct dirent *e; d && (e = readdir(d)); ) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		add_pids(path, true, pids, n, cap);
+	}
+	if (d)
+		closedir(d);
+	return true;
+}
+
+int cg_pids(const char *dir, pid_t **pids)
+{
+	int n = 0, cap = 0;
+
+	*pids = NULL;
+	return add_pids(dir, true, pids, &n, &cap) ? n : -1;
 }
 
 int cg_nprocs(const char *dir)
@@ -279,6 +298,18 @@ int cg_nprocs(const char *dir)
 
 	if (n > 0)
 		free(p);
+	return n;
+}
+
+/* processes in dir itself, not below it */
+static int own_nprocs(const char *dir)
+{
+	pid_t *p = NULL;
+	int n = 0, cap = 0;
+
+	if (!add_pids(dir, false, &p, &n, &cap))
+		return -1;
+	free(p);
 	return n;
 }
 
@@ -395,6 +426,18 @@ void cg_kill_all(char (*dirs)[CG_PATH], int n)
 
 int cg_rmdir(const char *dir)
 {
+	/* the sub-cgroups first, deepest first (a systemd guest's units) */
+	DIR *d = opendir(dir);
+	char path[CG_PATH + 256];
+
+	for (struct dirent *e; d && (e = readdir(d)); ) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		cg_rmdir(path);
+	}
+	if (d)
+		closedir(d);
 	/* killed tasks may linger a moment before the cgroup is empty */
 	for (int i = 0; i < 400; i++) {
 		if (!rmdir(dir) || errno == ENOENT)

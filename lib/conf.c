@@ -329,7 +329,7 @@ static const char *const keys[] = {
 	"S_DOMAINNAME", "S_HOSTNAME", "S_NICE", "S_FLAGS", "ULIMIT", "S_MEMORY", "S_CPU",
 	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
 	"NET", "NET_MODE", "BRIDGE", "NET_MAC", "NET_UPLINK", "NET_GATEWAY",
-	"USERNS", "USERNS_BASE", "USERNS_SIZE",
+	"USERNS", "USERNS_BASE", "USERNS_SIZE", "START_TIMEOUT",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -420,12 +420,16 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 			{ "PWR", SIGPWR }, { "TERM", SIGTERM }, { "INT", SIGINT }, { "HUP", SIGHUP },
 			{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
 		};
+		c->have_stopsig = true;
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			if (!strcasecmp(s, sigs[i].n))
 				return c->stopsig = sigs[i].s, 0;
+		/* RTMIN+3: systemd's halt */
+		if (!strncasecmp(s, "RTMIN+", 6) && parse_num(s + 6, 0, SIGRTMAX - RTSIG(0), &n))
+			return c->stopsig = RTSIG((int)n), 0;
 		if (parse_num(v, 1, SIGRTMAX, &n))
 			return c->stopsig = (int)n, 0;
-		return bad(p, "STOPSIG: '%s' is not a signal (PWR, TERM, INT, USR2, RTMIN+N as a number...)", v);
+		return bad(p, "STOPSIG: '%s' is not a signal (PWR, TERM, INT, USR2, RTMIN+N, a number...)", v);
 	}
 	case 17:
 		return parse_seccomp(p, v, c);
@@ -467,6 +471,11 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 		if (!parse_num(v, 1, USERNS_LAST, &n))
 			return bad(p, "USERNS_SIZE: '%s' is not a number of ids from 1 up", v);
 		c->userns_size = (unsigned)n;
+		return 0;
+	case 30:
+		if (!parse_num(v, 1, 3600, &n))
+			return bad(p, "START_TIMEOUT: '%s' is not a number of seconds from 1 to 3600", v);
+		c->start_timeout = (int)n;
 		return 0;
 	}
 	return 0;
@@ -529,6 +538,7 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 	c->mask = -1;
 	c->nproc = -1;
 	c->stop_timeout = 10;
+	c->start_timeout = 60;
 	c->stopsig = SIGPWR;
 	c->reboot_limit = 5;
 	while (*s) {

@@ -412,6 +412,8 @@ static _Noreturn void child(const struct ctx_spec *s, const struct ctx *c,
 	 * see of the tree */
 	if (unshare(CLONE_NEWCGROUP))
 		die_errno("can't create the cgroup namespace");
+	if (s->after_go)
+		s->after_go(c, s->arg);
 	if (s->flags & CF_FAKEINIT)
 		exec_cmd(s, NULL, stfd);
 	run_init(s, &f, stfd);
@@ -449,7 +451,17 @@ static void reap_context(const struct ctx *c)
  * reports on stfd, then what the pipes still hold; returns what read()
  * of the report returned. A reader that went away (EPIPE) only ends the
  * copying, never the start. */
-static ssize_t relay(int stfd, const int *rd, struct report *r)
+/* milliseconds left until deadline (mono_ns()), -1 without one */
+static int left_ms(uint64_t deadline)
+{
+	uint64_t now = mono_ns();
+
+	if (!deadline)
+		return -1;
+	return now >= deadline ? 0 : (int)((deadline - now) / 1000000 + 1);
+}
+
+static ssize_t relay(int stfd, const int *rd, struct report *r, uint64_t deadline)
 {
 	struct pollfd p[3] = { { stfd, POLLIN, 0 }, { rd[0], POLLIN, 0 }, { rd[1], POLLIN, 0 } };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
@@ -459,8 +471,13 @@ static ssize_t relay(int stfd, const int *rd, struct report *r)
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old);
 	for (bool reported = false; !reported; ) {
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		int k = poll(p, 3, left_ms(deadline));
+		if (k < 0 && errno != EINTR)
 			break;
+		if (!k) {
+			n = -2;         /* the deadline passed */
+			break;
+		}
 		if (p[0].revents) {
 			do
 				n = read(stfd, r, sizeof(*r));
@@ -482,6 +499,7 @@ int ctx_spawn(const struct ctx_spec *s)
 	struct init_fds fds = { .go = -1 };
 	bool relaying = s->relay && s->detach && !(s->flags & CF_FAKEINIT);
 	int go[2], st[2], out[2], err[2], us[2] = { -1, -1 }, lock, v2fd = -1, joined = 0;
+	uint64_t deadline = s->detach && s->timeout_ms > 0 ? mono_ns() + (uint64_t)s->timeout_ms * 1000000 : 0;
 	int nsflags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 	struct report r;
 	pid_t pid;
@@ -601,17 +619,36 @@ int ctx_spawn(const struct ctx_spec *s)
 	write_nosigpipe(go[1], "g", 1);
 	if (relaying) {
 		int rd[2] = { out[0], err[0] };
-		n = relay(st[0], rd, &r);
+		n = relay(st[0], rd, &r, deadline);
 		close(out[0]);
 		close(err[0]);
 		close(go[1]);           /* init drains from now on */
 	} else {
 		close(go[1]);
-		do
-			n = read(st[0], &r, sizeof(r));
-		while (n < 0 && errno == EINTR);
+		n = -1;
+		for (int k; n < 0; ) {
+			k = poll(&(struct pollfd){ st[0], POLLIN, 0 }, 1, left_ms(deadline));
+			if (!k) {
+				n = -2;
+				break;
+			}
+			if (k < 0 && errno != EINTR)
+				break;
+			if (k > 0 && (n = read(st[0], &r, sizeof(r))) < 0 && errno != EINTR)
+				break;
+		}
 	}
 	trace("init reported");
+	if (n == -2) {
+		/* CMD still runs at the deadline: the whole context goes */
+		close(st[0]);
+		cg_kill_all(c.cg, c.ncg);
+		waitpid(pid, NULL, 0);
+		reap_context(&c);
+		if (s->timedout)
+			*s->timedout = true;
+		return 124;
+	}
 	if (n == sizeof(r) && r.kind == 'F') {
 		/* nothing of CMD ran; the context is ending */
 		wait_forward(pid);

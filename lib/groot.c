@@ -12,7 +12,8 @@
  *   it; /sys/firmware masked) -> /dev: a tmpfs with only fresh nodes of
  *   null zero full random urandom tty (and console, a null), a new devpts
  *   instance (ptmx inside it) and /dev/shm (a directory of the same
- *   tmpfs, bound nodev) -> NAME.fstab ->
+ *   tmpfs, bound nodev) -> for systemd (lib/ginit.c) /run and /run/lock
+ *   tmpfs and the notify socket -> NAME.fstab ->
  *   pivot_root, detach the old root.
  *
  * A USERNS guest (lib/userns.c): the same, made by a helper that is root
@@ -25,7 +26,9 @@
  */
 #include "vsbox.h"
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 
 #ifndef OPEN_TREE_CLONE
@@ -202,6 +205,31 @@ static void mount_dev(int rootfd, bool userns)
 	close(dev);
 }
 
+/* a systemd guest's /run and /run/lock: fresh tmpfs (owned by root
+ * inside, also for USERNS: uid= and gid= are read in the mounter's user
+ * namespace), and NOTIFY_SOCKET's socket (lib/ginit.c) bound in /run/host,
+ * a directory of that fresh tmpfs: no name of the guest's is followed */
+static void mount_run(int rootfd, const struct guest *g)
+{
+	int fd = target_dir(rootfd, "run"), run, host;
+
+	mount_at(fd, NULL, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=20%,uid=0,gid=0", "/run");
+	close(fd);
+	if ((run = path_open(rootfd, "run", O_PATH | O_DIRECTORY, 0)) < 0 ||
+	    (mkdirat(run, "lock", 01777) && errno != EEXIST) || (mkdirat(run, "host", 0755) && errno != EEXIST))
+		die_errno("can't make /run/lock and /run/host");
+	fd = xopenat(run, "lock", O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+	mount_at(fd, NULL, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=5m,uid=0,gid=0",
+		 "/run/lock");
+	close(fd);
+	host = xopenat(run, "host", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "notify" };
+	if (fchdir(host) || bind(g->notify, (struct sockaddr *)&a, sizeof(a)))
+		die_errno("can't bind the notify socket on %s", GINIT_NOTIFY);
+	close(host);
+	close(run);
+}
+
 /* NAME.fstab: sources are host paths (the administrator's), targets are
  * inside the guest */
 static void mount_fstab(int rootfd, const struct guest *g)
@@ -305,6 +333,8 @@ static void mount_all(const struct guest *g)
 	mask_fd = -1;
 	mount_dev(rootfd, g->c.userns);
 	trace("dev mounted");
+	if (g->sd)
+		mount_run(rootfd, g);
 	mount_fstab(rootfd, g);
 	/* into the guest: the old root is stacked under the new one and
 	 * detached; nothing of the host's tree stays reachable */

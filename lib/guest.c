@@ -9,9 +9,10 @@
  *   (guest_mount_root()), the BPF programs (devices, the IP lock) and the
  *   IPROOT aliases (netlink; each written to guests/NAME as it is added,
  *   then all into the context's record) -> rlimits, nice, hostname ->
- *   capabilities -> exec INIT as PID 1 (fakeinit) or the guest's rc under
- *   vsbox's init -> guests/NAME goes -> NAME.sh post-start -> the lock
- *   file goes.
+ *   capabilities -> exec INIT as PID 1 (fakeinit; systemd, lib/ginit.c)
+ *   or the guest's rc under vsbox's init -> wait until it is up (the rc
+ *   ended, systemd said READY=1), START_TIMEOUT at most, else kill it all
+ *   -> guests/NAME goes -> NAME.sh post-start -> the lock file goes.
  * stop: pre-stop -> the guest's own shutdown (rc 0, or STOPSIG to its PID 1)
  * -> STOP_TIMEOUT -> SIGTERM, then kill what is left (cgroup.kill, or
  * freeze+kill+thaw with the v1 freezer) ->
@@ -70,6 +71,8 @@ static void pick_boot(struct guest *g)
 			g->rc = i < 2;
 		}
 	}
+	if (!*cmd && ginit_default(rootfd))
+		cmd = ginit_default(rootfd);    /* no rc, and systemd as /sbin/init */
 	if (!*cmd)
 		die("%s: no INIT set and no rc found (/etc/init.d/rc, /etc/rc.d/rc, /etc/rc)", g->name);
 	snprintf(g->argbuf, sizeof(g->argbuf), "%s", cmd);
@@ -79,6 +82,7 @@ static void pick_boot(struct guest *g)
 	if (fd < 0)
 		die_errno("%s: can't find %s in %s", g->name, g->argv[0], g->root);
 	close(fd);
+	ginit_detect(g, rootfd);
 	close(rootfd);
 	if (g->rc)
 		g->argv[n++] = "3";
@@ -93,6 +97,7 @@ void guest_load(const char *name, struct guest *g)
 	memset(g, 0, sizeof(*g));
 	g->lockfd = -1;
 	g->idtree = -1;
+	g->notify = -1;
 	if (!guest_name_ok(name))
 		usage_die("'%s' is not a guest name ([A-Za-z0-9._-], 1 to 63 characters)", name);
 	snprintf(g->name, sizeof(g->name), "%s", name);
@@ -262,6 +267,7 @@ static void guest_setup(const struct ctx *c, void *arg)
 	/* the container convention (systemd-detect-virt, ConditionVirtualization=,
 	 * init scripts): PID 1 and all it starts know they run in one */
 	setenv("container", "vsbox", 1);
+	ginit_env(g);
 	show_environ();
 	/* no host terminal or pipe reaches the guest: a session of its own
 	 * and stdio on its /dev/null (from here on errors go nowhere, so
@@ -367,6 +373,7 @@ static void guest_programs(struct ctx *c, void *arg)
 {
 	struct guest *g = arg;
 
+	ginit_programs(g, c);
 	/* (without cgroup2, prepare_lock refused an IPROOT) */
 	if (cg_v2()) {
 		int fd = xopenat(AT_FDCWD, c->cg[0], O_RDONLY | O_DIRECTORY, 0);
@@ -485,10 +492,14 @@ int guest_start(struct guest *g, bool quiet)
 	struct ctx_spec s = { 0 };
 	struct ctx c;
 	int code;
+	bool late = false;
+	uint64_t deadline;
+	const char *why = NULL;
 
 	if (geteuid() != 0)
 		die("starting a guest needs root");
 	trace("start %s", g->name);
+	deadline = mono_ns() + (uint64_t)g->c.start_timeout * 1000000000;
 	pick_boot(g);
 	prepare_lock(g);
 	guest_lock(g);
@@ -536,6 +547,10 @@ int guest_start(struct guest *g, bool quiet)
 	s.arg = g;
 	s.argv = g->argv;
 	s.out = &c;
+	/* up: the rc or INIT ended (systemd: said READY=1), START_TIMEOUT at most */
+	s.timeout_ms = g->c.start_timeout * 1000;
+	s.timedout = &late;
+	ginit_prepare(g, &s);
 	if (g->c.userns) {
 		/* its ids: chosen once, kept in NAME.conf */
 		userns_range(g);
@@ -550,6 +565,14 @@ int guest_start(struct guest *g, bool quiet)
 	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
 	trace("context running");
+	if (late || (c.pid && (why = ginit_wait(g, &c, deadline)))) {
+		repair(g, late ? NULL : &c);
+		guest_unlock_drop(g);
+		if (late)
+			die("%s: not up: %s did not end within START_TIMEOUT (%d s); stopped",
+			    g->name, g->argv[0], g->c.start_timeout);
+		die("%s: not up: %s; stopped", g->name, why);
+	}
 	if (!c.pid || !ctx_alive(&c)) {
 		repair(g, NULL);
 		guest_unlock_drop(g);

@@ -79,6 +79,8 @@ struct guest {
 	int lockfd;                 /* guests/NAME.lock while we act */
 	unsigned cgwant;            /* CG_* its limits need */
 	int idtree;                 /* USERNS: its idmapped root, in the new context */
+	bool sd;                    /* its init is systemd (lib/ginit.c) */
+	int notify;                 /* systemd: our end of its NOTIFY_SOCKET, or -1 */
 };
 /* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start is
  * adding, until its context's record lists them) */
@@ -112,6 +114,23 @@ void guest_rlimits(const struct vconf *c, pid_t pid);
 /* Inside the new mount namespace: mount /proc, /sys, a safe /dev with
  * devpts and shm, NAME.fstab, then pivot_root into root */
 void guest_mount_root(const struct guest *g);
+/* lib/ginit.c: the guest's init; for systemd, the container interface */
+#define GINIT_NOTIFY "/run/host/notify"     /* NOTIFY_SOCKET inside */
+/* INIT unset and no rc: "/sbin/init" when it is systemd, else NULL */
+const char *ginit_default(int rootfd);
+/* once argv is known: g->sd, and systemd's stop signal unless STOPSIG */
+void ginit_detect(struct guest *g, int rootfd);
+/* host, before the spawn: fakeinit, the notify socket, after_go */
+void ginit_prepare(struct guest *g, struct ctx_spec *s);
+/* inside, the clean environment made: NOTIFY_SOCKET */
+void ginit_env(const struct guest *g);
+/* host, after the clone: the delegated cgroup "guest", PID 1 moved into it */
+void ginit_programs(const struct guest *g, const struct ctx *c);
+/* inside, its cgroup namespace made: cgroup2 on /sys/fs/cgroup */
+void ginit_after_go(const struct ctx *c, void *arg);
+/* host, the guest running: wait for READY=1 until deadline (mono_ns());
+ * NULL when up, else why not (the context then killed) */
+const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline);
 /* lib/gstatus.c: a guest's state and figures, as text or JSON */
 struct gfigs {
 	bool running;

@@ -165,8 +165,14 @@ int main(void)
 	bad("REBOOT_LIMIT=61\n", "g.conf:1: REBOOT_LIMIT: '61' is not a number of restarts from 0 to 60",
 	    "REBOOT_LIMIT above 60");
 	bad("STOPSIG=BOGUS\n",
-	    "g.conf:1: STOPSIG: 'BOGUS' is not a signal (PWR, TERM, INT, USR2, RTMIN+N as a number...)",
+	    "g.conf:1: STOPSIG: 'BOGUS' is not a signal (PWR, TERM, INT, USR2, RTMIN+N, a number...)",
 	    "STOPSIG bad");
+	ok(!parse("STOPSIG=RTMIN+3\n") && c.stopsig == 37 && c.have_stopsig,
+	   "STOPSIG=RTMIN+3 (systemd's halt)");
+	ok(!parse("") && !c.have_stopsig && c.start_timeout == 60, "no STOPSIG given; START_TIMEOUT 60 s");
+	ok(!parse("START_TIMEOUT=5\n") && c.start_timeout == 5, "START_TIMEOUT");
+	bad("START_TIMEOUT=0\n", "g.conf:1: START_TIMEOUT: '0' is not a number of seconds from 1 to 3600",
+	    "START_TIMEOUT 0 (never waiting forever)");
 
 	/* ---- disk limits ---- */
 	ok(!parse("DISK_LIMIT=10G\nINODE_LIMIT=200000\n"), "DISK_LIMIT and INODE_LIMIT");
