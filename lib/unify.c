@@ -2,8 +2,8 @@
  *
  * A file is a candidate when it is a regular file outside the excluded
  * trees (configuration and state: /etc, /var, ...; lib/uwalk.c prunes
- * them), not a dpkg conffile of its guest, not empty, and every name of
- * its inode was found in that guest's walk: an inode with a link outside
+ * them), not a dpkg conffile or rpm %config file of its guest (lib/urpm.c),
+ * not empty, and every name of its inode was found in that guest's walk: an inode with a link outside
  * the guest (another guest, the host, an excluded directory) is never
  * touched, so a link a hostile guest plants to someone else's file can't
  * draw that file into anything.
@@ -76,7 +76,7 @@ void unify_excludes(struct unify *u, const char *extra)
 		excl_file(u, extra, true);
 }
 
-/* ---- dpkg conffiles of a guest ------------------------------------------------ */
+/* ---- dpkg conffiles of a guest (rpm %config files: lib/urpm.c) ------------------ */
 static int by_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -120,8 +120,6 @@ static void conffiles(struct uguest *g)
 		}
 	}
 	closedir(d);
-	if (g->nconff)
-		qsort(g->conff, (size_t)g->nconff, sizeof(char *), by_str);
 }
 
 /* ---- the walk ---------------------------------------------------------------- */
@@ -239,7 +237,11 @@ int unify_scan(struct unify *u, int gi)
 	x.w.visit = visit;
 	x.w.exclude = (const char *const *)u->excl;
 	x.w.nexclude = u->nexcl;
-	conffiles(&u->g[gi]);
+	struct uguest *g = &u->g[gi];
+	conffiles(g);
+	urpm_configfiles(g->name, g->rootfd, &g->conff, &g->nconff);
+	if (g->nconff)
+		qsort(g->conff, (size_t)g->nconff, sizeof(char *), by_str);
 	if (uwalk_run(&x.w, u->g[gi].rootfd))
 		return -1;
 	free(x.t);

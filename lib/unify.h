@@ -103,6 +103,10 @@ struct unify {
  * FILE's (extra, may be NULL); dies with FILE:LINE */
 void unify_excludes(struct unify *u, const char *extra);
 int unify_scan(struct unify *u, int gi);       /* guest gi's candidates; -1 + errno */
+/* Append the guest's rpm %config files (absolute paths) to *list; their
+ * count, 0 without an rpm database; dies when it has one and the host's
+ * rpm can't read it (lib/urpm.c) */
+int urpm_configfiles(const char *guest, int rootfd, char ***list, int *n);
 /* Group the candidates, read those that may be equal, and call method for
  * each set of identical files spanning two guests or more */
 void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m, size_t n));
