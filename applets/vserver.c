@@ -37,8 +37,9 @@ static const char usage[] =
 "              --tar a root filesystem archive, --oci an OCI image layout\n"
 "              (its config gives INIT ENV INIT_DIR INIT_USER; see vserver(8),\n"
 "              OCI IMAGES), or --debootstrap a Debian SUITE; /dev gets only\n"
-"              null zero full random urandom tty ptmx;\n"
-"              --unify: then vunify the template guest NAME and the new one\n"
+"              null zero full random urandom tty ptmx; progress only on\n"
+"              a terminal; --unify: then vunify the template guest NAME and\n"
+"              the new one\n"
 "  start       boot: INIT as PID 1 (S_FLAGS fakeinit), else the guest's rc\n"
 "              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT, showing\n"
 "              its output (-q: not) until it ends\n"
@@ -153,7 +154,8 @@ static void undo_unlink(void *p)
 	unlink(p);
 }
 
-static int run(char **argv)
+/* out >= 0: the command's stdout and stderr go there */
+static int run(char **argv, int out)
 {
 	pid_t pid;
 
@@ -162,6 +164,8 @@ static int run(char **argv)
 	if (pid < 0)
 		die_errno("can't fork");
 	if (!pid) {
+		if (out >= 0 && (dup2(out, 1) < 0 || dup2(out, 2) < 0))
+			_exit(127);
 		execvp(argv[0], argv);
 		warn_errno("can't execute %s", argv[0]);
 		_exit(127);
@@ -232,6 +236,21 @@ static void write_conf(const char *path, const char *name, const char *flags, co
 	close(fd);
 }
 
+/* the last line a command wrote to the file fd (for an error message) */
+static const char *last_line(int fd)
+{
+	static char buf[4096];
+	off_t end = lseek(fd, 0, SEEK_END);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+	char *p;
+
+	buf[n > 0 ? n : 0] = 0;
+	while ((p = strrchr(buf, '\n')) && !p[1])
+		*p = 0;
+	p = strrchr(buf, '\n');
+	return p ? p + 1 : buf;
+}
+
 /* --exclude usr (or /usr, usr/): the whole top-level directory */
 static bool excluded_top(const char *top, const char *const *ex, int n)
 {
@@ -250,6 +269,9 @@ static int build(void)
 	char conf[PATH_MAX], root[PATH_MAX], *extra = NULL;
 	int parent, rootfd, rc = 0;
 	struct oci_image im;
+	/* progress (what is copied, debootstrap's output, layers) only on a
+	 * terminal; scripts get the result line (-q: not even that) */
+	bool tty = !G.quiet && isatty(2);
 
 	if (geteuid() != 0)
 		die("building a guest needs root");
@@ -280,29 +302,37 @@ static int build(void)
 			xsnprintf(src, sizeof(src), "%s/%s", rootdir(), G.template);
 		else
 			usage_die("--template: '%s' is neither a guest name nor a directory", G.template);
-		if (!G.quiet)
+		if (tty)
 			fprintf(stderr, "copying %s...\n", src);
-		copy_tree(src, rootfd, G.exclude, G.nexclude, !G.quiet && isatty(2));
+		copy_tree(src, rootfd, G.exclude, G.nexclude, tty);
 	} else if (G.tar) {
 		/* the host's tar (it knows every compression); then whatever
 		 * device nodes the archive carried are removed */
 		char *argv[] = { "tar", "-x", "-p", "--numeric-owner", "-f", (char *)G.tar,
 				 "-C", root, NULL };
-		if ((rc = run(argv)))
+		if ((rc = run(argv, -1)))
 			die("extracting %s failed (tar exit %d)", G.tar, rc);
 		sweep_devices(rootfd);
 	} else if (G.oci) {
 		/* every blob checked, each layer parsed and applied by vsbox
 		 * itself (lib/oci.c), through no symlink of the image */
-		oci_build(G.oci, rootfd, &im, !G.quiet && isatty(2));
+		oci_build(G.oci, rootfd, &im, tty);
 		extra = oci_conf_lines(&im);
 	} else if (G.suite) {
 		/* minbase has no init system: sysv-rc gives the guest the rc
 		 * (/etc/init.d/rc) that start runs */
 		char *argv[] = { "debootstrap", "--variant=minbase", "--include=sysv-rc", (char *)G.suite, root,
 				 (char *)G.mirror, NULL };
-		if ((rc = run(argv)))
-			die("debootstrap %s failed (exit %d)", G.suite, rc);
+		/* its output is progress: on a terminal, shown; else kept, and
+		 * its last line is the error's reason */
+		FILE *log = tty ? NULL : tmpfile();
+		if (!tty && !log)
+			die_errno("can't make a temporary file");
+		if ((rc = run(argv, log ? fileno(log) : -1)))
+			die("debootstrap %s failed (exit %d)%s%s", G.suite, rc, log ? ": " : "",
+			    log ? last_line(fileno(log)) : "");
+		if (log)
+			fclose(log);
 		sweep_devices(rootfd);
 	} else {
 		/* the original build: the host's system directories */
@@ -332,7 +362,7 @@ static int build(void)
 				}
 				continue;
 			}
-			if (!G.quiet)
+			if (tty)
 				fprintf(stderr, "copying %s...\n", src);
 			mkdirat(rootfd, top[i], st.st_mode & 07777);
 			int d = xopenat(rootfd, top[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
@@ -351,7 +381,7 @@ static int build(void)
 				sub[ns++] = rootdir() + rl + 1;
 			if (!strncmp(confdir(), src, rl) && confdir()[rl] == '/')
 				sub[ns++] = confdir() + rl + 1;
-			copy_tree(src, d, sub, ns, !G.quiet && isatty(2));
+			copy_tree(src, d, sub, ns, tty);
 			close(d);
 		}
 	}
