@@ -4,7 +4,8 @@
 # whiteout - and a third, added raw, making a directory opaque), imported,
 # its Entrypoint/Cmd/Env/WorkingDir/User as INIT/ENV/INIT_DIR/INIT_USER,
 # started: a process of the image checks its own environment, directory and
-# uid. The same layout as one tar (oci-archive), by tag. Then images crafted
+# uid. The same layout as one tar, by tag, and as skopeo writes it (an
+# oci-archive, and back from a docker-archive). Then images crafted
 # byte by byte (tests/data/mkoci.py): plain and zstd layers, and hostile
 # ones - ../ names, an absolute symlink then a file through it, a relative
 # one, a hard link out, a device node, a bad digest, a truncated blob, a bad
@@ -102,6 +103,22 @@ is "  the same INIT" "$(grep '^INIT=' "$VSBOX_CONFDIR/o2.conf")" "$(grep '^INIT=
 rc_is "an unknown tag" 1 vserver o3 build -q --oci "$img:nosuch"
 like "  says so" "$ERR" "no image tagged nosuch"
 check "  and leaves nothing" test ! -e "$VSBOX_ROOTDIR/o3" -a ! -e "$VSBOX_CONFDIR/o3.conf"
+# skopeo's own oci-archive, and a round trip through a docker-archive
+# (docker save's format) back to a layout
+if command -v skopeo >/dev/null; then
+	skopeo copy -q "oci:$img:v1" "oci-archive:$T_TMP/sk.tar:v1" >/dev/null 2>"$T_TMP/sk.err" &&
+	skopeo copy -q "oci:$img:v1" "docker-archive:$T_TMP/dk.tar:t/app:v1" >/dev/null 2>>"$T_TMP/sk.err" &&
+	skopeo copy -q "docker-archive:$T_TMP/dk.tar" "oci:$T_TMP/sk2:v2" >/dev/null 2>>"$T_TMP/sk.err" ||
+		{ diag "$(cat "$T_TMP/sk.err")"; bail "skopeo copy"; }
+	for src in "$T_TMP/sk.tar" "$T_TMP/sk2"; do
+		rc_is "build --oci from skopeo's ${src##*/}" 0 vserver o6 build -q --oci "$src"
+		is "  the same tree (names, modes, owners, sizes, links) as from the plain tar" "$(cd "$VSBOX_ROOTDIR/o6" && find . -printf '%p %M %U:%G %s %l\n' | sort | md5sum)" "$(cd "$VSBOX_ROOTDIR/o2" && find . -printf '%p %M %U:%G %s %l\n' | sort | md5sum)"
+		is "  the same INIT" "$(grep '^INIT=' "$VSBOX_CONFDIR/o6.conf")" "$(grep '^INIT=' "$VSBOX_CONFDIR/o1.conf")"
+		vserver o6 delete --force -q
+	done
+else
+	i=0; while [ $i -lt 6 ]; do skip "skopeo is not installed (build/deps.sh)"; i=$((i + 1)); done
+fi
 rc_is "delete o1" 0 vserver o1 delete --force -q
 rc_is "delete o2" 0 vserver o2 delete --force -q
 
