@@ -283,6 +283,10 @@ struct ctx_spec {
 	/* inside the new namespaces, as PID 1, before init/CMD; default:
 	 * private mount propagation and a fresh /proc */
 	void (*setup)(const struct ctx *c, void *arg);
+	/* CMD's process only (not init), after the ceiling and filters, just
+	 * before exec: its working directory, its user (vfork child: syscalls
+	 * only) */
+	void (*prep)(void *arg);
 	void *arg;
 	char **argv;
 	/* a user namespace of its own (lib/userns.c) when userns_size: ids
@@ -405,7 +409,10 @@ struct vconf {
 	unsigned long long memory;  /* S_MEMORY bytes, 0 unset */
 	unsigned cpu_weight;        /* S_CPU weight=1..10000, 0 unset */
 	unsigned cpu_max;           /* S_CPU max=PERCENT of one CPU, 0 unset */
-	char init[256];             /* INIT, "" = default */
+	char init[1024];            /* INIT, "" = default (words: conf_words) */
+	char env[4096];             /* ENV: NAME=VALUE words for init, "" = none */
+	char init_dir[256];         /* INIT_DIR: its working directory, "" = / */
+	char init_user[64];         /* INIT_USER: USER[:GROUP] it runs as, "" = root */
 	int stop_timeout;           /* STOP_TIMEOUT seconds */
 	int stopsig;                /* STOPSIG, to a fakeinit PID 1 */
 	bool have_stopsig;          /* STOPSIG given (else by init: systemd's RTMIN+3) */
@@ -454,6 +461,16 @@ bool conf_get(const char *path, const char *key, char *out, size_t n);
  * the whole file, conf_net_check() sets c->net or says what doesn't fit */
 const char *conf_net_key(int k, char *v, struct vconf *c);
 const char *conf_net_check(struct vconf *c);
+/* lib/confinit.c: INIT, ENV, INIT_DIR, INIT_USER (k: 0..3 in that order);
+ * NULL or what is wrong (in msg[n] or static) */
+#define VC_MAXARGS 64
+const char *conf_init_key(int k, const char *v, struct vconf *c, char *msg, size_t n);
+/* Split s into words like a shell without expansions ('...', "...", \):
+ * into buf[n], argv (at most max-1 and NULL); the count, or -1 with why */
+int conf_words(const char *s, char *buf, size_t n, char **argv, int max, const char **why);
+/* Append s as one such word to out[n] at *len (a blank before it unless
+ * first), quoted only when it needs it; false when out is too small */
+bool conf_quote(char *out, size_t n, size_t *len, const char *s);
 /* Parse a size "512M", "2G", "1048576" (binary units); false when bad */
 bool parse_size(const char *s, unsigned long long *out);
 /* Guest names: [A-Za-z0-9._-], not starting with '.', 1..63 characters */
@@ -473,5 +490,6 @@ int path_open_beneath(int dirfd, const char *rel, int flags);
 #include "lib/guests.h"
 #include "lib/admin.h"
 #include "lib/unify.h"
+#include "lib/oci.h"
 
 #endif

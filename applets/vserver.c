@@ -16,6 +16,7 @@
 
 static const char usage[] =
 "usage: vserver NAME build [--template NAME|DIR [--unify] | --tar FILE |\n"
+"                          --oci DIR[:TAG]|FILE.tar[:TAG] |\n"
 "                          --debootstrap SUITE [--mirror URL]] [--exclude PATTERN]...\n"
 "       vserver NAME start|stop|restart|running|enter [-q]\n"
 "       vserver NAME status [--json]\n"
@@ -33,9 +34,12 @@ static const char usage[] =
 "bind mounts NAME.fstab (SOURCE TARGET TYPE OPTIONS, targets inside).\n"
 "  build       create the root and NAME.conf: copy the host's /bin /sbin /etc\n"
 "              /lib* /usr /var (default), --template another guest or a DIR,\n"
-"              --tar a root filesystem archive, or --debootstrap a Debian\n"
-"              SUITE; /dev gets only null zero full random urandom tty ptmx;\n"
-"              --unify: then vunify the template guest NAME and the new one\n"
+"              --tar a root filesystem archive, --oci an OCI image layout\n"
+"              (its config gives INIT ENV INIT_DIR INIT_USER; see vserver(8),\n"
+"              OCI IMAGES), or --debootstrap a Debian SUITE; /dev gets only\n"
+"              null zero full random urandom tty ptmx; progress only on\n"
+"              a terminal; --unify: then vunify the template guest NAME and\n"
+"              the new one\n"
 "  start       boot: INIT as PID 1 (S_FLAGS fakeinit), else the guest's rc\n"
 "              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT, showing\n"
 "              its output (-q: not) until it ends\n"
@@ -78,7 +82,11 @@ static const char usage[] =
 "               processes of the whole guest (pids.max)\n"
 "  S_MEMORY     memory limit (e.g. 512M; no swap beyond it)\n"
 "  S_CPU        weight=1..10000 (100: one guest) and/or max=P% of one CPU\n"
-"  INIT         the command start runs (default /sbin/init with fakeinit)\n"
+"  INIT         the command start runs (default /sbin/init with fakeinit):\n"
+"               words, quoted as in sh ('a b', \"a b\"), never expanded\n"
+"  ENV          NAME=VALUE words added to the environment of INIT (or rc)\n"
+"  INIT_DIR     INIT's working directory inside (default /)\n"
+"  INIT_USER    USER[:GROUP] of the guest INIT runs as (default root)\n"
 "  START_TIMEOUT seconds start waits for the guest to be up (60), then\n"
 "               stops it and fails\n"
 "  STOP_TIMEOUT seconds stop waits for the guest's own shutdown (10)\n"
@@ -113,6 +121,7 @@ static const char usage[] =
 static const struct option opts[] = {
 	{ "template", required_argument, NULL, 'T' },
 	{ "tar", required_argument, NULL, 't' },
+	{ "oci", required_argument, NULL, 'o' },
 	{ "debootstrap", required_argument, NULL, 'd' },
 	{ "mirror", required_argument, NULL, 'm' },
 	{ "exclude", required_argument, NULL, 'x' },
@@ -126,7 +135,7 @@ static const struct option opts[] = {
 
 static struct {
 	const char *name, *cmd;
-	const char *template, *tar, *suite, *mirror;
+	const char *template, *tar, *oci, *suite, *mirror;
 	const char *exclude[64];
 	int nexclude;
 	bool force, quiet, json, unify;
@@ -148,7 +157,8 @@ static void undo_unlink(void *p)
 	unlink(p);
 }
 
-static int run(char **argv)
+/* out >= 0: the command's stdout and stderr go there */
+static int run(char **argv, int out)
 {
 	pid_t pid;
 
@@ -157,6 +167,8 @@ static int run(char **argv)
 	if (pid < 0)
 		die_errno("can't fork");
 	if (!pid) {
+		if (out >= 0 && (dup2(out, 1) < 0 || dup2(out, 2) < 0))
+			_exit(127);
 		execvp(argv[0], argv);
 		warn_errno("can't execute %s", argv[0]);
 		_exit(127);
@@ -195,14 +207,13 @@ static void skeleton(int rootfd)
 	}
 }
 
-static void write_conf(const char *path, const char *name)
+/* flags: S_FLAGS; extra: more lines (an image's INIT, ENV...) or NULL */
+static void write_conf(const char *path, const char *name, const char *flags, const char *extra)
 {
-	char buf[PATH_MAX + 512];
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	char buf[PATH_MAX + 512], err[512];
+	static struct vconf check;
+	int fd;
 
-	if (fd < 0)
-		die_errno("can't create %s", path);
-	undo_push(undo_unlink, path, strlen(path) + 1);
 	snprintf(buf, sizeof(buf),
 		 "# %s - settings of the guest %s (see vserver(8))\n"
 		 "IPROOT=\n"
@@ -210,14 +221,37 @@ static void write_conf(const char *path, const char *name)
 		 "ONBOOT=no\n"
 		 "S_HOSTNAME=%s\n"
 		 "S_CAPS=\"\"\n"
-		 "S_FLAGS=\"lock nproc sched\"\n"
+		 "S_FLAGS=\"%s\"\n"
 		 "ULIMIT=\"-H -u 1000\"\n"
 		 "#S_MEMORY=512M\n"
 		 "#S_CPU=\"weight=100\"\n"
 		 "#DISK_LIMIT=10G\n"
-		 "#INODE_LIMIT=200000\n", path, name, name);
-	xwrite_fd(fd, buf, strlen(buf), path);
+		 "#INODE_LIMIT=200000\n", path, name, name, flags);
+	char *text = xasprintf("%s%s", buf, extra ? extra : "");
+	/* what the image said must make a valid NAME.conf */
+	if (conf_parse(path, text, &check, err, sizeof(err)))
+		die("%s", err);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+		die_errno("can't create %s", path);
+	undo_push(undo_unlink, path, strlen(path) + 1);
+	xwrite_fd(fd, text, strlen(text), path);
+	free(text);
 	close(fd);
+}
+
+/* the last line a command wrote to the file fd (for an error message) */
+static const char *last_line(int fd)
+{
+	static char buf[4096];
+	off_t end = lseek(fd, 0, SEEK_END);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+	char *p;
+
+	buf[n > 0 ? n : 0] = 0;
+	while ((p = strrchr(buf, '\n')) && !p[1])
+		*p = 0;
+	p = strrchr(buf, '\n');
+	return p ? p + 1 : buf;
 }
 
 /* --exclude usr (or /usr, usr/): the whole top-level directory */
@@ -235,13 +269,17 @@ static bool excluded_top(const char *top, const char *const *ex, int n)
 
 static int build(void)
 {
-	char conf[PATH_MAX], root[PATH_MAX];
+	char conf[PATH_MAX], root[PATH_MAX], *extra = NULL;
 	int parent, rootfd, rc = 0;
+	struct oci_image im;
+	/* progress (what is copied, debootstrap's output, layers) only on a
+	 * terminal; scripts get the result line (-q: not even that) */
+	bool tty = !G.quiet && isatty(2);
 
 	if (geteuid() != 0)
 		die("building a guest needs root");
-	if (!!G.template + !!G.tar + !!G.suite > 1)
-		usage_die("give one of --template, --tar and --debootstrap");
+	if (!!G.template + !!G.tar + !!G.oci + !!G.suite > 1)
+		usage_die("give one of --template, --tar, --oci and --debootstrap");
 	if (G.mirror && !G.suite)
 		usage_die("--mirror goes with --debootstrap");
 	xsnprintf(conf, sizeof(conf), "%s/%s.conf", confdir(), G.name);
@@ -267,24 +305,37 @@ static int build(void)
 			xsnprintf(src, sizeof(src), "%s/%s", rootdir(), G.template);
 		else
 			usage_die("--template: '%s' is neither a guest name nor a directory", G.template);
-		if (!G.quiet)
+		if (tty)
 			fprintf(stderr, "copying %s...\n", src);
-		copy_tree(src, rootfd, G.exclude, G.nexclude, !G.quiet && isatty(2));
+		copy_tree(src, rootfd, G.exclude, G.nexclude, tty);
 	} else if (G.tar) {
 		/* the host's tar (it knows every compression); then whatever
 		 * device nodes the archive carried are removed */
 		char *argv[] = { "tar", "-x", "-p", "--numeric-owner", "-f", (char *)G.tar,
 				 "-C", root, NULL };
-		if ((rc = run(argv)))
+		if ((rc = run(argv, -1)))
 			die("extracting %s failed (tar exit %d)", G.tar, rc);
 		sweep_devices(rootfd);
+	} else if (G.oci) {
+		/* every blob checked, each layer parsed and applied by vsbox
+		 * itself (lib/oci.c), through no symlink of the image */
+		oci_build(G.oci, rootfd, &im, tty);
+		extra = oci_conf_lines(&im);
 	} else if (G.suite) {
 		/* minbase has no init system: sysv-rc gives the guest the rc
 		 * (/etc/init.d/rc) that start runs */
 		char *argv[] = { "debootstrap", "--variant=minbase", "--include=sysv-rc", (char *)G.suite, root,
 				 (char *)G.mirror, NULL };
-		if ((rc = run(argv)))
-			die("debootstrap %s failed (exit %d)", G.suite, rc);
+		/* its output is progress: on a terminal, shown; else kept, and
+		 * its last line is the error's reason */
+		FILE *log = tty ? NULL : tmpfile();
+		if (!tty && !log)
+			die_errno("can't make a temporary file");
+		if ((rc = run(argv, log ? fileno(log) : -1)))
+			die("debootstrap %s failed (exit %d)%s%s", G.suite, rc, log ? ": " : "",
+			    log ? last_line(fileno(log)) : "");
+		if (log)
+			fclose(log);
 		sweep_devices(rootfd);
 	} else {
 		/* the original build: the host's system directories */
@@ -314,7 +365,7 @@ static int build(void)
 				}
 				continue;
 			}
-			if (!G.quiet)
+			if (tty)
 				fprintf(stderr, "copying %s...\n", src);
 			mkdirat(rootfd, top[i], st.st_mode & 07777);
 			int d = xopenat(rootfd, top[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
@@ -333,14 +384,15 @@ static int build(void)
 				sub[ns++] = rootdir() + rl + 1;
 			if (!strncmp(confdir(), src, rl) && confdir()[rl] == '/')
 				sub[ns++] = confdir() + rl + 1;
-			copy_tree(src, d, sub, ns, !G.quiet && isatty(2));
+			copy_tree(src, d, sub, ns, tty);
 			close(d);
 		}
 	}
 	skeleton(rootfd);
 	close(rootfd);
 	close(parent);
-	write_conf(conf, G.name);
+	/* an image's command is its main process: the guest's PID 1 */
+	write_conf(conf, G.name, G.oci ? "lock nproc sched fakeinit" : "lock nproc sched", extra);
 	undo_forget();
 	if (!G.quiet)
 		printf("%s: built in %s, settings in %s\n", G.name, root, conf);
@@ -381,90 +433,8 @@ static int delete(void)
 }
 
 /* ---- running things inside ---------------------------------------------- */
-struct user {
-	uid_t uid;
-	gid_t gid;
-	char name[64], home[256], shell[256];
-};
-
-/* USER (a name or a number) from the guest's own /etc/passwd, read after
- * entering its root (never the host's, never through NSS) */
-static void guest_user(const char *who, struct user *u)
-{
-	char buf[65536], *save, *line;
-	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
-	ssize_t n = -1;
-
-	fd = root < 0 ? -1 : path_open(root, "/etc/passwd", O_RDONLY, 0);
-	if (fd >= 0) {
-		n = read_fd(fd, buf, sizeof(buf));
-		close(fd);
-	}
-	if (root >= 0)
-		close(root);
-	for (line = n > 0 ? strtok_r(buf, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7], *p = line;
-		int k;
-		for (k = 0; k < 7 && p; k++) {
-			f[k] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = 0;
-		}
-		if (k < 7)
-			continue;
-		if (strcmp(f[0], who) && strcmp(f[2], who))
-			continue;
-		u->uid = (uid_t)strtoul(f[2], NULL, 10);
-		u->gid = (gid_t)strtoul(f[3], NULL, 10);
-		snprintf(u->name, sizeof(u->name), "%s", f[0]);
-		snprintf(u->home, sizeof(u->home), "%s", *f[5] ? f[5] : "/");
-		snprintf(u->shell, sizeof(u->shell), "%s", *f[6] ? f[6] : "/bin/sh");
-		return;
-	}
-	if (!strcmp(who, "root") || !strcmp(who, "0")) {
-		*u = (struct user){ 0, 0, "root", "/root", "/bin/sh" };
-		return;
-	}
-	die("%s: no user '%s' in the guest's /etc/passwd", G.name, who);
-}
-
-/* supplementary groups of u from the guest's /etc/group */
-static void guest_groups(const struct user *u)
-{
-	char buf[65536], *save, *line;
-	gid_t list[64];
-	int n = 0, root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = root < 0 ? -1 : path_open(root, "/etc/group", O_RDONLY, 0);
-	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (root >= 0)
-		close(root);
-	list[n++] = u->gid;
-	buf[len > 0 ? len : 0] = 0;
-	for (line = strtok_r(buf, "\n", &save); line && n < 64; line = strtok_r(NULL, "\n", &save)) {
-		char *f[4], *p = line, *m, *s2;
-		int k;
-		for (k = 0; k < 4 && p; k++) {
-			f[k] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = 0;
-		}
-		if (k < 4)
-			continue;
-		for (m = strtok_r(f[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2))
-			if (!strcmp(m, u->name))
-				list[n++] = (gid_t)strtoul(f[2], NULL, 10);
-	}
-	if (setgroups((size_t)n, list))
-		die_errno("can't set the groups of %s", u->name);
-}
-
 /* in the forked child, already in the guest's namespaces: the last steps */
-static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, char **argv,
+static _Noreturn void exec_inside(const struct ctx *c, const struct guser *u, char **argv,
 				  bool login, const char *term)
 {
 	close_range_from(3);
@@ -482,8 +452,8 @@ static _Noreturn void exec_inside(const struct ctx *c, const struct user *u, cha
 	 * the ceiling), last exec */
 	ctx_restrict(c->flags, c->bset);
 	if (u->uid || u->gid) {
-		guest_groups(u);
-		if (setresgid(u->gid, u->gid, u->gid) || setresuid(u->uid, u->uid, u->uid))
+		if (setgroups((size_t)u->ngroups, u->groups) ||
+		    setresgid(u->gid, u->gid, u->gid) || setresuid(u->uid, u->uid, u->uid))
 			die_errno("can't become %s", u->name);
 	}
 	if (chdir(login ? u->home : "/") && chdir("/"))
@@ -584,7 +554,7 @@ static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 {
 	const char *term = getenv("TERM");
 	struct ctx c;
-	struct user u;
+	struct guser u;
 	int master = -1, slave = -1;
 	pid_t pid;
 
@@ -597,7 +567,8 @@ static int run_inside(const char *who, char **argv, bool login, bool use_pty)
 	 * its root */
 	guest_rlimits(&G.g.c, 0);
 	ctx_enter(c.xid, &c);
-	guest_user(who, &u);
+	guser_lookup(G.name, who, &u);
+	guser_groups(&u);
 	if (use_pty) {
 		/* the pty comes from the guest's own devpts: the host terminal
 		 * stays with us and never reaches the guest (no TIOCSTI) */
@@ -686,6 +657,7 @@ int vserver_main(int argc, char **argv)
 			switch (c) {
 			case 'T': G.template = optarg; break;
 			case 't': G.tar = optarg; break;
+			case 'o': G.oci = optarg; break;
 			case 'd': G.suite = optarg; break;
 			case 'm': G.mirror = optarg; break;
 			case 'x':
@@ -701,8 +673,9 @@ int vserver_main(int argc, char **argv)
 		}
 		if (optind < argc)
 			usage_die("unexpected argument '%s'", argv[optind]);
-		if (strcmp(G.cmd, "build") && (G.template || G.tar || G.suite || G.mirror || G.nexclude || G.unify))
-			usage_die("--template, --tar, --debootstrap, --mirror, --exclude, --unify are for build");
+		if (strcmp(G.cmd, "build") && (G.template || G.tar || G.oci || G.suite || G.mirror || G.nexclude ||
+						  G.unify))
+			usage_die("--template, --tar, --oci, --debootstrap, --mirror, --exclude, --unify are for build");
 		if (G.unify && (!G.template || strchr(G.template, '/')))
 			usage_die("--unify goes with --template NAME (a guest)");
 		if (G.json && strcmp(G.cmd, "status"))

@@ -6,7 +6,7 @@ need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for p in musl-tools dpkg-dev perl busybox-static iproute2 psmisc procps curl python3 libcap-dev \
 	 util-linux libcap2-bin strace e2fsprogs xfsprogs btrfs-progs rsync openssh-client openssh-server attr \
-	 gcc make libc6-dev linux-libc-dev xz-utils file clang nftables tcpdump; do
+	 gcc make libc6-dev linux-libc-dev xz-utils file clang nftables tcpdump umoci skopeo zstd; do
 	have "$p" || need="$need $p"
 done
 [ -n "${VSBOX_EXTRA_PKGS:-}" ] && for p in $VSBOX_EXTRA_PKGS; do have "$p" || need="$need $p"; done

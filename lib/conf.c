@@ -329,7 +329,7 @@ static const char *const keys[] = {
 	"S_DOMAINNAME", "S_HOSTNAME", "S_NICE", "S_FLAGS", "ULIMIT", "S_MEMORY", "S_CPU",
 	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
 	"NET", "NET_MODE", "BRIDGE", "NET_MAC", "NET_UPLINK", "NET_GATEWAY",
-	"USERNS", "USERNS_BASE", "USERNS_SIZE", "START_TIMEOUT",
+	"USERNS", "USERNS_BASE", "USERNS_SIZE", "START_TIMEOUT", "ENV", "INIT_DIR", "INIT_USER",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -404,11 +404,11 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 		return 0;
 	case 13:
 		return parse_cpu(p, v, c);
-	case 14: /* INIT: an absolute path inside the guest, then its arguments */
-		if (v[0] != '/' || strlen(v) >= sizeof(c->init))
-			return bad(p, "INIT: '%s' is not an absolute path inside the guest", v);
-		cpy(c->init, sizeof(c->init), v);
-		return 0;
+	case 14: case 31: case 32: case 33: { /* INIT, ENV, INIT_DIR, INIT_USER */
+		char msg[256];
+		const char *why = conf_init_key(k == 14 ? 0 : k - 30, v, c, msg, sizeof(msg));
+		return why ? bad(p, "%s", why) : 0;
+	}
 	case 15:
 		if (!parse_num(v, 0, 3600, &n))
 			return bad(p, "STOP_TIMEOUT: '%s' is not a number of seconds from 0 to 3600", v);
@@ -586,7 +586,7 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 		if (seen[k])
 			return bad(&p, "%s is set twice", key);
 		seen[k] = true;
-		if (k >= 21 && (k == 21 || !netline))
+		if (k >= 21 && k <= 26 && (k == 21 || !netline))
 			netline = start;        /* NET's line (or a NET_ key's) */
 		if (set_key(&p, (int)k, val, c))
 			return -1;

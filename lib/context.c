@@ -120,6 +120,8 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 		die_errno("can't redirect the output of %s", s->argv[0]);
 	reset_signals();
 	ctx_restrict(s->flags | (s->userns_size ? CF_USERNS : 0), s->bset);
+	if (s->prep)
+		s->prep(s->arg);
 	trace("exec %s", s->argv[0]);
 	execvp(s->argv[0], s->argv);
 	int e = errno;

@@ -141,38 +141,56 @@ static const char *sz(long long v, bool bytes, char *buf, size_t n)
 	return buf;
 }
 
-static void json_fig(const char *name, const struct fig *f, bool last)
+static void json_fig(const char *name, const struct fig *f)
 {
-	printf("\"%s\": {\"used\": ", name);
-	printf(f->used < 0 ? "null" : "%lld", f->used);
-	printf(", \"limit\": ");
-	printf(f->limit <= 0 ? "null" : "%lld", f->limit);
-	printf("}%s", last ? "" : ", ");
+	json_key(name);
+	json_open('{');
+	json_key("used");
+	json_intn(f->used, f->used >= 0);
+	json_key("limit");
+	json_intn(f->limit, f->limit > 0);
+	json_close('}');
 }
 
+/* the schema is vserver(8)'s, JSON OUTPUT */
 static void show_json(const struct guest *g, const struct lims *l)
 {
-	printf("{\"name\": \"%s\", \"running\": %s, \"ctx\": ", g->name, l->running ? "true" : "false");
-	printf(l->running ? "%ld" : "null", l->c.xid);
-	printf(", ");
-	json_fig("memory", &l->mem, false);
-	json_fig("pids", &l->pids, false);
-	printf("\"cpu\": {\"used_usec\": ");
-	printf(l->cpu_usec < 0 ? "null" : "%lld", l->cpu_usec);
-	printf(", \"weight\": ");
-	printf(l->weight ? "%u" : "null", l->weight);
-	printf(", \"max_percent\": ");
-	printf(l->max ? "%u" : "null", l->max);
-	printf("}, ");
-	json_fig("disk", &l->disk, false);
-	json_fig("inodes", &l->inodes, false);
-	printf("\"fs\": \"%s\", \"quota\": ", l->qok ? l->q.fs : "");
-	if (!l->qok || !l->q.label)
-		printf("null");
-	else
-		printf("{\"kind\": \"%s\", \"id\": %llu, \"enforced\": %s}",
-		       l->q.kind == QK_BTRFS ? "qgroup" : "project", l->q.id, l->q.enforced ? "true" : "false");
-	printf("}\n");
+	json_open('{');
+	json_key("name");
+	json_str(g->name);
+	json_key("running");
+	json_bool(l->running);
+	json_key("ctx");
+	json_intn(l->c.xid, l->running);
+	json_fig("memory", &l->mem);
+	json_fig("pids", &l->pids);
+	json_key("cpu");
+	json_open('{');
+	json_key("used_usec");
+	json_intn(l->cpu_usec, l->cpu_usec >= 0);
+	json_key("weight");
+	json_intn(l->weight, l->weight);
+	json_key("max_percent");
+	json_intn(l->max, l->max);
+	json_close('}');
+	json_fig("disk", &l->disk);
+	json_fig("inodes", &l->inodes);
+	json_key("fs");
+	json_str(l->qok ? l->q.fs : "");
+	json_key("quota");
+	if (!l->qok || !l->q.label) {
+		json_null();
+	} else {
+		json_open('{');
+		json_key("kind");
+		json_str(l->q.kind == QK_BTRFS ? "qgroup" : "project");
+		json_key("id");
+		json_uint(l->q.id);
+		json_key("enforced");
+		json_bool(l->q.enforced);
+		json_close('}');
+	}
+	json_close('}');
 }
 
 static void show_text(const struct guest *g, const struct lims *l)

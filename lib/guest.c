@@ -57,7 +57,7 @@ static void pick_boot(struct guest *g)
 	static const char *const rcs[] = { "/etc/init.d/rc", "/etc/rc.d/rc", "/etc/rc" };
 	const char *cmd = g->c.init;
 	int rootfd = open(g->root, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), n = 0;
-	char *save, *t;
+	const char *why = NULL;
 
 	if (rootfd < 0)
 		die_errno("can't open the root of %s: %s", g->name, g->root);
@@ -75,9 +75,10 @@ static void pick_boot(struct guest *g)
 		cmd = ginit_default(rootfd);    /* no rc, and systemd as /sbin/init */
 	if (!*cmd)
 		die("%s: no INIT set and no rc found (/etc/init.d/rc, /etc/rc.d/rc, /etc/rc)", g->name);
-	snprintf(g->argbuf, sizeof(g->argbuf), "%s", cmd);
-	for (t = strtok_r(g->argbuf, " \t", &save); t && n < 14; t = strtok_r(NULL, " \t", &save))
-		g->argv[n++] = t;
+	/* INIT's words (checked by conf_parse), or the rc */
+	n = conf_words(cmd, g->argbuf, sizeof(g->argbuf), g->argv, VC_MAXARGS, &why);
+	if (n <= 0)
+		die("%s: INIT: %s", g->name, n ? why : "empty");
 	int fd = path_open(rootfd, g->argv[0], O_PATH, 0);
 	if (fd < 0)
 		die_errno("%s: can't find %s in %s", g->name, g->argv[0], g->root);
@@ -271,6 +272,8 @@ static void guest_setup(const struct ctx *c, void *arg)
 	 * init scripts): PID 1 and all it starts know they run in one */
 	setenv("container", "vsbox", 1);
 	ginit_env(g);
+	guest_init_env(&g->c);          /* ENV: the image's, the admin's */
+	guest_init_user(g->name, &g->c, &g->init);
 	show_environ();
 	/* no host terminal or pipe reaches the guest: a session of its own
 	 * and stdio on its /dev/null (from here on errors go nowhere, so
@@ -547,6 +550,7 @@ int guest_start(struct guest *g, bool quiet)
 	s.limits = guest_limits;
 	s.programs = guest_programs;
 	s.setup = guest_setup;
+	s.prep = guest_init_prep;
 	s.arg = g;
 	s.argv = g->argv;
 	s.out = &c;

@@ -63,6 +63,27 @@ void nft_spoof_add(const char *name, const struct netns_names *n, const unsigned
 		   const struct vc_addr *ip, int nip);
 void nft_spoof_del(const char *name, const char *table);
 
+/* ---- lib/guser.c: users of a guest, and its first process ---------------
+ * (after entering its root: "/" is the guest's) */
+#define GUSER_MAXGROUPS 64
+struct guser {
+	uid_t uid;
+	gid_t gid;
+	char name[64], home[256], shell[256];
+	gid_t groups[GUSER_MAXGROUPS];   /* guser_groups: gid and those listing name */
+	int ngroups;
+};
+/* USER (a name or number) from the guest's /etc/passwd; dies naming guest */
+void guser_lookup(const char *guest, const char *who, struct guser *u);
+bool guser_group(const char *who, gid_t *gid);   /* a group's name or number */
+void guser_groups(struct guser *u);
+/* a start: INIT_DIR opened, INIT_USER looked up (dies); then, in INIT's
+ * process just before its exec, entered and become */
+struct ginit { int dirfd; bool setid; struct guser u; };
+void guest_init_user(const char *guest, const struct vconf *c, struct ginit *gi);
+void guest_init_prep(void *guest);              /* a struct guest */
+void guest_init_env(const struct vconf *c);      /* ENV into the environment */
+
 /* ---- lib/guest.c: a guest's state, start, stop (lib/groot.c: its root) ---
  * Configuration in $VSBOX_CONFDIR (/etc/vservers): NAME.conf, NAME.sh (hook),
  * NAME.fstab; the root in $VSBOX_ROOTDIR (/vservers)/NAME; runtime state in
@@ -73,8 +94,9 @@ struct guest {
 	struct vconf c;
 	int nmount;
 	struct vc_mount *mounts;
-	char *argv[16];             /* what start runs: INIT or the guest's rc */
-	char argbuf[256];
+	char *argv[VC_MAXARGS + 2]; /* what start runs: INIT or the guest's rc */
+	char argbuf[1024];
+	struct ginit init;          /* INIT_DIR, INIT_USER (inside, at start) */
 	bool rc;                    /* argv is a SysV rc taking a runlevel */
 	int lockfd;                 /* guests/NAME.lock while we act */
 	unsigned cgwant;            /* CG_* its limits need */
