@@ -17,7 +17,8 @@
 static const char usage[] =
 "usage: vserver NAME build [--template NAME|DIR [--unify] | --tar FILE |\n"
 "                          --oci DIR[:TAG]|FILE.tar[:TAG] |\n"
-"                          --debootstrap SUITE [--mirror URL]] [--exclude PATTERN]...\n"
+"                          --debootstrap SUITE [--mirror URL] [--variant V]\n"
+"                          [--include PKG,...]] [--exclude PATTERN]...\n"
 "       vserver NAME start|stop|restart|running|enter [-q]\n"
 "       vserver NAME status [--json]\n"
 "       vserver NAME exec CMD [ARG]...\n"
@@ -36,10 +37,12 @@ static const char usage[] =
 "              /lib* /usr /var (default), --template another guest or a DIR,\n"
 "              --tar a root filesystem archive, --oci an OCI image layout\n"
 "              (its config gives INIT ENV INIT_DIR INIT_USER; see vserver(8),\n"
-"              OCI IMAGES), or --debootstrap a Debian SUITE; /dev gets only\n"
-"              null zero full random urandom tty ptmx; progress only on\n"
-"              a terminal; --unify: then vunify the template guest NAME and\n"
-"              the new one\n"
+"              OCI IMAGES), or --debootstrap a Debian SUITE (Debian's default\n"
+"              system, with systemd; --variant and --include go to\n"
+"              debootstrap, e.g. --variant minbase --include sysv-rc); /dev\n"
+"              gets only null zero full random urandom tty ptmx; progress\n"
+"              only on a terminal; --unify: then vunify the template guest\n"
+"              NAME and the new one\n"
 "  start       boot: INIT as PID 1 (S_FLAGS fakeinit), else the guest's rc\n"
 "              (/etc/init.d/rc 3, /etc/rc.d/rc 3, /etc/rc) or INIT, showing\n"
 "              its output (-q: not) until it ends\n"
@@ -124,6 +127,8 @@ static const struct option opts[] = {
 	{ "oci", required_argument, NULL, 'o' },
 	{ "debootstrap", required_argument, NULL, 'd' },
 	{ "mirror", required_argument, NULL, 'm' },
+	{ "variant", required_argument, NULL, 'V' },
+	{ "include", required_argument, NULL, 'I' },
 	{ "exclude", required_argument, NULL, 'x' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -135,7 +140,7 @@ static const struct option opts[] = {
 
 static struct {
 	const char *name, *cmd;
-	const char *template, *tar, *oci, *suite, *mirror;
+	const char *template, *tar, *oci, *suite, *mirror, *variant, *include;
 	const char *exclude[64];
 	int nexclude;
 	bool force, quiet, json, unify;
@@ -143,6 +148,15 @@ static struct {
 } G;
 
 /* ---- build ------------------------------------------------------------ */
+/* an option's value made only of the characters in ok (it becomes a
+ * debootstrap argument) */
+static const char *word_arg(const char *v, const char *opt, const char *ok)
+{
+	if (!*v || *v == '-' || strspn(v, ok) != strlen(v))
+		usage_die("%s: '%s' is not a debootstrap %s", opt, v, strcmp(opt, "--variant") ? "package list" : "variant");
+	return v;
+}
+
 static void undo_root(void *p)
 {
 	int fd = open(rootdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -280,8 +294,8 @@ static int build(void)
 		die("building a guest needs root");
 	if (!!G.template + !!G.tar + !!G.oci + !!G.suite > 1)
 		usage_die("give one of --template, --tar, --oci and --debootstrap");
-	if (G.mirror && !G.suite)
-		usage_die("--mirror goes with --debootstrap");
+	if ((G.mirror || G.variant || G.include) && !G.suite)
+		usage_die("--mirror, --variant and --include go with --debootstrap");
 	xsnprintf(conf, sizeof(conf), "%s/%s.conf", confdir(), G.name);
 	xsnprintf(root, sizeof(root), "%s/%s", rootdir(), G.name);
 	if (!access(conf, F_OK))
@@ -322,10 +336,18 @@ static int build(void)
 		oci_build(G.oci, rootfd, &im, tty);
 		extra = oci_conf_lines(&im);
 	} else if (G.suite) {
-		/* minbase has no init system: sysv-rc gives the guest the rc
-		 * (/etc/init.d/rc) that start runs */
-		char *argv[] = { "debootstrap", "--variant=minbase", "--include=sysv-rc", (char *)G.suite, root,
-				 (char *)G.mirror, NULL };
+		/* Debian's default system boots systemd (lib/ginit.c);
+		 * minbase has no init system: --include sysv-rc gives it the
+		 * rc (/etc/init.d/rc) that start runs */
+		char var[64], inc[512], *argv[8] = { "debootstrap" };
+		int k = 1;
+		if (G.variant)
+			argv[k++] = (xsnprintf(var, sizeof(var), "--variant=%s", G.variant), var);
+		if (G.include)
+			argv[k++] = (xsnprintf(inc, sizeof(inc), "--include=%s", G.include), inc);
+		argv[k++] = (char *)G.suite;
+		argv[k++] = root;
+		argv[k++] = (char *)G.mirror;
 		/* its output is progress: on a terminal, shown; else kept, and
 		 * its last line is the error's reason */
 		FILE *log = tty ? NULL : tmpfile();
@@ -660,6 +682,8 @@ int vserver_main(int argc, char **argv)
 			case 'o': G.oci = optarg; break;
 			case 'd': G.suite = optarg; break;
 			case 'm': G.mirror = optarg; break;
+			case 'V': G.variant = word_arg(optarg, "--variant", "abcdefghijklmnopqrstuvwxyz"); break;
+			case 'I': G.include = word_arg(optarg, "--include", "abcdefghijklmnopqrstuvwxyz0123456789.+-,"); break;
 			case 'x':
 				if (G.nexclude == 64)
 					usage_die("too many --exclude");
@@ -673,9 +697,10 @@ int vserver_main(int argc, char **argv)
 		}
 		if (optind < argc)
 			usage_die("unexpected argument '%s'", argv[optind]);
-		if (strcmp(G.cmd, "build") && (G.template || G.tar || G.oci || G.suite || G.mirror || G.nexclude ||
-						  G.unify))
-			usage_die("--template, --tar, --oci, --debootstrap, --mirror, --exclude, --unify are for build");
+		if (strcmp(G.cmd, "build") && (G.template || G.tar || G.oci || G.suite || G.mirror || G.variant ||
+						G.include || G.nexclude || G.unify))
+			usage_die("--template, --tar, --oci, --debootstrap, --mirror, --variant, --include, "
+				  "--exclude, --unify are for build");
 		if (G.unify && (!G.template || strchr(G.template, '/')))
 			usage_die("--unify goes with --template NAME (a guest)");
 		if (G.json && strcmp(G.cmd, "status"))

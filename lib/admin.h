@@ -164,6 +164,7 @@ struct rguest {
 	unsigned long long start;
 	int pidfd, lsock, notif, devfd; /* -1: none */
 	int pending;                    /* asked by reboot(2): act once init ends */
+	bool stopping;                  /* vserver stop's: its reboot(2) goes on, unasked */
 	pid_t child;                    /* our vserver restart or stop of it */
 	int child_verb;
 	int next_verb;                  /* asked again while the child ran */
@@ -210,6 +211,7 @@ struct rguest *rbg_new(const char *name);
  * with *why; let go of it (the entry stays); forget the guest */
 int rbg_attach(struct rguest *g, const struct ctx *c, int notif, const char **why);
 void rbg_detach(struct rguest *g);
+void rbg_stopping(struct rguest *g);   /* vserver stop has it: its reboot(2) goes on unasked */
 void rbg_drop(struct rguest *g);
 void rbg_resume(struct rguest *g);      /* throttled no more */
 /* put its socket and listener in the epoll set, or out, as its budget and

@@ -24,13 +24,28 @@
  *    /run); vserver start waits for READY=1 from the guest's PID 1 (the
  *    sender's credentials, which the kernel fills in, say who sent it) for
  *    at most START_TIMEOUT, then closes its end;
+ *  - /dev/console a pty of the guest's own devpts instance, as nspawn
+ *    gives (systemd writes its boot status there, and starts a getty on it
+ *    in a container). Its master is held by a small process of the guest,
+ *    "vsbox-console" (forked from PID 1 before systemd runs, with no
+ *    privilege left), which copies what the console shows to vserver start
+ *    until systemd is up (as an rc's output is shown), and then reads and
+ *    drops it: nothing of vsbox stays on the host;
  *  - stop: SIGRTMIN+3 (systemd's halt) unless STOPSIG says otherwise.
  */
 #include "vsbox.h"
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#endif
 
 /* Is path inside the guest root systemd's binary? (/sbin/init is a
  * symlink to it on Debian; resolved inside the root, lib/path.c) */
@@ -82,6 +97,87 @@ void ginit_prepare(struct guest *g, struct ctx_spec *s)
 	g->notify = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (g->notify < 0 || setsockopt(g->notify, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)))
 		die_errno("%s: can't make the notify socket", g->name);
+	/* what the console shows, to us while we wait */
+	if (pipe2(g->con, O_CLOEXEC) || fcntl(g->con[0], F_SETFL, O_NONBLOCK) ||
+	    fcntl(g->con[1], F_SETFL, O_NONBLOCK))
+		die_errno("%s: can't make the console's pipe", g->name);
+}
+
+/* what ps shows of us (/proc/PID/cmdline: our argument area, rewritten
+ * in place; fields 48 and 49 of /proc/self/stat say where it is) */
+static void set_cmdline(const char *name)
+{
+	char st[1024], *p, *end;
+	unsigned long long v[50] = { 0 };
+
+	if (read_file("/proc/self/stat", st, sizeof(st)) <= 0 || !(p = strrchr(st, ')')) || strlen(p) < 4)
+		return;
+	p += 4;
+	for (int i = 4; i < 50 && *p; i++) {
+		v[i] = strtoull(p, &end, 10);
+		p = end + (*end == ' ');
+	}
+	if (v[49] > v[48] + strlen(name)) {
+		memset((char *)(uintptr_t)v[48], 0, (size_t)(v[49] - v[48]));
+		memcpy((char *)(uintptr_t)v[48], name, strlen(name));
+	}
+}
+
+/* The console's keeper, forked by PID 1 in the guest's namespaces (and,
+ * for USERNS, root in its user namespace first, so the pty belongs to the
+ * guest's root): a pty of the guest's devpts bound on /dev/console (after
+ * the pivot: the guest's fresh /dev, nothing of its files is looked up),
+ * "ready" said, every privilege dropped; then it copies the master to
+ * out while start reads it, and drops what comes after. _exit only: an
+ * exit() would report a failed setup to start. */
+static _Noreturn void keeper(const struct guest *g, int ready, int out)
+{
+	int m, sl, t, unlock = 0;
+	char buf[4096];
+
+	if (g->c.userns)
+		userns_become(0, 0, true);
+	if ((m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    ioctl(m, TIOCSPTLCK, &unlock) || (sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		warn_errno("can't make the console's pty");
+		_exit(1);
+	}
+	t = (int)syscall(SYS_open_tree, sl, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0 || syscall(SYS_move_mount, t, "", AT_FDCWD, "/dev/console", MOVE_MOUNT_F_EMPTY_PATH)) {
+		warn_errno("can't bind the console's pty on /dev/console");
+		_exit(1);
+	}
+	close(t);
+	close(sl);
+	/* only the master and out from here on, as fds 3 and 4 */
+	m = fcntl(m, F_DUPFD_CLOEXEC, 10);
+	out = fcntl(out, F_DUPFD_CLOEXEC, 10);
+	if (write(ready, "c", 1) != 1 || m < 0 || out < 0 || dup2(m, 3) < 0 || dup2(out, 4) < 0)
+		_exit(1);
+	close_range_from(5);
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_NAME, "vsbox-console", 0, 0, 0);
+	set_cmdline("vsbox-console");
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	caps_reduce(0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	trace_end();
+	for (ssize_t n;;) {
+		if ((n = read(3, buf, sizeof(buf))) > 0) {
+			if (out >= 0 && write(4, buf, (size_t)n) < 0 && errno != EAGAIN) {
+				close(4);       /* start is done reading: drop from now on */
+				out = -1;
+			}
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EIO) {
+			/* no slave open (between systemd's openings of
+			 * /dev/console): wait for one */
+			usleep(100000);
+		} else {
+			_exit(0);
+		}
+	}
 }
 
 void ginit_env(const struct guest *g)
@@ -115,9 +211,29 @@ void ginit_programs(const struct guest *g, const struct ctx *c)
 
 void ginit_after_go(const struct ctx *c, void *arg)
 {
+	const struct guest *g = arg;
+	int ready[2];
+	char b;
+	pid_t pid;
+
 	/* our cgroup namespace is rooted at ".../XID/guest" now */
 	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		die_errno("can't mount cgroup2 on /sys/fs/cgroup");
+	/* the console, before systemd looks for it */
+	if (pipe2(ready, O_CLOEXEC))
+		die_errno("can't make a pipe");
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		close(ready[0]);
+		keeper(g, ready[1], g->con[1]);
+	}
+	close(ready[1]);
+	if (read(ready[0], &b, 1) != 1)
+		die("%s: no console (its keeper said why)", g->name);
+	close(ready[0]);
+	close(g->con[1]);
 }
 
 /* kill what runs of the context: its start failed */
@@ -127,17 +243,25 @@ static void kill_ctx(const struct ctx *c)
 	waitpid(c->pid, NULL, 0);
 }
 
-const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline)
+const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline, bool quiet)
 {
 	static char why[160];
 	int pidfd = sys_pidfd_open(c->pid), st;
+	bool out = !quiet;
 
 	if (!g->sd)
 		return NULL;
+	close(g->con[1]);       /* the keeper's now */
+	g->con[1] = -1;
+	signal(SIGPIPE, SIG_IGN);       /* a reader of our output that went away */
 	for (;;) {
-		struct pollfd p[2] = { { g->notify, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+		struct pollfd p[3] = { { g->notify, POLLIN, 0 }, { pidfd, POLLIN, 0 }, { g->con[0], POLLIN, 0 } };
 		uint64_t now = mono_ns();
-		int k = now >= deadline ? 0 : poll(p, 2, (int)((deadline - now) / 1000000 + 1));
+		int k = now >= deadline ? 0 : poll(p, 3, (int)((deadline - now) / 1000000 + 1));
+		if (k > 0 && p[2].revents && !relay_copy(g->con[0], 1, &out)) {
+			close(g->con[0]);       /* the keeper is gone */
+			g->con[0] = -1;
+		}
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
@@ -146,6 +270,8 @@ const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline)
 			kill_ctx(c);
 			break;
 		}
+		if (p[0].revents == 0 && p[1].revents == 0)
+			continue;       /* the console spoke */
 		if (p[1].revents) {
 			/* our child: its status says how it ended */
 			if (waitpid(c->pid, &st, 0) < 0)
@@ -179,6 +305,15 @@ const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline)
 				close(pidfd);
 				close(g->notify);
 				g->notify = -1;
+				/* the console: what the keeper still passes on (until
+				 * it is quiet for 50 ms, 500 ms at most), then its */
+				for (int i = 0; g->con[0] >= 0 && i < 10 &&
+				     poll(&(struct pollfd){ g->con[0], POLLIN, 0 }, 1, 50) > 0; i++)
+					if (!relay_copy(g->con[0], 1, &out))
+						break;
+				if (g->con[0] >= 0)
+					close(g->con[0]);
+				g->con[0] = -1;
 				return NULL;
 			}
 			trace("%s says %s", g->argv[0], t);

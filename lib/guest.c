@@ -98,7 +98,7 @@ void guest_load(const char *name, struct guest *g)
 	memset(g, 0, sizeof(*g));
 	g->lockfd = -1;
 	g->idtree = -1;
-	g->notify = -1;
+	g->notify = g->con[0] = g->con[1] = -1;
 	if (!guest_name_ok(name))
 		usage_die("'%s' is not a guest name ([A-Za-z0-9._-], 1 to 63 characters)", name);
 	snprintf(g->name, sizeof(g->name), "%s", name);
@@ -572,7 +572,7 @@ int guest_start(struct guest *g, bool quiet)
 	 * right away, repair() removes the aliases, and the lock file goes */
 	code = ctx_spawn(&s);
 	trace("context running");
-	if (late || (c.pid && (why = ginit_wait(g, &c, deadline)))) {
+	if (late || (c.pid && (why = ginit_wait(g, &c, deadline, quiet)))) {
 		repair(g, late ? NULL : &c);
 		guest_unlock_drop(g);
 		if (late)

@@ -103,6 +103,7 @@ struct guest {
 	int idtree;                 /* USERNS: its idmapped root, in the new context */
 	bool sd;                    /* its init is systemd (lib/ginit.c) */
 	int notify;                 /* systemd: our end of its NOTIFY_SOCKET, or -1 */
+	int con[2];                 /* systemd: a pipe from its console's keeper */
 };
 /* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start is
  * adding, until its context's record lists them) */
@@ -150,9 +151,10 @@ void ginit_env(const struct guest *g);
 void ginit_programs(const struct guest *g, const struct ctx *c);
 /* inside, its cgroup namespace made: cgroup2 on /sys/fs/cgroup */
 void ginit_after_go(const struct ctx *c, void *arg);
-/* host, the guest running: wait for READY=1 until deadline (mono_ns());
- * NULL when up, else why not (the context then killed) */
-const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline);
+/* host, the guest running: wait for READY=1 until deadline (mono_ns()),
+ * showing its console's output unless quiet; NULL when up, else why not
+ * (the context then killed) */
+const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline, bool quiet);
 /* lib/gstatus.c: a guest's state and figures, as text or JSON */
 struct gfigs {
 	bool running;

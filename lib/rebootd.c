@@ -175,6 +175,8 @@ static void control(int i)
 		if ((g = rbg_find(r.name)) && (g->pidfd < 0 || g->xid == r.xid)) {
 			if (g->child)
 				rbg_detach(g);
+			else if (g->notif >= 0 && g->pidfd >= 0)
+				rbg_stopping(g);        /* until its init is gone */
 			else
 				rbg_drop(g);
 			rbd_log(LOG_INFO, "%s: stops", r.name);

@@ -55,7 +55,8 @@ struct rguest *rbg_new(const char *name)
 
 /* let go of the guest's instance: its socket (and /dev/reboot, if it is
  * still ours), listener, pidfd, connections; the entry stays */
-void rbg_detach(struct rguest *g)
+/* its /dev/reboot (if it is still ours), socket and connections */
+static void detach_socket(struct rguest *g)
 {
 	struct stat st;
 	int slot = rbg_slot(g);
@@ -66,16 +67,38 @@ void rbg_detach(struct rguest *g)
 		close(g->devfd);
 	g->devfd = -1;
 	rbd_close_fd(&g->lsock);
-	if (g->notif >= 0)
-		rbhold_changed();
-	rbd_close_fd(&g->notif);
-	g->lw = g->nw = false;
-	rbd_close_fd(&g->pidfd);
+	g->lw = false;
 	for (int i = 0; i < rbd.nc; i++)
 		if (rbd.c[i] && rbd.c[i]->slot == slot)
 			rbg_close_conn(i);
+}
+
+void rbg_detach(struct rguest *g)
+{
+	detach_socket(g);
+	if (g->notif >= 0)
+		rbhold_changed();
+	rbd_close_fd(&g->notif);
+	g->nw = false;
+	rbd_close_fd(&g->pidfd);
 	g->pending = 0;
 	g->resume = 0;
+	g->stopping = false;
+}
+
+/* vserver stop has it: nothing it asks counts any more. Its socket goes;
+ * its listener and its init's pidfd stay until that init is gone, and a
+ * reboot(2) meanwhile goes on to the kernel unasked: the last step of the
+ * guest's own shutdown (systemd's, on the SIGRTMIN+3 stop sends) must end
+ * the guest, not wait for an answer or fail (a listener closed makes it
+ * ENOSYS, and systemd then freezes until stop's kill) */
+void rbg_stopping(struct rguest *g)
+{
+	detach_socket(g);
+	g->pending = 0;
+	g->resume = 0;
+	g->stopping = true;
+	rbg_update(g);
 }
 
 void rbg_drop(struct rguest *g)
@@ -521,11 +544,19 @@ void rbg_notified(int slot, unsigned events)
 		rbhold_changed();
 		return;
 	}
-	if (!budget(g, false))
+	if (!g->stopping && !budget(g, false))
 		return;         /* the caller waits until the guest has budget */
 	memset(&req, 0, sizeof(req));
 	if (ioctl(g->notif, SECCOMP_IOCTL_NOTIF_RECV, &req))
 		return;         /* the caller went away (a signal): nothing to answer */
+	if (g->stopping) {
+		/* (rbg_stopping) the kernel's to act on, ours to ignore */
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(g->notif, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		return;
+	}
 	g->tokens--;
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
@@ -558,6 +589,10 @@ void rbg_init_gone(int slot)
 	struct rguest *g = rbd.g[slot];
 	int verb = g->pending;
 
+	if (g->stopping) {
+		rbg_drop(g);    /* vserver stop's to clean up */
+		return;
+	}
 	if (verb) {
 		act(g, verb, verb == RB_REBOOT ? "reboot(2) restart" : "reboot(2) halt");
 		return;

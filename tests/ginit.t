@@ -7,14 +7,16 @@
 # or dies: start returns when PID 1 (only PID 1) says READY=1, or fails
 # with one line after START_TIMEOUT and leaves nothing; what the stand-in
 # saw (container=vsbox, a cgroup2 tree of its own it may write, /run a
-# tmpfs); stop sends it SIGRTMIN+3.
+# tmpfs); stop sends it SIGRTMIN+3, and the reboot(2) with which it then
+# halts ends it at once also while rebootmgr runs (which lets it go on).
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/guest-lib.sh"
+. "$(dirname "$0")/reboot-lib.sh"
 command -v gcc >/dev/null || bail "gcc is needed (for the static stand-in)"
 gcc -static -O -o "$T_TMP/fakesd" "$T_TOP/tests/data/fakesd.c" || bail "can't build tests/data/fakesd.c"
 
-on_cleanup 'for g in t1 t2 s1; do vserver $g stop -q >/dev/null 2>&1; done; ip addr del 127.0.5.1/32 dev lo 2>/dev/null; ip addr del 127.0.5.2/32 dev lo 2>/dev/null'
+on_cleanup 'for g in t1 t2 s1; do vserver $g stop -q >/dev/null 2>&1; done; rb_cleanup; ip addr del 127.0.5.1/32 dev lo 2>/dev/null; ip addr del 127.0.5.2/32 dev lo 2>/dev/null'
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
 guest() {  # guest NAME IP KEY=VALUE...
 	n=$1 ip=$2; shift 2
@@ -51,7 +53,7 @@ like "  FILE:LINE" "$ERR" "t1.conf:[0-9]*: START_TIMEOUT: '0' is not a number of
 vserver t1 delete --force -q
 
 # ---- systemd's stand-in: READY=1 from PID 1 --------------------------------
-guest s1 127.0.5.2 START_TIMEOUT=5 STOP_TIMEOUT=5
+guest s1 127.0.5.2 START_TIMEOUT=5 STOP_TIMEOUT=10
 R=$VSBOX_ROOTDIR/s1
 rm -f "$R/sbin/init"; mkdir -p "$R/lib/systemd" "$R/run"
 cp "$T_TMP/fakesd" "$R/lib/systemd/systemd"
@@ -75,13 +77,25 @@ is "  /run is a tmpfs" "$(vserver s1 exec stat -f -c %T /run)" tmpfs
 is "  /run/lock too" "$(vserver s1 exec stat -f -c %T /run/lock)" tmpfs
 is "  the context's own cgroup files are out of its reach" \
 	"$(vserver s1 exec sh -c 'ls /sys/fs/cgroup/.. | grep -c memory.max')" 0
-is "  status counts its processes in its own cgroups" \
-	"$(vserver s1 status | sed -n 's/^  processes: *\([0-9]*\).*/\1/p')" 1
+is "  /dev/console is a pty of its own devpts" "$(vserver s1 exec stat -c '%t %n' /dev/console)" "88 /dev/console"
+like "  whose master vsbox-console holds, with no capability" \
+	"$(vserver s1 exec sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = vsbox-console ] && grep CapBnd $p/status; done')" \
+	'CapBnd:[[:space:]]+0+$'
+is "  status counts its processes in its own cgroups (init, vsbox-console)" \
+	"$(vserver s1 status | sed -n 's/^  processes: *\([0-9]*\).*/\1/p')" 2
 t0=$(date +%s%N)
-rc_is "stop: SIGRTMIN+3 ends it" 0 vserver s1 stop -q
+rc_is "stop: SIGRTMIN+3, its reboot(2) to halt ends it" 0 vserver s1 stop -q
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt 4000 ]
+check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt 5000 ]
 check "  nothing left" gone s1 127.0.5.2
+rc_is "with rebootmgr running" 0 rbm_start
+rc_is "  start" 0 vserver s1 start -q
+t0=$(date +%s%N)
+rc_is "  stop: rebootmgr lets its reboot(2) go on to the kernel" 0 vserver s1 stop -q
+t=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt 5000 ]
+check "  nothing left" gone s1 127.0.5.2
+check "  rebootmgr did not act on it" sh -c "! grep -E 's1: (restarting|stopping)' '$RB_LOG'"
 
 echo never >"$R/etc/fakesd"
 sed -i 's/^START_TIMEOUT=.*/START_TIMEOUT=1/' "$VSBOX_CONFDIR/s1.conf"

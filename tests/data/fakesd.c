@@ -3,7 +3,10 @@
  * /sbin/init linked to it, it does what /etc/fakesd (one word) says:
  *   ready   a child of ours sends READY=1 first (start must not take it:
  *           only PID 1 speaks for the guest), then PID 1 does; then it
- *           reaps children until SIGRTMIN+3 (systemd's halt) ends it
+ *           reaps children until SIGRTMIN+3 (systemd's halt), on which it
+ *           ends as systemd's shutdown does in a container: reboot(2) to
+ *           halt, which ends the guest; exit 0 if that is refused (EPERM);
+ *           and if it fails otherwise, freeze (systemd's "Critical error")
  *   never   never says READY=1 (start must give up after START_TIMEOUT)
  *   exit    exits 3 at once, before saying anything
  * and writes what it saw to /run/fakesd.log: its pid, $container,
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -80,8 +84,13 @@ int main(void)
 	for (;;) {
 		if (sigwait(&set, &sig))
 			continue;
-		if (sig == SIGRTMIN + 3)
-			return 0;
+		if (sig == SIGRTMIN + 3) {
+			reboot(RB_HALT_SYSTEM);
+			if (errno == EPERM)
+				return 0;
+			for (;;)
+				pause();
+		}
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}

@@ -47,13 +47,15 @@ if [ -n "${VSBOX_DEBIAN_NO_BUILD:-}" ]; then
 else
 	VSBOX_EXTRA_PKGS="debootstrap" sh "$TOP/build/deps.sh" || bail "can't install debootstrap"
 	on_cleanup 'vserver db2 stop -q >/dev/null 2>&1'
-	rc_is "build --debootstrap $SUITE --mirror $MIRROR" 0 vserver db2 build -q --debootstrap "$SUITE" --mirror "$MIRROR"
+	rc_is "build --debootstrap $SUITE --mirror $MIRROR --variant minbase --include sysv-rc" 0 \
+		vserver db2 build -q --debootstrap "$SUITE" --mirror "$MIRROR" --variant minbase --include sysv-rc
 	[ "$RC" = 0 ] || diag "$ERR"
 	check "  a Debian root" test -f "$VSBOX_ROOTDIR/db2/etc/debian_version"
 	like "  its NAME.conf: hostname = NAME" "$(cat "$VSBOX_CONFDIR/db2.conf")" '^S_HOSTNAME="?db2"?$'
 	is "  the only device nodes are the safe ones" \
 		"$(find "$VSBOX_ROOTDIR/db2" -xdev \( -type b -o -type c \) -printf '%P\n' | sort | tr '\n' ' ')" \
 		"$(printf 'dev/%s\n' full null ptmx random tty urandom zero | sort | tr '\n' ' ')"
+	check "  minbase, with sysv-rc as asked" test -x "$VSBOX_ROOTDIR/db2/lib/init/rc" -a ! -e "$VSBOX_ROOTDIR/db2/lib/systemd/systemd"
 	rc_is "  a second build is refused" 1 vserver db2 build -q --debootstrap "$SUITE" --mirror "$MIRROR"
 	# minbase starts no daemon: its rc ends at once, and so would the
 	# guest; it gets a PID 1 that stays
