@@ -7,15 +7,21 @@ mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
 gcc -static -O -o "$T_TMP/hprobe" "$T_TOP/tests/data/hprobe.c" || bail "can't build tests/data/hprobe.c"
 HPROBE=$T_TMP/hprobe
 
+# VSBOX_T_USERNS=1 (tests/userns-hardening*.t): every guest with USERNS=yes,
+# the same attacks against root in a user namespace of its own; T_USERNS
+# is then "yes" (else empty) where an expectation differs
+T_USERNS=""
+[ -n "${VSBOX_T_USERNS:-}" ] && T_USERNS=yes && diag "every guest with USERNS=yes"
+
 # hguest NAME [conf lines...]: build NAME from the image with the probe in
 # /bin, S_HOSTNAME=NAME, S_FLAGS=$FLAGS (default nproc), ULIMIT -u 60,
-# S_MEMORY=64M and the given lines; its /etc/rc runs $DAEMON (default: a
-# sleep)
+# S_MEMORY=64M and the given lines (and USERNS=yes with T_USERNS); its
+# /etc/rc runs $DAEMON (default: a sleep)
 hguest() {
 	n=$1; shift
 	vserver "$n" build -q --tar "$T_TMP/guest.tgz" || bail "can't build $n"
 	{ echo "S_HOSTNAME=$n"; echo "S_FLAGS=\"${FLAGS:-nproc}\""; echo 'ULIMIT="-H -u 60"'; echo "S_MEMORY=64M"
-	  for l in "$@"; do echo "$l"; done; } >"$VSBOX_CONFDIR/$n.conf"
+	  for l in "$@"; do echo "$l"; done; [ -n "$T_USERNS" ] && echo "USERNS=yes"; } >"$VSBOX_CONFDIR/$n.conf"
 	printf '#!/bin/sh\n%s\n' "${DAEMON:-sleep 100000 &}" >"$VSBOX_ROOTDIR/$n/etc/rc"
 	cp "$HPROBE" "$VSBOX_ROOTDIR/$n/bin/hprobe"
 }

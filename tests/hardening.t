@@ -28,17 +28,31 @@ PROBES="add_key keyctl request_key open_by_handle_at bpf unshare_userns clone_us
 	fsxattr file_setattr mount"
 HOST=$("$T_TMP/hprobe" $(echo $PROBES | sed "s/ mount//"))
 IN=$(vserver h1 exec hprobe $PROBES)
+# (USERNS: the mount and userns rules are lifted, the guest's mounts and
+# namespaces being its own; the kernel then says what it says)
+USERNS_OWN=" unshare_userns clone_userns mount "
 for p in $PROBES; do
 	h=$(printf '%s\n' "$HOST" | sed -n "s/^$p=//p")
 	i=$(printf '%s\n' "$IN" | sed -n "s/^$p=//p")
+	if [ -n "$T_USERNS" ] && [ "${USERNS_OWN#* $p }" != "$USERNS_OWN" ]; then
+		check "USERNS: $p is the guest's own ($i), no EPERM" test "$i" != EPERM -a -n "$i"
+		continue
+	fi
 	is "seccomp: $p refused inside (host: $h)" "$i" EPERM
 	if [ "$p" = mount ]; then continue; fi   # the host's root may mount
 	check "control: $p is not EPERM on the host" test "$h" != EPERM -a -n "$h"
 done
-is "S_CAPS SYS_ADMIN still may not mount (seccomp)" "$(vserver h2 exec hprobe mount)" mount=EPERM
-is "S_SECCOMP=allow:swap lifts the swap rule" "$(vserver h2 exec hprobe swapon)" swapon=ENOENT
+if [ -z "$T_USERNS" ]; then
+	is "S_CAPS SYS_ADMIN still may not mount (seccomp)" "$(vserver h2 exec hprobe mount)" mount=EPERM
+	is "S_SECCOMP=allow:swap lifts the swap rule" "$(vserver h2 exec hprobe swapon)" swapon=ENOENT
+	is "clone3 is ENOSYS inside (libcs fall back to clone)" "$(vserver h1 exec hprobe clone3)" clone3=ENOSYS
+else
+	# the rule lifted, swapon still needs CAP_SYS_ADMIN over the host
+	is "USERNS: S_SECCOMP=allow:swap: swapon still refused, by the kernel" "$(vserver h2 exec hprobe swapon)" swapon=EPERM
+	is "USERNS with S_FLAGS lock: clone3 is ENOSYS (the filter checks clone's flags)" \
+		"$(vserver h2 exec hprobe clone3)" clone3=ENOSYS
+fi
 is "and only it: bpf still refused in h2" "$(vserver h2 exec hprobe bpf)" bpf=EPERM
-is "clone3 is ENOSYS inside (libcs fall back to clone)" "$(vserver h1 exec hprobe clone3)" clone3=ENOSYS
 # S_FLAGS lock: no namespace at all, even with CAP_SYS_ADMIN (h2 has it and lock)
 is "control: the host's root may unshare and setns" "$("$T_TMP/hprobe" unshare_uts setns | tr '\n' ' ')" \
 	"unshare_uts=OK setns=OK "
@@ -47,7 +61,13 @@ is "h2 (SYS_ADMIN, S_FLAGS lock): unshare and setns refused" "$(vserver h2 exec 
 if command -v curl >/dev/null; then
 	is "h1 serves on 127.0.0.6:18600 all the same" "$(curl -s --max-time 3 http://127.0.0.6:18600/)" "page of h1"
 fi
-rc_is "busybox mount inside fails" 1 vserver h1 exec mount -t tmpfs none /mnt
+if [ -z "$T_USERNS" ]; then
+	rc_is "busybox mount inside fails" 1 vserver h1 exec mount -t tmpfs none /mnt
+else
+	rc_is "USERNS: root mounts a tmpfs in its own namespace" 0 vserver h1 exec sh -c 'mkdir -p /tmp/m && mount -t tmpfs none /tmp/m'
+	rc_is "  but not a disk of the host" 1 vserver h1 exec sh -c "mount $(findmnt -n -o SOURCE /) /tmp/m"
+	is "  and the host's mounts never see its own" "$(grep -c " $VSBOX_ROOTDIR/h1/tmp/m " /proc/self/mountinfo)" 0
+fi
 
 # ---- devices ------------------------------------------------------------------
 DISK=$(for d in /sys/block/*; do case ${d##*/} in loop*|ram*|zram*) continue;; esac; cat "$d/dev"; break; done)
@@ -68,7 +88,12 @@ if [ -n "$DISK" ]; then
 else
 	skip "no block device on this host"
 fi
-rc_is "h2 (CAP_MKNOD): an allowed node (null 1:3) can be made" 0 vserver h2 exec mknod /dev/null2 c 1 3
+if [ -z "$T_USERNS" ]; then
+	rc_is "h2 (CAP_MKNOD): an allowed node (null 1:3) can be made" 0 vserver h2 exec mknod /dev/null2 c 1 3
+else
+	# CAP_MKNOD is the host's: no node at all, even an allowed one
+	rc_is "USERNS h2 (CAP_MKNOD): no node can be made, not even null 1:3" 1 vserver h2 exec mknod /dev/null2 c 1 3
+fi
 rc_is "h2: /dev/mem (1:1) refused" 1 vserver h2 exec mknod /dev/mem c 1 1
 is "h2: /dev/kmsg (1:11) refused" "$(vserver h2 exec sh -c 'mknod /dev/km c 1 11 2>&1 || echo refused' | tail -n 1)" refused
 XID2=$(vserver h2 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')
@@ -113,8 +138,22 @@ like "nor through /proc/1/root" "$(vserver h1 exec hprobe "hardlink:/proc/1/root
 # cgroup release_agent: needs a cgroup v1 hierarchy mounted; none is visible
 # and h2's CAP_SYS_ADMIN still can't mount one (its release_agent would run
 # on the host as root)
-rc_is "h2 (SYS_ADMIN) can't mount a cgroup v1 hierarchy" 1 vserver h2 exec mount -t cgroup -o none,name=vsboxt cgroup /mnt
-rc_is "  nor cgroup2" 1 vserver h2 exec mount -t cgroup2 none /mnt
+if [ -z "$T_USERNS" ]; then
+	rc_is "h2 (SYS_ADMIN) can't mount a cgroup v1 hierarchy" 1 vserver h2 exec mount -t cgroup -o none,name=vsboxt cgroup /mnt
+	rc_is "  nor cgroup2" 1 vserver h2 exec mount -t cgroup2 none /mnt
+else
+	# root in a user namespace with its mounts allowed: still no v1
+	# hierarchy (whose release_agent the kernel would never let it set
+	# anyway, CVE-2022-0492); cgroup2 only below its own cgroup, whose
+	# files it can't write (they belong to host uid 0, unmapped inside)
+	rc_is "USERNS h2 (SYS_ADMIN, mounts allowed): no cgroup v1 hierarchy" 1 \
+		vserver h2 exec sh -c 'mkdir -p /tmp/c1 && mount -t cgroup -o none,name=vsboxt cgroup /tmp/c1'
+	rc_is "USERNS h2: mounts cgroup2, rooted at its own cgroup" 0 \
+		vserver h2 exec sh -c 'mkdir -p /tmp/c2 && mount -t cgroup2 none /tmp/c2 && test -e /tmp/c2/cgroup.procs'
+	rc_is "  whose files it can't write" 1 vserver h2 exec sh -c 'echo 1 >/tmp/c2/cgroup.max.descendants'
+	is "  its context's cgroup.max.descendants is unchanged" \
+		"$(cat "$(t_v2dir "$(vserver h2 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')")/cgroup.max.descendants")" max
+fi
 rc_is "  no release_agent anywhere in its /sys" 1 vserver h2 exec sh -c 'find /sys -name release_agent 2>/dev/null | grep -q .'
 
 is "control: a directory fd leaked into plain chroot leads out" \
@@ -227,11 +266,13 @@ if [ -n "$V1DEV" ]; then
 	DEVCG=$(sed -n 's/^cg=\(.*devices.*\)/\1/p' "$VSBOX_RUNDIR/ctx/$XID2")
 	like "  its v1 devices.list is the allowlist" "$(tr '\n' ' ' <"$DEVCG/devices.list" 2>&1)" \
 		'^c 1:3 rwm c 1:5 rwm c 1:7 rwm c 1:8 rwm c 1:9 rwm c 5:0 rwm c 5:2 rwm c 136:\* rwm $'
-	rc_is "  an allowed node (null 1:3) can be made" 0 vserver h2 exec mknod /dev/null3 c 1 3
 	is "  /dev/kmsg (1:11) refused" "$(vserver h2 exec sh -c 'mknod /dev/km c 1 11 2>&1 || echo refused' | tail -n 1)" refused
-	# and the control: with the v1 list opened, the same mknod works
-	echo "c 1:11 rwm" >"$DEVCG/devices.allow"
-	rc_is "  control: v1 opened for 1:11, the same mknod works" 0 vserver h2 exec mknod /dev/km c 1 11
+	if [ -z "$T_USERNS" ]; then
+		rc_is "  an allowed node (null 1:3) can be made" 0 vserver h2 exec mknod /dev/null3 c 1 3
+		# and the control: with the v1 list opened, the same mknod works
+		echo "c 1:11 rwm" >"$DEVCG/devices.allow"
+		rc_is "  control: v1 opened for 1:11, the same mknod works" 0 vserver h2 exec mknod /dev/km c 1 11
+	fi
 	rc_is "  stop" 0 vserver h2 stop -q
 	check "  its devices cgroup is gone" test ! -d "$DEVCG"
 else
