@@ -14,19 +14,21 @@ gcc -static -O -o "$T_TMP/bin/hprobe" "$T_TOP/tests/data/hprobe.c" || bail "can'
 
 S="python3 $T_TOP/tests/data/chbind-sock.py"
 P=${VSBOX_LBACK6%%::/*}         # the prefix's groups: trees get $P:8000:N
+# the group after the prefix: 8000 + the cgroup id's high bits (ids grow past 65535)
+H='[89a-f][0-9a-f][0-9a-f][0-9a-f]'
 wait_file() { i=0; while [ ! -e "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; [ -e "$1" ]; }
 bg() { "$@" >/dev/null 2>&1 & track_pid $!; }
-ours() { ip -6 addr show dev lo | grep -o "inet6 $P:8000:[0-9a-f]*" | sed 's/^inet6 //' | sort | tr '\n' ' '; }
+ours() { ip -6 addr show dev lo | grep -o "inet6 $P:$H:[0-9a-f]*" | sed 's/^inet6 //' | sort | tr '\n' ' '; }
 # the address of the tree that serves READY-FILE (it writes it there)
 addr_of() { cat "$1.addr" 2>/dev/null; }
 V2=$(t_v2dir)
-on_cleanup 'for a in $(ip -6 addr show dev lo | grep -o "inet6 $P:8000:[0-9a-f]*" | sed "s/^inet6 //"); do ip -6 addr del $a/128 dev lo; done'
+on_cleanup 'for a in $(ip -6 addr show dev lo | grep -o "inet6 $P:$H:[0-9a-f]*" | sed "s/^inet6 //"); do ip -6 addr del $a/128 dev lo; done'
 ip -4 route show table local | grep -q '^local 127.0.0.0/8 dev lo' || bail "127.0.0.0/8 is not local on lo"
 
 is "no private loopback of ours before" "$(ours)" ""
-R=$(chbind --ip 127.0.1.60 sh -c 'hprobe bindname:::1,18760; ip -6 addr show dev lo | grep -o "inet6 [0-9a-f:]*:8000:[0-9a-f]*" | sed "s/^inet6 //"')
+R=$(chbind --ip 127.0.1.60 sh -c 'hprobe bindname:::1,18760; ip -6 addr show dev lo | grep -o "inet6 [0-9a-f:]*:[89a-f][0-9a-f][0-9a-f][0-9a-f]:[0-9a-f]*" | sed "s/^inet6 //"')
 A=$(probe_v() { printf '%s\n' "$R" | sed -n 's/^bindname=//p'; }; probe_v)
-like "bind(::1) lands on the tree's private loopback $P:8000:N" "$A" "^$P:8000:[0-9a-f]+\$"
+like "bind(::1) lands on the tree's private loopback $P:$H:N" "$A" "^$P:$H:[0-9a-f]+\$"
 like "  which is on lo while the tree runs" "$(printf '%s\n' "$R" | sed 1d)" "(^| )$A( |\$)"
 is "  and gone when it has ended" "$(ours)" ""
 is "IPV6_V6ONLY bind(::) lands on it too (IPv4-only tree)" \
@@ -48,7 +50,7 @@ like "  and the second on its own" "$($S ask "$B" 18761)" "^Tb "
 rm -f "$T_TMP/rs"
 like "a tree's ::1 is its own: it reaches its own [::1] server, from that address" \
 	"$(chbind --ip 127.0.1.60 sh -c "$S serve ::1 18766 SELF '$T_TMP/rs' 5 & i=0; while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; $S ask ::1 18766")" \
-	"^SELF ($P:8000:[0-9a-f]+) local=\\1\$"
+	"^SELF ($P:$H:[0-9a-f]+) local=\\1\$"
 is "a tree can't reach another's private loopback ($EC)" "$(chbind --ip 127.0.1.61 hprobe connect:$A,18761)" "connect=$EC"
 is "  nor bind it ($EB)" "$(chbind --ip 127.0.1.61 hprobe bindname:$A,18763)" "bindname=$EB"
 is "  not even as --ip lo (other trees' loopbacks are no device address)" "$(chbind --ip lo hprobe bindname:$A,18763)" "bindname=$EB"
@@ -56,8 +58,8 @@ is "control: the host reaches its [::1] listener" "$($S ask ::1 18762)" "HOST6 :
 is "a tree can't: ::1 is its own (ECONNREFUSED)" "$(chbind --ip 127.0.1.60 hprobe connect:::1,18762)" "connect=ECONNREFUSED"
 is "  other IPv6 destinations are unreachable ($EN)" "$(chbind --ip 127.0.1.60 hprobe connect:fd00:7673:1::99,18762)" "connect=$EN"
 N=$(chbind --ip 127.0.1.60 chbind --ip 127.0.1.60 hprobe bindname:::1,18764)
-like "a nested tree shares the outer one's" "$N" "^bindname=$P:8000:"
-is "  (one address for both: none added inside)" "$(chbind --ip 127.0.1.60 sh -c 'chbind --ip 127.0.1.60 true; ip -6 addr show dev lo | grep -c "inet6 '"$P"':8000:"')" 3
+like "a nested tree shares the outer one's" "$N" "^bindname=$P:$H:"
+is "  (one address for both: none added inside)" "$(chbind --ip 127.0.1.60 sh -c 'chbind --ip 127.0.1.60 true; ip -6 addr show dev lo | grep -c "inet6 '"$P:$H"':"')" 3
 for p in $T_PIDS; do kill "$p" 2>/dev/null; done; T_PIDS=""
 sleep 0.5
 is "the servers' trees ended: their addresses are gone" "$(ours)" ""
@@ -66,7 +68,7 @@ is "the servers' trees ended: their addresses are gone" "$(ours)" ""
 chbind --ip 127.0.1.60 sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >'"$T_TMP/daemon"
 D=$(cat "$T_TMP/daemon"); track_pid "$D"
 L=$(ours)
-like "a daemon keeps the tree's address" "$L" "^$P:8000:[0-9a-f]+ \$"
+like "a daemon keeps the tree's address" "$L" "^$P:$H:[0-9a-f]+ \$"
 W=$(for p in $(pgrep -x vsbox; pgrep -x chbind); do tr '\0' ' ' </proc/$p/cmdline | grep -q "echo \$! >$T_TMP/daemon" && echo $p; done)
 check "  a detached chbind watches it" [ -n "$W" ]
 kill "$D"
@@ -78,7 +80,7 @@ chbind --ip 127.0.1.60 sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >'"$T_TMP/daemo
 D=$(cat "$T_TMP/daemon"); track_pid "$D"
 W=$(for p in $(pgrep -x vsbox; pgrep -x chbind); do tr '\0' ' ' </proc/$p/cmdline | grep -q "echo \$! >$T_TMP/daemon" && echo $p; done)
 kill -9 $W; kill "$D"; sleep 0.3
-like "a killed watcher leaves the address" "$(ours)" "^$P:8000:"
+like "a killed watcher leaves the address" "$(ours)" "^$P:$H:"
 chbind --ip 127.0.1.60 true
 is "  the next chbind's sweep removes it" "$(ours)" ""
 
