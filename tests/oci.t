@@ -128,6 +128,10 @@ rc_is "a plain layer and a zstd one" 0 vserver o4 build -q --oci "$T_TMP/good"
 check "  both applied, the zstd layer's whiteout too" test -f "$VSBOX_ROOTDIR/o4/etc/zst" -a ! -e "$VSBOX_ROOTDIR/o4/etc/motd"
 like "  a bare Cmd through the image's PATH, quoted" "$(cat "$VSBOX_CONFDIR/o4.conf")" "^INIT=\"/bin/true 'arg with blanks'\"$"
 vserver o4 delete --force -q
+rc_is "newvserver --oci, with settings of its own" 0 newvserver --name o7 --oci "$T_TMP/good" --memory 64M </dev/null
+like "  NAME.conf has both the image's and newvserver's" "$(cat "$VSBOX_CONFDIR/o7.conf" | tr '\n' ' ')" \
+	"S_MEMORY=\"64M\".*INIT=\"/bin/true 'arg with blanks'\""
+vserver o7 delete --force -q
 
 mkdir "$T_TMP/outside"
 hostile() {  # hostile KIND REGEX
