@@ -9,7 +9,8 @@
 # byte by byte (tests/data/mkoci.py): plain and zstd layers, and hostile
 # ones - ../ names, an absolute symlink then a file through it, a relative
 # one, a hard link out, a device node, a bad digest, a truncated blob, a bad
-# manifest - each refused in one line, exit 1, no root and no conf left.
+# manifest, gzip data going on after the archive - each refused in one
+# line, exit 1, no root and no conf left.
 # No addresses: the guests have no IPROOT.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -149,6 +150,7 @@ hostile device "kmem: a device node: refused"
 hostile baddigest "does not match its digest"
 hostile truncated "is [0-9]+ bytes, its descriptor says [0-9]+"
 hostile badjson "manifest: not valid JSON"
+hostile endless "more than 1 MiB after the end of its archive"
 is "nothing was written outside the root" "$(ls -A "$T_TMP/outside")" ""
 rc_is "--oci is for build" 2 vserver o1 start --oci "$img"
 rc_is "--oci and --tar together" 2 vserver o5 build --oci "$img" --tar "$T_TMP/img.tar"

@@ -15,8 +15,9 @@ KINDs, spoiled in exactly one way:
   baddigest   a layer whose bytes no longer match its digest (same size)
   truncated   a layer blob shorter than its descriptor says
   badjson     a manifest that is not valid JSON (its digest right)
+  endless     a gzip layer whose archive is followed by 4 MiB of zeros
 """
-import hashlib, io, json, os, platform, subprocess, sys, tarfile
+import gzip, hashlib, io, json, os, platform, subprocess, sys, tarfile
 
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
@@ -100,6 +101,8 @@ def main():
         data = open(p, "rb").read()
         data = data[:1024] + b"y" + data[1025:] if kind == "baddigest" else data[:len(data) // 2]
         open(p, "wb").write(data)
+    elif kind == "endless":
+        layers = [lo.blob(gzip.compress(tar(base) + bytes(4 << 20)), "application/vnd.oci.image.layer.v1.tar+gzip")]
     elif kind == "badjson":
         layers = [plain(lo, base)]
         lo.image(layers, cfg, manifest_text=b'{"schemaVersion": 2, "layers": [')
