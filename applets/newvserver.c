@@ -8,7 +8,7 @@
 
 static const char usage[] =
 "usage: newvserver [--name NAME] [--ip ADDR]... [--dev DEV] [--hostname H]\n"
-"                  [--template NAME|DIR | --tar FILE | --debootstrap SUITE]\n"
+"                  [--template NAME|DIR | --tar FILE | --oci IMAGE | --debootstrap SUITE]\n"
 "                  [--onboot] [--memory SIZE] [--yes]\n"
 "Create a guest step by step. On a terminal, every setting not given as an\n"
 "option is asked for (Enter takes the default in brackets); otherwise the\n"
@@ -17,7 +17,8 @@ static const char usage[] =
 "  --ip ADDR          an IPROOT address ([DEV:]ADDR[/MASK]), repeatable\n"
 "  --dev DEV          IPROOTDEV: the device for its aliases\n"
 "  --hostname H       S_HOSTNAME (default NAME)\n"
-"  --template, --tar, --debootstrap   how to build it (default: copy the host)\n"
+"  --template, --tar, --oci, --debootstrap   how to build it (default: copy\n"
+"                     the host; --oci: an OCI image layout, vserver(8))\n"
 "  --onboot           ONBOOT=yes: started by \"vservers start\"\n"
 "  --memory SIZE      S_MEMORY, e.g. 512M\n"
 "  --yes              ask nothing even on a terminal\n"
@@ -30,6 +31,7 @@ static const struct option opts[] = {
 	{ "hostname", required_argument, NULL, 'H' },
 	{ "template", required_argument, NULL, 'T' },
 	{ "tar", required_argument, NULL, 't' },
+	{ "oci", required_argument, NULL, 'O' },
 	{ "debootstrap", required_argument, NULL, 'D' },
 	{ "onboot", no_argument, NULL, 'o' },
 	{ "memory", required_argument, NULL, 'm' },
@@ -80,11 +82,11 @@ int newvserver_main(int argc, char **argv)
 		}
 		case 'd': set(G.dev, sizeof(G.dev), optarg, "--dev"); break;
 		case 'H': set(G.hostname, sizeof(G.hostname), optarg, "--hostname"); break;
-		case 'T': case 't': case 'D':
+		case 'T': case 't': case 'O': case 'D':
 			if (G.method[0])
-				usage_die("give one of --template, --tar and --debootstrap");
-			snprintf(G.method, sizeof(G.method), "%s",
-				 ch == 'T' ? "--template" : ch == 't' ? "--tar" : "--debootstrap");
+				usage_die("give one of --template, --tar, --oci and --debootstrap");
+			snprintf(G.method, sizeof(G.method), "%s", ch == 'T' ? "--template" :
+				 ch == 't' ? "--tar" : ch == 'O' ? "--oci" : "--debootstrap");
 			set(G.source, sizeof(G.source), optarg, G.method);
 			break;
 		case 'o': G.onboot = G.have_onboot = true; break;
@@ -101,13 +103,13 @@ int newvserver_main(int argc, char **argv)
 		if (!G.method[0]) {
 			char m[PATH_MAX];
 			ask("Build from: copy of this host, a template guest or directory (t:NAME),\n"
-			    "  a tarball (f:FILE) or Debian (d:SUITE)", "copy", m, sizeof(m));
-			if (m[0] && m[1] == ':' && strchr("tfd", m[0])) {
+			    "  a tarball (f:FILE), an OCI image (o:DIR) or Debian (d:SUITE)", "copy", m, sizeof(m));
+			if (m[0] && m[1] == ':' && strchr("tfod", m[0])) {
 				snprintf(G.method, sizeof(G.method), "%s", m[0] == 't' ? "--template" :
-					 m[0] == 'f' ? "--tar" : "--debootstrap");
+					 m[0] == 'f' ? "--tar" : m[0] == 'o' ? "--oci" : "--debootstrap");
 				set(G.source, sizeof(G.source), m + 2, "source");
 			} else if (strcmp(m, "copy")) {
-				usage_die("'%s': say copy, t:NAME, f:FILE or d:SUITE", m);
+				usage_die("'%s': say copy, t:NAME, f:FILE, o:DIR or d:SUITE", m);
 			}
 		}
 		if (!G.ip[0])

@@ -368,10 +368,14 @@ static void apply_layer(const struct src *s, const struct desc *d, int rootfd, c
 	ocitar_apply(rootfd, &r, what);
 	tar_free(&r);
 	/* what follows the end of the archive (padding) is read too, so the
-	 * decompressor and feeder finish and say whether all was well */
+	 * decompressor and feeder finish and say whether all was well; not
+	 * without end (a stream of zeros compresses well) */
 	char buf[4096];
-	while (read(p2[0], buf, sizeof(buf)) > 0)
-		;
+	ssize_t m;
+	size_t after = 0;
+	while ((m = read(p2[0], buf, sizeof(buf))) > 0)
+		if ((after += (size_t)m) > (1 << 20))
+			die("%s: %s: more than 1 MiB after the end of its archive", s->name, what);
 	close(p2[0]);
 	int fst, dst;
 	waitpid(L.dec, &dst, 0);

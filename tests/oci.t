@@ -9,7 +9,8 @@
 # byte by byte (tests/data/mkoci.py): plain and zstd layers, and hostile
 # ones - ../ names, an absolute symlink then a file through it, a relative
 # one, a hard link out, a device node, a bad digest, a truncated blob, a bad
-# manifest - each refused in one line, exit 1, no root and no conf left.
+# manifest, gzip data going on after the archive - each refused in one
+# line, exit 1, no root and no conf left.
 # No addresses: the guests have no IPROOT.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -128,6 +129,25 @@ rc_is "a plain layer and a zstd one" 0 vserver o4 build -q --oci "$T_TMP/good"
 check "  both applied, the zstd layer's whiteout too" test -f "$VSBOX_ROOTDIR/o4/etc/zst" -a ! -e "$VSBOX_ROOTDIR/o4/etc/motd"
 like "  a bare Cmd through the image's PATH, quoted" "$(cat "$VSBOX_CONFDIR/o4.conf")" "^INIT=\"/bin/true 'arg with blanks'\"$"
 vserver o4 delete --force -q
+python3 "$MKOCI" "$T_TMP/gnu" gnu || bail "mkoci gnu"
+rc_is "GNU long names, base-256 ids, hard links, FIFOs; pax xattrs, UTF-8" 0 vserver o8 build -q --oci "$T_TMP/gnu"
+G8="$VSBOX_ROOTDIR/o8"; L8="$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))/$(printf 'f%.0s' $(seq 40))"
+is "  the long name, its owner from base-256" "$(stat -c '%s %u:%g' "$G8/$L8" 2>&1)" "5 3000000:3000001"
+is "  the long symlink target" "$(readlink "$G8/ln")" "$L8"
+is "  the hard link" "$(stat -c %h "$G8/hard" 2>&1) $(stat -c %i "$G8/hard" 2>&1)" "2 $(stat -c %i "$G8/$L8" 2>&1)"
+is "  the FIFO" "$(stat -c '%F %a' "$G8/fifo" 2>&1)" "fifo 600"
+is "  the UTF-8 name, setuid kept" "$(stat -c %a "$G8/café" 2>&1)" 4755
+if command -v getfattr >/dev/null && setfattr -n user.t -v 1 "$G8/bin/true" 2>/dev/null; then
+	is "  the pax xattr" "$(getfattr --absolute-names --only-values -n user.note "$G8/café" 2>&1)" "from pax"
+else
+	skip "this filesystem takes no user xattrs"
+fi
+is "  a 201-byte symlink target (pax linkpath)" "$(readlink "$G8/sl" | wc -c)" 202
+vserver o8 delete --force -q
+rc_is "newvserver --oci, with settings of its own" 0 newvserver --name o7 --oci "$T_TMP/good" --memory 64M </dev/null
+like "  NAME.conf has both the image's and newvserver's" "$(cat "$VSBOX_CONFDIR/o7.conf" | tr '\n' ' ')" \
+	"S_MEMORY=\"64M\".*INIT=\"/bin/true 'arg with blanks'\""
+vserver o7 delete --force -q
 
 mkdir "$T_TMP/outside"
 hostile() {  # hostile KIND REGEX
@@ -145,6 +165,7 @@ hostile device "kmem: a device node: refused"
 hostile baddigest "does not match its digest"
 hostile truncated "is [0-9]+ bytes, its descriptor says [0-9]+"
 hostile badjson "manifest: not valid JSON"
+hostile endless "more than 1 MiB after the end of its archive"
 is "nothing was written outside the root" "$(ls -A "$T_TMP/outside")" ""
 rc_is "--oci is for build" 2 vserver o1 start --oci "$img"
 rc_is "--oci and --tar together" 2 vserver o5 build --oci "$img" --tar "$T_TMP/img.tar"

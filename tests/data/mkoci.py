@@ -15,21 +15,27 @@ KINDs, spoiled in exactly one way:
   baddigest   a layer whose bytes no longer match its digest (same size)
   truncated   a layer blob shorter than its descriptor says
   badjson     a manifest that is not valid JSON (its digest right)
+  endless     a gzip layer whose archive is followed by 4 MiB of zeros
+  gnu         GNU tar format: a long name and link (././@LongLink), a uid
+              in base-256, a hard link, a FIFO; and a pax layer with an
+              xattr, a UTF-8 name and a long symlink target
 """
-import hashlib, io, json, os, platform, subprocess, sys, tarfile
+import gzip, hashlib, io, json, os, platform, subprocess, sys, tarfile
 
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
 
-def tar(entries):
+def tar(entries, fmt=tarfile.PAX_FORMAT):
     b = io.BytesIO()
-    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+    with tarfile.open(fileobj=b, mode="w", format=fmt) as t:
         for e in entries:
             i = tarfile.TarInfo(e["name"])
             i.type = e.get("type", tarfile.REGTYPE)
             i.mode = e.get("mode", 0o755 if i.type == tarfile.DIRTYPE else 0o644)
             i.linkname = e.get("link", "")
             i.devmajor, i.devminor = e.get("dev", (0, 0))
+            i.uid, i.gid, i.mtime = e.get("uid", 0), e.get("gid", 0), e.get("mtime", 1700000000)
+            i.pax_headers = e.get("pax", {})
             data = e.get("data", b"")
             i.size = len(data) if i.type == tarfile.REGTYPE else 0
             t.addfile(i, io.BytesIO(data) if i.size else None)
@@ -63,8 +69,8 @@ class Layout:
             json.dump({"schemaVersion": 2, "manifests": [man]}, f)
 
 
-def plain(lo, entries):
-    return lo.blob(tar(entries), "application/vnd.oci.image.layer.v1.tar")
+def plain(lo, entries, fmt=tarfile.PAX_FORMAT):
+    return lo.blob(tar(entries, fmt), "application/vnd.oci.image.layer.v1.tar")
 
 
 def zstd(lo, entries):
@@ -100,6 +106,17 @@ def main():
         data = open(p, "rb").read()
         data = data[:1024] + b"y" + data[1025:] if kind == "baddigest" else data[:len(data) // 2]
         open(p, "wb").write(data)
+    elif kind == "endless":
+        layers = [lo.blob(gzip.compress(tar(base) + bytes(4 << 20)), "application/vnd.oci.image.layer.v1.tar+gzip")]
+    elif kind == "gnu":
+        long = "d" * 60 + "/" + "e" * 60 + "/" + "f" * 40
+        layers = [plain(lo, base + [{"name": long, "data": b"long\n", "uid": 3000000, "gid": 3000001},
+                                    {"name": "ln", "type": L, "link": long},
+                                    {"name": "hard", "type": H, "link": long},
+                                    {"name": "fifo", "type": tarfile.FIFOTYPE, "mode": 0o600}], tarfile.GNU_FORMAT),
+                  plain(lo, [{"name": "caf\u00e9", "data": b"x\n", "mode": 0o4755,
+                              "pax": {"SCHILY.xattr.user.note": "from pax"}},
+                             {"name": "sl", "type": L, "link": "/" + "t" * 200}])]
     elif kind == "badjson":
         layers = [plain(lo, base)]
         lo.image(layers, cfg, manifest_text=b'{"schemaVersion": 2, "layers": [')
