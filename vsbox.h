@@ -295,6 +295,8 @@ struct ctx_spec {
 	unsigned userns_base, userns_size;
 	const char *idroot;
 	int *idtree;
+	bool idplain;             /* idroot's ids are shifted already (USERNS_CHOWN):
+				     shown as they are, not idmapped */
 	/* with detach: wait at most timeout_ms (0: no limit) for CMD to end
 	 * (an init's report); past it the context is killed and removed and
 	 * *timedout set */
@@ -434,6 +436,7 @@ struct vconf {
 	bool userns;                /* USERNS=yes: a user namespace of its own */
 	unsigned userns_base;       /* USERNS_BASE: host id of its root, 0 unset */
 	unsigned userns_size;       /* USERNS_SIZE: ids mapped, 0 unset (default) */
+	bool userns_chown;          /* USERNS_CHOWN: shift the ids on disk where no idmap */
 };
 enum { NET_SHARED, NET_BRIDGE, NET_ROUTED };
 #define USERNS_MIN 65536U           /* no guest id range below: the host's users */

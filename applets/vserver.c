@@ -118,6 +118,8 @@ static const char usage[] =
 "  USERNS_BASE  the host id of its root (unset: chosen from the pool in\n"
 "               $VSBOX_CONFDIR/.defaults/userns at the first start, and\n"
 "               written here)  USERNS_SIZE  ids mapped (65536)\n"
+"  USERNS_CHOWN yes: where the root can't be idmapped, shift its owners on\n"
+"               disk instead, once (vserver(8), USER NAMESPACES)\n"
 "Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE,\n"
 "VSBOX_SUBUID, VSBOX_SUBGID (/etc/subuid, /etc/subgid).\n";
 

@@ -330,6 +330,7 @@ static const char *const keys[] = {
 	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
 	"NET", "NET_MODE", "BRIDGE", "NET_MAC", "NET_UPLINK", "NET_GATEWAY",
 	"USERNS", "USERNS_BASE", "USERNS_SIZE", "START_TIMEOUT", "ENV", "INIT_DIR", "INIT_USER",
+	"USERNS_CHOWN",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -476,6 +477,10 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 		if (!parse_num(v, 1, 3600, &n))
 			return bad(p, "START_TIMEOUT: '%s' is not a number of seconds from 1 to 3600", v);
 		c->start_timeout = (int)n;
+		return 0;
+	case 34:
+		if (!yesno(v, &c->userns_chown))
+			return bad(p, "USERNS_CHOWN: '%s' is not yes or no", v);
 		return 0;
 	}
 	return 0;

@@ -505,7 +505,6 @@ int guest_start(struct guest *g, bool quiet)
 	if (geteuid() != 0)
 		die("starting a guest needs root");
 	trace("start %s", g->name);
-	deadline = mono_ns() + (uint64_t)g->c.start_timeout * 1000000000;
 	pick_boot(g);
 	prepare_lock(g);
 	guest_lock(g);
@@ -566,10 +565,13 @@ int guest_start(struct guest *g, bool quiet)
 		s.userns_size = g->c.userns_size;
 		s.idroot = g->root;
 		s.idtree = &g->idtree;
+		/* USERNS_CHOWN, where no idmap: ids shifted on disk, once */
+		s.idplain = ushift_prepare(g, quiet);
 	}
 	reboot_start_prepare(g, &rbs);
 	/* ctx_spawn forgets our undo steps once the guest runs; if it ended
 	 * right away, repair() removes the aliases, and the lock file goes */
+	deadline = mono_ns() + (uint64_t)g->c.start_timeout * 1000000000;
 	code = ctx_spawn(&s);
 	trace("context running");
 	if (late || (c.pid && (why = ginit_wait(g, &c, deadline, quiet)))) {

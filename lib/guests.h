@@ -137,6 +137,10 @@ void guest_rlimits(const struct vconf *c, pid_t pid);
 /* Inside the new mount namespace: mount /proc, /sys, a safe /dev with
  * devpts and shm, NAME.fstab, then pivot_root into root */
 void guest_mount_root(const struct guest *g);
+/* lib/ushift.c: USERNS_CHOWN=yes where the root can't be idmapped: its
+ * ids shifted on disk once (progress shown unless quiet); true when the
+ * root is to be shown as it is (shifted), false to idmap it as usual */
+bool ushift_prepare(const struct guest *g, bool quiet);
 /* lib/ginit.c: the guest's init; for systemd, the container interface */
 #define GINIT_NOTIFY "/run/host/notify"     /* NOTIFY_SOCKET inside */
 /* INIT unset and no rc: "/sbin/init" when it is systemd, else NULL */

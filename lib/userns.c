@@ -186,9 +186,10 @@ void userns_map(pid_t pid, const char *which, unsigned inside, unsigned outside,
 	close(fd);
 }
 
-/* A detached copy of the tree at root, shown through pid's user namespace;
- * where the filesystem can't, the start stops here with one line */
-static int idmap_tree(pid_t pid, const char *root)
+/* A detached copy of the tree at root, shown through pid's user namespace
+ * (plain: as it is, its ids shifted on disk, lib/ushift.c); where the
+ * filesystem can't, the start stops here with one line */
+static int idmap_tree(pid_t pid, const char *root, bool plain)
 {
 	char path[64];
 	int ns, t;
@@ -199,7 +200,8 @@ static int idmap_tree(pid_t pid, const char *root)
 	if (t < 0)
 		die_errno("can't clone the mount tree of %s", root);
 	/* nodev: a device node in the guest's files opens nothing */
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV, .userns_fd = (unsigned)ns };
+	struct mount_attr a = { .attr_set = (plain ? 0 : MOUNT_ATTR_IDMAP) | MOUNT_ATTR_NODEV,
+				.userns_fd = plain ? 0 : (unsigned)ns };
 	if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a))) {
 		int e = errno;
 		struct statfs sf;
@@ -207,7 +209,8 @@ static int idmap_tree(pid_t pid, const char *root)
 			sf.f_type = 0;
 		errno = e;
 		die_errno("%s can't be shown through an idmapped mount (filesystem 0x%lx), "
-			  "which USERNS=yes needs (ext4, XFS, btrfs, tmpfs...)", root, (unsigned long)sf.f_type);
+			  "which USERNS=yes needs (ext4, XFS, btrfs, tmpfs...; or USERNS_CHOWN=yes)", root,
+			  (unsigned long)sf.f_type);
 	}
 	close(ns);
 	return t;
@@ -221,7 +224,7 @@ void userns_handoff(pid_t pid, const struct ctx_spec *s, int sock)
 	userns_map(pid, "gid_map", 0, s->userns_base, s->userns_size);
 	trace("id maps written");
 	if (s->idroot)
-		tree = idmap_tree(pid, s->idroot);
+		tree = idmap_tree(pid, s->idroot, s->idplain);
 	if (rb_send(sock, "m", 1, tree) != 1)
 		die_errno("can't hand the user namespace over to the new context");
 	if (tree >= 0)

@@ -2,7 +2,8 @@
 # userns.t - USERNS=yes guests: their id range (chosen from the pool, kept
 # in NAME.conf, never overlapping another guest's or a subordinate id
 # range), the idmapped root (plain ids on disk, root inside), root's own
-# mounts inside and what it still can't do, a root that can't be idmapped.
+# mounts inside and what it still can't do, a root that can't be idmapped
+# (refused; with USERNS_CHOWN=yes its ids shifted on disk once).
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/guest-lib.sh"
@@ -91,5 +92,37 @@ run_rc vserver unram start
 is "a root on ramfs: start refused" "$RC" 1
 like "one line saying why" "$ERR" "^vserver: $T_TMP/ram/unram can't be shown through an idmapped mount \\(filesystem 0x858458f6\\), which USERNS=yes needs"
 is "nothing left running" "$(ls "$VSBOX_RUNDIR/ctx" | wc -l)" 0
+
+# ---- USERNS_CHOWN=yes there: the ids shifted on disk, once ---------------------------
+R=$T_TMP/ram/unram
+cp "$R/bin/busybox" "$R/bin/suidbox" && chmod 4755 "$R/bin/suidbox"
+chown 1000:50 "$R/home/web"
+printf '#!/bin/sh\nsleep 100000 &\n' >"$R/etc/rc"     # (no IPROOT: no port 80 for its httpd)
+caps=""
+command -v setcap >/dev/null && setcap cap_net_raw+ep "$R/bin/suidbox" 2>/dev/null && caps=yes
+echo USERNS_CHOWN=yes >>"$VSBOX_CONFDIR/unram.conf"
+run_rc vserver unram start
+is "USERNS_CHOWN=yes: the ramfs guest starts" "$RC" 0
+B=$(sed -n 's/^USERNS_BASE="\{0,1\}\([0-9]*\).*/\1/p' "$VSBOX_CONFDIR/unram.conf")
+like "  saying what it does, once" "$ERR" "^unram: shifting the ownership of $R by $B \(USERNS_CHOWN: filesystem 0x858458f6 can't be idmapped; once\)"
+like "  and how many files it took" "$ERR" "unram: [0-9]+ of [0-9]+ files shifted in [0-9]+ ms"
+is "  on disk its files are owned by USERNS_BASE.." "$(stat -c '%u:%g' "$R/etc/passwd" "$R/home/web" "$R" | tr '\n' ' ')" \
+	"$B:$B $((B + 1000)):$((B + 50)) $B:$B "
+is "  inside they are its own" "$(vserver unram exec stat -c '%u:%g' /etc/passwd /home/web | tr '\n' ' ')" "0:0 1000:50 "
+is "  a setuid program keeps its bit" "$(stat -c %a "$R/bin/suidbox")" 4755
+if [ -n "$caps" ]; then
+	like "  and its file capabilities, for root inside" "$(getcap -n "$R/bin/suidbox")" "cap_net_raw[=+]ep.*\[rootid=$B\]"
+else
+	skip "  file capabilities: setcap or security xattrs on ramfs missing"
+fi
+rc_is "  root inside writes its files" 0 vserver unram exec sh -c 'echo x >/etc/motd && chown web /etc/motd'
+is "  which are USERNS_BASE.. on disk" "$(stat -c %u "$R/etc/motd")" "$((B + 1000))"
+rc_is "  stop" 0 vserver unram stop -q
+run_rc vserver unram start
+is "the next start" "$RC" 0
+is "  shifts nothing (the root's owner is the mark)" "$ERR" ""
+is "  and shows the same ids" "$(vserver unram exec stat -c %u /etc/motd)" 1000
+rc_is "  stop" 0 vserver unram stop -q
+sed -i '/^USERNS_CHOWN=/d' "$VSBOX_CONFDIR/unram.conf"
 umount "$T_TMP/ram"
 done_testing

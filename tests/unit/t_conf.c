@@ -171,6 +171,9 @@ int main(void)
 	   "STOPSIG=RTMIN+3 (systemd's halt)");
 	ok(!parse("") && !c.have_stopsig && c.start_timeout == 60, "no STOPSIG given; START_TIMEOUT 60 s");
 	ok(!parse("START_TIMEOUT=5\n") && c.start_timeout == 5, "START_TIMEOUT");
+	ok(!parse("USERNS=yes\nUSERNS_CHOWN=yes\n") && c.userns_chown, "USERNS_CHOWN=yes");
+	ok(!parse("USERNS=yes\n") && !c.userns_chown, "USERNS_CHOWN: no by default");
+	bad("USERNS_CHOWN=sometimes\n", "g.conf:1: USERNS_CHOWN: 'sometimes' is not yes or no", "USERNS_CHOWN bad");
 	bad("START_TIMEOUT=0\n", "g.conf:1: START_TIMEOUT: '0' is not a number of seconds from 1 to 3600",
 	    "START_TIMEOUT 0 (never waiting forever)");
 
