@@ -1,6 +1,7 @@
-/* ginit.c - a guest's init beyond its root's mounts: which init it is, and
- * for systemd what it expects of a container (systemd's "container
- * interface", as systemd-nspawn provides it):
+/* ginit.c - a guest's init beyond its root's mounts: the environment its
+ * PID 1 shows (ginit_show_environ), which init it is, and for systemd
+ * what it expects of a container (systemd's "container interface", as
+ * systemd-nspawn provides it):
  *
  *  - it is PID 1 itself (fakeinit), with container=vsbox in its
  *    environment (lib/guest.c);
@@ -36,6 +37,7 @@
 #include "vsbox.h"
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -46,6 +48,60 @@
 #define OPEN_TREE_CLONE 1
 #define MOVE_MOUNT_F_EMPTY_PATH 0x04
 #endif
+
+/* What /proc/1/environ shows is the block the process was exec'd with: for
+ * vsbox's init, which is cloned, not exec'd, the admin's environment on
+ * the host. Point the kernel at the guest's environment instead: a copy in
+ * an anonymous mapping (/proc reads only those), which init keeps for
+ * good, set with PR_SET_MM_MAP (the other fields as /proc/self/stat has
+ * them; CONFIG_CHECKPOINT_RESTORE, no CAP_SYS_RESOURCE needed), else
+ * PR_SET_MM_ENV_START/END (CAP_SYS_RESOURCE). A kernel that refuses both
+ * leaves the old block. */
+/* the numeric fields 4 to 51 of /proc/self/stat (after "(comm) "), into
+ * v[4..51]; false when it can't be read */
+static bool self_stat(unsigned long long v[52])
+{
+	char st[1024], *p, *end;
+
+	if (read_file("/proc/self/stat", st, sizeof(st)) <= 0 || !(p = strrchr(st, ')')) || strlen(p) <= 4)
+		return false;
+	p += 4;         /* ") S ": field 4 on */
+	for (int i = 4; i < 52 && *p; i++) {
+		v[i] = strtoull(p, &end, 10);
+		p = end + (*end == ' ');
+	}
+	return true;
+}
+
+void ginit_show_environ(void)
+{
+	struct prctl_mm_map m = { .exe_fd = (uint32_t)-1 };
+	unsigned long long v[52] = { 0 };
+	size_t n = 0;
+	char *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (block == MAP_FAILED)
+		return;
+	for (char **e = environ; *e; e++) {
+		size_t l = strlen(*e) + 1;
+		if (n + l > 4096)
+			return;
+		memcpy(block + n, *e, l);
+		n += l;
+	}
+	/* fields 26-28 and 45-49 of /proc/self/stat */
+	if (self_stat(v)) {
+		m.start_code = v[26], m.end_code = v[27], m.start_stack = v[28];
+		m.start_data = v[45], m.end_data = v[46], m.start_brk = v[47];
+		m.arg_start = v[48], m.arg_end = v[49];
+		m.brk = (uint64_t)syscall(SYS_brk, 0);
+		m.env_start = (uintptr_t)block, m.env_end = (uintptr_t)(block + n);
+		if (!prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0))
+			return;
+	}
+	if (!prctl(PR_SET_MM, PR_SET_MM_ENV_START, (unsigned long)block, 0, 0))
+		prctl(PR_SET_MM, PR_SET_MM_ENV_END, (unsigned long)(block + n), 0, 0);
+}
 
 /* Is path inside the guest root systemd's binary? (/sbin/init is a
  * symlink to it on Debian; resolved inside the root, lib/path.c) */
@@ -107,17 +163,9 @@ void ginit_prepare(struct guest *g, struct ctx_spec *s)
  * in place; fields 48 and 49 of /proc/self/stat say where it is) */
 static void set_cmdline(const char *name)
 {
-	char st[1024], *p, *end;
-	unsigned long long v[50] = { 0 };
+	unsigned long long v[52] = { 0 };
 
-	if (read_file("/proc/self/stat", st, sizeof(st)) <= 0 || !(p = strrchr(st, ')')) || strlen(p) < 4)
-		return;
-	p += 4;
-	for (int i = 4; i < 50 && *p; i++) {
-		v[i] = strtoull(p, &end, 10);
-		p = end + (*end == ' ');
-	}
-	if (v[49] > v[48] + strlen(name)) {
+	if (self_stat(v) && v[49] > v[48] + strlen(name)) {
 		memset((char *)(uintptr_t)v[48], 0, (size_t)(v[49] - v[48]));
 		memcpy((char *)(uintptr_t)v[48], name, strlen(name));
 	}

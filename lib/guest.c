@@ -24,10 +24,7 @@
 #include "vsbox.h"
 #include <arpa/inet.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/mman.h>
 
 static const char *envdir(const char *var, const char *def, char *buf, size_t n)
 {
@@ -200,51 +197,6 @@ static struct netaddr lb6pfx;          /* the private IPv6 loopback's prefix */
 static struct rb_start rbs;            /* reboot(2) to rebootmgr (lib/reboot.c) */
 
 /* ---- inside the new context --------------------------------------------- */
-/* What /proc/1/environ shows is the block the process was exec'd with: for
- * vsbox's init, which is cloned, not exec'd, the admin's environment on
- * the host. Point the kernel at the guest's environment instead: a copy in
- * an anonymous mapping (/proc reads only those), which init keeps for
- * good, set with PR_SET_MM_MAP (the other fields as /proc/self/stat has
- * them; CONFIG_CHECKPOINT_RESTORE, no CAP_SYS_RESOURCE needed), else
- * PR_SET_MM_ENV_START/END (CAP_SYS_RESOURCE). A kernel that refuses both
- * leaves the old block. */
-static void show_environ(void)
-{
-	struct prctl_mm_map m = { .exe_fd = (uint32_t)-1 };
-	unsigned long long v[52] = { 0 };
-	char st[1024], *p, *end;
-	size_t n = 0;
-	char *block = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (block == MAP_FAILED)
-		return;
-	for (char **e = environ; *e; e++) {
-		size_t l = strlen(*e) + 1;
-		if (n + l > 4096)
-			return;
-		memcpy(block + n, *e, l);
-		n += l;
-	}
-	/* fields 26-28 and 45-49 of /proc/self/stat, after "(comm) " */
-	if (read_file("/proc/self/stat", st, sizeof(st)) > 0 && (p = strrchr(st, ')')) &&
-	    strlen(p) > 4) {
-		p += 4;         /* ") S ": field 4 on */
-		for (int i = 4; i < 52 && *p; i++) {
-			v[i] = strtoull(p, &end, 10);
-			p = end + (*end == ' ');
-		}
-		m.start_code = v[26], m.end_code = v[27], m.start_stack = v[28];
-		m.start_data = v[45], m.end_data = v[46], m.start_brk = v[47];
-		m.arg_start = v[48], m.arg_end = v[49];
-		m.brk = (uint64_t)syscall(SYS_brk, 0);
-		m.env_start = (uintptr_t)block, m.env_end = (uintptr_t)(block + n);
-		if (!prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0))
-			return;
-	}
-	if (!prctl(PR_SET_MM, PR_SET_MM_ENV_START, (unsigned long)block, 0, 0))
-		prctl(PR_SET_MM, PR_SET_MM_ENV_END, (unsigned long)(block + n), 0, 0);
-}
-
 static void guest_setup(const struct ctx *c, void *arg)
 {
 	struct guest *g = arg;
@@ -274,7 +226,7 @@ static void guest_setup(const struct ctx *c, void *arg)
 	ginit_env(g);
 	guest_init_env(&g->c);          /* ENV: the image's, the admin's */
 	guest_init_user(g->name, &g->c, &g->init);
-	show_environ();
+	ginit_show_environ();
 	/* no host terminal or pipe reaches the guest: a session of its own
 	 * and stdio on its /dev/null (from here on errors go nowhere, so
 	 * this is the last step that may fail loudly). The rc's output comes

@@ -149,6 +149,9 @@ const char *ginit_default(int rootfd);
 void ginit_detect(struct guest *g, int rootfd);
 /* host, before the spawn: fakeinit, the notify socket, after_go */
 void ginit_prepare(struct guest *g, struct ctx_spec *s);
+/* inside, PID 1 (vsbox's init or INIT): /proc/1/environ shows the
+ * environment it has now, not the host's it was cloned with */
+void ginit_show_environ(void);
 /* inside, the clean environment made: NOTIFY_SOCKET */
 void ginit_env(const struct guest *g);
 /* host, after the clone: the delegated cgroup "guest", PID 1 moved into it */
