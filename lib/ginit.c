@@ -294,6 +294,7 @@ static void kill_ctx(const struct ctx *c)
 const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline, bool quiet)
 {
 	static char why[160];
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	int pidfd = sys_pidfd_open(c->pid), st;
 	bool out = !quiet;
 
@@ -301,7 +302,9 @@ const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline, 
 		return NULL;
 	close(g->con[1]);       /* the keeper's now */
 	g->con[1] = -1;
-	signal(SIGPIPE, SIG_IGN);       /* a reader of our output that went away */
+	/* a reader of our output that went away ends the copying, not us */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
 	for (;;) {
 		struct pollfd p[3] = { { g->notify, POLLIN, 0 }, { pidfd, POLLIN, 0 }, { g->con[0], POLLIN, 0 } };
 		uint64_t now = mono_ns();
@@ -362,6 +365,7 @@ const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline, 
 				if (g->con[0] >= 0)
 					close(g->con[0]);
 				g->con[0] = -1;
+				sigaction(SIGPIPE, &old, NULL);
 				return NULL;
 			}
 			trace("%s says %s", g->argv[0], t);
@@ -369,5 +373,6 @@ const char *ginit_wait(struct guest *g, const struct ctx *c, uint64_t deadline, 
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	sigaction(SIGPIPE, &old, NULL);
 	return why;
 }
