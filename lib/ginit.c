@@ -196,13 +196,16 @@ static _Noreturn void keeper(const struct guest *g, int ready, int out)
 		_exit(1);
 	}
 	close(t);
-	close(sl);
-	/* only the master and out from here on, as fds 3 and 4 */
+	/* the master, out and a slave of our own (the console never has no
+	 * slave open, so what a writer left before it closed is still read,
+	 * not lost to EIO) from here on, as fds 3, 4 and 5 */
 	m = fcntl(m, F_DUPFD_CLOEXEC, 10);
 	out = fcntl(out, F_DUPFD_CLOEXEC, 10);
-	if (write(ready, "c", 1) != 1 || m < 0 || out < 0 || dup2(m, 3) < 0 || dup2(out, 4) < 0)
+	sl = fcntl(sl, F_DUPFD_CLOEXEC, 10);
+	if (write(ready, "c", 1) != 1 || m < 0 || out < 0 || sl < 0 || dup2(m, 3) < 0 || dup2(out, 4) < 0 ||
+	    dup2(sl, 5) < 0)
 		_exit(1);
-	close_range_from(5);
+	close_range_from(6);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_NAME, "vsbox-console", 0, 0, 0);
 	set_cmdline("vsbox-console");
@@ -219,8 +222,8 @@ static _Noreturn void keeper(const struct guest *g, int ready, int out)
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EIO) {
-			/* no slave open (between systemd's openings of
-			 * /dev/console): wait for one */
+			/* hung up (a getty's vhangup): wait for it to open
+			 * the console again */
 			usleep(100000);
 		} else {
 			_exit(0);

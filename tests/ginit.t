@@ -61,9 +61,10 @@ ln -s /lib/systemd/systemd "$R/sbin/init"
 rm "$R/etc/rc"      # no rc: /sbin/init, which is systemd, is what boots
 echo ready >"$R/etc/fakesd"
 t0=$(date +%s%N)
-rc_is "start: systemd (its stand-in) as PID 1" 0 vserver s1 start -q
+rc_is "start: systemd (its stand-in) as PID 1" 0 vserver s1 start
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "  returned once PID 1 said READY=1, not at its child's word ($t ms)" [ "$t" -ge 300 -a "$t" -lt 4000 ]
+like "  showing what it wrote on its console" "$OUT" '^fakesd on the console'
 log=$(vserver s1 exec cat /run/fakesd.log)
 like "  it is PID 1" "$log" '^pid=1$'
 like "  container=vsbox" "$log" '^container=vsbox$'
@@ -88,6 +89,9 @@ rc_is "stop: SIGRTMIN+3, its reboot(2) to halt ends it" 0 vserver s1 stop -q
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt 5000 ]
 check "  nothing left" gone s1 127.0.5.2
+rc_is "a start whose output can't be written (/dev/full) still starts" 0 sh -c 'vserver s1 start >/dev/full'
+rc_is "  and the guest runs" 0 vserver s1 running -q
+rc_is "  stop" 0 vserver s1 stop -q
 rc_is "with rebootmgr running" 0 rbm_start
 rc_is "  start" 0 vserver s1 start -q
 t0=$(date +%s%N)

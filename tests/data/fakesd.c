@@ -2,7 +2,8 @@
  * of lib/ginit.c (tests/ginit.t): installed as /lib/systemd/systemd with
  * /sbin/init linked to it, it does what /etc/fakesd (one word) says:
  *   ready   a child of ours sends READY=1 first (start must not take it:
- *           only PID 1 speaks for the guest), then PID 1 does; then it
+ *           only PID 1 speaks for the guest), then PID 1 writes a line on
+ *           /dev/console (start shows it) and says READY=1; then it
  *           reaps children until SIGRTMIN+3 (systemd's halt), on which it
  *           ends as systemd's shutdown does in a container: reboot(2) to
  *           halt, which ends the guest; exit 0 if that is refused (EPERM);
@@ -15,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +81,11 @@ int main(void)
 		}
 		waitpid(p, NULL, 0);
 		usleep(300000);         /* a start that took the child's word is over by now */
+		int con = open("/dev/console", O_WRONLY | O_NOCTTY);
+		if (con >= 0) {
+			(void)!write(con, "fakesd on the console\n", 22);
+			close(con);
+		}
 		notify("STATUS=up\nREADY=1");
 	}
 	for (;;) {
