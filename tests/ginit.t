@@ -36,7 +36,7 @@ t0=$(date +%s%N)
 rc_is "start: INIT never ends, START_TIMEOUT=2" 1 vserver t1 start
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
 is "  one line" "$ERR" "vserver: t1: not up: /bin/sleep did not end within START_TIMEOUT (2 s); stopped"
-check "  after 2 s, not much more ($t ms)" [ "$t" -ge 2000 -a "$t" -lt 5000 ]
+check "  after 2 s, not much more ($t ms)" [ "$t" -ge 2000 -a "$t" -lt $((5000 * T_SLOW)) ]
 check "  the guest, its address, record and cgroups are gone" gone t1 127.0.5.1
 # an rc that ends in time: up as before
 printf '#!/bin/sh\nsleep 0.2\nhttpd -p 80 -h /www\n' >"$VSBOX_ROOTDIR/t1/sbin/boot"
@@ -53,7 +53,7 @@ like "  FILE:LINE" "$ERR" "t1.conf:[0-9]*: START_TIMEOUT: '0' is not a number of
 vserver t1 delete --force -q
 
 # ---- systemd's stand-in: READY=1 from PID 1 --------------------------------
-guest s1 127.0.5.2 START_TIMEOUT=5 STOP_TIMEOUT=10
+guest s1 127.0.5.2 START_TIMEOUT=$((5 * T_SLOW)) STOP_TIMEOUT=$((10 * T_SLOW))
 R=$VSBOX_ROOTDIR/s1
 rm -f "$R/sbin/init"; mkdir -p "$R/lib/systemd" "$R/run"
 cp "$T_TMP/fakesd" "$R/lib/systemd/systemd"
@@ -63,7 +63,7 @@ echo ready >"$R/etc/fakesd"
 t0=$(date +%s%N)
 rc_is "start: systemd (its stand-in) as PID 1" 0 vserver s1 start
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "  returned once PID 1 said READY=1, not at its child's word ($t ms)" [ "$t" -ge 300 -a "$t" -lt 4000 ]
+check "  returned once PID 1 said READY=1, not at its child's word ($t ms)" [ "$t" -ge 300 -a "$t" -lt $((4000 * T_SLOW)) ]
 like "  showing what it wrote on its console" "$OUT" '^fakesd on the console'
 log=$(vserver s1 exec cat /run/fakesd.log)
 like "  it is PID 1" "$log" '^pid=1$'
@@ -87,7 +87,7 @@ is "  status counts its processes in its own cgroups (init, vsbox-console)" \
 t0=$(date +%s%N)
 rc_is "stop: SIGRTMIN+3, its reboot(2) to halt ends it" 0 vserver s1 stop -q
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt 5000 ]
+check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt $((5000 * T_SLOW)) ]
 check "  nothing left" gone s1 127.0.5.2
 rc_is "a start whose output can't be written (/dev/full) still starts" 0 sh -c 'vserver s1 start >/dev/full'
 rc_is "  and the guest runs" 0 vserver s1 running -q
@@ -97,7 +97,7 @@ rc_is "  start" 0 vserver s1 start -q
 t0=$(date +%s%N)
 rc_is "  stop: rebootmgr lets its reboot(2) go on to the kernel" 0 vserver s1 stop -q
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt 5000 ]
+check "  at once, not after STOP_TIMEOUT ($t ms)" [ "$t" -lt $((5000 * T_SLOW)) ]
 check "  nothing left" gone s1 127.0.5.2
 check "  rebootmgr did not act on it" sh -c "! grep -E 's1: (restarting|stopping)' '$RB_LOG'"
 
