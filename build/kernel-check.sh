@@ -35,6 +35,7 @@ run() {   # VER MODE
 	fi
 	echo "# kernel $v $m: $k"
 	out=$TOP/build/obj/kernel/run-$v-$m.tap
+	mkdir -p "$TOP/build/obj/kernel"         # (a fresh clone has no build/obj/kernel yet)
 	tests=""
 	if [ "$m" = plain ] && [ -n "${VSBOX_KT_PLAIN_TESTS:-}" ]; then
 		for t in $VSBOX_KT_PLAIN_TESTS; do [ -f "$TOP/$t" ] && tests="$tests $t"; done
