@@ -25,7 +25,7 @@ inB() { nsenter --net=/run/netns/$NB env VSBOX_CONFDIR=$B/etc VSBOX_ROOTDIR=$B/v
 	VSBOX_CGROUP_BASE=$BASE_B "$@"; }
 on_cleanup "inA vserver web stop -q >/dev/null 2>&1; inB vserver web stop -q >/dev/null 2>&1
 	for d in \$(VSBOX_CGROUP_BASE=$BASE_B sh '$T_TOP/build/cgbase-dirs.sh'); do
-		echo 1 >\"\$d/cgroup.kill\" 2>/dev/null; rmdir \"\$d\" 2>/dev/null || { sleep 0.2; rmdir \"\$d\"; }; done
+		[ -f \"\$d/cgroup.kill\" ] && echo 1 >\"\$d/cgroup.kill\"; rmdir \"\$d\" 2>/dev/null || { sleep 0.2; rmdir \"\$d\"; }; done
 	ip netns del $NA; ip netns del $NB"
 
 # ---- the two hosts ------------------------------------------------------------------
