@@ -20,7 +20,7 @@ H ip link set lo up && O ip link set lo up &&
 H ip link add vsnbr type bridge && H ip link set vsnbr up &&
 H ip link add vsnl0 type veth peer name vsnl1 netns "$ON" && H ip link set vsnl0 master vsnbr up &&
 O ip addr add 10.201.4.1/24 dev vsnl1 && O ip link set vsnl1 up || bail "can't build the test's network"
-links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' '; }
+links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | no_fb_tunnels | tr '\n' ' '; }
 get() { O curl -s -m 3 "http://$1/"; }
 
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
