@@ -12,7 +12,7 @@ set -eu
 B=$(cd "$(dirname "$0")" && pwd)
 C=${VSBOX_KCACHE:-/var/cache/vsbox/kernel}
 die() { echo "kernel-root.sh: $*" >&2; exit 1; }
-PKGS=perl,busybox-static,iproute2,psmisc,procps,curl,python3,libcap2-bin,strace,e2fsprogs,xfsprogs,btrfs-progs,file,gcc,libc6-dev,acl,attr,util-linux,bsdutils
+PKGS=perl,busybox-static,iproute2,psmisc,procps,curl,wget,rsync,python3,musl-tools,nftables,tcpdump,libcap2-bin,strace,e2fsprogs,xfsprogs,btrfs-progs,file,gcc,libc6-dev,acl,attr,util-linux,bsdutils
 KEY=$(sed -n "/^PKGS=/p; /<<'EOF'\$/,/^EOF\$/p" "$0" | sha256sum | cut -c1-16)
 IMG=$C/root-$KEY.img
 [ -f "$IMG" ] && { echo "$IMG"; exit 0; }

@@ -36,11 +36,13 @@ cd "$TOP"
 [ -x vsbox ] || die "no ./vsbox (make first)"
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$R/stage/src"
 cp vsbox "$R/stage/src/vsbox"
-# tests/kernel/*.t run the static programs of make ktests (build/obj is ignored)
-if [ -d build/obj/ktest ]; then
-	mkdir -p "$R/stage/src/build/obj/ktest"
-	cp build/obj/ktest/* "$R/stage/src/build/obj/ktest/"
-fi
+# tests/kernel/*.t run the static programs of make ktests, tests/netns.t
+# builds one against the kernel headers of build/kinc.sh (build/obj is ignored)
+for d in ktest kinc; do
+	[ -d "build/obj/$d" ] || continue
+	mkdir -p "$R/stage/src/build/obj"
+	cp -a "build/obj/$d" "$R/stage/src/build/obj/"
+done
 if [ $# -eq 0 ]; then
 	set -- tests/*.t
 	for t in tests/kernel/*.t build/obj/unit/t_*; do [ -f "$t" ] && set -- "$@" "$t"; done

@@ -48,7 +48,7 @@ rc_is "a bind source that is not there" 1 box --bind "$T_TMP/none" /mnt true
 like "  one line" "$ERR" "^chcontext: can't bind $T_TMP/none: No such file or directory$"
 
 # ---- network ---------------------------------------------------------------------
-is "--net loopback (default): only lo" "$(box sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "')" lo
+is "--net loopback (default): only lo" "$(box sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "' | no_fb_tunnels)" lo
 busybox httpd -f -p 127.0.0.1:18655 -h "$T_TMP/ro" &
 NC=$!
 track_pid "$NC"

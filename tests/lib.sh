@@ -159,6 +159,10 @@ done_testing() {
 
 # is_root: tests that need root skip themselves otherwise
 need_root() { [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }; }
+# a list of network devices (one a line) without the kernel's fallback
+# tunnel devices (sit0, tunl0, ...: down, no address), which it puts in
+# every new network namespace where their code is loaded or built in
+no_fb_tunnels() { grep -vxE '(sit|tunl|ip6tnl|gre|gretap|erspan|ip_vti|ip6_vti|ip6gre|ip6gretap|ip6erspan)0' || true; }
 
 # cgroup directory of this test's context XID in the v2 hierarchy
 t_v2dir() {

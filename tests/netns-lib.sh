@@ -7,6 +7,9 @@
 command -v ip >/dev/null && command -v nsenter >/dev/null || { echo "1..0 # SKIP needs ip and nsenter"; exit 0; }
 H() { nsenter --net="/run/netns/$HN" "$@"; }
 O() { nsenter --net="/run/netns/$ON" "$@"; }
+# the "host" namespace's network devices, sorted, on one line (without the
+# fallback tunnel devices a kernel with those modules makes in every netns)
+links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | no_fb_tunnels | tr '\n' ' '; }
 # netns_world TAG OUTSIDE-ADDR/LEN: make them (HN, ON: their names)
 netns_world() {
 	HN=vsn-$1h-$$ ON=vsn-$1o-$$

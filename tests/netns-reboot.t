@@ -11,7 +11,6 @@ need_root
 . "$(dirname "$0")/reboot-lib.sh"
 . "$(dirname "$0")/netns-lib.sh"
 netns_world r 10.201.4.1/24
-links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' '; }
 get() { O curl -s -m 3 "http://$1/"; }
 
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"

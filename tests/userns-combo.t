@@ -14,7 +14,6 @@ need_root
 . "$(dirname "$0")/netns-lib.sh"
 command -v btrfs >/dev/null && command -v curl >/dev/null || bail "btrfs and curl are needed"
 netns_world c 10.201.9.1/24
-links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' '; }
 get() { O curl -s -m 3 "http://$1/"; }
 
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
