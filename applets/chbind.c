@@ -25,7 +25,8 @@ static const char usage[] =
 "                  The first of each family is the one wildcards get\n"
 "  --lback ADDR    the tree's own loopback: binds and connects to 127.0.0.1\n"
 "                  (::1) go there, so host services bound to 127.0.0.1 only\n"
-"                  stay out of reach (default: the family's first address)\n"
+"                  stay out of reach (default: the first IPv4 address; for\n"
+"                  ::1 a private IPv6 loopback, below)\n"
 "  --no-v4mapped   with IPv4 addresses only: refuse bind(::) instead of\n"
 "                  giving it ::ffff:FIRST\n"
 "  --no-ingress    no receive filter: a socket that listens without bind()\n"
@@ -35,8 +36,14 @@ static const char usage[] =
 "                  ping sockets bypass the lock; without it ping sockets\n"
 "                  fail with EPERM)\n"
 "Inside a locked tree chbind can only narrow: every address must be one of\n"
-"the tree's. chbind waits for CMD and removes the tree's cgroup when it is\n"
-"empty; one kept by daemons is removed by the next chbind after they end.\n"
+"the tree's. Without --lback ADDR6 the tree gets a private IPv6 loopback, as\n"
+"a guest does (vserver(8)): PREFIX::8000:0 + its cgroup's id on lo, which\n"
+"::1 and an IPV6_V6ONLY bind(::) with no IPv6 --ip become (prefix:\n"
+"$VSBOX_LBACK6, .defaults/lback6; none: off); a nested tree shares the\n"
+"outer one's. chbind waits for CMD and removes the tree's cgroup and that\n"
+"address when the tree is empty; if daemons keep it, a detached chbind\n"
+"process waits for them to end and removes both then (killed, the next\n"
+"chbind does).\n"
 "Limits: a root process that keeps CAP_SYS_ADMIN, or sees a writable cgroup2\n"
 "mount, can move itself out of the tree's cgroup; use chbind with chcontext\n"
 "(chbind --ip X chcontext ... CMD, or chcontext ... chbind --ip X CMD) for a\n"
@@ -63,10 +70,12 @@ int chbind_main(int argc, char **argv)
 	if ((miss = bpfnet_missing()))
 		die("%s", miss);
 
-	/* a cgroup for the tree, locked by us while we wait for CMD */
+	/* a cgroup for the tree, locked by us while we wait for CMD; its
+	 * private IPv6 loopback (lib/lback6.c), then the lock */
 	netlock_gc();
 	cgfd = netlock_mkcg(G.cg, sizeof(G.cg));
 	undo_push(undo_cgroup, G.cg, strlen(G.cg) + 1);
+	bool own6 = lback6_tree(cgfd, &G.nl);
 	bpfnet_lock(cgfd, &G.nl.addrs, G.nl.opts);
 
 	/* CMD starts inside the locked cgroup: every socket it makes belongs
@@ -94,7 +103,9 @@ int chbind_main(int argc, char **argv)
 	undo_forget();
 	/* cgfd stays open while we wait: its flock keeps netlock_gc() away */
 	int code = wait_forward(pid);
-	netlock_rmcg(G.cg);
+	/* daemons CMD left keep the tree: its address goes when they end */
+	if (!netlock_rmcg(G.cg) && own6)
+		netlock_watch(cgfd, G.cg);
 	close(cgfd);
 	return code;
 }

@@ -246,6 +246,8 @@ int netaddr_probe(const struct netaddr *x);
 /* lib/lback6.c: the private IPv6 loopback PREFIX::XID; the prefix: false if none */
 bool lback6_prefix(struct netaddr *pfx);
 void lback6_addr(const struct netaddr *pfx, long xid, struct netaddr *out);
+/* Is a in the prefix (another tree's or guest's private loopback)? */
+bool lback6_is_private(const unsigned char a[16]);
 
 /* ---- lib/bpfnet.c: lock a cgroup v2 directory to an address list ---------
  * cgroup sock_addr programs (bind4/6, connect4/6, sendmsg4/6), a socket
@@ -282,6 +284,7 @@ struct netlock {
 	unsigned opts;              /* BN_* */
 	bool keep_raw;              /* keep CAP_NET_RAW and ping sockets (both
 				       bypass the lock); sets BN_KEEP_RAW */
+	bool lb6_given;             /* --lback with an IPv6 address */
 };
 /* Parse chbind's options (argv[0] is "chbind"); returns the index of CMD.
  * Every address is probed (netaddr_probe): nesting can only narrow. */
@@ -300,8 +303,19 @@ void netlock_apply(const char *cgdir, const struct netlock *nl);
 /* Make BASE/chbind-PID in the v2 tree (path gets it), flock'ed as long as
  * the returned fd is open: the sweep leaves it alone */
 int netlock_mkcg(char *path, size_t n);
-/* Remove it and the empty cgroups below it (nothing if processes remain) */
-void netlock_rmcg(const char *path);
+/* Remove it and the empty cgroups below it (nothing if processes remain),
+ * and then its private IPv6 loopback; true if it is gone */
+bool netlock_rmcg(const char *path);
+/* The tree still runs (daemons): a process of its own waits for the cgroup
+ * to empty and then removes it (holding its flock meanwhile) */
+void netlock_watch(int cgfd, const char *path);
+/* lib/lback6.c: the tree's private IPv6 loopback (cgfd: its cgroup), unless
+ * nl has an IPv6 --lback or there are none (.defaults/lback6 none, no IPv6);
+ * added to nl's address list (as its lb6, own6) and, outside a tree that has
+ * one, to lo (true: the cgroup records it, removing the cgroup removes it) */
+bool lback6_tree(int cgfd, struct netlock *nl);
+void lback6_tree_read(int cgfd, unsigned char a[16], bool *have);
+void lback6_tree_drop(const unsigned char a[16]);
 /* Remove the chbind-* cgroups under the v2 base that nobody holds and no
  * process is in any more */
 void netlock_gc(void);

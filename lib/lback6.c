@@ -28,6 +28,7 @@
  */
 #include "vsbox.h"
 #include <arpa/inet.h>
+#include <sys/xattr.h>
 
 #define LBACK6_DEFAULT "fd76:7362:6f78::/48"
 
@@ -83,4 +84,120 @@ void lback6_addr(const struct netaddr *pfx, long xid, struct netaddr *out)
 
 	*out = *pfx;
 	memcpy(out->a + 12, &x, 4);
+}
+
+/* ---- chbind's trees --------------------------------------------------------
+ * A tree locked by chbind outside any guest gets one from the same prefix:
+ * PREFIX::8000:0 plus the low 31 bits of its cgroup's id (st_ino of the
+ * cgroup2 directory: the kernel numbers the live cgroups from an IDR, so no
+ * two have the same low bits; guests' context ids stay far below
+ * 0x80000000). The address goes on lo once the tree's cgroup exists and is
+ * written on that cgroup (the xattr trusted.vsbox.lback6); whoever removes
+ * the cgroup removes the address (netlock_rmcg): chbind when CMD's tree has
+ * ended, else a watcher chbind leaves behind, which waits for the cgroup to
+ * empty (daemons), and if that was killed, the next chbind's sweep. Inside
+ * a tree that has a private loopback already (a nested chbind), the inner
+ * tree shares the outer's: nesting only narrows.
+ */
+#define TREE_XATTR "trusted.vsbox.lback6"
+#define TREE_MARK 0x80000000u
+
+/* where bind([::1]:0) lands from here: ::1 itself outside any lock */
+static int where_lo6(unsigned char a[16])
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(s);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), e = 0;
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&s, sizeof(s)) || getsockname(fd, (struct sockaddr *)&s, &len))
+		e = -1;
+	close(fd);
+	memcpy(a, &s.sin6_addr, 16);
+	return e;
+}
+
+static bool in_prefix(const struct netaddr *pfx, const unsigned char *a)
+{
+	int bits = pfx->prefix;
+
+	if (memcmp(pfx->a, a, (size_t)bits / 8))
+		return false;
+	return bits % 8 == 0 || !((pfx->a[bits / 8] ^ a[bits / 8]) & (0xff00 >> bits % 8));
+}
+
+bool lback6_is_private(const unsigned char a[16])
+{
+	static int known;
+	static struct netaddr pfx;
+
+	if (!known)
+		known = lback6_prefix(&pfx) ? 1 : -1;
+	return known > 0 && in_prefix(&pfx, a);
+}
+
+static void undo_tree(void *a)
+{
+	nl_addr_del("lo", AF_INET6, a, 128);
+}
+
+bool lback6_tree(int cgfd, struct netlock *nl)
+{
+	struct netaddrs *l = &nl->addrs;
+	struct netaddr pfx, x;
+	unsigned char lo6[16];
+	struct stat st;
+	char b[64];
+	bool own = false;
+
+	if (nl->lb6_given || !lback6_prefix(&pfx))
+		return false;           /* --lback ADDR6, or no private loopbacks */
+	if (where_lo6(lo6))
+		return false;           /* a lock that refuses ::1 altogether */
+	if (IN6_IS_ADDR_LOOPBACK((struct in6_addr *)lo6)) {
+		/* ours to make */
+		if (fstat(cgfd, &st))
+			die_errno("can't stat the tree's cgroup");
+		lback6_addr(&pfx, (long)(TREE_MARK | (uint32_t)(st.st_ino & 0x7fffffff)), &x);
+		x.prefix = -1;
+		netaddr_str(&x, b, sizeof(b));
+		if (nl_addr_add("lo", AF_INET6, x.a, 128, NULL))
+			die_errno(errno == EEXIST ? "the private IPv6 loopback %s is on lo already" :
+				  "can't add the private IPv6 loopback %s to lo", b);
+		undo_push(undo_tree, x.a, 16);
+		if (fsetxattr(cgfd, TREE_XATTR, x.a, 16, 0))
+			die_errno("can't record %s on the tree's cgroup", b);
+		own = true;
+	} else if (in_prefix(&pfx, lo6)) {
+		/* inside a tree that has one: it is ours too */
+		memset(&x, 0, sizeof(x));
+		x.family = AF_INET6;
+		memcpy(x.a, lo6, 16);
+	} else {
+		return false;           /* the outer lock's ::1 applies */
+	}
+	x.prefix = pfx.prefix;          /* the lock refuses the rest of it */
+	if (l->n == NA_MAX)
+		die("too many addresses: no room for the private IPv6 loopback");
+	l->lb6 = x;
+	l->own6 = true;
+	l->a[l->n++] = x;
+	return own;
+}
+
+void lback6_tree_read(int cgfd, unsigned char a[16], bool *have)
+{
+	*have = fgetxattr(cgfd, TREE_XATTR, a, 16) == 16;
+}
+
+void lback6_tree_drop(const unsigned char a[16])
+{
+	/* one gone already (removed by hand) is no error */
+	if (nl_addr_del("lo", AF_INET6, a, 128) && errno != EADDRNOTAVAIL && errno != ENODEV) {
+		struct netaddr x = { .family = AF_INET6 };
+		char b[64];
+		memcpy(x.a, a, 16);
+		warn_errno("can't remove the private IPv6 loopback %s from lo", netaddr_str(&x, b, sizeof(b)));
+	}
 }

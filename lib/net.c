@@ -12,6 +12,8 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 
@@ -125,8 +127,9 @@ void netaddrs_add(struct netaddrs *l, const char *arg, const char *what)
 			memcpy(x.a, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
 		} else if (x.family == AF_INET6) {
 			memcpy(x.a, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-			/* link-local addresses need a scope the hooks never see */
-			if (x.a[0] == 0xfe && (x.a[1] & 0xc0) == 0x80)
+			/* link-local addresses need a scope the hooks never
+			 * see; private loopbacks are other trees' (lo) */
+			if ((x.a[0] == 0xfe && (x.a[1] & 0xc0) == 0x80) || lback6_is_private(x.a))
 				continue;
 		} else {
 			continue;
@@ -244,6 +247,7 @@ int netlock_args(int argc, char **argv, struct netlock *nl, const char *usage)
 			if (netaddr_parse(optarg, &x))
 				usage_die("--lback '%s': not an IPv4 or IPv6 address", optarg);
 			lb[x.family == AF_INET6] = optarg;
+			nl->lb6_given |= x.family == AF_INET6;
 			break;
 		}
 		case 'M': nl->opts |= BN_NO_V4MAPPED; break;
@@ -392,17 +396,66 @@ int netlock_mkcg(char *path, size_t n)
 	return fd;
 }
 
-void netlock_rmcg(const char *path)
+bool netlock_rmcg(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), r;
+	unsigned char a6[16];
+	bool have;
 
 	if (fd < 0)
-		return;
+		return errno == ENOENT;
+	lback6_tree_read(fd, a6, &have);
 	rm_subdirs(fd);
 	close(fd);
 	/* the last task may still be on its way out */
-	for (int i = 0; i < 100 && rmdir(path) && errno == EBUSY; i++)
+	for (int i = 0; (r = rmdir(path)) && errno == EBUSY && i < 100; i++)
 		usleep(i < 20 ? 500 : 5000);
+	if (r && errno != ENOENT)
+		return false;
+	/* the tree has ended: its private IPv6 loopback goes with it */
+	if (have)
+		lback6_tree_drop(a6);
+	return true;
+}
+
+void netlock_watch(int cgfd, const char *path)
+{
+	char ev[CG_PATH + 48], buf[256];
+	pid_t pid;
+	int fd;
+
+	fflush(NULL);
+	if ((pid = fork()))
+		return;         /* (no fork: the next chbind's sweep does it) */
+	/* detached: no terminal, no caller's pipe, default signals; the
+	 * cgroup's descriptor (and so its flock) is all it keeps */
+	setsid();
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (dup2(cgfd, 3) < 0)
+		_exit(1);
+	close_range_from(4);
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	xsnprintf(ev, sizeof(ev), "%s/cgroup.events", path);
+	if ((fd = open(ev, O_RDONLY | O_CLOEXEC)) < 0)
+		_exit(1);
+	/* cgroup.events signals every change of "populated" (POLLPRI) */
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			_exit(1);
+		buf[n] = 0;
+		if (strstr(buf, "populated 0"))
+			break;
+		poll(&(struct pollfd){ fd, POLLPRI, 0 }, 1, -1);
+	}
+	_exit(netlock_rmcg(path) ? 0 : 1);
 }
 
 void netlock_gc(void)
@@ -426,8 +479,12 @@ void netlock_gc(void)
 		if (fd < 0)
 			continue;
 		if (!flock(fd, LOCK_EX | LOCK_NB)) {
+			unsigned char a6[16];
+			bool have;
+			lback6_tree_read(fd, a6, &have);
 			rm_subdirs(fd);
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+			if (!unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) && have)
+				lback6_tree_drop(a6);
 		}
 		close(fd);
 	}

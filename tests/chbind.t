@@ -46,8 +46,10 @@ is "several --ip: the second binds" "$(chbind --ip 127.0.0.20 --ip 127.0.0.21 $S
 is "  0.0.0.0 gets the first" "$(chbind --ip 127.0.0.20 --ip 127.0.0.21 $S bind tcp 0.0.0.0 18001)" 127.0.0.20
 is "  a third: $EB" "$(chbind --ip 127.0.0.20 --ip 127.0.0.21 $S bind tcp 127.0.0.22 18001)" "ERR $EB"
 is "IPv4 only: bind(::) gets ::ffff:FIRST" "$(chbind --ip 127.0.0.20 $S bind tcp :: 18001)" ::ffff:127.0.0.20
-is "  --no-v4mapped: bind(::) refused" "$(chbind --ip 127.0.0.20 --no-v4mapped $S bind tcp :: 18001)" "ERR $EB"
-is "  bind(::1) gets ::ffff:LBACK" "$(chbind --ip 127.0.0.20 $S bind tcp ::1 18001)" ::ffff:127.0.0.20
+is "  --no-v4mapped, no private IPv6 loopback: bind(::) refused" "$(VSBOX_LBACK6=none chbind --ip 127.0.0.20 --no-v4mapped $S bind tcp :: 18001)" "ERR $EB"
+like "  --no-v4mapped: bind(::) gets the private IPv6 loopback" "$(chbind --ip 127.0.0.20 --no-v4mapped $S bind tcp :: 18001)" "^${VSBOX_LBACK6%%::/*}:8000:"
+is "  no private IPv6 loopback: bind(::1) gets ::ffff:LBACK" "$(VSBOX_LBACK6=none chbind --ip 127.0.0.20 $S bind tcp ::1 18001)" ::ffff:127.0.0.20
+like "  bind(::1) gets the private IPv6 loopback (chbind-lback6.t)" "$(chbind --ip 127.0.0.20 $S bind tcp ::1 18001)" "^${VSBOX_LBACK6%%::/*}:8000:"
 is "  ::ffff:OTHER refused" "$(chbind --ip 127.0.0.20 $S bind tcp ::ffff:127.0.0.21 18001)" "ERR $EB"
 is "a device means its addresses (lo: 127.0.0.1)" "$(chbind --ip lo $S bind tcp 0.0.0.0 18001)" 127.0.0.1
 is "  and nothing else" "$(chbind --ip lo $S bind tcp 127.0.0.20 18001)" "ERR $EB"
@@ -199,7 +201,9 @@ if ip netns add "$NS" 2>/dev/null; then
 	is "v6: bind(::) becomes the first address" "$($N chbind --ip fd00::20 $S bind tcp :: 18001)" fd00::20
 	is "v6: bind to an own address" "$($N chbind --ip fd00::20 $S bind udp fd00::20 18001)" fd00::20
 	is "v6: bind to another: $EB" "$($N chbind --ip fd00::20 $S bind tcp fd00::21 18001)" "ERR $EB"
-	is "v6: bind(::1) goes to the tree's loopback" "$($N chbind --ip fd00::20 $S bind tcp ::1 18001)" fd00::20
+	is "v6: bind(::1) goes to the tree's loopback" "$($N env VSBOX_LBACK6=none chbind --ip fd00::20 $S bind tcp ::1 18001)" fd00::20
+	like "  (its private IPv6 loopback by default)" "$($N chbind --ip fd00::20 $S bind tcp ::1 18001)" "^${VSBOX_LBACK6%%::/*}:8000:"
+	is "  --lback ADDR6: that one" "$($N chbind --ip fd00::20 --ip fd00::21 --lback fd00::21 $S bind tcp ::1 18001)" fd00::21
 	is "v6 only: IPv4 binds refused" "$($N chbind --ip fd00::20 $S bind tcp 0.0.0.0 18001)" "ERR $EB"
 	is "dual: bind(::) gets the IPv6 address" "$($N chbind --ip 127.0.0.20 --ip fd00::21 $S bind tcp :: 18001)" fd00::21
 	is "dual: bind(0.0.0.0) gets the IPv4 one" "$($N chbind --ip 127.0.0.20 --ip fd00::21 $S bind tcp 0.0.0.0 18001)" 127.0.0.20
@@ -229,6 +233,6 @@ if ip netns add "$NS" 2>/dev/null; then
 	is "a locked tree may not create a ping socket" "$($N chbind --ip 127.0.0.20 $S ping 127.0.0.28)" "ERR EPERM"
 	is "  with --keep-raw it may (and bypasses the lock)" "$($N chbind --ip 127.0.0.20 --keep-raw $S ping 127.0.0.28)" 127.0.0.28
 else
-	for i in $(seq 21); do skip "no network namespaces"; done
+	for i in $(seq 23); do skip "no network namespaces"; done
 fi
 done_testing
