@@ -111,12 +111,14 @@ ssize_t read_fd(int fd, char *buf, size_t n);   /* to EOF or n-1, NUL-ended */
 void xmkdir_p(const char *path, mode_t mode);
 void close_range_from(int lowfd);   /* close every fd >= lowfd */
 uint64_t mono_ns(void);             /* CLOCK_MONOTONIC in nanoseconds */
-/* Pipes that carry a child's stdout and stderr to us: close-on-exec, our
- * read ends non-blocking; -1 (errno set) when they can't be made */
+/* lib/relay.c: what carries a guest rc's stdout (a pty: [0] master, [1]
+ * slave) and stderr (a pipe) to us: close-on-exec, our read ends
+ * non-blocking; -1 (errno set) when they can't be made */
 int relay_pipes(int out[2], int err[2]);
-/* Copy what the non-blocking pipe rd holds to fd. A write that fails (the
- * reader went away) clears *ok, and from then on what comes is read and
- * dropped. false once the pipe is at its end (every writer gone). */
+/* Copy what the non-blocking pipe or pty master rd holds to fd (CRLF
+ * as LF). A write that fails (the reader went away) clears
+ * *ok, and from then on what comes is read and dropped. false once rd is
+ * at its end (every writer gone). */
 bool relay_copy(int rd, int fd, bool *ok);
 /* write(2) with SIGPIPE ignored meanwhile: a reader gone is EPIPE, not death */
 ssize_t write_nosigpipe(int fd, const void *buf, size_t n);

@@ -259,11 +259,14 @@ static void guest_setup(const struct ctx *c, void *arg)
 	 * sets them, guest_programs) */
 	if (!g->c.userns)
 		guest_rlimits(&g->c, 0);
-	/* a clean environment, as the guest's own init would give */
+	/* a clean environment, as the guest's own init would give (TERM:
+	 * the console's, or none that has colours when the rc's output goes
+	 * to no terminal of the admin's: lib/relay.c) */
+	bool tty = isatty(1);
 	clearenv();
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/", 1);
-	setenv("TERM", "linux", 1);
+	setenv("TERM", tty ? "linux" : "dumb", 1);
 	/* the container convention (systemd-detect-virt, ConditionVirtualization=,
 	 * init scripts): PID 1 and all it starts know they run in one */
 	setenv("container", "vsbox", 1);

@@ -226,38 +226,6 @@ uint64_t mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-int relay_pipes(int out[2], int err[2])
-{
-	if (pipe2(out, O_CLOEXEC))
-		return -1;
-	if (pipe2(err, O_CLOEXEC)) {
-		close(out[0]);
-		close(out[1]);
-		return -1;
-	}
-	if (fcntl(out[0], F_SETFL, O_NONBLOCK) || fcntl(err[0], F_SETFL, O_NONBLOCK)) {
-		int e = errno;
-		for (int i = 0; i < 2; i++) {
-			close(out[i]);
-			close(err[i]);
-		}
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
-bool relay_copy(int rd, int fd, bool *ok)
-{
-	char buf[4096];
-	ssize_t k;
-
-	while ((k = read(rd, buf, sizeof(buf))) > 0)
-		if (*ok && write(fd, buf, (size_t)k) != k)
-			*ok = false;
-	return k != 0;
-}
-
 ssize_t write_nosigpipe(int fd, const void *buf, size_t n)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;

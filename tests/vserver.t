@@ -331,6 +331,11 @@ cat >"$VSBOX_ROOTDIR/g3/etc/init.d/rc" <<'EOR'
 #!/bin/sh
 echo "rc $1 of g3 says hello"
 echo "rc $1 of g3 warns" >&2
+# what Debian's /lib/init/rc does first; stdout a terminal, stdin /dev/null
+stty onlcr 0>&1 && echo "rc $1 stty ok"
+[ -t 1 ] && echo "rc $1 stdout is a terminal"
+[ -t 0 ] || [ "$(cat)" != "" ] || echo "rc $1 stdin is no terminal, at its end"
+echo "rc $1 TERM=${TERM:-}"
 [ "$1" = 3 ] || exit 0
 (trap '' TERM; while :; do echo tick; sleep 0.1; done) &
 echo $! >/tmp/ticker.pid
@@ -345,6 +350,11 @@ is "start | cat returns while the rc's daemons hold its output (exit 0)" "$RC" 0
 like "start shows the rc's stdout" "$OUT" "^rc 3 of g3 says hello"
 like "start shows the rc's stderr" "$ERR" "^rc 3 of g3 warns"
 like "and says it started" "$OUT" "g3: started"
+like "the rc's stdout is a terminal: stty onlcr 0>&1 works" "$OUT" "^rc 3 stty ok"
+like "  a terminal indeed" "$OUT" "^rc 3 stdout is a terminal"
+like "  its stdin no terminal, at its end (/dev/null)" "$OUT" "^rc 3 stdin is no terminal, at its end"
+like "  TERM=dumb: the output goes to no terminal here" "$OUT" "^rc 3 TERM=dumb"
+is "  no error line, no CR" "$(printf '%s\n%s\n' "$OUT" "$ERR" | grep -c "stty:\|$(printf '\r')")" 0
 sleep 0.5
 rc_is "the daemon writing to the rc's stdout lives on (no SIGPIPE)" 0 vserver g3 exec sh -c 'kill -0 $(cat /tmp/ticker.pid)'
 X=$(xid_of g3)
@@ -362,6 +372,8 @@ if [ -n "$FRZ" ]; then
 	is "stop without cgroup.kill (exit 0)" "$RC" 0
 	like "stop shows rc 0's stdout" "$OUT" "^rc 0 of g3 says hello"
 	like "stop shows rc 0's stderr" "$ERR" "^rc 0 of g3 warns"
+	like "  rc 0's stdout is a terminal too (stty onlcr works)" "$OUT" "^rc 0 stty ok"
+	is "  no error line" "$(printf "%s\n" "$ERR" | grep -c stty:)" 0
 	if [ -f "$T_TMP/stop.trace" ]; then
 		like "stop froze the freezer cgroup, killed, thawed" \
 			"$(grep -o 'write([0-9]*, "\(FROZEN\|THAWED\)"' "$T_TMP/stop.trace" | tr '\n' ' ')" \
