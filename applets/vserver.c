@@ -22,6 +22,7 @@ static const char usage[] =
 "       vserver NAME exec CMD [ARG]...\n"
 "       vserver NAME suexec USER CMD [ARG]...\n"
 "       vserver NAME service SERVICE start|stop|restart|status|...\n"
+"       vserver NAME hwdisable\n"
 "       vserver NAME delete [--force]\n"
 "       vserver NAME limits [--json] | limits set KEY=VALUE...\n"
 "       vserver NAME copy|move [USER@]HOST[:NEWNAME] [--ssh-opt OPT]... [--start]\n"
@@ -46,6 +47,10 @@ static const char usage[] =
 "  enter       a login shell inside (a pty inside the guest when on a terminal)\n"
 "  exec        run CMD inside as root; suexec: as USER of the guest's passwd\n"
 "  service     run the guest's /etc/init.d/SERVICE\n"
+"  hwdisable   turn off, inside the running guest, the Debian init scripts\n"
+"              and units that need real hardware (hwclock.sh kmod udev\n"
+"              keyboard-setup.sh console-setup.sh procps, two .service);\n"
+"              build --debootstrap does it to the new root\n"
 "  delete      remove the root and NAME.conf (asks on a terminal, or --force)\n"
 "  limits      memory, pids, CPU, disk and inode limits and their use; set:\n"
 "              change S_MEMORY S_CPU DISK_LIMIT INODE_LIMIT (memory cpu disk\n"
@@ -286,6 +291,9 @@ static int build(void)
 		if ((rc = run(argv)))
 			die("debootstrap %s failed (exit %d)", G.suite, rc);
 		sweep_devices(rootfd);
+		/* no hwclock.sh at every stop: lib/hwoff.c */
+		if ((rc = hwoff_root(root, G.name, G.quiet)))
+			die("turning off the hardware-only init scripts failed (exit %d)", rc);
 	} else {
 		/* the original build: the host's system directories */
 		static const char *const top[] = { "bin", "sbin", "etc", "lib", "lib32", "lib64",
@@ -750,6 +758,9 @@ int vserver_main(int argc, char **argv)
 	}
 	if (!strcmp(G.cmd, "service"))
 		return service(argv);
+	if (!strcmp(G.cmd, "hwdisable"))
+		return run_inside("root", (char *[]){ "/bin/sh", "-c", (char *)hwoff_script, "sh", (char *)G.name, NULL },
+				  false, false);
 	if (!strcmp(G.cmd, "limits"))
 		return guest_limits_cmd(&G.g, argv, G.json, G.quiet);
 	usage_die("unknown command '%s'", G.cmd);
