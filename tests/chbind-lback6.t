@@ -4,7 +4,7 @@
 # on lo while the tree lives; ::1 and an IPV6_V6ONLY bind(::) land on it,
 # other trees' and the host's ::1 stay out of reach, the address goes when
 # the tree ends (CMD, or its daemons: the detached watcher; the sweep if that
-# was killed). IPv4 127.0.1.60-61, ports 18760-18769; the prefix is this
+# was killed). IPv4 127.0.1.64-61, ports 18760-18769; the prefix is this
 # test's VSBOX_LBACK6 (tests/lib.sh).
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -24,18 +24,18 @@ on_cleanup 'for a in $(ip -6 addr show dev lo | grep -o "inet6 $P:8000:[0-9a-f]*
 ip -4 route show table local | grep -q '^local 127.0.0.0/8 dev lo' || bail "127.0.0.0/8 is not local on lo"
 
 is "no private loopback of ours before" "$(ours)" ""
-R=$(chbind --ip 127.0.1.60 sh -c 'hprobe bindname:::1,18760; ip -6 addr show dev lo | grep -o "inet6 [0-9a-f:]*:8000:[0-9a-f]*" | sed "s/^inet6 //"')
+R=$(chbind --ip 127.0.1.64 sh -c 'hprobe bindname:::1,18760; ip -6 addr show dev lo | grep -o "inet6 [0-9a-f:]*:8000:[0-9a-f]*" | sed "s/^inet6 //"')
 A=$(probe_v() { printf '%s\n' "$R" | sed -n 's/^bindname=//p'; }; probe_v)
 like "bind(::1) lands on the tree's private loopback $P:8000:N" "$A" "^$P:8000:[0-9a-f]+\$"
 like "  which is on lo while the tree runs" "$(printf '%s\n' "$R" | sed 1d)" "(^| )$A( |\$)"
 is "  and gone when it has ended" "$(ours)" ""
 is "IPV6_V6ONLY bind(::) lands on it too (IPv4-only tree)" \
-	"$(chbind --ip 127.0.1.60 sh -c 'hprobe bindname:::1,18760; hprobe bindname:::,18760,v6only' | sort -u | wc -l)" 1
-is "  a dual-stack bind(::) still gets ::ffff:127.0.1.60" "$(chbind --ip 127.0.1.60 hprobe bindname:::,18760)" "bindname=::ffff:127.0.1.60"
+	"$(chbind --ip 127.0.1.64 sh -c 'hprobe bindname:::1,18760; hprobe bindname:::,18760,v6only' | sort -u | wc -l)" 1
+is "  a dual-stack bind(::) still gets ::ffff:127.0.1.64" "$(chbind --ip 127.0.1.64 hprobe bindname:::,18760)" "bindname=::ffff:127.0.1.64"
 
 # --- two trees, one port, and the host ---------------------------------------------------
 rm -f "$T_TMP/ra" "$T_TMP/rb" "$T_TMP/rh"
-for t in a:127.0.1.60 b:127.0.1.61; do
+for t in a:127.0.1.64 b:127.0.1.65; do
 	n=${t%%:*}
 	bg chbind --ip "${t#*:}" sh -c "hprobe bindname:::1,18769 | sed 's/^bindname=//' >'$T_TMP/r$n.addr'; exec $S serve ::1 18761 T$n '$T_TMP/r$n' 30"
 done
@@ -47,23 +47,23 @@ like "both serve [::1]:18761: the host reaches the first on its address" "$($S a
 like "  and the second on its own" "$($S ask "$B" 18761)" "^Tb "
 rm -f "$T_TMP/rs"
 like "a tree's ::1 is its own: it reaches its own [::1] server, from that address" \
-	"$(chbind --ip 127.0.1.60 sh -c "$S serve ::1 18766 SELF '$T_TMP/rs' 5 & i=0; while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; $S ask ::1 18766")" \
+	"$(chbind --ip 127.0.1.64 sh -c "$S serve ::1 18766 SELF '$T_TMP/rs' 5 & i=0; while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; $S ask ::1 18766")" \
 	"^SELF ($P:8000:[0-9a-f]+) local=\\1\$"
-is "a tree can't reach another's private loopback ($EC)" "$(chbind --ip 127.0.1.61 hprobe connect:$A,18761)" "connect=$EC"
-is "  nor bind it ($EB)" "$(chbind --ip 127.0.1.61 hprobe bindname:$A,18763)" "bindname=$EB"
+is "a tree can't reach another's private loopback ($EC)" "$(chbind --ip 127.0.1.65 hprobe connect:$A,18761)" "connect=$EC"
+is "  nor bind it ($EB)" "$(chbind --ip 127.0.1.65 hprobe bindname:$A,18763)" "bindname=$EB"
 is "  not even as --ip lo (other trees' loopbacks are no device address)" "$(chbind --ip lo hprobe bindname:$A,18763)" "bindname=$EB"
 is "control: the host reaches its [::1] listener" "$($S ask ::1 18762)" "HOST6 ::1 local=::1"
-is "a tree can't: ::1 is its own (ECONNREFUSED)" "$(chbind --ip 127.0.1.60 hprobe connect:::1,18762)" "connect=ECONNREFUSED"
-is "  other IPv6 destinations are unreachable ($EN)" "$(chbind --ip 127.0.1.60 hprobe connect:fd00:7673:1::99,18762)" "connect=$EN"
-N=$(chbind --ip 127.0.1.60 chbind --ip 127.0.1.60 hprobe bindname:::1,18764)
+is "a tree can't: ::1 is its own (ECONNREFUSED)" "$(chbind --ip 127.0.1.64 hprobe connect:::1,18762)" "connect=ECONNREFUSED"
+is "  other IPv6 destinations are unreachable ($EN)" "$(chbind --ip 127.0.1.64 hprobe connect:fd00:7673:1::99,18762)" "connect=$EN"
+N=$(chbind --ip 127.0.1.64 chbind --ip 127.0.1.64 hprobe bindname:::1,18764)
 like "a nested tree shares the outer one's" "$N" "^bindname=$P:8000:"
-is "  (one address for both: none added inside)" "$(chbind --ip 127.0.1.60 sh -c 'chbind --ip 127.0.1.60 true; ip -6 addr show dev lo | grep -c "inet6 '"$P"':8000:"')" 3
+is "  (one address for both: none added inside)" "$(chbind --ip 127.0.1.64 sh -c 'chbind --ip 127.0.1.64 true; ip -6 addr show dev lo | grep -c "inet6 '"$P"':8000:"')" 3
 for p in $T_PIDS; do kill "$p" 2>/dev/null; done; T_PIDS=""
 sleep 0.5
 is "the servers' trees ended: their addresses are gone" "$(ours)" ""
 
 # --- daemons outlive chbind ---------------------------------------------------------------
-chbind --ip 127.0.1.60 sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >'"$T_TMP/daemon"
+chbind --ip 127.0.1.64 sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >'"$T_TMP/daemon"
 D=$(cat "$T_TMP/daemon"); track_pid "$D"
 L=$(ours)
 like "a daemon keeps the tree's address" "$L" "^$P:8000:[0-9a-f]+ \$"
@@ -74,18 +74,18 @@ i=0; while [ $i -lt 50 ] && [ -n "$(ours)" ]; do sleep 0.1; i=$((i + 1)); done
 is "  the daemon ended: the address is gone" "$(ours)" ""
 i=0; while [ $i -lt 20 ] && kill -0 "$W" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 check "  and so are the watcher and the cgroup" sh -c "! kill -0 $W 2>/dev/null && ! ls -d '$V2'/chbind-* >/dev/null 2>&1"
-chbind --ip 127.0.1.60 sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >'"$T_TMP/daemon"
+chbind --ip 127.0.1.64 sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >'"$T_TMP/daemon"
 D=$(cat "$T_TMP/daemon"); track_pid "$D"
 W=$(for p in $(pgrep -x vsbox; pgrep -x chbind); do tr '\0' ' ' </proc/$p/cmdline | grep -q "echo \$! >$T_TMP/daemon" && echo $p; done)
 kill -9 $W; kill "$D"; sleep 0.3
 like "a killed watcher leaves the address" "$(ours)" "^$P:8000:"
-chbind --ip 127.0.1.60 true
+chbind --ip 127.0.1.64 true
 is "  the next chbind's sweep removes it" "$(ours)" ""
 
 # --- configuration --------------------------------------------------------------------------
-is "VSBOX_LBACK6=none: bind(::1) gets ::ffff:127.0.1.60 as before" \
-	"$(VSBOX_LBACK6=none chbind --ip 127.0.1.60 hprobe bindname:::1,18765)" "bindname=::ffff:127.0.1.60"
-rc_is "a bad VSBOX_LBACK6 refuses" 1 env VSBOX_LBACK6=fd00::/120 chbind --ip 127.0.1.60 true
+is "VSBOX_LBACK6=none: bind(::1) gets ::ffff:127.0.1.64 as before" \
+	"$(VSBOX_LBACK6=none chbind --ip 127.0.1.64 hprobe bindname:::1,18765)" "bindname=::ffff:127.0.1.64"
+rc_is "a bad VSBOX_LBACK6 refuses" 1 env VSBOX_LBACK6=fd00::/120 chbind --ip 127.0.1.64 true
 like "  naming it" "$ERR" "VSBOX_LBACK6 'fd00::/120': the prefix length must be 8 to 96"
 check "  and leaves no cgroup" sh -c "! ls -d '$V2'/chbind-* >/dev/null 2>&1"
 done_testing
