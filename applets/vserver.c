@@ -291,9 +291,9 @@ static int build(void)
 		if ((rc = run(argv)))
 			die("debootstrap %s failed (exit %d)", G.suite, rc);
 		sweep_devices(rootfd);
-		/* no hwclock.sh at every stop: lib/hwoff.c */
-		if ((rc = hwoff_root(root, G.name, G.quiet)))
-			die("turning off the hardware-only init scripts failed (exit %d)", rc);
+		/* its name in /etc/hosts, no hwclock.sh at every stop */
+		if ((rc = debian_finish(root, G.name, G.quiet)))
+			die("making the Debian root a guest failed (exit %d)", rc);
 	} else {
 		/* the original build: the host's system directories */
 		static const char *const top[] = { "bin", "sbin", "etc", "lib", "lib32", "lib64",

@@ -320,12 +320,13 @@ void lback6_tree_drop(const unsigned char a[16]);
  * process is in any more */
 void netlock_gc(void);
 
-/* ---- lib/hwoff.c: a Debian guest's hardware-only init scripts and units ---
- * hwoff_script: sh -c SCRIPT sh NAME turns them off (update-rc.d disable,
- * systemctl mask) and prints one line; hwoff_root runs it chrooted into a
- * fresh root (build --debootstrap) and returns its exit status */
+/* ---- lib/debguest.c: a Debian root from debootstrap made a guest --------
+ * hwoff_script: sh -c SCRIPT sh NAME turns the hardware-only init scripts
+ * and units off (update-rc.d disable, systemctl mask) and prints one line;
+ * debian_finish writes /etc/hostname and /etc/hosts into a fresh root
+ * (build --debootstrap) and runs the script chrooted there; its exit status */
 extern const char hwoff_script[];
-int hwoff_root(const char *root, const char *name, bool quiet);
+int debian_finish(const char *root, const char *name, bool quiet);
 
 /* ---- lib/copy.c: copying trees into a guest root (never following links) -- */
 /* Copy src's contents into dstfd (exclude: fnmatch patterns relative to

@@ -21,17 +21,19 @@ debootstrap_cached() {
 	rm -rf "$T_TMP/boot"
 }
 
-# debian_apt_cached TARBALL BASE PKG...: BASE (a cached debootstrap) with
-# Debian's PKGs installed by its own apt-get (dependencies and recommends,
-# as an administrator gets them), made once and kept as TARBALL. apt-get
-# runs chrooted on the host's network, in a mount and PID namespace of its
-# own with /proc and /dev/shm; a policy-rc.d keeps the maintainer scripts
-# from starting any daemon there, and goes again: the configuration stays
-# the packages' own.
+# debian_apt_cached BASE PKG...: BASE (a cached tarball: a debootstrap, or
+# an earlier layer) with Debian's PKGs installed by its own apt-get
+# (dependencies and recommends, as an administrator gets them), made once
+# and kept beside BASE, named after BASE and the package list; APT_TB is
+# its path. apt-get runs chrooted on the host's network, in a mount and PID
+# namespace of its own with /proc and /dev/shm; a policy-rc.d keeps the
+# maintainer scripts from starting any daemon there, and goes again: the
+# configuration stays the packages' own.
 debian_apt_cached() {
-	_tb=$1 _base=$2; shift 2
-	[ -s "$_tb" ] && return 0
-	diag "apt-get install $* into $(basename "$_base") (once; cached in $_tb)"
+	_base=$1; shift
+	APT_TB="${_base%.tar.gz}+$(printf '%s ' "$@" | cksum | cut -d' ' -f1).tar.gz"
+	[ -s "$APT_TB" ] && return 0
+	diag "apt-get install $* into $(basename "$_base") (once; cached in $APT_TB)"
 	_r="$T_TMP/aptroot"
 	rm -rf "$_r"; mkdir -p "$_r"
 	tar -C "$_r" --numeric-owner -xzf "$_base" || bail "can't unpack $_base"
@@ -45,6 +47,6 @@ debian_apt_cached() {
 		"$_r" "$_r" "$@" >"$T_TMP/apt.log" 2>&1 ||
 		{ tail -20 "$T_TMP/apt.log"; bail "apt-get install $* failed"; }
 	rm -f "$_r/usr/sbin/policy-rc.d"
-		tar -C "$_r" --numeric-owner -czf "$_tb.tmp" . && mv "$_tb.tmp" "$_tb" || bail "can't cache $_tb"
+	tar -C "$_r" --numeric-owner -czf "$APT_TB.tmp" . && mv "$APT_TB.tmp" "$APT_TB" || bail "can't cache $APT_TB"
 	rm -rf "$_r"
 }

@@ -1,5 +1,12 @@
-/* hwoff.c - a Debian guest's init scripts and systemd units that only make
- * sense on real hardware, turned off the guest's own way.
+/* debguest.c - what a Debian root from debootstrap still needs to be a
+ * guest: the files the Debian installer writes (/etc/hostname, /etc/hosts,
+ * which debootstrap leaves as the host's hostname and none), and its init
+ * scripts and systemd units that only make sense on real hardware, turned
+ * off the guest's own way.
+ *
+ * /etc/hosts is the installer's: localhost as 127.0.0.1 and ::1, the
+ * guest's name as 127.0.1.1 (so daemons that look their host name up, like
+ * apache2, find it), the IPv6 multicast names.
  *
  * A guest has no hardware clock, loads no kernel module, runs no device
  * manager, has no console keymap or font to set, and its /proc/sys is
@@ -48,7 +55,29 @@ const char hwoff_script[] =
 	"done\n"
 	"echo \"$1: turned off, as they need real hardware:${off:- nothing (none on)}\"\n";
 
-int hwoff_root(const char *root, const char *name, bool quiet)
+static const char hosts[] =
+	"127.0.0.1\tlocalhost\n"
+	"127.0.1.1\t%s\n"
+	"\n"
+	"# The following lines are desirable for IPv6 capable hosts\n"
+	"::1     localhost ip6-localhost ip6-loopback\n"
+	"ff02::1 ip6-allnodes\n"
+	"ff02::2 ip6-allrouters\n";
+
+/* in the fresh root (chrooted): /etc/hostname, and /etc/hosts if it has none */
+static void host_files(const char *name)
+{
+	FILE *f;
+
+	if (!(f = fopen("/etc/hostname", "we")) || fprintf(f, "%s\n", name) < 0 || fclose(f))
+		die_errno("can't write /etc/hostname");
+	if (access("/etc/hosts", F_OK) && errno == ENOENT) {
+		if (!(f = fopen("/etc/hosts", "wxe")) || fprintf(f, hosts, name) < 0 || fclose(f))
+			die_errno("can't write /etc/hosts");
+	}
+}
+
+int debian_finish(const char *root, const char *name, bool quiet)
 {
 	pid_t pid;
 
@@ -59,6 +88,7 @@ int hwoff_root(const char *root, const char *name, bool quiet)
 		/* the guest's own tools, its root as "/" (a fresh debootstrap) */
 		if (chroot(root) || chdir("/"))
 			die_errno("can't chroot to %s", root);
+		host_files(name);
 		if (quiet) {
 			int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 			if (fd >= 0)
