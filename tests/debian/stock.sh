@@ -58,7 +58,9 @@ for g in sa sb; do
 	is "$g:   no failed service, no error line" "$(bad_lines)" ""
 	for s in 'scheduler: cron' 'MTA: exim4' 'Shell server: sshd' 'PostgreSQL [0-9]+ database server: main' \
 		 'syslogd: rsyslogd' "$([ $g = sa ] && echo 'Starting nginx: nginx' || echo 'web server: apache2')"; do
-		like "$g:   its rc started ${s##*: }" "$OUT$ERR" "$s\\.\$"
+		# (apache2's own line is split by its AH00558 about the FQDN,
+		# which it prints on any Debian host whose name has no domain)
+		like "$g:   its rc started ${s##*: }" "$OUT$ERR" "$s(\\.\$|AH00558)"
 	done
 done
 like "sa: hwdisable turns off the hardware-only scripts" "$(vserver sa hwdisable)" '^sa: turned off, as they need real hardware: .*hwclock\.sh'
