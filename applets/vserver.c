@@ -291,9 +291,6 @@ static int build(void)
 		if ((rc = run(argv)))
 			die("debootstrap %s failed (exit %d)", G.suite, rc);
 		sweep_devices(rootfd);
-		/* its name in /etc/hosts, no hwclock.sh at every stop */
-		if ((rc = debian_finish(root, G.name, G.quiet)))
-			die("making the Debian root a guest failed (exit %d)", rc);
 	} else {
 		/* the original build: the host's system directories */
 		static const char *const top[] = { "bin", "sbin", "etc", "lib", "lib32", "lib64",
@@ -346,6 +343,10 @@ static int build(void)
 		}
 	}
 	skeleton(rootfd);
+	/* (with its fresh /dev:) its name in /etc/hosts, no hwclock.sh at
+	 * every stop */
+	if (G.suite && (rc = debian_finish(root, G.name, G.quiet)))
+		die("making the Debian root a guest failed (exit %d)", rc);
 	close(rootfd);
 	close(parent);
 	write_conf(conf, G.name);
