@@ -63,8 +63,14 @@ for g in sa sb; do
 		like "$g:   its rc started ${s##*: }" "$OUT$ERR" "$s(\\.\$|AH00558)"
 	done
 done
-like "sa: hwdisable turns off the hardware-only scripts" "$(vserver sa hwdisable)" '^sa: turned off, as they need real hardware: .*hwclock\.sh'
-like "sb: the same" "$(vserver sb hwdisable)" '^sb: turned off, as they need real hardware: .*hwclock\.sh'
+# what hwdisable turns off here: hwclock.sh where util-linux still ships it
+# (bookworm; trixie has none), procps stays (insserv refuses to touch it
+# without initscripts' mountkernfs, and rc never runs rcS here anyway)
+hw_want() {
+	if [ -e "$VSBOX_ROOTDIR/$1/etc/init.d/hwclock.sh" ]; then echo '.*hwclock\.sh$'; else echo ' nothing \(none on\)$'; fi
+}
+like "sa: hwdisable turns off the hardware-only scripts" "$(vserver sa hwdisable)" "^sa: turned off, as they need real hardware:$(hw_want sa)"
+like "sb: the same" "$(vserver sb hwdisable)" "^sb: turned off, as they need real hardware:$(hw_want sb)"
 is "  run again: nothing left on" "$(vserver sa hwdisable)" "sa: turned off, as they need real hardware: nothing (none on)"
 check "  no link of hwclock.sh runs at stop (rc0.d, rc6.d)" sh -c "! ls '$VSBOX_ROOTDIR'/sa/etc/rc[06].d | grep -q hwclock"
 is "sa: its daemons run" "$(procs_of sa | grep -o 'cron\|exim4\|nginx\|postgres\|rsyslogd\|sshd' | sort -u | tr '\n' ' ')" \
@@ -153,7 +159,7 @@ like "host: nginx answers on [$C6]:80 (stock listen [::]:80 ipv6only)" "$(curl -
 like "  and on $C4:80" "$(curl -s --max-time 5 "http://$C4/")" 'Welcome to nginx'
 like "sc: its [::]:80 socket is bound to $C6" "$(vserver sc exec ss -Hltn "sport = :80")" "\\[$C6\\]:80"
 like "sc: curl from inside reaches it on [$C6]" "$(vserver sc exec curl -gs --max-time 5 "http://[$C6]/")" 'Welcome to nginx'
-like "sc: hwdisable" "$(vserver sc hwdisable)" '^sc: turned off, as they need real hardware: .*hwclock\.sh'
+like "sc: hwdisable" "$(vserver sc hwdisable)" "^sc: turned off, as they need real hardware:$(hw_want sc)"
 rc_is "sc: stop" 0 vserver sc stop
 is "sc:   no failed service, no error line" "$(bad_lines)" ""
 check "sc: its addresses are gone" sh -c "! ip addr show dev lo | grep -qE 'inet $C4/|inet6 $C6/'"
