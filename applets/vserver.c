@@ -24,6 +24,7 @@ static const char usage[] =
 "       vserver NAME exec CMD [ARG]...\n"
 "       vserver NAME suexec USER CMD [ARG]...\n"
 "       vserver NAME service SERVICE start|stop|restart|status|...\n"
+"       vserver NAME hwdisable\n"
 "       vserver NAME delete [--force]\n"
 "       vserver NAME limits [--json] | limits set KEY=VALUE...\n"
 "       vserver NAME copy|move [USER@]HOST[:NEWNAME] [--ssh-opt OPT]... [--start]\n"
@@ -53,6 +54,10 @@ static const char usage[] =
 "  enter       a login shell inside (a pty inside the guest when on a terminal)\n"
 "  exec        run CMD inside as root; suexec: as USER of the guest's passwd\n"
 "  service     run the guest's /etc/init.d/SERVICE\n"
+"  hwdisable   turn off, inside the running guest, the Debian init scripts\n"
+"              and units that need real hardware (hwclock.sh kmod udev\n"
+"              keyboard-setup.sh console-setup.sh procps, two .service);\n"
+"              build --debootstrap does it to the new root\n"
 "  delete      remove the root and NAME.conf (asks on a terminal, or --force)\n"
 "  limits      memory, pids, CPU, disk and inode limits and their use; set:\n"
 "              change S_MEMORY S_CPU DISK_LIMIT INODE_LIMIT (memory cpu disk\n"
@@ -413,6 +418,10 @@ static int build(void)
 		}
 	}
 	skeleton(rootfd);
+	/* (with its fresh /dev:) its name in /etc/hosts, no hwclock.sh at
+	 * every stop */
+	if (G.suite && (rc = debian_finish(root, G.name, G.quiet)))
+		die("making the Debian root a guest failed (exit %d)", rc);
 	close(rootfd);
 	close(parent);
 	/* an image's command is its main process: the guest's PID 1 */
@@ -750,6 +759,9 @@ int vserver_main(int argc, char **argv)
 	}
 	if (!strcmp(G.cmd, "service"))
 		return service(argv);
+	if (!strcmp(G.cmd, "hwdisable"))
+		return run_inside("root", (char *[]){ "/bin/sh", "-c", (char *)hwoff_script, "sh", (char *)G.name, NULL },
+				  false, false);
 	if (!strcmp(G.cmd, "limits"))
 		return guest_limits_cmd(&G.g, argv, G.json, G.quiet);
 	usage_die("unknown command '%s'", G.cmd);

@@ -454,5 +454,7 @@ const struct hook hooks[NHOOKS] = {
 	{ "vsbox_sockcreat", BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, gen_sockcreate },
 	{ "vsbox_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, gen_ingress },
 	{ "vsbox_setsockop", BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_CGROUP_SETSOCKOPT, gen_setsockopt },
+	{ "vsbox_getpeer4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_GETPEERNAME, gen_getpeer4 },
+	{ "vsbox_getpeer6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_GETPEERNAME, gen_getpeer6 },
 };
 _Static_assert(sizeof(hooks) / sizeof(hooks[0]) == NHOOKS, "NHOOKS");

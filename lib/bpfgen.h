@@ -188,6 +188,8 @@ void gen_connect4(struct gen *g);
 void gen_connect6(struct gen *g);
 void gen_sendmsg4(struct gen *g);
 void gen_sendmsg6(struct gen *g);
+void gen_getpeer4(struct gen *g);
+void gen_getpeer6(struct gen *g);
 
 /* one program per hook, in the order a set holds them (lib/bpfgen.c) */
 struct hook {
@@ -195,7 +197,7 @@ struct hook {
 	int type, attach;
 	void (*gen)(struct gen *);
 };
-#define NHOOKS 10
+#define NHOOKS 12
 extern const struct hook hooks[NHOOKS];
 
 #endif

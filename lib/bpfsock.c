@@ -24,6 +24,14 @@
  *   sendmsg4/6  (unconnected UDP) the same destination rewrite; no source
  *               yet: set it (msg_src_ip); a source from the socket or from
  *               IP_PKTINFO/IPV6_PKTINFO must be one of the list
+ *   getpeer4/6  (getpeername, accept, recvfrom's name is not hooked) a peer
+ *               that is the tree's loopback stand-in shows as 127.0.0.1 /
+ *               ::1 (::ffff:127.0.0.1 mapped): what connected through the
+ *               tree's 127.0.0.1 or ::1 looks like it to the server, so a
+ *               stock access list (pg_hba.conf's "host ... 127.0.0.1/32",
+ *               exim's relay_from_hosts = localhost) lets it in. On the
+ *               shared stack that includes the host connecting from that
+ *               address, which is the host's own anyway. Linux 5.8+.
  *
  * Verifier habits this code keeps: every address compare is a 32-bit
  * compare (BPF_JMP32) - a 64-bit compare with an immediate sign-extends it,
@@ -384,3 +392,47 @@ void gen_sendmsg6(struct gen *g)
 	prog_end(g, false);
 }
 
+
+/* getpeername4: lb4 -> 127.0.0.1 */
+void gen_getpeer4(struct gen *g)
+{
+	struct prog *p = &g->p;
+
+	prog_begin(g, F_NET, "getpeer4", K_SA4);
+	cfg_flag(g, F_REMAP4, false, g->ok);
+	ldx(p, BPF_W, R2, R6, CTX(user_ip4));
+	cfg(p, R0, CF(lb4));
+	jnex(p, R2, R0, g->ok);
+	mov32i(p, R0, W(LO4));
+	stx(p, BPF_W, R6, R0, CTX(user_ip4));
+	ja(p, g->ok);
+	prog_end(g, false);
+}
+
+/* getpeername6: lb6 -> ::1, ::ffff:lb4 -> ::ffff:127.0.0.1 */
+void gen_getpeer6(struct gen *g)
+{
+	struct prog *p = &g->p;
+
+	prog_begin(g, F_NET, "getpeer6", K_SA6);
+	int v4 = label(p);
+	load6(g, R6, CTX(user_ip6));            /* r2..r5 */
+	cfg_flag(g, F_REMAP6, false, v4);
+	is6(g, R2, CF(lb6), v4);
+	for (int k = 0; k < 4; k++) {
+		mov32i(p, R0, W(LO6 + 4 * k));
+		stx(p, BPF_W, R6, R0, CTX(user_ip6) + 4 * k);
+	}
+	ja(p, g->ok);
+	place(p, v4);
+	cfg_flag(g, F_REMAP4, false, g->ok);
+	jne(p, R2, 0, g->ok);
+	jne(p, R3, 0, g->ok);
+	jne(p, R4, W(MAPPED), g->ok);
+	cfg(p, R0, CF(lb4));
+	jnex(p, R5, R0, g->ok);
+	mov32i(p, R0, W(LO4));
+	stx(p, BPF_W, R6, R0, CTX(user_ip6) + 12);
+	ja(p, g->ok);
+	prog_end(g, false);
+}

@@ -351,6 +351,14 @@ void lback6_tree_drop(const unsigned char a[16]);
  * process is in any more */
 void netlock_gc(void);
 
+/* ---- lib/debguest.c: a Debian root from debootstrap made a guest --------
+ * hwoff_script: sh -c SCRIPT sh NAME turns the hardware-only init scripts
+ * and units off (update-rc.d disable, systemctl mask) and prints one line;
+ * debian_finish writes /etc/hostname and /etc/hosts into a fresh root
+ * (build --debootstrap) and runs the script chrooted there; its exit status */
+extern const char hwoff_script[];
+int debian_finish(const char *root, const char *name, bool quiet);
+
 /* ---- lib/copy.c: copying trees into a guest root (never following links) -- */
 /* Copy src's contents into dstfd (exclude: fnmatch patterns relative to
  * src); device nodes and sockets are skipped. Returns the file count */

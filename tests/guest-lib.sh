@@ -23,3 +23,33 @@ debootstrap_cached() {
 	tar -C "$T_TMP/boot" --numeric-owner -czf "$_tb.tmp" . && mv "$_tb.tmp" "$_tb" || bail "can't cache $_tb"
 	rm -rf "$T_TMP/boot"
 }
+
+# debian_apt_cached BASE PKG...: BASE (a cached tarball: a debootstrap, or
+# an earlier layer) with Debian's PKGs installed by its own apt-get
+# (dependencies and recommends, as an administrator gets them), made once
+# and kept beside BASE, named after BASE and the package list; APT_TB is
+# its path. apt-get runs chrooted on the host's network, in a mount and PID
+# namespace of its own with /proc and /dev/shm; a policy-rc.d keeps the
+# maintainer scripts from starting any daemon there, and goes again: the
+# configuration stays the packages' own.
+debian_apt_cached() {
+	_base=$1; shift
+	APT_TB="${_base%.tar.gz}+$(printf '%s ' "$@" | cksum | cut -d' ' -f1).tar.gz"
+	[ -s "$APT_TB" ] && return 0
+	diag "apt-get install $* into $(basename "$_base") (once; cached in $APT_TB)"
+	_r="$T_TMP/aptroot"
+	rm -rf "$_r"; mkdir -p "$_r"
+	tar -C "$_r" --numeric-owner -xzf "$_base" || bail "can't unpack $_base"
+	printf '#!/bin/sh\nexit 101\n' >"$_r/usr/sbin/policy-rc.d"
+	chmod 755 "$_r/usr/sbin/policy-rc.d"
+	unshare -m -p -f sh -c '
+		mount -t proc proc "$1/proc" && mkdir -p "$1/dev/shm" && mount -t tmpfs shm "$1/dev/shm" || exit 1
+		shift
+		exec chroot "$0" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+			sh -c "apt-get update -q && apt-get install -y -q \"\$@\" && apt-get clean" sh "$@"' \
+		"$_r" "$_r" "$@" >"$T_TMP/apt.log" 2>&1 ||
+		{ tail -20 "$T_TMP/apt.log"; bail "apt-get install $* failed"; }
+	rm -f "$_r/usr/sbin/policy-rc.d"
+	tar -C "$_r" --numeric-owner -czf "$APT_TB.tmp" . && mv "$APT_TB.tmp" "$APT_TB" || bail "can't cache $APT_TB"
+	rm -rf "$_r"
+}

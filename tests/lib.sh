@@ -128,6 +128,13 @@ t_cleanup() {
 	for d in $(t_cgdirs); do
 		for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
 	done
+	# private IPv6 loopbacks of the test's prefix that a killed chbind or
+	# guest left on lo (their owners' cleanup never ran)
+	case "${VSBOX_LBACK6:-}" in *::/*)
+		for a in $(ip -6 -o addr show dev lo 2>/dev/null | awk '{ print $4 }' | grep -F "${VSBOX_LBACK6%%::/*}:"); do
+			ip -6 addr del "$a" dev lo 2>/dev/null
+		done;;
+	esac
 	grep -F "$T_TMP" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$T_TMP"
 }

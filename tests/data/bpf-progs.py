@@ -7,7 +7,8 @@ import ctypes, os, platform, struct, sys
 NR_BPF = {"x86_64": 321, "aarch64": 280}[platform.machine()]
 BPF_PROG_QUERY = 16
 HOOKS = {"ingress": 0, "sock_create": 2, "device": 6, "bind4": 8, "bind6": 9,
-         "connect4": 10, "connect6": 11, "sendmsg4": 14, "sendmsg6": 15}
+         "connect4": 10, "connect6": 11, "sendmsg4": 14, "sendmsg6": 15,
+         "getpeer4": 29, "getpeer6": 30}
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
