@@ -32,9 +32,11 @@ debootstrap_cached() {
 # namespace of its own with /proc and /dev/shm; a policy-rc.d keeps the
 # maintainer scripts from starting any daemon there, and goes again: the
 # configuration stays the packages' own.
+# apt_tb BASE PKG...: the name of that layer's tarball (made or not)
+apt_tb() { _b=$1; shift; echo "${_b%.tar.gz}+$(printf '%s ' "$@" | cksum | cut -d' ' -f1).tar.gz"; }
 debian_apt_cached() {
 	_base=$1; shift
-	APT_TB="${_base%.tar.gz}+$(printf '%s ' "$@" | cksum | cut -d' ' -f1).tar.gz"
+	APT_TB=$(apt_tb "$_base" "$@")
 	[ -s "$APT_TB" ] && return 0
 	diag "apt-get install $* into $(basename "$_base") (once; cached in $APT_TB)"
 	_r="$T_TMP/aptroot"

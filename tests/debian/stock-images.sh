@@ -11,6 +11,16 @@
 # script comes from Debian's orphan-sysvinit-scripts, which a sysvinit
 # system installs as a recommends of initscripts; curl is the test's client.
 STOCK_COMMON="openssh-server postgresql exim4-daemon-light cron rsyslog orphan-sysvinit-scripts curl"
+# stock_cached: are all of $SUITE's layers there? (making them takes about
+# 25 minutes on two cores: a debootstrap, then apt-get)
+stock_cached() {
+	_b=/var/cache/vsbox/debian-$SUITE-sysvrc.tar.gz
+	# shellcheck disable=SC2086
+	_c=$(apt_tb "$_b" $STOCK_COMMON)
+	for _t in "$_b" "$_c" "$(apt_tb "$_c" nginx-light)" "$(apt_tb "$_c" apache2)"; do
+		[ -s "$_t" ] || return 1
+	done
+}
 stock_images() {
 	debootstrap_cached "/var/cache/vsbox/debian-$SUITE-sysvrc.tar.gz" --include=sysv-rc
 	# shellcheck disable=SC2086

@@ -23,6 +23,15 @@ A4=${N4}1 B4=${N4}2 C4=${N4}3 C6=${N6}3
 HPORT=18790                     # the host's [::1] listener
 on_cleanup "for g in sa sb sc; do vserver \$g stop -q >/dev/null 2>&1; done
 	for a in $A4 $B4 $C4; do ip addr del \$a/32 dev lo 2>/dev/null; done; ip addr del $C6/128 dev lo 2>/dev/null"
+# In a CI run (.ci/run sets VSBOX_CI_DEADLINE, seconds since the epoch) a
+# suite whose layers are not cached yet is skipped, saying so, when making
+# them would not fit before the deadline; the next run on this machine
+# finds what an earlier one cached
+if [ -n "${VSBOX_CI_DEADLINE:-}" ] && ! stock_cached &&
+   [ $((VSBOX_CI_DEADLINE - $(date +%s))) -lt 1800 ]; then
+	skip "$SUITE's images are not cached and making them (~30 min) does not fit in the $((VSBOX_CI_DEADLINE - $(date +%s))) s left of this CI run"
+	done_testing; exit 0
+fi
 T0=$(date +%s)
 stock_images
 diag "images ready after $(( $(date +%s) - T0 )) s"
