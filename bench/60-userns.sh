@@ -11,20 +11,8 @@ set -u
 for c in python3 busybox setpriv; do
 	command -v $c >/dev/null || { echo "# 60-userns: $c missing"; exit 1; }
 done
-T=$(mktemp -d /tmp/vsbox-bench-userns.XXXXXX)
-chmod 755 "$T"
-export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-userns-$$" VSBOX_CONFDIR="$T/etc" \
-	VSBOX_ROOTDIR="$T/vs" VSBOX_SUBUID="$T/none" VSBOX_SUBGID="$T/none"
-CGDIRS="$(cd "$(dirname "$0")/.." && pwd)/build/cgbase-dirs.sh"
-cleanup() {
-	for g in plain uns; do "$VSBOX" vserver $g stop -q >/dev/null 2>&1; done
-	rm -rf "$T"
-	for d in $(sh "$CGDIRS"); do rmdir "$d" 2>/dev/null; done
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-mkdir -p "$VSBOX_CONFDIR/.defaults" "$VSBOX_ROOTDIR"
-printf 'USERNS_BASE=5000000\n' >"$VSBOX_CONFDIR/.defaults/userns"
+BENCH_NAME=userns BENCH_GUESTS="plain uns" BENCH_USERNS_BASE=5000000
+. "$(dirname "$0")/guests-lib.sh"
 
 # the image: busybox, PID 1 a sleep, N small files in directories of 100
 image() {

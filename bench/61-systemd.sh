@@ -9,20 +9,8 @@ set -u
 : "${VSBOX:?}" "${BENCH_BIN:?}"
 TB=/var/cache/vsbox/debian-${VSBOX_DEBIAN_SUITE:-bookworm}-systemd-ssh.tar.gz
 [ -s "$TB" ] || { echo "# 61-systemd: no $TB (make check-debian makes it): skipped"; exit 0; }
-T=$(mktemp -d /tmp/vsbox-bench-systemd.XXXXXX)
-chmod 755 "$T"
-export VSBOX_RUNDIR="$T/run" VSBOX_CGROUP_BASE="vsbox-bench-systemd-$$" VSBOX_CONFDIR="$T/etc" \
-	VSBOX_ROOTDIR="$T/vs" VSBOX_SUBUID="$T/none" VSBOX_SUBGID="$T/none"
-CGDIRS="$(cd "$(dirname "$0")/.." && pwd)/build/cgbase-dirs.sh"
-cleanup() {
-	for g in sd sdu; do "$VSBOX" vserver $g stop -q >/dev/null 2>&1; done
-	rm -rf "$T"
-	for d in $(sh "$CGDIRS"); do rmdir "$d" 2>/dev/null; done
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-mkdir -p "$VSBOX_CONFDIR/.defaults" "$VSBOX_ROOTDIR"
-printf 'USERNS_BASE=6000000\n' >"$VSBOX_CONFDIR/.defaults/userns"
+BENCH_NAME=systemd BENCH_GUESTS="sd sdu" BENCH_USERNS_BASE=6000000
+. "$(dirname "$0")/guests-lib.sh"
 for g in sd sdu; do
 	"$VSBOX" vserver $g build -q --tar "$TB" || { echo "# 61-systemd: build failed"; exit 1; }
 	printf 'S_MEMORY=512M\nSTART_TIMEOUT=120\nSTOP_TIMEOUT=30\n' >>"$VSBOX_CONFDIR/$g.conf"

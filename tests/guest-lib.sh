@@ -6,6 +6,11 @@ chmod 755 "$T_TMP"
 
 mkimage() { sh "$T_TOP/build/mkguest.sh" "$@" >/dev/null || bail "can't make the guest image"; }
 
+# the Debian tier's suite and mirror (a caller may have set SUITE), and
+# where its debootstraps and apt layers are kept across runs
+: "${SUITE:=${VSBOX_DEBIAN_SUITE:-bookworm}}" "${MIRROR:=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}}"
+CACHE=/var/cache/vsbox
+
 # debootstrap_cached TARBALL [DEBOOTSTRAP-OPTION]...: a Debian minbase root
 # of $SUITE from $MIRROR with those options, made once and kept as TARBALL
 # (under /var/cache/vsbox: the slow tiers share it across runs).

@@ -5,13 +5,9 @@
 # configuration, started by the guest's own sysv-rc (/etc/init.d/rc 3),
 # reached from the host on 127.0.0.4:80, stopped by rc 0 with nothing left.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VSBOX=${VSBOX:-$TOP/vsbox}
 . "$TOP/tests/lib.sh"
 need_root
 . "$TOP/tests/guest-lib.sh"
-SUITE=${VSBOX_DEBIAN_SUITE:-bookworm}
-MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-CACHE=/var/cache/vsbox
 TB="$CACHE/debian-$SUITE-nginx.tar.gz"
 on_cleanup 'vserver deb stop -q >/dev/null 2>&1; ip addr del 127.0.0.4/32 dev lo 2>/dev/null'
 

@@ -6,14 +6,10 @@
 # debootstrap (minbase with sysvinit-core) is cached as a tarball under
 # /var/cache/vsbox like debian.t's. No network: the guest has no address.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VSBOX=${VSBOX:-$TOP/vsbox}
 . "$TOP/tests/lib.sh"
 need_root
 . "$TOP/tests/guest-lib.sh"
 . "$TOP/tests/reboot-lib.sh"
-SUITE=${VSBOX_DEBIAN_SUITE:-bookworm}
-MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-CACHE=/var/cache/vsbox
 TB="$CACHE/debian-$SUITE-sysvinit.tar.gz"
 on_cleanup 'vserver debr stop -q >/dev/null 2>&1; rb_cleanup'
 

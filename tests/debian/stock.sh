@@ -12,7 +12,6 @@
 need_root
 . "$T_TOP/tests/guest-lib.sh"
 . "$T_TOP/tests/debian/stock-images.sh"
-MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 for c in ssh ssh-keygen curl python3; do
 	command -v $c >/dev/null || { skip "$c missing on the host"; done_testing; exit 0; }
 done

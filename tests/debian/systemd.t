@@ -9,15 +9,11 @@
 # left; then the same guest with USERNS=yes, which "systemctl poweroff"
 # stops. The debootstrap is cached as a tarball under /var/cache/vsbox.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VSBOX=${VSBOX:-$TOP/vsbox}
 . "$TOP/tests/lib.sh"
 need_root
 . "$TOP/tests/guest-lib.sh"
 . "$TOP/tests/reboot-lib.sh"
 command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || bail "ssh and ssh-keygen are needed"
-SUITE=${VSBOX_DEBIAN_SUITE:-bookworm}
-MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-CACHE=/var/cache/vsbox
 TB="$CACHE/debian-$SUITE-systemd-ssh.tar.gz"
 G=dsd IP=127.0.5.20
 on_cleanup "vserver $G stop -q >/dev/null 2>&1; rb_cleanup; ip addr del $IP/32 dev lo 2>/dev/null"

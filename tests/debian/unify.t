@@ -9,13 +9,10 @@
 # is not shared, a guest's append to a unified file is its own (reflinks
 # are copy-on-write), and purge works on unified files.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VSBOX=${VSBOX:-$TOP/vsbox}
 . "$TOP/tests/lib.sh"
 need_root
 . "$TOP/tests/guest-lib.sh"
 . "$TOP/tests/unify-lib.sh"
-SUITE=${VSBOX_DEBIAN_SUITE:-bookworm}
-MIRROR=${VSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 TB=/var/cache/vsbox/debian-$SUITE-minbase.tar.gz
 command -v dpkg-scanpackages >/dev/null || bail "dpkg-scanpackages is needed (dpkg-dev)"
 debootstrap_cached "$TB"
