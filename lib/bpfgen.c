@@ -308,6 +308,30 @@ bool bpf_can_set_retval(void)
 	return can;
 }
 
+bool bpf_can_trace_printk(void)
+{
+	static int can = -1;
+
+	if (can < 0) {
+		/* bpf_trace_printk("") */
+		struct bpf_insn in[] = {
+			{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_10 },
+			{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_1, .imm = -8 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = 1 },
+			{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_trace_printk },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		int fd = bpf_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, in, 7,
+				  "vsbox_probe", false);
+		can = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return can;
+}
+
 /* jump to ok when the 32-bit register r holds one of the n4 IPv4 addresses
  * (an unrolled loop; uses r0 and r8) */
 void in_list4(struct gen *g, int r)

@@ -171,6 +171,8 @@ void prog_end(struct gen *g, bool bind);
 int refuse(struct gen *g, int err, const char *why);
 /* Can programs set their errno (bpf_set_retval, Linux 5.18+)? Probed once */
 bool bpf_can_set_retval(void);
+/* Can they call bpf_trace_printk (CONFIG_BPF_EVENTS)? Probed once */
+bool bpf_can_trace_printk(void);
 /* A socket storage map (an int per socket: the IPV6_V6ONLY it set), or -1;
  * can bind6 programs read one (probed once)? */
 int sk_v6only_map(void);

@@ -55,10 +55,11 @@ static struct gen *gen_map(void)
 	if (g == MAP_FAILED)
 		die_errno("can't map %zu bytes for the BPF programs", sizeof(*g));
 	/* refusals say what a real host would (5.18+), and with VSBOX_TRACE
-	 * why, in the trace buffer: such programs are a set of their own
+	 * why, in the trace buffer where the kernel has one for BPF (not
+	 * without CONFIG_BPF_EVENTS): such programs are a set of their own
 	 * (another name, see set_name) beside the quiet ones */
 	g->retval = bpf_can_set_retval();
-	g->trace = g->retval && trace_fileno() >= 0;
+	g->trace = g->retval && trace_fileno() >= 0 && bpf_can_trace_printk();
 	g->v6only = bpf_can_track_v6only();
 	g->skmap = 0;
 	return g;
