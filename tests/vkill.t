@@ -50,7 +50,9 @@ for try in $(seq 100); do
 	sleep 3004 &
 	R=$!
 	[ "$R" = "$P" ] && break
-	kill $R; wait $R 2>/dev/null
+	# (KILL: a TERM landing between the fork and the exec would run the
+	# test's own trap in the child, which then execs sleep and lives on)
+	kill -9 $R; wait $R 2>/dev/null
 done
 if [ "$R" = "$P" ]; then
 	track_pid $R
