@@ -288,6 +288,18 @@ static void gen_setsockopt(struct gen *g)
 	prog_end(g, false);
 }
 
+/* does the kernel load this bind4 program? (a probe of one helper) */
+static bool probe_loads(const struct bpf_insn *in, int n)
+{
+	int fd = bpf_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, in, n,
+			  "vsbox_probe", false);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 bool bpf_can_set_retval(void)
 {
 	static int can = -1;
@@ -299,11 +311,7 @@ bool bpf_can_set_retval(void)
 			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 			{ .code = BPF_JMP | BPF_EXIT },
 		};
-		int fd = bpf_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, in, 4,
-				  "vsbox_probe", false);
-		can = fd >= 0;
-		if (fd >= 0)
-			close(fd);
+		can = probe_loads(in, 4);
 	}
 	return can;
 }
@@ -323,11 +331,7 @@ bool bpf_can_trace_printk(void)
 			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
 			{ .code = BPF_JMP | BPF_EXIT },
 		};
-		int fd = bpf_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND, in, 7,
-				  "vsbox_probe", false);
-		can = fd >= 0;
-		if (fd >= 0)
-			close(fd);
+		can = probe_loads(in, 7);
 	}
 	return can;
 }
