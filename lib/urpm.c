@@ -19,6 +19,7 @@
  */
 #include "vsbox.h"
 #include <dirent.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
