@@ -211,7 +211,10 @@ int feat_meminfo(void)
 	}
 	snprintf(cg, sizeof(cg), "%s/probe-meminfo.%d", mh->base, (int)getpid());
 	snprintf(val, sizeof(val), "%llu", PROBE_MEM);
-	if (mkdir(mh->base, 0755) && errno != EEXIST) {
+	/* the base is made for the probe only when it is not there yet, and
+	 * then removed with it: a check leaves the host as it found it */
+	bool made = !mkdir(mh->base, 0755);
+	if (!made && errno != EEXIST) {
 		snprintf(mem_why, sizeof(mem_why), "can't create %s: %s", mh->base, strerror(errno));
 		return cached;
 	}
@@ -221,6 +224,8 @@ int feat_meminfo(void)
 		cg_write(mh->base, "cgroup.subtree_control", "+memory");
 	if (mkdir(cg, 0755)) {
 		snprintf(mem_why, sizeof(mem_why), "can't create %s: %s", cg, strerror(errno));
+		if (made)
+			rmdir(mh->base);
 		return cached;
 	}
 	if (cg_write(cg, (mh->ctrl & CG_V2) ? "memory.max" : "memory.limit_in_bytes", val)) {
@@ -235,6 +240,8 @@ int feat_meminfo(void)
 		snprintf(mem_why, sizeof(mem_why), "probing needs CAP_SYS_ADMIN (a cgroup namespace)");
 	}
 	cg_rmdir(cg);
+	if (made)
+		rmdir(mh->base);
 	return cached;
 }
 
