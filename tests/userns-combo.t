@@ -38,7 +38,9 @@ sync
 rc_is "uc1 (USERNS, NET=private, DISK_LIMIT) starts" 0 H vserver uc1 start -q
 rc_is "uc2 (USERNS, NET=private) starts" 0 H vserver uc2 start -q
 is "  uc1 is root in its own user namespace" "$(H vserver uc1 exec cat /proc/self/uid_map | tr -s ' ')" " 0 3400000 65536"
-check "  with an eth0 of its own" H vserver uc1 exec test -e /sys/class/net/eth0
+# (/proc/net/dev: the guest's own network namespace; its read-only /sys
+# lists, on 6.1, the devices of the namespace that mounted it)
+check "  with an eth0 of its own" H vserver uc1 exec grep -q "^ *eth0:" /proc/net/dev
 is "uc1 serves the outside from its bridged eth0" "$(get 10.201.9.11)" "page of uc1"
 is "uc2 too" "$(get 10.201.9.12)" "page of uc2"
 
