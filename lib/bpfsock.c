@@ -20,7 +20,9 @@
  *               source (bpf_bind, port 0: the address only) - the stand-in
  *               for loopback destinations, else the first address; a bound
  *               socket's address must be one of the list; a family the
- *               tree has no address of: ENETUNREACH
+ *               tree has no address of: ENETUNREACH. An IPv4-only tree's
+ *               ::1 with no socket bound to its private loopback goes to
+ *               ::ffff:FIRST4, where a dual-stack bind(::) is (bpf_sk_lookup)
  *   sendmsg4/6  (unconnected UDP) the same destination rewrite; no source
  *               yet: set it (msg_src_ip); a source from the socket or from
  *               IP_PKTINFO/IPV6_PKTINFO must be one of the list
@@ -127,6 +129,86 @@ static void own6_check(struct gen *g)
 	place(p, out);
 }
 
+/* is the socket IPV6_V6ONLY (as the setsockopt program saw it)? jump to l
+ * when it is */
+static void v6only_to(struct gen *g, int l)
+{
+	struct prog *p = &g->p;
+	int no = label(p);
+
+	ld_map(g, g->skmap);
+	ldx(p, BPF_DW, R2, R6, CTX(sk));
+	mov64i(p, R3, 0);
+	mov64i(p, R4, 0);
+	call(p, BPF_FUNC_sk_storage_get);
+	jump(p, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0, no);
+	ldx(p, BPF_W, R0, R0, 0);
+	jne(p, R0, 0, l);
+	place(p, no);
+}
+
+/* An IPv4-only tree's ::1 is its private loopback, but a dual-stack
+ * bind(::) there lands on ::ffff:FIRST4 (IPv4 clients must reach it):
+ * apache2's "Listen 80", sshd's "ListenAddress ::". A connect to the
+ * loopback (r2..r5, just remapped) that no socket of the tree is bound to
+ * exactly - nothing, or only a wildcard one of the host's - goes to that
+ * address instead, where the dual-stack server is. A v6-only socket could
+ * not reach it and keeps its ECONNREFUSED. r2..r5 hold the destination
+ * after it. */
+static void lb6_fallback(struct gen *g, int mapped)
+{
+	struct prog *p = &g->p;
+	int keep = label(p), fb = label(p), tcp = label(p), look = label(p);
+
+	cfg_flag(g, F_V4MAP, false, keep);
+	cfg_flag(g, F_ONLYLB6, false, keep);
+	is6(g, R2, CF(lb6), keep);
+	if (g->v6only)
+		v6only_to(g, keep);
+	/* struct bpf_sock_tuple's ipv6 at FP-80: saddr ::, daddr lb6, sport 0,
+	 * dport: the one connected to */
+	st(p, BPF_DW, FP, -80, 0);
+	st(p, BPF_DW, FP, -72, 0);
+	store6(g, FP, -64, CF(lb6));
+	st(p, BPF_W, FP, -48, 0);
+	ldx(p, BPF_W, R0, R6, CTX(user_port));
+	stx(p, BPF_H, FP, R0, -46);
+	mov64(p, R1, R6);
+	mov64(p, R2, FP);
+	add64i(p, R2, -80);
+	mov64i(p, R3, 36);
+	mov64i(p, R4, -1);                      /* BPF_F_CURRENT_NETNS */
+	mov64i(p, R5, 0);
+	ldx(p, BPF_W, R0, R6, CTX(protocol));
+	jne(p, R0, IPPROTO_UDP, tcp);
+	call(p, BPF_FUNC_sk_lookup_udp);
+	ja(p, look);
+	place(p, tcp);
+	call(p, BPF_FUNC_sk_lookup_tcp);
+	place(p, look);
+	jump(p, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0, fb);
+	/* found: the tree's own when bound to the loopback itself (r7) */
+	mov64(p, R8, R0);
+	mov32i(p, R7, 0);
+	int other = label(p);
+	for (int k = 0; k < 4; k++) {
+		ldx(p, BPF_W, R0, R8, SK(src_ip6) + 4 * k);
+		cfg(p, R1, CF6(lb6, k));
+		jnex(p, R0, R1, other);
+	}
+	mov32i(p, R7, 1);
+	place(p, other);
+	mov64(p, R1, R8);
+	call(p, BPF_FUNC_sk_release);
+	jne(p, R7, 0, keep);
+	place(p, fb);
+	store6(g, R6, CTX(user_ip6), CF(any6));
+	load6(g, R6, CTX(user_ip6));
+	ja(p, mapped);
+	place(p, keep);
+	load6(g, R6, CTX(user_ip6));
+}
+
 /* the source for IPv4 destination in register r: into register s, the
  * first address, or the stand-in for 127.0.0.0/8 */
 static void pick_src4(struct gen *g, int r, int s, int scratch)
@@ -200,16 +282,11 @@ void gen_bind6(struct gen *g)
 	 * private loopback, which a v4-mapped address would never do for it */
 	cfg_flag(g, F_ANY6, false, refuse(g, EADDRNOTAVAIL, "no address of the tree stands for ::"));
 	if (g->v6only) {
-		int any = label(p);
+		int any = label(p), only = label(p);
 		cfg_flag(g, F_ONLYLB6, false, any);
-		ld_map(g, g->skmap);
-		ldx(p, BPF_DW, R2, R6, CTX(sk));
-		mov64i(p, R3, 0);
-		mov64i(p, R4, 0);
-		call(p, BPF_FUNC_sk_storage_get);
-		jump(p, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0, any);
-		ldx(p, BPF_W, R0, R0, 0);
-		jeq(p, R0, 0, any);
+		v6only_to(g, only);
+		ja(p, any);
+		place(p, only);
 		store6(g, R6, CTX(user_ip6), CF(lb6));
 		ja(p, g->ok);
 		place(p, any);
@@ -303,10 +380,12 @@ void gen_connect6(struct gen *g)
 	prog_begin(g, F_NET, "connect6", K_SA6);
 	g->deny = refuse(g, EADDRNOTAVAIL, "the socket is bound to an address not of the tree");
 	int native = label(p), mbind = label(p), nbind = label(p), h = label(p);
+	int mapped = label(p);
 	load6(g, R6, CTX(user_ip6));
 	jne(p, R2, 0, native);
 	jne(p, R3, 0, native);
 	jne(p, R4, W(MAPPED), native);
+	place(p, mapped);
 	/* to ::ffff:a.b.c.d (a dual-stack socket): the IPv4 rules, mapped */
 	cfg_flag(g, F_HAS4, false, refuse(g, ENETUNREACH, "the tree has no IPv4 address"));
 	remap4(g, R5, CTX(user_ip6[3]));
@@ -326,6 +405,7 @@ void gen_connect6(struct gen *g)
 	cfg_flag(g, F_HAS6, false, refuse(g, ENETUNREACH, "the tree has no IPv6 address"));
 	remap6(g, CTX(user_ip6));
 	own6_check(g);
+	lb6_fallback(g, mapped);
 	/* the source: the stand-in for a destination that is it, else the first */
 	sin6_stack(g);
 	store6(g, FP, -24, CF(first6));

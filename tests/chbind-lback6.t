@@ -56,6 +56,19 @@ like "a tree's ::1 is its own: it reaches its own [::1] server, from its private
 is "  which the server sees as ::1 (getpeername; stock access lists expect it)" "$(self ::1 18767 | cut -d' ' -f2)" ::1
 is "IPv4 too: its 127.0.0.1 server sees the client at 127.0.0.1 (the client is at 127.0.1.64)" \
 	"$(self 127.0.0.1 18768)" "SELF 127.0.0.1 local=127.0.1.64"
+# apache2's "Listen 80": one dual-stack socket, bound to ::ffff:127.0.1.64
+# in an IPv4-only tree; the tree's [::1] finds it when nothing is bound to
+# its private loopback (a server there wins)
+tree() { chbind --ip 127.0.1.64 sh -c "rm -f '$T_TMP/rs' '$T_TMP/rt'; $1
+	i=0; while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; $2"; }
+is "a dual-stack server on [::] is the tree's [::1] too" \
+	"$(tree "$S serve :: 18771 DS '$T_TMP/rs' 5 &" "$S ask ::1 18771")" "DS ::ffff:127.0.0.1 local=::ffff:127.0.1.64"
+is "  a server on its [::1] itself comes first" \
+	"$(tree "$S serve :: 18772 DS '$T_TMP/rt' 5 & $S serve ::1 18772 LB '$T_TMP/rs' 5 &" "$S ask ::1 18772 | cut -d' ' -f1")" LB
+is "  connected UDP too (a resolver's query to [::1]:53)" \
+	"$(tree "$S userve :: 18773 '$T_TMP/rs' 5 &" "$S uask ::1 18773")" "::ffff:127.0.1.64 local=::ffff:127.0.1.64"
+is "  an IPV6_V6ONLY client can't reach a v4-mapped address: ECONNREFUSED as before" \
+	"$(tree "$S serve :: 18774 DS '$T_TMP/rs' 5 &" "$S ask ::1 18774 v6only")" "ERR ECONNREFUSED"
 is "a tree can't reach another's private loopback ($EC)" "$(chbind --ip 127.0.1.65 hprobe connect:$A,18761)" "connect=$EC"
 is "  nor bind it ($EB)" "$(chbind --ip 127.0.1.65 hprobe bindname:$A,18763)" "bindname=$EB"
 is "  not even as --ip lo (other trees' loopbacks are no device address)" "$(chbind --ip lo hprobe bindname:$A,18763)" "bindname=$EB"

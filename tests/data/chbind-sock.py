@@ -39,9 +39,21 @@ try:
                 continue
             c.sendall(("%s %s\n" % (a[3], peer[0])).encode())
             c.close()
-    elif cmd == "ask":                   # ask ADDR PORT: "NAME PEER-SEEN local=ADDR"
-        c = socket.create_connection((a[1], int(a[2])), timeout=2)
+    elif cmd == "ask":                   # ask ADDR PORT [v6only]: "NAME PEER-SEEN local=ADDR"
+        if len(a) > 3:
+            c = socket.socket(socket.AF_INET6)
+            c.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            c.settimeout(2)
+            c.connect((a[1], int(a[2])))
+        else:
+            c = socket.create_connection((a[1], int(a[2])), timeout=2)
         print(c.recv(200).decode().strip(), "local=" + c.getsockname()[0])
+    elif cmd == "uask":                  # uask ADDR PORT: a connected UDP socket's question
+        c = socket.socket(fam(a[1]), socket.SOCK_DGRAM)
+        c.settimeout(2)
+        c.connect((a[1], int(a[2])))
+        c.send(b"x")
+        print(c.recv(100).decode(), "local=" + c.getsockname()[0])
     elif cmd == "userve":                # userve ADDR PORT READY [SECONDS]: echo the sender's address
         s = socket.socket(fam(a[1]), socket.SOCK_DGRAM)
         s.bind((a[1], int(a[2])))
