@@ -11,6 +11,12 @@
  *   IPv4 from an IPROOT address, ARP whose sender is the guest's MAC and an
  *   IPROOT address, IPv6 from an IPROOT address, from fe80::/64 (link-local:
  *   neighbour discovery) or from :: (duplicate address detection).
+ * Before those, the IPv6 counterpart of the ARP check and an RA guard
+ * (RFC 6105): a neighbour advertisement whose target is not an IPROOT
+ * address or link-local (one claiming another guest's address, to take
+ * its traffic), and any router advertisement or redirect, are dropped,
+ * wherever they hide behind extension headers (meta l4proto and the
+ * transport header are the kernel's own parse).
  * Other EtherTypes (VLAN tags, ...) are dropped. The whole table is made in
  * one nf_tables transaction (added, deleted and added again: whatever was
  * there before goes) and removed as a whole.
@@ -126,6 +132,53 @@ static void accept_rule(struct nlm *m, const char *table, uint16_t proto, int of
 	nlm_end(m, r);
 }
 
+/* [meta l4proto -> reg 1] == ICMPv6 and [transport header byte 0] == type:
+ * the start of an ICMPv6 rule (after meta protocol == IPv6) */
+static void icmp6_type(struct nlm *m, uint8_t type)
+{
+	static const uint8_t icmp6 = 58;
+	size_t e = expr(m, "meta"), d = nlm_nest(m, NFTA_EXPR_DATA);
+
+	be32(m, NFTA_META_DREG, NFT_REG_1);
+	be32(m, NFTA_META_KEY, NFT_META_L4PROTO);
+	nlm_end(m, d);
+	nlm_end(m, e);
+	cmp(m, NFT_CMP_EQ, &icmp6, 1);
+	payload(m, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	cmp(m, NFT_CMP_EQ, &type, 1);
+}
+
+/* the neighbour-discovery rules of the comment at the top */
+static void nd_rules(struct nlm *m, const char *table, const struct vc_addr *ip, int nip)
+{
+	static const unsigned char ll6[8] = { 0xfe, 0x80 };
+	static const uint8_t guard[] = { 134, 137 };    /* RA, redirect */
+	uint16_t p6 = htons(ETH_P_IPV6_);
+	size_t r;
+
+	for (size_t i = 0; i < sizeof(guard); i++) {
+		r = rule_begin(m, table);
+		meta_proto(m);
+		cmp(m, NFT_CMP_EQ, &p6, 2);
+		icmp6_type(m, guard[i]);
+		verdict(m, NF_DROP);
+		nlm_end(m, r);
+	}
+	/* an advertisement (136): its target at 8 is link-local or mine */
+	r = rule_begin(m, table);
+	meta_proto(m);
+	cmp(m, NFT_CMP_EQ, &p6, 2);
+	icmp6_type(m, 136);
+	payload(m, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 8);
+	cmp(m, NFT_CMP_NEQ, ll6, 8);
+	payload(m, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16);
+	for (int i = 0; i < nip; i++)
+		if (ip[i].family == AF_INET6)
+			cmp(m, NFT_CMP_NEQ, ip[i].a, 16);
+	verdict(m, NF_DROP);
+	nlm_end(m, r);
+}
+
 static int batch(struct nlm *m, bool begin)
 {
 	struct nfgenmsg nf = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0,
@@ -169,6 +222,7 @@ void nft_spoof_add(const char *name, const struct netns_names *n, const unsigned
 	cmp(&m, NFT_CMP_NEQ, mac, 6);
 	verdict(&m, NF_DROP);
 	nlm_end(&m, r);
+	nd_rules(&m, n->table, ip, nip);
 	for (int i = 0; i < nip; i++) {
 		if (ip[i].family == AF_INET) {
 			accept_rule(&m, n->table, ETH_P_IP_, 12, ip[i].a, 4, 0, NULL, 0);

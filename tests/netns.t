@@ -120,6 +120,28 @@ else
 	for i in 1 2 3 4 5 6 7 8; do skip "nft and tcpdump (build/deps.sh installs them) are needed"; done
 fi
 
+# neighbour discovery: b1 claims b2's IPv6 address, or to be a router (sent
+# from b1's network namespace by the host's python3: what its root could do)
+snmp6() { O awk -v k="$1" '$1 == k { print $2 }' /proc/net/snmp6; }
+nd() { nsenter --net="/proc/$(sed -n 's/^pid=//p' "$VSBOX_RUNDIR/ctx/$(H vserver b1 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')")/ns/net" \
+	python3 "$T_TOP/tests/data/ndsend.py" "$@"; }
+M1=$(H vserver b1 exec cat /sys/class/net/eth0/address) M2=$(H vserver b2 exec cat /sys/class/net/eth0/address)
+lladdr() { O ip -6 neigh show "$1" dev vsnl1 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+get '[fd00:7673:201:1::11]' >/dev/null; get '[fd00:7673:201:1::12]' >/dev/null
+nd na eth0 fd00:7673:201:1::11 02:00:00:00:00:77
+sleep 0.3
+is "b1's advertisement of its own address reaches the LAN (made-up link address taken)" \
+	"$(lladdr fd00:7673:201:1::11)" 02:00:00:00:00:77
+nd na eth0 fd00:7673:201:1::11 "$M1"
+nd na eth0 fd00:7673:201:1::12 "$M1"
+sleep 0.3
+is "  but not one claiming b2's: the LAN's entry for b2 keeps b2's MAC" "$(lladdr fd00:7673:201:1::12)" "$M2"
+is "  b2 serves over IPv6 still" "$(get '[fd00:7673:201:1::12]')" "<p>b2</p>"
+ra=$(snmp6 Icmp6InRouterAdvertisements)
+nd ra eth0 "$M1"
+sleep 0.3
+is "a router advertisement from b1 reaches nobody" "$(($(snmp6 Icmp6InRouterAdvertisements) - ra))" 0
+
 # spoofing: another address, another MAC: the LAN gets nothing
 H vserver b1 exec ip addr add 10.201.1.99/24 dev eth0
 before=$(inechos)
