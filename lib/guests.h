@@ -50,8 +50,11 @@ struct netns_names {
 	unsigned char gmac[6], hmac[6];  /* eth0's MAC (from the name), the host end's */
 };
 void netns_names(const char *name, struct netns_names *n);
-/* Before anything is done: BRIDGE, NET_UPLINK exist; dies naming what not */
+/* Before anything is done: BRIDGE, NET_UPLINK exist (and IPv6 forwarding
+ * for routed IPv6); dies naming what not. netns_missing(): the same as a
+ * reason (in why or static), or NULL (a move's pre-flight on its target) */
 void netns_check(const struct guest *g);
+const char *netns_missing(const struct vconf *c, char *why, size_t n);
 /* Host side, once the guest (host pid) has its namespace: the veth pair,
  * addresses, routes, proxies, the anti-spoofing rules; undo pushed */
 void netns_setup(const struct guest *g, pid_t pid);

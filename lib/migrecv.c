@@ -179,6 +179,11 @@ static const char *preflight(unsigned long long bytes, unsigned long long inodes
 		if (m)
 			return snprintf(why, n, "IPROOT can't be enforced here: %s", m), why;
 	}
+	if (vc.net != NET_SHARED) {
+		const char *m = netns_missing(&vc, err, sizeof(err));
+		if (m)
+			return snprintf(why, n, "NET=private can't be set up here: %s", m), why;
+	}
 	if (vc.memory && !have_ctrl(CG_MEMORY))
 		return "S_MEMORY needs the memory cgroup controller, which this host lacks";
 	if ((vc.cpu_weight || vc.cpu_max) && !have_ctrl(CG_CPU))

@@ -219,27 +219,36 @@ static void sysctl_set(const char *fmt, const char *dev, const char *val)
 }
 
 /* ---- checks before anything is made --------------------------------------- */
-void netns_check(const struct guest *g)
+const char *netns_missing(const struct vconf *c, char *why, size_t n)
 {
-	const struct vconf *c = &g->c;
-	char kind[16] = "";
-	int fd = nl_socket(NETLINK_ROUTE, -1);
+	char kind[16] = "", v[8];
+	int fd = nl_socket(NETLINK_ROUTE, -1), bad = 0;
 
 	if (fd < 0)
-		die_errno("%s: can't open rtnetlink", g->name);
+		return snprintf(why, n, "can't open rtnetlink: %s", strerror(errno)), why;
 	if (c->net == NET_BRIDGE && (ifindex(fd, c->bridge, kind, sizeof(kind)) <= 0 || strcmp(kind, "bridge")))
-		die("%s: BRIDGE %s: no such bridge", g->name, c->bridge);
-	if (c->net == NET_ROUTED && c->uplink[0] && ifindex(fd, c->uplink, NULL, 0) <= 0)
-		die("%s: NET_UPLINK %s: no such device", g->name, c->uplink);
+		bad = snprintf(why, n, "BRIDGE %s: no such bridge", c->bridge);
+	else if (c->net == NET_ROUTED && c->uplink[0] && ifindex(fd, c->uplink, NULL, 0) <= 0)
+		bad = snprintf(why, n, "NET_UPLINK %s: no such device", c->uplink);
 	close(fd);
-	for (int i = 0; c->net == NET_ROUTED && i < c->nip; i++) {
-		char v[8];
+	if (bad)
+		return why;
+	for (int i = 0; c->net == NET_ROUTED && i < c->nip; i++)
 		/* IPv6 forwarding has only the global switch, which also turns
 		 * off router advertisements on every interface: the admin's */
 		if (c->ip[i].family == AF_INET6 &&
 		    (read_file("/proc/sys/net/ipv6/conf/all/forwarding", v, sizeof(v)) < 0 || v[0] != '1'))
-			die("%s: routed IPv6 needs net.ipv6.conf.all.forwarding=1", g->name);
-	}
+			return "routed IPv6 needs net.ipv6.conf.all.forwarding=1";
+	return NULL;
+}
+
+void netns_check(const struct guest *g)
+{
+	char why[128];
+	const char *m = netns_missing(&g->c, why, sizeof(why));
+
+	if (m)
+		die("%s: %s", g->name, m);
 }
 
 /* ---- start ------------------------------------------------------------------ */

@@ -2,7 +2,7 @@
 # migrate.t - vserver NAME copy|move on this host (HOST "."): what a copy
 # carries (hard links, xattrs, owners, sparse files, the immutable flag),
 # every pre-flight failure changing nothing (name taken, address in use,
-# context taken, no disk, a missing feature), a move of a running httpd
+# context taken, no disk, a missing feature, NET=private's bridge missing), a move of a running httpd
 # guest with its downtime, a move whose start fails there (the guest runs
 # here again), the target's lock. tests/migrate-ssh.t does it between two
 # hosts (network namespaces with their own sshd).
@@ -68,6 +68,10 @@ rc_is "copy of a DISK_LIMIT guest to a root directory without quotas" 1 \
 	vserver mg2 copy .:mg3 --remote-vsbox "VSBOX_ROOTDIR=$T_TMP/small $VSBOX"
 like "says which feature is missing" "$ERR" "DISK_LIMIT/INODE_LIMIT need project quotas .* under $T_TMP/small, which is tmpfs"
 sed -i '/^DISK_LIMIT/d' "$VSBOX_CONFDIR/mg2.conf"
+printf 'NET=private\nBRIDGE=vsbox-t-nobr\n' >>"$VSBOX_CONFDIR/mg2.conf"
+rc_is "copy of a NET=private guest to a host without its bridge" 1 vserver mg2 copy .:mg3
+like "says which" "$ERR" "NET=private can't be set up here: BRIDGE vsbox-t-nobr: no such bridge"
+sed -i '/^NET=/d; /^BRIDGE=/d' "$VSBOX_CONFDIR/mg2.conf"
 vserver mg1 start -q || bail "can't start mg1"
 rc_is "copy of a guest whose address is in use here" 1 vserver mg1 copy .:mg3 --new-context
 like "says so" "$ERR" "its address $IP is in use here"
