@@ -367,7 +367,11 @@ void netns_repair(const char *name)
 	char path[PATH_MAX], buf[2048], *line, *save;
 	int fd;
 
+	/* a start killed while it wrote the file (before anything it names
+	 * was made) leaves its temporary copy */
 	state_path(name, path, sizeof(path));
+	xsnprintf(buf, sizeof(buf), "%s.tmp", path);
+	unlink(buf);
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return;         /* a shared guest, or nothing left */
 	if ((fd = nl_socket(NETLINK_ROUTE, -1)) < 0) {
