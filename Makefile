@@ -74,11 +74,12 @@ check-debian: vsbox
 	VSBOX=$(CURDIR)/vsbox prove -v tests/debian/*.t
 
 # The kernel tier (kernel/README.md): Debian's linux-source-KVER built with
-# tinyconfig + kernel/vsbox.config, patched (kernel/patches/KVER/series) and
-# plain (the negative control), cached under /var/cache/vsbox/kernel, each
-# booted under qemu on a pure cgroup-v2 system running this whole suite
-# (tests/*.t, tests/kernel/*.t, the unit tests). KVER: 6.1, 6.12, both, and
-# debian (Debian's own kernel image with its modules: no build).
+# tinyconfig + kernel/vsbox.config and kernel/patches/KVER/series, cached
+# under /var/cache/vsbox/kernel, and Debian's own image of the same source
+# version (the negative control: no build), each booted under qemu on a pure
+# cgroup-v2 system running this whole suite (tests/*.t, tests/kernel/*.t,
+# the unit tests). KVER: 6.1, 6.12, both; debian-6.1 (or debian) and
+# debian-6.12: the control alone.
 KVER = both
 kernel-check: vsbox $(UNIT_BINS) $(KTEST_BINS)
 	sh build/kernel-check.sh $(patsubst both,6.1 6.12,$(KVER))

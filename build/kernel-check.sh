@@ -1,18 +1,21 @@
 #!/bin/sh
-# kernel-check.sh VER... - make kernel-check: for each kernel version (6.1,
-# 6.12), the patched kernel (kernel/patches/VER/series) and the plain one of
-# the same version (the negative control), each built or taken from the
-# cache by build/kernel.sh, booted by build/kernel-run.sh with the whole test
-# suite. A version without a series has one kernel only (plain = patched).
-# "debian": Debian's own kernel image (build/kernel-debian.sh), no build.
+# kernel-check.sh KVER... - make kernel-check. KVER 6.1 or 6.12: the patched
+# kernel of that version (kernel/patches/VER/series on Debian's
+# linux-source-VER, built or taken from the cache by build/kernel.sh) and its
+# negative control, Debian's own image of the very same source version
+# (build/kernel-debian.sh: no build); a version without a series has the
+# control only. KVER debian-6.1 (or debian) and debian-6.12: the control
+# alone. Each is booted by build/kernel-run.sh with the whole test suite.
+# VSBOX_KT_PLAIN=0 leaves the controls out; VSBOX_KT_PLAIN=tiny makes them
+# the unpatched tinyconfig build (build/kernel.sh --plain) instead.
 # VSBOX_KT_BUILDS: how many kernels this run may build (default: all); a
 # kernel beyond it that is not in the cache is reported as a SKIP that says
 # so (the next run builds it), so a cold cache never passes silently.
-# VSBOX_KT_PLAIN=0 leaves the plain control out; VSBOX_KT_PLAIN_TESTS (a
-# list of files, globs allowed) runs only those there instead of everything.
-# VSBOX_KT_TESTS: the same for the patched (and Debian's) kernels, except
-# the VSBOX_KT_WHOLE=N of them whose whole suite is the oldest: they run
-# everything (a rotation, so every kernel gets the whole suite in turn).
+# VSBOX_KT_TESTS (a list of files, globs allowed): run only those instead of
+# everything; VSBOX_KT_PLAIN_TESTS: the same for the controls (default:
+# VSBOX_KT_TESTS). Except for the VSBOX_KT_WHOLE=N kernels whose whole
+# suite is the oldest: they run everything (a rotation, so every kernel,
+# control or not, gets the whole suite in turn).
 # VSBOX_KT_DEADLINE (seconds since the epoch): the tier must be done by
 # then. A kernel whose build (if it is not cached) and run do not fit in
 # what is left, by the times measured last (kept in $VSBOX_KCACHE/times/;
@@ -33,25 +36,23 @@ nope() {   # VER MODE REASON
 	echo "ok $n # SKIP kernel $1 $2: $3"
 	skipped="$skipped $1-$2"
 }
-run() {   # VER MODE
+run() {   # VER MODE (patched, plain: Debian's image, tiny: kernel.sh --plain)
 	v=$1 m=$2 opt=""
-	[ "$m" = plain ] && opt=--plain
+	[ "$m" = tiny ] && opt=--plain
 	n=$((n + 1))
 	tests="" what=suite guess=2400 list=""
-	if [ "$m" = plain ]; then
-		list=${VSBOX_KT_PLAIN_TESTS:-}
-	elif ! printf '%s\n' $whole | grep -qx "$v-$m"; then
-		list=${VSBOX_KT_TESTS:-}
-	fi
+	short=${VSBOX_KT_TESTS:-}
+	[ "$m" = patched ] || short=${VSBOX_KT_PLAIN_TESTS-$short}
+	printf '%s\n' $whole | grep -qx "$v-$m" || list=$short
 	if [ -n "$list" ]; then
 		for t in $list; do [ -f "$TOP/$t" ] && tests="$tests $t"; done
 		what=list guess=300
 	fi
 	est=$(took "run-$v-$m-$what" $guess) need=$est
-	# the whole suite may fall back to VSBOX_KT_TESTS when time is short
-	[ "$what" = suite ] && [ -n "${VSBOX_KT_TESTS:-}" ] && need=$(took "run-$v-$m-list" 300)
-	if [ "$v" = debian ]; then
-		k=$(sh "$B/kernel-debian.sh") || { echo "not ok $n - Debian's kernel: can't get it"; fail=1; return 0; }
+	# the whole suite may fall back to the short list when time is short
+	[ "$what" = suite ] && [ -n "$short" ] && need=$(took "run-$v-$m-list" 300)
+	if [ "$m" = plain ]; then
+		k=$(sh "$B/kernel-debian.sh" "$v") || { echo "not ok $n - kernel $v plain: can't get Debian's image"; fail=1; return 0; }
 	elif ! k=$(sh "$B/kernel.sh" --lookup $opt "$v"); then
 		if [ "$budget" -eq 0 ]; then
 			nope "$v" "$m" "not in the cache and this run's build budget (VSBOX_KT_BUILDS) is spent; the next run builds it"
@@ -72,9 +73,9 @@ run() {   # VER MODE
 	if [ "$deadline" -gt 0 ]; then
 		left=$((deadline - $(date +%s)))
 		if [ "$left" -lt "$est" ] && [ "$need" -lt "$est" ]; then
-			echo "# kernel $v $m: the whole suite (~$est s) does not fit in the $left s left: VSBOX_KT_TESTS only"
+			echo "# kernel $v $m: the whole suite (~$est s) does not fit in the $left s left: the short list only"
 			skipped="$skipped $v-$m(the-whole-suite)"
-			for t in $VSBOX_KT_TESTS; do [ -f "$TOP/$t" ] && tests="$tests $t"; done
+			for t in $short; do [ -f "$TOP/$t" ] && tests="$tests $t"; done
 			what=list est=$need
 		fi
 		if [ "$left" -lt "$est" ]; then
@@ -99,45 +100,52 @@ run() {   # VER MODE
 		fail=1
 	fi
 }
+# the kernels, as VER-MODE: patched ones first (with a build budget they
+# are built first), then the controls
+pm=plain
+case "${VSBOX_KT_PLAIN:-1}" in 0) pm="" ;; tiny) pm=tiny ;; esac
+first="" controls=""
 for v in "$@"; do
-	case "$v" in 6.1|6.12|debian) ;; *) echo "kernel-check.sh: $v: no such kernel (6.1, 6.12 or debian)" >&2; exit 2 ;; esac
+	case "$v" in
+	6.1|6.12)
+		if [ -f "$TOP/kernel/patches/$v/series" ]; then
+			first="$first $v-patched"
+			[ -z "$pm" ] || controls="$controls $v-$pm"
+		else
+			echo "# kernel $v: no kernel/patches/$v/series: the control only"
+			controls="$controls $v-${pm:-plain}"
+		fi ;;
+	debian|debian-6.1) controls="$controls 6.1-plain" ;;
+	debian-6.12) controls="$controls 6.12-plain" ;;
+	*) echo "kernel-check.sh: $v: no such kernel (6.1, 6.12, debian-6.1 or debian-6.12)" >&2; exit 2 ;;
+	esac
 done
-# VSBOX_KT_WHOLE=N: the N patched (or stock) kernels whose whole suite ran
-# longest ago get it this run
+all=$(printf '%s\n' $first $controls | awk '!seen[$0]++')
+# VSBOX_KT_WHOLE=N: the N kernels whose whole suite ran longest ago get it
+# this run
 whole=""
 if [ -n "${VSBOX_KT_WHOLE:-}" ]; then
-	whole=$(for v in "$@"; do
-		l=$v-plain
-		[ "$v" = debian ] && l=debian-stock
-		[ -f "$TOP/kernel/patches/$v/series" ] && l=$v-patched
+	whole=$(for l in $all; do
 		echo "$(stat -c %Y "$C/times/whole-$l" 2>/dev/null || echo 0) $l"
 	done | sort -n -s -k1,1 | head -n "$VSBOX_KT_WHOLE" | cut -d' ' -f2)
 fi
-# the patched kernels first: with a build budget they are built first;
-# a cached kernel due for the whole suite under VSBOX_KT_WHOLE last (the
+# a kernel due for the whole suite runs last when it is at hand (the
 # others' short lists are not to wait for it)
 later=""
-for v in "$@"; do
-	if [ -n "${VSBOX_KT_TESTS:-}" ] && printf '%s\n' $whole | grep -qx "$v-patched\|$v-plain\|$v-stock" &&
-	   { [ "$v" = debian ] || sh "$B/kernel.sh" --lookup "$v" >/dev/null; }; then
-		later="$later $v"
-	elif [ "$v" = debian ]; then
-		run debian stock
-	elif [ -f "$TOP/kernel/patches/$v/series" ]; then
-		run "$v" patched
+for l in $all; do
+	v=${l%-*} m=${l##*-}
+	if [ -n "${VSBOX_KT_TESTS:-}" ] && printf '%s\n' $whole | grep -qx "$l" &&
+	   case "$m" in
+	   plain) true ;;
+	   tiny) sh "$B/kernel.sh" --lookup --plain "$v" >/dev/null ;;
+	   *) sh "$B/kernel.sh" --lookup "$v" >/dev/null ;;
+	   esac; then
+		later="$later $l"
 	else
-		echo "# kernel $v: no kernel/patches/$v/series: the plain kernel only"
-		run "$v" plain
+		run "$v" "$m"
 	fi
 done
-for v in "$@"; do
-	if [ "${VSBOX_KT_PLAIN:-1}" != 0 ] && [ -f "$TOP/kernel/patches/$v/series" ]; then
-		run "$v" plain
-	fi
-done
-for v in $later; do
-	case "$v" in debian) run debian stock ;; *) run "$v" "$(printf '%s\n' $whole | sed -n "s/^$v-//p")" ;; esac
-done
+for l in $later; do run "${l%-*}" "${l##*-}"; done
 echo "1..$n"
 [ -z "$skipped" ] || echo "# NOT RUN (not in the cache, or no time left):$skipped"
 exit $fail

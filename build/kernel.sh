@@ -36,8 +36,7 @@ mkdir -p "$C/src"
 
 # --- the source package (build/kernel-fetch.sh)
 if [ $LOOKUP = 1 ]; then
-	DEB=$(ls "$C/src/${PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1 || true)
-	[ -n "$DEB" ] || exit 1
+	DEB=$(sh "$B/kernel-fetch.sh" --cached "$PKG") || exit 1
 else
 	DEB=$(sh "$B/kernel-fetch.sh" "$PKG")
 fi

@@ -151,7 +151,9 @@ print(r["disk_limit"], r["disk_used"] > 15 * 2**20, r["inodes_used"], r["inodes_
 	vserver b1 stop -q
 	rc_is "b1 restarts" 0 vserver b1 start -q
 	btrfs filesystem sync "$MNT"
-	is "  stop/start keeps the accounting" "$(lim b1 disk used)" "$U1"
+	# btrfs counts the subvolume's metadata too, in 16 KiB nodes: a stop
+	# and start that touches the tree (an atime is enough) may add a few
+	within "  stop/start keeps the accounting" "$(lim b1 disk used)" $((U1 - 256 * 1024)) $((U1 + 256 * 1024))
 	is "  and the limit" "$(lim b1 disk limit)" $((24 * MB))
 	# a hostile guest
 	for p in setflags fsxattr file_setattr subvol snap; do
