@@ -96,11 +96,11 @@ check-pkg: vsbox
 	VSBOX=$(CURDIR)/vsbox prove -v tests/pkg/*.t
 # The package's systemd units under a real systemd as PID 1 (this machine's
 # is not): make deb, then the kernel tier's Debian root booted under qemu on
-# Debian's own kernel (no build) with systemd as its init, where
+# Debian's own 6.1 kernel (no build) with systemd as its init, where
 # tests/pkg/systemd.t installs the package and drives the units with
 # systemctl (kernel/README.md: a few minutes, bounded by its timeouts).
 check-systemd: deb
-	K=$$(sh build/kernel-debian.sh) && VSBOX_KT_INIT=systemd VSBOX_KT_DEB=$$(ls build/deb/vsbox_*.deb | tail -n 1) \
+	K=$$(sh build/kernel-debian.sh 6.1) && VSBOX_KT_INIT=systemd VSBOX_KT_DEB=$$(ls build/deb/vsbox_*.deb | tail -n 1) \
 		VSBOX_KT_TIMEOUT=$${VSBOX_KT_TIMEOUT:-600} VSBOX_KT_BOOT_TIMEOUT=$${VSBOX_KT_BOOT_TIMEOUT:-1200} \
 		sh build/kernel-run.sh "$$K" debian-systemd tests/pkg/systemd.t
 

@@ -31,8 +31,10 @@ st() { S vserver "$1" status --json 2>/dev/null | python3 -c 'import json, sys; 
 init_of() { st "$1" | awk '$1 == "True" { print $2 }'; }
 ctx_of() { st "$1" | awk '$1 == "True" { print $3 }'; }
 cg_of() { sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null; }
-# the pid of the guest's sleeper (its rc starts "sleep 370N")
-sleeper() { pgrep -x -f "sleep $1" | head -n 1; }
+# the pid of the guest's sleeper (its rc starts "sleep 370N"; systemd-run's
+# has the whole path); fails when there is none
+sleeper() { pgrep -x -f "(/usr/bin/)?sleep $1" | head -n 1 | grep .; }
+sleeping() { sleeper "$1" >/dev/null; }
 # wait until CMD... succeeds, W seconds at most
 wait_for() { i=0; until "$@"; do [ $i -ge $((W * 10)) ] && return 1; sleep 0.1; i=$((i + 1)); done; }
 stopped() { ! S vserver "$1" running -q; }
@@ -55,7 +57,7 @@ nothing_left() {  # NAME CTX ADDRESS SLEEP
 	check "  nor its address $3" sh -c "! ip -4 addr show dev lo | grep -q 'inet $3/'"
 }
 
-on_cleanup "S systemctl stop vservers.service vserver@sd1.service vserver@sd2.service >/dev/null 2>&1;
+on_cleanup "S systemctl stop vsbox-t-ctl.service vservers.service vserver@sd1.service vserver@sd2.service >/dev/null 2>&1;
 	for n in sd1 sd2; do S vserver \$n stop -q >/dev/null 2>&1; rm -rf /vservers/\$n /etc/vservers/\$n.conf /etc/vservers/\$n; done;
 	S dpkg -P vsbox >/dev/null 2>&1"
 
@@ -67,6 +69,14 @@ RBM=$(systemctl show -P MainPID rebootmgr.service)
 is "  its daemon runs in its own unit's cgroup" "$(cg_of "$RBM")" /system.slice/rebootmgr.service
 is "vservers.service is enabled" "$(systemctl is-enabled vservers.service)" enabled
 is "  and not started (the install starts no guest)" "$(systemctl is-active vservers.service)" inactive
+
+# a control: the same checks see a process that is in a unit
+S systemd-run --quiet --unit=vsbox-t-ctl.service sleep 3709
+wait_for sleeping 3709
+is "control: a transient unit's sleeper is listed in its unit's cgroup" "$(unit_procs vsbox-t-ctl.service | cut -d' ' -f2)" sleep
+is "  its /proc/PID/cgroup names the unit" "$(cg_of "$(sleeper 3709)")" /system.slice/vsbox-t-ctl.service
+like "  systemd-cgls of the unit shows it" "$(systemd-cgls --no-pager -u vsbox-t-ctl.service 2>&1)" "sleep 3709"
+S systemctl stop vsbox-t-ctl.service
 
 sh "$TOP/build/mkguest.sh" "$T_TMP/img" "$T_TMP/guest.tgz" >/dev/null || bail "can't make the guest image"
 for n in 1 2; do
@@ -83,7 +93,7 @@ rc_is "systemctl start vserver@sd1" 0 S systemctl start vserver@sd1.service
 is "  the unit is active" "$(systemctl is-active vserver@sd1.service)" active
 X=$(ctx_of sd1) P=$(init_of sd1)
 like "  the guest runs (context $X, init $P)" "$X $P" '^[0-9]+ [0-9]+$'
-check "  its sleeper started" wait_for sh -c "pgrep -x -f 'sleep 3701' >/dev/null"
+check "  its sleeper started" wait_for sleeping 3701
 is "  its init is in the guest's own cgroup" "$(cg_of "$P")" "/vsbox/$X"
 check "  so is its sleeper" in_own_cgroup sd1 3701
 is "  the unit's cgroup holds no process" "$(unit_procs vserver@sd1.service)" ""
