@@ -1,5 +1,5 @@
 # vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check
-# check-pkg deb check-cluster fuzz bench size install clean
+# check-pkg check-systemd deb check-cluster fuzz bench size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -95,6 +95,15 @@ deb: vsbox
 check-pkg: vsbox
 	VSBOX_EXTRA_PKGS="debhelper lintian" sh build/deps.sh
 	VSBOX=$(CURDIR)/vsbox prove -v tests/pkg/*.t
+# The package's systemd units under a real systemd as PID 1 (this machine's
+# is not): make deb, then the kernel tier's Debian root booted under qemu on
+# Debian's own 6.1 kernel (no build) with systemd as its init, where
+# tests/pkg/systemd.t installs the package and drives the units with
+# systemctl (kernel/README.md: a few minutes, bounded by its timeouts).
+check-systemd: deb
+	K=$$(sh build/kernel-debian.sh 6.1) && VSBOX_KT_INIT=systemd VSBOX_KT_DEB=$$(ls build/deb/vsbox_*.deb | tail -n 1) \
+		VSBOX_KT_TIMEOUT=$${VSBOX_KT_TIMEOUT:-600} VSBOX_KT_BOOT_TIMEOUT=$${VSBOX_KT_BOOT_TIMEOUT:-1200} \
+		sh build/kernel-run.sh "$$K" debian-systemd tests/pkg/systemd.t
 
 # The cluster tier: guests moved between two hosts (network namespaces with
 # their own sshd) and, once there, the Pacemaker resource agent; slow (ssh
@@ -203,4 +212,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo ktests check check-asan check-debian kernel-check check-pkg deb check-cluster fuzz bench size install clean
+.PHONY: all deps demo ktests check check-asan check-debian kernel-check check-pkg check-systemd deb check-cluster fuzz bench size install clean

@@ -4,22 +4,32 @@
 # cgroup-v2 system (the kernel is booted with cgroup_no_v1=all, only cgroup2
 # is mounted, every controller enabled for the root's children), runs each
 # test of /ktier/list with a timeout, its TAP to the second serial port
-# between begin/end markers, then powers off.
+# between begin/end markers, then powers off. Booted with systemd as PID 1
+# (kernel-run.sh with VSBOX_KT_INIT=systemd), it is run by the root image's
+# ktier.service instead, and leaves the system as systemd set it up (its
+# /run, its cgroup2 tree and the controllers it enabled); the tests then
+# know the machine is throwaway (VSBOX_PKG_SYSTEM=1: tests/pkg/systemd.t
+# installs the package on it).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C.UTF-8
 exec 3>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 say() { echo "$*" >&3; }
-mkdir -p /dev/pts /dev/shm
-mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
-[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-mount -t tmpfs -o mode=755 tmpfs /run
-mkdir -p -m 1777 /run/lock   # what Debian's boot makes (tests/lib.sh locks there)
-mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
-for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
-	echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control
-done
+if [ -d /run/systemd/system ]; then
+	export VSBOX_PKG_SYSTEM=1
+	say "# ktier: systemd $(systemctl --version | sed -n '1s/^systemd //p') is PID 1: $(systemctl is-system-running)"
+else
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+	[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
+	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+	mount -t tmpfs -o mode=755 tmpfs /run
+	mkdir -p -m 1777 /run/lock   # what Debian's boot makes (tests/lib.sh locks there)
+	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+	for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
+		echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control
+	done
+fi
 hostname ktier
 printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n127.0.1.1 ktier\n' > /etc/hosts
 ip link set lo up

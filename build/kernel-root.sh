@@ -7,12 +7,16 @@
 # package list and the init below. qemu boots it read-only in effect (-drive snapshot=on), so one image
 # serves every run. Its /sbin/ktier-init mounts the per-run disk (/dev/vdb,
 # made by build/kernel-run.sh) on /ktier and hands over to /ktier/init.
+# With "ktier.systemd" on the kernel command line (kernel-run.sh with
+# VSBOX_KT_INIT=systemd) it hands over to systemd instead, as PID 1, whose
+# ktier.service does the same once multi-user.target is reached: the tests
+# of installed systemd units (tests/pkg/systemd.t) run there.
 # Prints the image's path.
 set -eu
 B=$(cd "$(dirname "$0")" && pwd)
 C=${VSBOX_KCACHE:-/var/cache/vsbox/kernel}
 die() { echo "kernel-root.sh: $*" >&2; exit 1; }
-PKGS=perl,busybox-static,iproute2,psmisc,procps,curl,wget,rsync,python3,musl-tools,nftables,tcpdump,libcap2-bin,strace,e2fsprogs,xfsprogs,btrfs-progs,file,gcc,libc6-dev,acl,attr,util-linux,bsdutils
+PKGS=perl,busybox-static,iproute2,psmisc,procps,curl,wget,rsync,python3,musl-tools,nftables,tcpdump,libcap2-bin,strace,e2fsprogs,xfsprogs,btrfs-progs,file,gcc,libc6-dev,acl,attr,util-linux,bsdutils,systemd,systemd-sysv,dbus
 KEY=$(sed -n "/^PKGS=/p; /<<'EOF'\$/,/^EOF\$/p" "$0" | sha256sum | cut -c1-16)
 IMG=$C/root-$KEY.img
 [ -f "$IMG" ] && { echo "$IMG"; exit 0; }
@@ -37,6 +41,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mountpoint -q /dev || mount -t devtmpfs dev /dev
+case " $(cat /proc/cmdline) " in *" ktier.systemd "*) exec /lib/systemd/systemd ;; esac
 if mount -t ext4 /dev/vdb /ktier && [ -x /ktier/init ]; then
 	exec /ktier/init
 fi
@@ -44,6 +49,27 @@ echo "ktier-init: no /ktier/init on /dev/vdb" >&2
 busybox poweroff -f
 EOF
 chmod 755 "$T/r/sbin/ktier-init"
+# under systemd (ktier.systemd): the same hand-over as a service, after the
+# boot (Type=simple: the boot finishes, systemd is "running" while the tests
+# run); its TAP goes to the second serial port, as without systemd
+cat > "$T/r/etc/systemd/system/ktier.service" <<'EOF'
+[Unit]
+Description=vsbox kernel tier: the tests of /dev/vdb
+ConditionKernelCommandLine=ktier.systemd
+After=multi-user.target
+
+[Service]
+Type=simple
+ExecStart=/bin/sh -c 'mount -t ext4 /dev/vdb /ktier && exec /ktier/init'
+StandardOutput=journal+console
+StandardError=journal+console
+TimeoutStartSec=infinity
+
+[Install]
+WantedBy=multi-user.target
+EOF
+mkdir -p "$T/r/etc/systemd/system/multi-user.target.wants"
+ln -s ../ktier.service "$T/r/etc/systemd/system/multi-user.target.wants/ktier.service"
 echo "ktier" > "$T/r/etc/hostname"
 mke2fs -q -t ext4 -L vsbox-root -d "$T/r" "$T/img" 4G >/dev/null || die "mke2fs -d failed"
 mv "$T/img" "$IMG"

@@ -17,6 +17,10 @@
 # bail out or a non-zero exit. Logs stay in build/obj/kernel/run-LABEL/.
 # Env: VSBOX_KT_TIMEOUT (seconds per test file inside, default 900),
 # VSBOX_KT_BOOT_TIMEOUT (the whole run, default 5400), VSBOX_KT_MEM (MB, 2048).
+# VSBOX_KT_INIT=systemd: systemd is PID 1 (the root image's ktier.service
+# runs the tests once multi-user.target is reached), not the tier's own
+# init; VSBOX_KT_DEB=FILE: a built package, put in the run's tree as
+# build/deb/ (tests/pkg/systemd.t installs it there).
 set -eu
 B=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$B")
@@ -53,6 +57,18 @@ for t in "$@"; do
 	echo "$t"
 done > "$R/list"
 cp "$R/list" "$R/stage/list"
+if [ -n "${VSBOX_KT_DEB:-}" ]; then
+	[ -f "$VSBOX_KT_DEB" ] || die "$VSBOX_KT_DEB: no such package"
+	mkdir -p "$R/stage/src/build/deb"
+	cp "$VSBOX_KT_DEB" "$R/stage/src/build/deb/"
+fi
+KINIT=""
+case "${VSBOX_KT_INIT:-}" in
+"") ;;
+# (the root has no udev: no getty waiting 90 s for a ttyS0 device unit)
+systemd) KINIT=" ktier.systemd systemd.mask=serial-getty@ttyS0.service" ;;
+*) die "VSBOX_KT_INIT=$VSBOX_KT_INIT: systemd or nothing" ;;
+esac
 cp "$B/kernel-guest.sh" "$R/stage/init"
 chmod 755 "$R/stage/init"
 echo "${VSBOX_KT_TIMEOUT:-900}" > "$R/stage/timeout"
@@ -77,7 +93,7 @@ t0=$(date +%s)
 rc=0
 TMPDIR=$R timeout "${VSBOX_KT_BOOT_TIMEOUT:-5400}" qemu-system-x86_64 $ACCEL -m "${VSBOX_KT_MEM:-2048}" -smp 2 \
 	-kernel "$K/bzImage" $INITRD -no-reboot -display none -monitor none -rtc base=utc \
-	-append "console=ttyS0 root=/dev/vda rw rootfstype=ext4 init=/sbin/ktier-init panic=-1 cgroup_no_v1=all loglevel=4" \
+	-append "console=ttyS0 root=/dev/vda rw rootfstype=ext4 init=/sbin/ktier-init panic=-1 cgroup_no_v1=all loglevel=4$KINIT" \
 	-serial "file:$R/console.raw" -serial "file:$R/tap.raw" \
 	-drive "file=$ROOT,format=raw,if=virtio,snapshot=on" \
 	-drive "file=$R/run.img,format=raw,if=virtio" \

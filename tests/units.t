@@ -5,8 +5,9 @@
 # Documentation= resolves: no error and no warning. vserver@.service is read
 # as an instance, vserver@web.service. The SysV scripts: sh -n and their LSB
 # headers. (A guest started by a unit stays out of the unit's cgroup because
-# vserver clones it into VSBOX_CGROUP_BASE, as vserver.t checks; seeing it
-# under systemd needs systemd as PID 1, which this machine does not run.)
+# vserver clones it into VSBOX_CGROUP_BASE, as vserver.t checks; under a
+# real systemd as PID 1, which this machine does not run, the installed
+# units are driven by tests/pkg/systemd.t: make check-systemd.)
 . "$(dirname "$0")/lib.sh"
 command -v systemd-analyze >/dev/null || { echo "1..0 # SKIP systemd-analyze missing"; exit 0; }
 U="$T_TMP/units"
