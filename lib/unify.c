@@ -251,6 +251,8 @@ int unify_scan(struct unify *u, int gi)
 	for (size_t i = first; i < u->n; i++)
 		if ((nlink_t)u->c[i].names >= u->c[i].nlink)
 			u->c[k++] = u->c[i];
+		else if (ulink_stored(u, u->c[i].dev, u->c[i].ino))
+			u->already++;      /* linked to the store by an earlier run */
 		else
 			u->outside++;
 	u->n = k;
@@ -288,7 +290,7 @@ static int by_name_len(const void *a, const void *b)
 }
 
 /* the xattrs (names sorted, each with its value) into a digest */
-static int xattr_sum(int fd, unsigned char out[32])
+int unify_xattr_sum(int fd, unsigned char out[32])
 {
 	char names[8192], val[8192], *v[256];
 	ssize_t n = flistxattr(fd, names, sizeof(names));
@@ -357,7 +359,7 @@ static void digest_group(struct unify *u, size_t a, size_t b)
 				have = true;
 			}
 		if ((!have && (content_sum(fd, c->csum) || (u->hashed++, false))) ||
-		    xattr_sum(fd, c->xsum) || fstat(fd, &st) || !ucand_same(c, &st)) {
+		    unify_xattr_sum(fd, c->xsum) || fstat(fd, &st) || !ucand_same(c, &st)) {
 			c->dropped = true;
 			u->changed++;
 		}
@@ -420,7 +422,7 @@ void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m,
 	for (size_t a = 0, b; a < u->n; a = b) {
 		for (b = a + 1; b < u->n && !cmp_cheap(&u->c[a], &u->c[b], u); b++)
 			;
-		if (!spans(u, a, b))
+		if (!u->every && !spans(u, a, b))
 			continue;
 		digest_group(u, a, b);
 		qsort(u->c + a, b - a, sizeof(*u->c), cmp_sum);
@@ -428,7 +430,7 @@ void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m,
 			for (j = i + 1; j < b && !u->c[j].dropped && !memcmp(u->c[i].csum, u->c[j].csum, 32) &&
 				    !memcmp(u->c[i].xsum, u->c[j].xsum, 32); j++)
 				;
-			if (spans(u, i, j))
+			if (u->every || spans(u, i, j))
 				method(u, &u->c[i], j - i);
 		}
 		for (size_t i = a; i < b; i++) {
