@@ -105,6 +105,14 @@ static int open_roots(void)
 			snprintf(keys[nkeys++], sizeof(keys[0]), "%s", key);
 		}
 	}
+	return noreflink;
+}
+
+/* reflink: guests alone on their filesystem are said so */
+static void lonely(void)
+{
+	struct unify *u = &G.u;
+
 	for (int i = 0; i < u->ng; i++) {
 		int k = 0;
 		for (int j = 0; j < u->ng; j++)
@@ -112,7 +120,6 @@ static int open_roots(void)
 		if (k == 1 && u->ng > 1)
 			warn("%s: no other guest named is on its filesystem: nothing to share with", u->g[i].name);
 	}
-	return noreflink;
 }
 
 /* link or reflink, or die saying why neither */
@@ -177,6 +184,8 @@ int vunify_main(int argc, char **argv)
 	int m = pick_method(open_roots());
 	if (u->ng < 2 && m != M_LINK)
 		usage_die("unifying needs two guests or more");
+	if (m == M_REFLINK)
+		lonely();
 
 	/* one vunify at a time: two would share the same files twice over */
 	xmkdir_p(rundir(), 0755);
