@@ -125,7 +125,11 @@ ln "$B/l1/usr/lib/linked" "$B/l1/etc/linked"      # one name excluded
 # hostile: l2 points at a host file and holds a hard link of one
 ln -s "$MNT/hostfile" "$B/l2/usr/lib/hostlink"
 ln -s /usr/lib "$B/l2/usr/lib/dirlink"
-ln "$MNT/hostfile" "$B/l2/usr/lib/hosthard"
+# (vserver build gave l2's tree a project id: a link from another project
+# is EXDEV, so the host file joins l2's project first)
+P2=$(lsattr -pd "$B/l2" 2>/dev/null | awk '{ print $1 }')
+[ -z "$P2" ] || chattr -p "$P2" "$MNT/hostfile"
+ln "$MNT/hostfile" "$B/l2/usr/lib/hosthard" || bail "can't plant a hard link to a host file in l2"
 sync
 HI=$(ino "$MNT/hostfile")
 
@@ -155,7 +159,9 @@ is "  no temporary name left" "$(find "$B/l1" "$B/l2" -name '.vunify.*' | wc -l)
 within "  the store is the only inode of the unified data: l2's own is small (vdu)" "$(vdu_col l2 4 l2)" 0 1024
 within "  and its shared part holds the 2M file" "$(vdu_col l2 3 l2)" 2048 100000
 T=$(vdu --total l1 l2 | awk '$1 == "TOTAL" { print $2 }')
-within "  vdu --total counts the shared inodes once" "$T" 0 $(( $(vdu_col l1 2 l1) + $(vdu_col l2 4 l2) + 8 ))
+T1=$(vdu_col l1 2 l1) T2=$(vdu_col l2 2 l2)
+within "  vdu --total counts the shared inodes once" "$T" "$T1" $((T1 + T2 - 2048))
+[ "$T" -le $((T1 + T2 - 2048)) ] 2>/dev/null || diag "$(vdu --total l1 l2)"
 
 # the guests use their unified files
 is "a guest runs its unified busybox" "$(vserver l1 exec /bin/busybox ls /usr/lib/big)" /usr/lib/big
@@ -246,6 +252,8 @@ like "  removing the temporary names the killed runs left" "$ERR" "^vunify: remo
 is "  none is left" "$(find "$B/k1" "$B/k2" -name '.vunify.*' | wc -l)" 0
 check "  and the files are shared" sh -c "for i in 1 2 3 4 5 6; do [ \$(stat -c %i '$B/k1/usr/lib/r'\$i) = \$(stat -c %i '$B/k2/usr/lib/r'\$i) ] || exit 1; done"
 is "  no store entry without a guest is kept" "$(find "$B/.hash" -type f -links 1 | wc -l)" 0
+[ "$(find "$B/.hash" -type f -links 1 | wc -l)" = 0 ] || diag "$OUT" "$(find "$B/.hash" -type f -links 1 -printf '%s %p\n')" \
+	"$(for f in $(find "$B/.hash" -type f -links 1); do find "$B" -xdev -samefile "$f"; done)"
 # a guest's own file named like a temporary one is never removed
 echo mine >"$B/k1/usr/lib/.vunify.1.1.s"
 rc_is "a guest's file named like a temporary one" 0 vunify --method link k1 k2
