@@ -251,9 +251,9 @@ rc_is "  then a run completes" 0 vunify --method link k1 k2
 like "  removing the temporary names the killed runs left" "$ERR" "^vunify: removed [1-9][0-9]* temporary names? an interrupted vunify left$"
 is "  none is left" "$(find "$B/k1" "$B/k2" -name '.vunify.*' | wc -l)" 0
 check "  and the files are shared" sh -c "for i in 1 2 3 4 5 6; do [ \$(stat -c %i '$B/k1/usr/lib/r'\$i) = \$(stat -c %i '$B/k2/usr/lib/r'\$i) ] || exit 1; done"
-is "  no store entry without a guest is kept" "$(find "$B/.hash" -type f -links 1 | wc -l)" 0
-[ "$(find "$B/.hash" -type f -links 1 | wc -l)" = 0 ] || diag "$OUT" "$(find "$B/.hash" -type f -links 1 -printf '%s %p\n')" \
-	"$(for f in $(find "$B/.hash" -type f -links 1); do find "$B" -xdev -samefile "$f"; done)"
+is "  no store entry without a guest is kept" "$(find "$B/.hash" -type f -links 1 ! -name '.*' | wc -l)" 0
+[ "$(find "$B/.hash" -type f -links 1 ! -name '.*' | wc -l)" = 0 ] || diag "$OUT" "$(find "$B/.hash" -type f -links 1 ! -name '.*' -printf '%s %p\n')" \
+	"$(for f in $(find "$B/.hash" -type f -links 1 ! -name '.*'); do find "$B" -xdev -samefile "$f"; done)"
 # a guest's own file named like a temporary one is never removed
 echo mine >"$B/k1/usr/lib/.vunify.1.1.s"
 rc_is "a guest's file named like a temporary one" 0 vunify --method link k1 k2
