@@ -21,14 +21,15 @@
  * Entries no guest links any more (link count 1) are removed at the next
  * run.
  *
- * A member (a guest's file with one link) is replaced in its directory,
- * which is opened below the guest's root following no symlink
- * (path_open_beneath): the store inode is linked in as a temporary name
- * .vunify.PID.N.s and the old inode as .vunify.PID.N.o, then the first is
- * renamed over the file's name and the second removed. The old inode is
- * held open under a read lease meanwhile: a file open for writing anywhere
- * is skipped, and a writer opening it during the swap (the lease breaks)
- * or a change of its size or mtime puts the old inode back under its name.
+ * A member (a guest's inode, with every name of it the walk found in that
+ * guest) is replaced name by name, each in its directory, opened below the
+ * guest's root following no symlink (path_open_beneath): the old inode is
+ * linked as .vunify.PID.N.0.o, the store inode beside each name as
+ * .vunify.PID.N.K.s and renamed over it, then the .o name is removed. The
+ * old inode is held open under a read lease meanwhile: a file open for
+ * writing anywhere is skipped, and a writer opening it during the swap
+ * (the lease breaks) or a change of its size or mtime puts the old inode
+ * back under its names.
  * Every temporary name is written to the journal ROOTDIR/.hash/.pending
  * before it is made; a run killed at any moment leaves every file either
  * as it was or unified, and the next run removes the names the journal
@@ -74,10 +75,10 @@ bool ulink_stored(const struct unify *u, dev_t dev, ino_t ino)
 }
 
 /* ---- the journal of temporary names ------------------------------------------ */
-static void journal(const char *guest, const char *dir, const char *t1, const char *t2)
+static void journal(const char *guest, const char *dir, const char *t)
 {
-	char line[2 * PATH_MAX + 256];
-	int l = snprintf(line, sizeof(line), "%s\t%s/%s\n%s\t%s/%s\n", guest, dir, t1, guest, dir, t2);
+	char line[PATH_MAX + 256];
+	int l = snprintf(line, sizeof(line), "%s\t%s/%s\n", guest, dir, t);
 
 	if (l < 0 || (size_t)l >= sizeof(line))
 		die("a path too long for the journal: %s", dir);
@@ -341,21 +342,72 @@ static bool same_data(const struct ucand *c, const struct stat *st)
 	       st->st_mtim.tv_nsec == c->mtime.tv_nsec;
 }
 
-/* c's name becomes a link to the entry (ddir, name): the bytes freed */
+/* one name of a member: its directory (opened below the guest's root, no
+ * symlink followed) and its last component */
+struct uname { int pd; const char *base; char dir[PATH_MAX]; };
+
+static int name_open(const struct unify *u, const struct ucand *c, uint32_t path, struct uname *n)
+{
+	const char *p = u->pool + path, *slash = strrchr(p, '/');
+
+	xsnprintf(n->dir, sizeof(n->dir), "%.*s", (int)(slash - p), p);
+	n->base = slash + 1;
+	n->pd = path_open_beneath(u->g[c->guest].rootfd, *n->dir ? n->dir : ".", O_RDONLY | O_DIRECTORY);
+	return n->pd;
+}
+
+/* the temporary name T of this run in dir, written to the journal first */
+static void tmp_name(const struct unify *u, const struct ucand *c, const struct uname *n, int k,
+		     const char *kind, char t[64])
+{
+	snprintf(t, 64, TMP_PREFIX "%d.%lu.%d.%s", (int)getpid(), S.seq, k, kind);
+	journal(u->g[c->guest].name, n->dir, t);
+}
+
+/* put the old inode (fd) back under the names [0, done) */
+static void put_back(const struct unify *u, const struct ucand *c, int fd, struct uname *n, int done)
+{
+	char t[64];
+
+	for (int k = 0; k < done; k++) {
+		tmp_name(u, c, &n[k], k, "b", t);
+		if (linkat(fd, "", n[k].pd, t, AT_EMPTY_PATH) || renameat(n[k].pd, t, n[k].pd, n[k].base)) {
+			warn_errno("can't put %s:%s/%s back", u->g[c->guest].name, n[k].dir, n[k].base);
+			unlinkat(n[k].pd, t, 0);
+		}
+	}
+}
+
+/* Every name of c (several when the inode has hard links in its guest)
+ * becomes a link to the entry (ddir, name): the bytes freed. The old inode
+ * is held open under a read lease and linked as .vunify.*.o meanwhile, so
+ * that it can be put back under every name done if it is found open for
+ * writing or changed. */
 static unsigned long long link_member(struct unify *u, const struct ucand *c, int ddir, const char *name)
 {
-	const char *p = u->pool + c->path, *slash = strrchr(p, '/'), *gname = u->g[c->guest].name;
-	char dir[PATH_MAX], t1[64], t2[64];
+	const char *gname = u->g[c->guest].name;
+	struct uname n[16];
+	char t1[64], t2[64];
 	struct stat st;
-	int pd, fd = -1;
-	bool lease = false;
+	int fd = -1, nn = 0, done = 0, kept = -1;
+	bool lease = false, bad = false;
 	unsigned long long freed = 0;
 
-	xsnprintf(dir, sizeof(dir), "%.*s", (int)(slash - p), p);
-	pd = path_open_beneath(u->g[c->guest].rootfd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY);
-	if (pd >= 0)
-		fd = openat(pd, slash + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !ucand_same(c, &st) || st.st_nlink != 1) {
+	if (c->nlink > 16) {           /* more names than anything packages make */
+		u->changed++;
+		return 0;
+	}
+	/* its names: the one it was found by, then the others the walk saw */
+	const struct ualias key = { c->path, 0 }, *a = u->nalias ?
+		bsearch(&key, u->alias, u->nalias, sizeof(*u->alias), ualias_cmp) : NULL;
+	while (a && a > u->alias && a[-1].first == c->path)
+		a--;
+	if (name_open(u, c, c->path, &n[nn++]) >= 0)
+		fd = openat(n[0].pd, n[0].base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	for (; a && a < u->alias + u->nalias && a->first == c->path && nn < 16; a++)
+		bad |= name_open(u, c, a->path, &n[nn++]) < 0;
+	if (bad || fd < 0 || fstat(fd, &st) || !ucand_same(c, &st) || st.st_nlink != c->nlink ||
+	    (nlink_t)nn != c->nlink) {
 		u->changed++;
 		goto out;
 	}
@@ -367,55 +419,64 @@ static unsigned long long link_member(struct unify *u, const struct ucand *c, in
 		goto out;
 	}
 	S.seq++;
-	snprintf(t1, sizeof(t1), TMP_PREFIX "%d.%lu.s", (int)getpid(), S.seq);
-	snprintf(t2, sizeof(t2), TMP_PREFIX "%d.%lu.o", (int)getpid(), S.seq);
-	journal(gname, dir, t1, t2);
-	if (linkat(ddir, name, pd, t1, 0)) {
-		if (errno == EMLINK) {
-			u->refused++;
-		} else {
-			warn_errno("can't link the store's copy into %s:%s", gname, slash + 1);
-			u->failed++;
-		}
-		goto out;
-	}
-	crash_point("link");
-	if (fstat(fd, &st) || !ucand_same(c, &st) || linkat(fd, "", pd, t2, AT_EMPTY_PATH)) {
-		unlinkat(pd, t1, 0);
+	tmp_name(u, c, &n[0], 0, "o", t2);
+	if (linkat(fd, "", n[0].pd, t2, AT_EMPTY_PATH)) {
 		u->changed++;
 		goto out;
 	}
-	if (renameat(pd, t1, pd, slash + 1)) {
-		int e = errno;
-		unlinkat(pd, t1, 0);
-		unlinkat(pd, t2, 0);
-		if (e == EPERM)
-			u->refused++;  /* its name is immutable or append-only */
-		else {
-			errno = e;
-			warn_errno("can't unify %s:%s", gname, p);
-			u->failed++;
+	kept = 0;
+	for (; done < nn; done++) {
+		struct uname *x = &n[done];
+		struct stat ns;
+		tmp_name(u, c, x, done, "s", t1);
+		if (fstatat(x->pd, x->base, &ns, AT_SYMLINK_NOFOLLOW) || ns.st_ino != c->ino || ns.st_dev != c->dev) {
+			u->changed++;      /* that name is another file now */
+			break;
 		}
+		if (linkat(ddir, name, x->pd, t1, 0)) {
+			if (errno == EMLINK)
+				u->refused++;
+			else {
+				warn_errno("can't link the store's copy into %s:%s", gname, x->dir);
+				u->failed++;
+			}
+			break;
+		}
+		crash_point("link");
+		if (renameat(x->pd, t1, x->pd, x->base)) {
+			int e = errno;
+			unlinkat(x->pd, t1, 0);
+			if (e == EPERM)
+				u->refused++;  /* its name is immutable or append-only */
+			else {
+				errno = e;
+				warn_errno("can't unify %s:%s/%s", gname, x->dir, x->base);
+				u->failed++;
+			}
+			break;
+		}
+		crash_point("rename");
+	}
+	if (done == nn && ((lease && fcntl(fd, F_GETLEASE) != F_RDLCK) || fstat(fd, &st) || !same_data(c, &st))) {
+		u->changed++;          /* opened for writing, or written, meanwhile */
+		bad = true;
+	}
+	if (bad || done != nn) {
+		put_back(u, c, fd, n, done);
 		goto out;
 	}
-	crash_point("rename");
-	if ((lease && fcntl(fd, F_GETLEASE) != F_RDLCK) || fstat(fd, &st) || !same_data(c, &st)) {
-		/* opened for writing, or written, meanwhile: put it back */
-		if (renameat(pd, t2, pd, slash + 1))
-			warn_errno("can't put %s:%s back (it is in %s)", gname, p, t2);
-		u->changed++;
-		goto out;
-	}
-	unlinkat(pd, t2, 0);
 	u->unified++;
 	freed = (unsigned long long)st.st_blocks * 512;
 out:
+	if (kept >= 0)
+		unlinkat(n[kept].pd, t2, 0);
 	if (lease)
 		fcntl(fd, F_SETLEASE, F_UNLCK);
 	if (fd >= 0)
 		close(fd);
-	if (pd >= 0)
-		close(pd);
+	for (int k = 0; k < nn; k++)
+		if (n[k].pd >= 0)
+			close(n[k].pd);
 	unify_progress(u, false);
 	return freed;
 }
@@ -433,16 +494,11 @@ void unify_link(struct unify *u, struct ucand *m, size_t n)
 	char dir[3], name[96], to[PATH_MAX];
 	struct stat st;
 	bool spans = false;
-	size_t want = 0;
 	unsigned long long freed = 0, cost = 0;
 	int ddir, efd = -1;
 
-	for (size_t i = 0; i < n; i++) {
-		want += m[i].nlink == 1;
+	for (size_t i = 0; i < n; i++)
 		spans |= m[i].guest != m[0].guest;
-	}
-	if (!want)
-		return;
 	store_key(&m[0], dir, name);
 	ddir = S.dfd < 0 ? -1 : openat(S.dfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ddir >= 0)
@@ -458,13 +514,12 @@ void unify_link(struct unify *u, struct ucand *m, size_t n)
 	if (u->dry) {
 		xsnprintf(to, sizeof(to), efd >= 0 ? ".hash/%s/%s" : "%s:%s", efd >= 0 ? dir :
 			  u->g[m[0].guest].name, efd >= 0 ? name : u->pool + m[0].path);
-		for (size_t i = efd >= 0 ? 0 : 1; i < n; i++)
-			if (m[i].nlink == 1) {
-				unsigned long long b = ((unsigned long long)m[i].size + 4095) & ~4095ULL;
-				say(u, &m[i], to, b);
-				u->unified++;
-				u->saved += b;
-			}
+		for (size_t i = efd >= 0 ? 0 : 1; i < n; i++) {
+			unsigned long long b = ((unsigned long long)m[i].size + 4095) & ~4095ULL;
+			say(u, &m[i], to, b);
+			u->unified++;
+			u->saved += b;
+		}
 		goto out;
 	}
 	if (efd < 0) {
@@ -477,8 +532,7 @@ void unify_link(struct unify *u, struct ucand *m, size_t n)
 		cost = (unsigned long long)st.st_blocks * 512;  /* the store's copy */
 	}
 	for (size_t i = 0; i < n; i++)
-		if (m[i].nlink == 1)
-			freed += link_member(u, &m[i], ddir, name);
+		freed += link_member(u, &m[i], ddir, name);
 	u->saved += freed > cost ? freed - cost : 0;
 out:
 	if (efd >= 0)

@@ -200,8 +200,16 @@ static void visit(struct uwalk *w, int dirfd, const char *name, const struct sta
 		return;
 	size_t *slot = slot_of(x, st, &fresh);
 	if (!fresh) {               /* another name of an inode seen */
-		if (*slot != (size_t)-1)
+		if (*slot != (size_t)-1) {
 			u->c[*slot].names++;
+			if (u->every) {    /* the link method replaces every name */
+				if (u->nalias == u->calias)
+					u->alias = xrealloc(u->alias, (u->calias = u->calias ? 2 * u->calias : 256) *
+							    sizeof(*u->alias));
+				u->alias[u->nalias].first = u->c[*slot].path;
+				u->alias[u->nalias++].path = pool_add(u, p);
+			}
+		}
 		return;
 	}
 	*slot = (size_t)-1;
@@ -399,6 +407,12 @@ static int cmp_sum(const void *pa, const void *pb)
 	return x->guest != y->guest ? (x->guest < y->guest ? -1 : 1) : 0;
 }
 
+int ualias_cmp(const void *a, const void *b)
+{
+	const struct ualias *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
 static struct unify *sort_u;
 static int cmp_cheap_g(const void *a, const void *b)
 {
@@ -417,6 +431,8 @@ static bool spans(const struct unify *u, size_t a, size_t b)
 void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m, size_t n))
 {
 	sort_u = u;
+	if (u->nalias)
+		qsort(u->alias, u->nalias, sizeof(*u->alias), ualias_cmp);
 	if (u->n)
 		qsort(u->c, u->n, sizeof(*u->c), cmp_cheap_g);
 	for (size_t a = 0, b; a < u->n; a = b) {

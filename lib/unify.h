@@ -77,6 +77,8 @@ struct ucand {                     /* one inode of one guest */
 	struct fext *x;                /* its extents, while its group is handled */
 	int nx;
 };
+struct ualias { uint32_t first, path; };   /* another name of a candidate */
+int ualias_cmp(const void *a, const void *b);  /* by first */
 struct uguest {
 	char name[64];
 	int rootfd;
@@ -99,6 +101,8 @@ struct unify {
 	dev_t sdev;                    /* the link store's inodes, sorted: files */
 	ino_t *sino;                   /* linked to one are already unified */
 	size_t nsino;
+	struct ualias *alias;          /* every: the other names of candidates */
+	size_t nalias, calias;         /* (sorted by first by unify_run) */
 	off_t min_size;
 	uint64_t shown;
 	unsigned long scanned, hashed, unified, already, changed, refused, failed, outside, errors;

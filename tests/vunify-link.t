@@ -21,6 +21,7 @@ command -v filefrag >/dev/null && command -v mkfs.ext4 >/dev/null || bail "filef
 mkdir -p "$VSBOX_CONFDIR"
 head -c 2097152 /dev/urandom >"$T_TMP/big"
 head -c 65536 /dev/urandom >"$T_TMP/lib"
+head -c 98304 /dev/urandom >"$T_TMP/multi"
 
 # iunlink on the filesystem at $1, asked by python's ioctl (not vsbox's probe)
 iunlink_here() {
@@ -115,6 +116,7 @@ guest() {
 	cp "$T_TMP/lib" "$R/opt/app/etc/x"; cp "$T_TMP/lib" "$R/usr/lib/linked"
 	cp "$T_TMP/lib" "$R/usr/lib/dpkg-me"; cp "$T_TMP/lib" "$R/usr/lib/rm-me"
 	for b in ls cat sort; do cp -p "$(command -v $b)" "$R/usr/bin/$b"; done
+	cp "$T_TMP/multi" "$R/usr/lib/multi"; ln "$R/usr/lib/multi" "$R/usr/bin/multi"   # two names
 }
 for g in l1 l2 l3; do guest $g; done
 cp "$T_TMP/big" "$MNT/hostfile"
@@ -144,6 +146,9 @@ is "  three links: two guests and the store" "$(stat -c %h "$B/l1/usr/lib/big")"
 S=$(find "$B/.hash" -type f -inum "$(ino "$B/l1/usr/lib/big")")
 like "  the store's name is its content's SHA-256" "${S#$B/.hash/}" "^$(sha256sum <"$T_TMP/big" | cut -c1-2)/$(sha256sum <"$T_TMP/big" | cut -c3-64)-[0-9a-f]{16}$"
 is "  immutable + iunlink" "$(flags "$B/l1/usr/lib/big")" iu
+check "  a file with two names in each guest: all four are the store's inode" sh -c \
+	"[ $(ino "$B/l1/usr/lib/multi") = $(ino "$B/l1/usr/bin/multi") ] && [ $(ino "$B/l1/usr/lib/multi") = $(ino "$B/l2/usr/bin/multi") ] && [ $(ino "$B/l1/usr/lib/multi") = $(ino "$B/l2/usr/lib/multi") ]"
+is "  five links: the store and two in each guest" "$(stat -c %h "$B/l2/usr/lib/multi") $(flags "$B/l2/usr/bin/multi")" "5 iu"
 check "  busybox and ls are shared" sh -c "[ $(ino "$B/l1/bin/busybox") = $(ino "$B/l2/bin/busybox") ] && [ $(ino "$B/l1/usr/bin/ls") = $(ino "$B/l2/usr/bin/ls") ]"
 check "  /etc is excluded" other_ino "$B/l1/etc/big" "$B/l2/etc/big"
 check "  /opt/*/etc is excluded" other_ino "$B/l1/opt/app/etc/x" "$B/l2/opt/app/etc/x"
@@ -197,6 +202,7 @@ rc_is "vunify --method link l3 (alone)" 0 vunify --method link l3
 is "  scans its own files only" "$(summary scanned)" "$N3"
 check "  and joins the store: the 2M file is the store's inode" same_ino "$B/l1/usr/lib/big" "$B/l3/usr/lib/big"
 check "  busybox too" same_ino "$B/l1/bin/busybox" "$B/l3/bin/busybox"
+is "  and both names of its two-name file" "$(stat -c %h "$B/l3/usr/bin/multi") $(ino "$B/l3/usr/lib/multi")" "7 $(ino "$B/l1/usr/lib/multi")"
 check "  its excluded files are its own" other_ino "$B/l1/etc/big" "$B/l3/etc/big"
 if [ $PROJ = yes ]; then
 	is "  linked into project 42's tree, the inode stays in its project" "$(lsattr -pd "$B/l3/usr/lib/big" | awk '{ print $1 }') $(lsattr -pd "$B/l3/usr/lib" | awk '{ print $1 }')" "0 42"
