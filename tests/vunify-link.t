@@ -272,6 +272,56 @@ rc_is "a guest on another filesystem" 1 vunify --method link l1 other
 is "  refused in one line" "$ERR" "vunify: other: its root $B/other is on another filesystem than the store $B/.hash: --method link needs them on one"
 umount "$B/other"; rmdir "$B/other"
 
+# a package manager on unified files: dpkg (the host's, --root) installs a
+# package of the test's own in l1 and l2, which are unified; then upgrade,
+# reinstall, remove and purge, each on unified files
+mkpkg() {   # VERSION DATAFILE
+	d=$T_TMP/pkg$1; rm -rf "$d"; mkdir -p "$d/DEBIAN" "$d/usr/share/vuhello" "$d/usr/bin" "$d/etc"
+	printf 'Package: vuhello\nVersion: %s\nArchitecture: all\nMaintainer: vsbox tests <t@vsbox.invalid>\nDescription: vunify-link.t\n' "$1" >"$d/DEBIAN/control"
+	echo /etc/vuhello.conf >"$d/DEBIAN/conffiles"
+	echo "v=$1" >"$d/etc/vuhello.conf"
+	cp "$2" "$d/usr/share/vuhello/data"
+	printf '#!/bin/sh\necho vuhello %s\n' "$1" >"$d/usr/bin/vuhello"; chmod 755 "$d/usr/bin/vuhello"
+	dpkg-deb -b --root-owner-group "$d" "$T_TMP/vuhello_$1.deb" >/dev/null
+}
+dpk() {     # GUEST DPKG-ARGS...
+	_g=$1; shift
+	dpkg --root="$B/$_g" "$@" >"$T_TMP/dpkg.log" 2>&1 || { diag "$(cat "$T_TMP/dpkg.log")"; return 1; }
+}
+if command -v dpkg-deb >/dev/null; then
+	head -c 131072 /dev/urandom >"$T_TMP/data1"; head -c 131072 /dev/urandom >"$T_TMP/data2"
+	mkpkg 1 "$T_TMP/data1" && mkpkg 2 "$T_TMP/data2" || bail "can't build the test's packages"
+	for g in l1 l2; do mkdir -p "$B/$g/var/lib/dpkg/updates"; : >"$B/$g/var/lib/dpkg/status"; done
+	r=0; for g in l1 l2; do dpk $g -i "$T_TMP/vuhello_1.deb" || r=1; done
+	is "dpkg installs v1 in l1 and l2" "$r" 0
+	rc_is "  vunify --method link l1 l2" 0 vunify --method link l1 l2
+	D=usr/share/vuhello/data
+	check "  the package's data is one inode, the store's" sh -c "[ $(ino "$B/l1/$D") = $(ino "$B/l2/$D") ] && [ $(stat -c %h "$B/l1/$D") = 3 ]"
+	check "  its conffile is not" other_ino "$B/l1/etc/vuhello.conf" "$B/l2/etc/vuhello.conf"
+	I1=$(ino "$B/l2/$D")
+	check "dpkg upgrades l1 to v2 over the unified files" dpk l1 -i "$T_TMP/vuhello_2.deb"
+	check "  l1 has v2's data, l2 keeps v1's, still the store's inode" sh -c "cmp -s '$T_TMP/data2' '$B/l1/$D' && cmp -s '$T_TMP/data1' '$B/l2/$D' && [ $(ino "$B/l2/$D") = $I1 ]"
+	is "  l1 runs v2, l2 v1" "$(vserver l1 exec /usr/bin/vuhello) $(vserver l2 exec /usr/bin/vuhello)" "vuhello 2 vuhello 1"
+	check "  l2 upgrades too" dpk l2 -i "$T_TMP/vuhello_2.deb"
+	rc_is "  vunify --method link l1 l2" 0 vunify --method link l1 l2
+	check "  v2's data is shared again" same_ino "$B/l1/$D" "$B/l2/$D"
+	check "dpkg reinstalls v2 in l1 over the unified file" dpk l1 -i "$T_TMP/vuhello_2.deb"
+	check "  l1's copy is its own again, l2's untouched" sh -c "cmp -s '$T_TMP/data2' '$B/l1/$D' && cmp -s '$T_TMP/data2' '$B/l2/$D' && [ $(ino "$B/l1/$D") != $(ino "$B/l2/$D") ] && [ \$(stat -c %h '$B/l2/$D') -ge 2 ]"
+	rc_is "  vunify --method link l1 l2" 0 vunify --method link l1 l2
+	check "dpkg removes the package from l2 (unified files)" dpk l2 -r vuhello
+	check "  gone from l2, there in l1" sh -c "[ ! -e '$B/l2/$D' ] && [ -e '$B/l2/etc/vuhello.conf' ] && cmp -s '$T_TMP/data2' '$B/l1/$D'"
+	check "dpkg purges it from l2 and l1" sh -c "dpkg --root='$B/l2' -P vuhello >/dev/null && dpkg --root='$B/l1' -P vuhello >/dev/null"
+	check "  nothing of it left in either" sh -c "[ ! -e '$B/l2/etc/vuhello.conf' ] && [ ! -e '$B/l1/$D' ] && [ ! -e '$B/l1/usr/bin/vuhello' ]"
+else
+	skip "no dpkg-deb here: the package manager on unified files"
+fi
+
+# vserver build --template --unify: auto picks link here
+GUESTS="$GUESTS l4"
+rc_is "vserver l4 build --template l1 --unify" 0 vserver l4 build -q --template l1 --unify
+like "  prints vunify's summary" "$OUT" '^vunify: [1-9][0-9]* files shared'
+check "  the copy's busybox is the store's inode" same_ino "$B/l1/bin/busybox" "$B/l4/bin/busybox"
+
 for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
 sync
 umount "$MNT" || umount -l "$MNT"
