@@ -143,8 +143,14 @@ unsigned long long proc_starttime(pid_t pid);
  * version. FEAT_UNKNOWN: the probe itself could not run (no privilege). */
 enum { FEAT_NO = 0, FEAT_YES = 1, FEAT_UNKNOWN = 2 };
 int feat_iunlink(const char *dir);   /* immutable linkage invert (FS_IXUNLINK_FL) */
+const char *feat_iunlink_why(void);  /* what its probe found ("not on tmpfs (...)") */
 int feat_cow_link(const char *dir);  /* copy-on-write link breaking */
 int feat_meminfo(void);              /* memory-honest /proc/meminfo, sysinfo(2) */
+/* set (on) or clear FS_IOC_SETFLAGS bits on fd: 0 or -1 + errno */
+int fd_setflags(int fd, unsigned bits, bool on);
+#ifndef FS_IXUNLINK_FL
+#define FS_IXUNLINK_FL 0x08000000    /* kernel/patches 0001 */
+#endif
 /* vsbox --check-kernel: print every feature vsbox uses and who needs it */
 int check_kernel(const char *dir);
 

@@ -5,8 +5,9 @@
  * NAME exec PM ARGS..." (this binary again): it runs inside the running
  * guest, in its context, with its environment; --unify runs vunify over
  * the guests afterwards, so that an upgrade of all guests ends with the
- * new files shared again (vunify's reflinks are copy-on-write: the package
- * manager works on unified files as on any other).
+ * new files shared again (vunify's reflinks are copy-on-write, and its
+ * hard links, immutable + iunlink, may be unlinked and replaced: the
+ * package manager works on unified files as on any other).
  */
 #include "vsbox.h"
 

@@ -15,7 +15,8 @@ static const char usage[] =
 "guests can't share them; set them in NEW.conf).\n"
 "  -q       quiet\n"
 "  --unify  then share the files NEW has in common with TEMPLATE (vunify\n"
-"           TEMPLATE NEW: reflinks, on btrfs or XFS with reflink=1)\n";
+"           TEMPLATE NEW: hard links where the kernel has iunlink, else\n"
+"           reflinks, on btrfs or XFS with reflink=1)\n";
 
 static const struct option opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },

@@ -1,14 +1,18 @@
 /* vunify.c - share the files several guests have in common.
  *
  * Kernel interfaces: FIDEDUPERANGE and FS_IOC_FIEMAP (lib/ureflink.c),
- * openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS for every file it names
- * again; the walk and the candidate rules are lib/unify.c's.
+ * FS_IXUNLINK_FL, O_TMPFILE, linkat AT_EMPTY_PATH and F_SETLEASE
+ * (lib/ulink.c), openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS for every
+ * file it names again; the walk and the candidate rules are lib/unify.c's.
+ * The method is chosen here: auto is link where the kernel has the
+ * immutable linkage invert on ROOTDIR's filesystem (probed, never by
+ * kernel version, lib/features.c), else reflink.
  */
 #include "vsbox.h"
 #include <sys/file.h>
 
 static const char usage[] =
-"usage: vunify [--dry-run] [--method reflink|auto] [--exclude-from FILE] GUEST...|ALL\n"
+"usage: vunify [--dry-run] [--method link|reflink|auto] [--exclude-from FILE] GUEST...|ALL\n"
 "Find the files the guests have in common and store each once. A file is a\n"
 "candidate when it is a regular file with the same content, size, owner,\n"
 "group, mode and extended attributes (ACLs) in two guests or more, is not\n"
@@ -16,12 +20,22 @@ static const char usage[] =
 "/home /root /tmp /run /dev /proc /sys /boot /srv /opt/*/etc; the list is\n"
 "$VSBOX_CONFDIR/.defaults/vunify-exclude when that file exists), is not a dpkg\n"
 "conffile or rpm %config file of its guest (the host's rpm reads a copy of an\n"
-"rpm guest's database), and has no hard link outside its guest. Symlinks are\n"
+"rpm guest's database), and has no hard link outside its guest (link: no\n"
+"other name at all). Symlinks are\n"
 "never followed; a file that changes during the run is skipped. Guests may run.\n"
+"  --method link     identical files become one inode in the store\n"
+"                    $VSBOX_ROOTDIR/.hash, hard-linked into each guest, immutable\n"
+"                    + iunlink: a guest may delete or replace its copy, never\n"
+"                    change it (a write gives it a private copy where the kernel\n"
+"                    breaks links on write). Needs the kernel's immutable\n"
+"                    linkage invert (kernel/patches) and ext4, the guests on\n"
+"                    the store's filesystem; the page cache is shared too. One\n"
+"                    guest may be named: it joins what the store holds\n"
 "  --method reflink  identical files share their extents (FIDEDUPERANGE):\n"
 "                    btrfs, or XFS made with reflink=1; nothing else changes\n"
 "                    (each guest may still write its copy: copy-on-write)\n"
-"  --method auto     the default: reflink\n"
+"  --method auto     the default: link where the kernel and filesystem can,\n"
+"                    else reflink\n"
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
 "A summary line is printed at the end; on a terminal, progress meanwhile.\n"
@@ -35,8 +49,11 @@ static const struct option opts[] = {
 	{ 0 }
 };
 
+enum { M_AUTO, M_LINK, M_REFLINK };
 static struct {
 	const char *excl;
+	int method;
+	char why[PATH_MAX + 128];
 	struct unify u;
 } G;
 
@@ -55,9 +72,11 @@ static void add_guest(const char *name)
 	u->ng++;
 }
 
-/* every root opened and checked before anything is read or changed */
-static void open_roots(void)
+/* every root opened and checked before anything is read or changed; the
+ * first guest whose filesystem can't share extents, or -1 */
+static int open_roots(void)
 {
+	int noreflink = -1;
 	struct unify *u = &G.u;
 	char keys[64][80];
 	int nkeys = 0;
@@ -71,9 +90,11 @@ static void open_roots(void)
 		g->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (g->rootfd < 0)
 			die_errno("%s: can't open its root %s", g->name, path);
-		if ((why = fs_reflink_missing(g->rootfd)))
-			die("%s: %s is on %s (%s): --method reflink needs btrfs, or XFS made with reflink=1",
-			    g->name, path, fs_name(g->rootfd, fb, sizeof(fb)), why);
+		if ((why = fs_reflink_missing(g->rootfd)) && noreflink < 0) {
+			noreflink = i;
+			xsnprintf(G.why, sizeof(G.why), "%s: %s is on %s (%s)", g->name, path,
+				  fs_name(g->rootfd, fb, sizeof(fb)), why);
+		}
 		if (fs_key(g->rootfd, key, sizeof(key)))
 			die_errno("%s: can't identify the filesystem of %s", g->name, path);
 		for (g->fs = 0; g->fs < nkeys && strcmp(keys[g->fs], key); g->fs++)
@@ -84,6 +105,14 @@ static void open_roots(void)
 			snprintf(keys[nkeys++], sizeof(keys[0]), "%s", key);
 		}
 	}
+	return noreflink;
+}
+
+/* reflink: guests alone on their filesystem are said so */
+static void lonely(void)
+{
+	struct unify *u = &G.u;
+
 	for (int i = 0; i < u->ng; i++) {
 		int k = 0;
 		for (int j = 0; j < u->ng; j++)
@@ -91,6 +120,27 @@ static void open_roots(void)
 		if (k == 1 && u->ng > 1)
 			warn("%s: no other guest named is on its filesystem: nothing to share with", u->g[i].name);
 	}
+}
+
+/* link or reflink, or die saying why neither */
+static int pick_method(int noreflink)
+{
+	const char *rd = rootdir();
+	int iu = G.method == M_REFLINK ? FEAT_NO : feat_iunlink(rd);
+	char link_why[PATH_MAX + 256];
+
+	snprintf(link_why, sizeof(link_why), "--method link needs the kernel's immutable linkage invert "
+		 "(FS_IXUNLINK_FL, kernel/patches 0001) on %s: %s", rd, feat_iunlink_why());
+	if (G.method == M_LINK && iu != FEAT_YES)
+		die("%s", link_why);
+	if (G.method == M_LINK || (G.method == M_AUTO && iu == FEAT_YES))
+		return M_LINK;
+	if (noreflink < 0)
+		return M_REFLINK;
+	if (G.method == M_REFLINK)
+		die("%s: --method reflink needs btrfs, or XFS made with reflink=1", G.why);
+	die("no method fits: %s; and %s, but --method reflink needs btrfs, or XFS made with reflink=1",
+	    link_why, G.why);
 }
 
 int vunify_main(int argc, char **argv)
@@ -103,8 +153,14 @@ int vunify_main(int argc, char **argv)
 		switch (c) {
 		case 'n': u->dry = true; break;
 		case 'm':
-			if (strcmp(optarg, "reflink") && strcmp(optarg, "auto"))
-				usage_die("--method: '%s' is not reflink or auto", optarg);
+			if (!strcmp(optarg, "link"))
+				G.method = M_LINK;
+			else if (!strcmp(optarg, "reflink"))
+				G.method = M_REFLINK;
+			else if (!strcmp(optarg, "auto"))
+				G.method = M_AUTO;
+			else
+				usage_die("--method: '%s' is not link, reflink or auto", optarg);
 			break;
 		case 'x': G.excl = optarg; break;
 		default: usage_die("unknown option");
@@ -122,10 +178,14 @@ int vunify_main(int argc, char **argv)
 		}
 		add_guest(argv[i]);
 	}
-	if (u->ng < 2)
-		usage_die("unifying needs two guests or more");
+	if (u->ng < 2 && G.method != M_LINK)
+		usage_die("unifying needs two guests or more (one: with --method link)");
 	unify_excludes(u, G.excl);
-	open_roots();
+	int m = pick_method(open_roots());
+	if (u->ng < 2 && m != M_LINK)
+		usage_die("unifying needs two guests or more");
+	if (m == M_REFLINK)
+		lonely();
 
 	/* one vunify at a time: two would share the same files twice over */
 	xmkdir_p(rundir(), 0755);
@@ -136,10 +196,16 @@ int vunify_main(int argc, char **argv)
 
 	uint64_t t0 = mono_ns();
 	u->tty = isatty(2);
+	if (m == M_LINK) {
+		ulink_open(u);
+		u->every = true;
+	}
 	for (int i = 0; i < u->ng; i++)
 		if (unify_scan(u, i))
 			die_errno("%s: can't read its root", u->g[i].name);
-	unify_run(u, unify_reflink);
+	unify_run(u, m == M_LINK ? unify_link : unify_reflink);
+	if (m == M_LINK)
+		ulink_close(u);
 	printf("vunify: %lu files %s, %s %s, %lu already shared, %lu changed during the run (skipped), "
 	       "%lu refused (immutable), %lu failed, %lu files scanned, %.2f s\n",
 	       u->unified, u->dry ? "would be shared" : "shared", fmt_kib((u->saved + 1023) / 1024, a, sizeof(a)),

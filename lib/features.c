@@ -24,9 +24,6 @@
 #include <sys/syscall.h>
 #include <sys/mount.h>
 
-#ifndef FS_IXUNLINK_FL
-#define FS_IXUNLINK_FL 0x08000000
-#endif
 #define PROBE_MEM (64ULL << 20)
 
 static char iu_why[PATH_MAX + 128], cow_why[PATH_MAX + 128], mem_why[PATH_MAX + 128];
@@ -48,8 +45,8 @@ static const char *fs_of(int fd)
 	return "this filesystem";
 }
 
-/* Set (on) or clear the immutable + iunlink pair on fd: 0 or -1 + errno */
-static int set_iunlink(int fd, unsigned bits, bool on)
+/* Set (on) or clear the flag bits on fd: 0 or -1 + errno */
+int fd_setflags(int fd, unsigned bits, bool on)
 {
 	int fl;
 
@@ -57,6 +54,11 @@ static int set_iunlink(int fd, unsigned bits, bool on)
 		return -1;
 	fl = on ? (fl | (int)bits) : (fl & ~(int)bits);
 	return ioctl(fd, FS_IOC_SETFLAGS, &fl);
+}
+
+const char *feat_iunlink_why(void)
+{
+	return iu_why;
 }
 
 int feat_iunlink(const char *dir)
@@ -75,7 +77,7 @@ int feat_iunlink(const char *dir)
 	fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(iu_why, sizeof(iu_why), "no scratch file on %s: %s", dir, strerror(errno));
-	} else if (!set_iunlink(fd, FS_IXUNLINK_FL, true)) {
+	} else if (!fd_setflags(fd, FS_IXUNLINK_FL, true)) {
 		cached = FEAT_YES;
 		snprintf(iu_why, sizeof(iu_why), "on %s", fs_of(fd));
 	} else if (errno == EPERM) {
@@ -99,7 +101,7 @@ static void cow_cleanup(int dfd, const char *sub)
 		for (const char *n = "a"; n; n = *n == 'a' ? "b" : NULL) {
 			int fd = openat(sfd, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0) {
-				set_iunlink(fd, FS_IMMUTABLE_FL | FS_IXUNLINK_FL, false);
+				fd_setflags(fd, FS_IMMUTABLE_FL | FS_IXUNLINK_FL, false);
 				close(fd);
 			}
 			unlinkat(sfd, n, 0);
@@ -140,7 +142,7 @@ int feat_cow_link(const char *dir)
 		snprintf(cow_why, sizeof(cow_why), "can't make the scratch files: %s", strerror(errno));
 		goto out;
 	}
-	if (set_iunlink(fd, FS_IMMUTABLE_FL | FS_IXUNLINK_FL, true)) {
+	if (fd_setflags(fd, FS_IMMUTABLE_FL | FS_IXUNLINK_FL, true)) {
 		snprintf(cow_why, sizeof(cow_why), "can't set immutable + iunlink: %s", strerror(errno));
 		close(fd);
 		goto out;

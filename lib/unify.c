@@ -200,8 +200,16 @@ static void visit(struct uwalk *w, int dirfd, const char *name, const struct sta
 		return;
 	size_t *slot = slot_of(x, st, &fresh);
 	if (!fresh) {               /* another name of an inode seen */
-		if (*slot != (size_t)-1)
+		if (*slot != (size_t)-1) {
 			u->c[*slot].names++;
+			if (u->every) {    /* the link method replaces every name */
+				if (u->nalias == u->calias)
+					u->alias = xrealloc(u->alias, (u->calias = u->calias ? 2 * u->calias : 256) *
+							    sizeof(*u->alias));
+				u->alias[u->nalias].first = u->c[*slot].path;
+				u->alias[u->nalias++].path = pool_add(u, p);
+			}
+		}
 		return;
 	}
 	*slot = (size_t)-1;
@@ -251,6 +259,8 @@ int unify_scan(struct unify *u, int gi)
 	for (size_t i = first; i < u->n; i++)
 		if ((nlink_t)u->c[i].names >= u->c[i].nlink)
 			u->c[k++] = u->c[i];
+		else if (ulink_stored(u, u->c[i].dev, u->c[i].ino))
+			u->already++;      /* linked to the store by an earlier run */
 		else
 			u->outside++;
 	u->n = k;
@@ -288,7 +298,7 @@ static int by_name_len(const void *a, const void *b)
 }
 
 /* the xattrs (names sorted, each with its value) into a digest */
-static int xattr_sum(int fd, unsigned char out[32])
+int unify_xattr_sum(int fd, unsigned char out[32])
 {
 	char names[8192], val[8192], *v[256];
 	ssize_t n = flistxattr(fd, names, sizeof(names));
@@ -357,7 +367,7 @@ static void digest_group(struct unify *u, size_t a, size_t b)
 				have = true;
 			}
 		if ((!have && (content_sum(fd, c->csum) || (u->hashed++, false))) ||
-		    xattr_sum(fd, c->xsum) || fstat(fd, &st) || !ucand_same(c, &st)) {
+		    unify_xattr_sum(fd, c->xsum) || fstat(fd, &st) || !ucand_same(c, &st)) {
 			c->dropped = true;
 			u->changed++;
 		}
@@ -397,6 +407,12 @@ static int cmp_sum(const void *pa, const void *pb)
 	return x->guest != y->guest ? (x->guest < y->guest ? -1 : 1) : 0;
 }
 
+int ualias_cmp(const void *a, const void *b)
+{
+	const struct ualias *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
 static struct unify *sort_u;
 static int cmp_cheap_g(const void *a, const void *b)
 {
@@ -415,12 +431,14 @@ static bool spans(const struct unify *u, size_t a, size_t b)
 void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m, size_t n))
 {
 	sort_u = u;
+	if (u->nalias)
+		qsort(u->alias, u->nalias, sizeof(*u->alias), ualias_cmp);
 	if (u->n)
 		qsort(u->c, u->n, sizeof(*u->c), cmp_cheap_g);
 	for (size_t a = 0, b; a < u->n; a = b) {
 		for (b = a + 1; b < u->n && !cmp_cheap(&u->c[a], &u->c[b], u); b++)
 			;
-		if (!spans(u, a, b))
+		if (!u->every && !spans(u, a, b))
 			continue;
 		digest_group(u, a, b);
 		qsort(u->c + a, b - a, sizeof(*u->c), cmp_sum);
@@ -428,7 +446,7 @@ void unify_run(struct unify *u, void (*method)(struct unify *u, struct ucand *m,
 			for (j = i + 1; j < b && !u->c[j].dropped && !memcmp(u->c[i].csum, u->c[j].csum, 32) &&
 				    !memcmp(u->c[i].xsum, u->c[j].xsum, 32); j++)
 				;
-			if (spans(u, i, j))
+			if (u->every || spans(u, i, j))
 				method(u, &u->c[i], j - i);
 		}
 		for (size_t i = a; i < b; i++) {

@@ -77,6 +77,8 @@ struct ucand {                     /* one inode of one guest */
 	struct fext *x;                /* its extents, while its group is handled */
 	int nx;
 };
+struct ualias { uint32_t first, path; };   /* another name of a candidate */
+int ualias_cmp(const void *a, const void *b);  /* by first */
 struct uguest {
 	char name[64];
 	int rootfd;
@@ -94,6 +96,13 @@ struct unify {
 	char **excl;
 	int nexcl;
 	bool dry, tty;                 /* tty: progress on stderr */
+	bool every;                    /* hand the method every group of equal
+					* files, one guest's too (the link store) */
+	dev_t sdev;                    /* the link store's inodes, sorted: files */
+	ino_t *sino;                   /* linked to one are already unified */
+	size_t nsino;
+	struct ualias *alias;          /* every: the other names of candidates */
+	size_t nalias, calias;         /* (sorted by first by unify_run) */
 	off_t min_size;
 	uint64_t shown;
 	unsigned long scanned, hashed, unified, already, changed, refused, failed, outside, errors;
@@ -116,6 +125,17 @@ int ucand_open(const struct unify *u, const struct ucand *c);
 bool ucand_same(const struct ucand *c, const struct stat *st);
 /* lib/ureflink.c: share the members' extents with the first one's */
 void unify_reflink(struct unify *u, struct ucand *m, size_t n);
+/* lib/ulink.c: the link method. ulink_open: the store (ROOTDIR/.hash),
+ * its inodes in u->sino, temporary names a killed run left removed; dies
+ * with a one-line reason. unify_link: one inode of the store, immutable +
+ * iunlink, hard-linked in place of each member. ulink_close: the end of a
+ * run (its journal of temporary names emptied). */
+void ulink_open(struct unify *u);
+void unify_link(struct unify *u, struct ucand *m, size_t n);
+void ulink_close(struct unify *u);
+bool ulink_stored(const struct unify *u, dev_t dev, ino_t ino);
+/* the digest of fd's xattrs, names sorted (lib/unify.c); -1 + errno */
+int unify_xattr_sum(int fd, unsigned char out[32]);
 
 /* ---- lib/migrate.c: vserver NAME copy|move [USER@]HOST[:NEWNAME] ---------
  * The source side: pre-flight on the target, rsync passes (over ssh, or

@@ -158,7 +158,7 @@ within "  vdu: x2 shares all four (two reflinks, two hard links)" "$(vdu_col x2 
 ufs ext4 64M mkfs.ext4 -q || bail "can't make an ext4 loop image"
 export VSBOX_ROOTDIR=$MNT/vs
 mkdir -p "$VSBOX_ROOTDIR/e1" "$VSBOX_ROOTDIR/e2"
-rc_is "ext4: refused" 1 vunify e1 e2
+rc_is "ext4: --method reflink refused" 1 vunify --method reflink e1 e2
 is "  naming the filesystem and what is needed" "$ERR" \
 	"vunify: e1: $VSBOX_ROOTDIR/e1 is on ext4 (neither btrfs nor XFS): --method reflink needs btrfs, or XFS made with reflink=1"
 rc_is "one guest only" 2 vunify e1
