@@ -209,8 +209,14 @@ void ulink_open(struct unify *u)
 		journal_replay();
 	}
 	store_load(u, !u->dry);
-	if (h && sscanf(h, "%15[a-z]:%ld", S.crash, &S.crash_n) != 2)
-		die("VSBOX_VUNIFY_CRASH: '%s' is not POINT:N", h);
+	if (h) {
+		const char *c = strchr(h, ':');
+		long long n;
+		if (!c || c == h || (size_t)(c - h) >= sizeof(S.crash) || !scan_ll(c + 1, 1, LONG_MAX, &n))
+			die("VSBOX_VUNIFY_CRASH: '%s' is not POINT:N", h);
+		memcpy(S.crash, h, (size_t)(c - h));
+		S.crash_n = (long)n;
+	}
 	signal(SIGIO, SIG_IGN);       /* a lease broken: F_GETLEASE tells */
 }
 
