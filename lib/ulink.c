@@ -24,8 +24,8 @@
  * A member (a guest's inode, with every name of it the walk found in that
  * guest) is replaced name by name, each in its directory, opened below the
  * guest's root following no symlink (path_open_beneath): the old inode is
- * linked as .vunify.PID.N.0.o, the store inode beside each name as
- * .vunify.PID.N.K.s and renamed over it, then the .o name is removed. The
+ * linked as .vunify.RANDOM.N.0.o, the store inode beside each name as
+ * .vunify.RANDOM.N.K.s and renamed over it, then the .o name is removed. The
  * old inode is held open under a read lease meanwhile: a file open for
  * writing anywhere is skipped, and a writer opening it during the swap
  * (the lease breaks) or a change of its size or mtime puts the old inode
@@ -45,6 +45,7 @@
 #include <linux/fs.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/xattr.h>
 
 #define UNIFIED (FS_IMMUTABLE_FL | FS_IXUNLINK_FL)
@@ -53,6 +54,7 @@
 static struct {
 	int dfd, jfd;           /* the store, its journal */
 	unsigned long seq;
+	char token[17];         /* this run's, in its temporary names */
 	char crash[16];
 	long crash_n;
 } S = { .dfd = -1, .jfd = -1 };
@@ -177,6 +179,12 @@ static void store_load(struct unify *u, bool gc)
 		qsort(u->sino, u->nsino, sizeof(ino_t), by_ino);
 }
 
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
 void ulink_open(struct unify *u)
 {
 	char path[PATH_MAX];
@@ -218,6 +226,12 @@ void ulink_open(struct unify *u)
 		S.crash_n = (long)n;
 	}
 	signal(SIGIO, SIG_IGN);       /* a lease broken: F_GETLEASE tells */
+	/* temporary names a guest can't guess, so it can't have a file of
+	 * that name the journal would then list */
+	unsigned char r[8];
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		die_errno("can't read random bytes");
+	hex(r, sizeof(r), S.token);
 }
 
 void ulink_close(struct unify *u)
@@ -231,11 +245,6 @@ void ulink_close(struct unify *u)
 	S.jfd = S.dfd = -1;
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
 
 /* dir "ab", name "cdef...-0123456789abcdef" of the group's entry */
 static void store_key(const struct ucand *c, char dir[3], char name[96])
@@ -366,7 +375,7 @@ static int name_open(const struct unify *u, const struct ucand *c, uint32_t path
 static void tmp_name(const struct unify *u, const struct ucand *c, const struct uname *n, int k,
 		     const char *kind, char t[64])
 {
-	snprintf(t, 64, TMP_PREFIX "%d.%lu.%d.%s", (int)getpid(), S.seq, k, kind);
+	snprintf(t, 64, TMP_PREFIX "%s.%lu.%d.%s", S.token, S.seq, k, kind);
 	journal(u->g[c->guest].name, n->dir, t);
 }
 
