@@ -197,8 +197,9 @@ void ulink_open(struct unify *u)
 	S.dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (S.dfd < 0 && !(u->dry && errno == ENOENT))
 		die_errno("can't open the store %s", path);
-	if (fstat(S.dfd >= 0 ? S.dfd : u->g[0].rootfd, &st))
-		die_errno("can't stat %s", path);
+	/* (a dry run before the first: the store would be made in ROOTDIR) */
+	if (S.dfd >= 0 ? fstat(S.dfd, &st) : stat(rootdir(), &st))
+		die_errno("can't stat %s", S.dfd >= 0 ? path : rootdir());
 	u->sdev = st.st_dev;
 	for (int i = 0; i < u->ng; i++) {
 		struct stat g;
