@@ -168,6 +168,16 @@ T1=$(vdu_col l1 2 l1) T2=$(vdu_col l2 2 l2)
 within "  vdu --total counts the shared inodes once" "$T" "$T1" $((T1 + T2 - 2048))
 [ "$T" -le $((T1 + T2 - 2048)) ] 2>/dev/null || diag "$(vdu --total l1 l2)"
 
+# one inode, one copy in the page cache: what l1 reads is cached for l2
+if command -v fincore >/dev/null && [ -w /proc/sys/vm/drop_caches ]; then
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	vserver l1 exec cat /usr/lib/big >/dev/null
+	is "the page cache holds l2's 2M file once l1 has read its own" \
+		"$(fincore -b -n -o RES "$B/l2/usr/lib/big" | tr -d ' ')" 2097152
+else
+	skip "no fincore or drop_caches here"
+fi
+
 # the guests use their unified files
 is "a guest runs its unified busybox" "$(vserver l1 exec /bin/busybox ls /usr/lib/big)" /usr/lib/big
 rc_is "a guest chmods a unified file: the link breaks" 0 vserver l2 exec chmod 600 /usr/lib/lib.so
