@@ -66,6 +66,14 @@ is "with lock: no nested user namespace" "$RC" 1
 # ---- restart, more guests ----------------------------------------------------------
 rc_is "stop" 0 vserver un1 stop -q
 is "stop leaves no record" "$(ls "$VSBOX_RUNDIR/ctx" | wc -l)" 0
+# a failed mount in the helper that is root inside (lib/groot.c): one line,
+# nothing left, and the next start works
+R1=$VSBOX_ROOTDIR/un1
+mv "$R1/proc" "$R1/proc.d" && ln -s /etc "$R1/proc"
+rc_is "a /proc that is a symlink fails the start" 1 vserver un1 start
+like "  saying why" "$ERR" "$R1/proc is a symbolic link: refusing to mount on it"
+is "  and leaves no record" "$(ls "$VSBOX_RUNDIR/ctx" | wc -l)" 0
+rm "$R1/proc" && mv "$R1/proc.d" "$R1/proc"
 rc_is "start again" 0 vserver un1 start -q
 is "the same range" "$(vserver un1 exec cat /proc/self/uid_map | tr -s ' ')" " 0 3000000 65536"
 mkguest un2 'INIT=/etc/rc2'
