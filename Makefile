@@ -103,7 +103,7 @@ check-pkg: vsbox
 check-systemd: deb
 	K=$$(sh build/kernel-debian.sh 6.1) && VSBOX_KT_INIT=systemd VSBOX_KT_DEB=$$(ls build/deb/vsbox_*.deb | tail -n 1) \
 		VSBOX_KT_TIMEOUT=$${VSBOX_KT_TIMEOUT:-600} VSBOX_KT_BOOT_TIMEOUT=$${VSBOX_KT_BOOT_TIMEOUT:-1200} \
-		sh build/kernel-run.sh "$$K" debian-systemd tests/pkg/systemd.t
+		sh build/kernel-run.sh "$$K" debian-systemd tests/units.t tests/pkg/systemd.t
 
 # The cluster tier: guests moved between two hosts (network namespaces with
 # their own sshd) and, once there, the Pacemaker resource agent; slow (ssh

@@ -1,9 +1,10 @@
 #!/bin/sh
 # systemd.t - the package's systemd units under a real systemd as PID 1:
 # the installed .deb (build/deb/vsbox_*.deb, or VSBOX_DEB) on a throwaway
-# machine, systemctl start/reload/stop vserver@NAME, vservers.service with
-# an ONBOOT guest, rebootmgr.service restarting a guest that reboots itself,
-# a guest's init killed. Checked with systemctl, systemd-cgls and
+# machine, systemctl start/reload/stop vserver@NAME, vservers.service
+# (enabled by the package) pulled in by multi-user.target as at boot with an
+# ONBOOT guest, rebootmgr.service restarting a guest that reboots itself, a
+# guest's init killed. Checked with systemctl, systemd-cgls and
 # /proc/PID/cgroup: every process of a guest is in the guest's own cgroup
 # (/vsbox/CTX), none in the unit that ran the command (whose cgroup is
 # empty once the command is done), and systemd reloading and realizing its
@@ -164,8 +165,11 @@ like "  its journal names the guest" "$(journalctl --no-pager -u vserver@nope.se
 S systemctl reset-failed vserver@nope.service
 
 # ---- vservers.service: the ONBOOT guests ------------------------------------------------------------
-rc_is "systemctl start vservers" 0 S systemctl start vservers.service
-is "  the unit is active" "$(systemctl is-active vservers.service)" active
+like "vservers.service comes after network-online.target and rebootmgr" \
+	"$(systemctl show -P After vservers.service)" "network-online.target.*rebootmgr.service|rebootmgr.service.*network-online.target"
+# the boot's target again: what is enabled in it and not running starts
+rc_is "systemctl start multi-user.target (as at boot)" 0 S systemctl start multi-user.target
+is "  it started vservers.service (enabled by the package)" "$(systemctl is-active vservers.service)" active
 check "  sd1 (ONBOOT=yes) runs, every process in its own cgroup" wait_for in_own_cgroup sd1 3701
 rc_is "  sd2 (ONBOOT=no) does not" 1 S vserver sd2 running -q
 is "  the unit's cgroup holds no process" "$(unit_procs vservers.service)" ""
