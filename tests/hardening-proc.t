@@ -13,6 +13,7 @@ GUESTS="p1 p2"
 on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done'
 hguest p1
 hguest p2 'S_CAPS="SYS_ADMIN SYS_TIME SYS_PTRACE"'
+P1_T0=$(date +%s)
 rc_is "start p1 (defaults)" 0 vserver p1 start
 rc_is "start p2 (S_CAPS SYS_ADMIN SYS_TIME SYS_PTRACE)" 0 vserver p2 start
 
@@ -57,6 +58,15 @@ is "p2: clock_settime refused by the filter, capability or not" "$(vserver p2 ex
 T1=$(date +%s)
 check "the host's clock did not move ($T0 -> $T1)" [ "$T1" -ge "$T0" -a "$((T1 - T0))" -lt 60 ]
 like "and no guest's did (one kernel clock)" "$(vserver p2 exec date +%Y)" "^$(date +%Y)$"
+# its boot time is its own (a time namespace): uptime counts from its start
+UP=$(vserver p1 exec cat /proc/uptime | cut -d. -f1)
+check "p1's uptime ($UP s) is since its start, not the host's ($(cut -d. -f1 /proc/uptime) s)" \
+	[ -n "$UP" ] && [ "$UP" -le "$(($(date +%s) - P1_T0 + 1))" ] && [ "$UP" -lt "$(cut -d. -f1 /proc/uptime)" ]
+P1=$(sed -n 's/^pid=//p' "$VSBOX_RUNDIR/ctx/$(vserver p1 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')")
+is "  exec joins its time namespace" "$(vserver p1 exec readlink /proc/self/ns/time)" "$(readlink /proc/$P1/ns/time)"
+check "  which is not the host's" [ "$(readlink /proc/$P1/ns/time)" != "$(readlink /proc/self/ns/time)" ]
+run_rc vserver p2 exec sh -c 'echo "7 -100000 0" >/proc/self/timens_offsets'
+check "p2 (CAP_SYS_TIME) can't move its boot time" [ "$RC" -ne 0 ]
 
 # ---- processes: a host process and another guest's, by their host pids -------------------
 sleep 300 &
