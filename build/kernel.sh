@@ -10,7 +10,9 @@
 # and kept under $VSBOX_KCACHE/src. Configuration: tinyconfig + kernel/vsbox.config
 # (merge_config.sh, olddefconfig); every CONFIG_ line of the fragment must
 # survive. Then kernel/patches/VER/series is applied with patch -p1, unless
-# --plain (the unpatched negative control). The bzImage is cached under
+# --plain (unpatched: make kernel-check's control with VSBOX_KT_PLAIN=tiny;
+# its default control is Debian's image, build/kernel-debian.sh). The
+# bzImage is cached under
 # $VSBOX_KCACHE/KEY, KEY being the sha256 of the fragment, the series and its
 # patches, build/kernel-make.sh, the source package version and gcc --version; a hit
 # skips the build. Stored through a temporary directory and a rename.
