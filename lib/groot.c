@@ -6,13 +6,13 @@
  * mounted on by its descriptor (fchdir, or move_mount). The order:
  *
  *   bind the root on itself (nodev: device nodes in the guest's files do
- *   nothing) -> /proc (with /proc/sys and friends read-only; kcore, keys,
- *   kmsg... masked by /dev/null, acpi and scsi by an empty read-only
- *   tmpfs) -> /sys read-only (a fresh sysfs: no cgroup hierarchies under
- *   it; /sys/firmware masked) -> /dev: a tmpfs with only fresh nodes of
- *   null zero full random urandom tty (and console, a null), a new devpts
- *   instance (ptmx inside it) and /dev/shm (a directory of the same
- *   tmpfs, bound nodev) -> for systemd (lib/ginit.c) /run and /run/lock
+ *   nothing) -> /dev: a tmpfs with only fresh nodes of null zero full
+ *   random urandom tty (and console, a null), a new devpts instance (ptmx
+ *   inside it) and /dev/shm (a directory of the same tmpfs, bound nodev)
+ *   -> /proc (with /proc/sys and friends read-only; kcore, keys, kmsg...
+ *   masked by that /dev/null, acpi and scsi by an empty read-only tmpfs)
+ *   -> /sys read-only (a fresh sysfs: no cgroup hierarchies under it;
+ *   /sys/firmware masked) -> for systemd (lib/ginit.c) /run and /run/lock
  *   tmpfs and the notify socket -> NAME.fstab ->
  *   pivot_root, detach the old root.
  *
@@ -122,7 +122,7 @@ static void mask_dir(int rootfd, const char *path)
 
 /* /proc of the guest's own PID namespace; the host-wide knobs in it are
  * root-writable by uid alone, so they are made read-only or masked */
-static void mount_proc(int rootfd)
+static void mount_proc(int rootfd, int null)
 {
 	static const char *const ro[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
 	static const char *const masked[] = {
@@ -130,7 +130,7 @@ static void mount_proc(int rootfd)
 		"latency_stats", "kpagecount", "kpageflags", "kpagecgroup",
 	};
 	static const char *const masked_dirs[] = { "proc/acpi", "proc/scsi" };
-	int fd = target_dir(rootfd, "proc"), null, procfd;
+	int fd = target_dir(rootfd, "proc"), procfd;
 
 	mount_at(fd, NULL, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc");
 	close(fd);
@@ -138,7 +138,6 @@ static void mount_proc(int rootfd)
 	procfd = path_open(rootfd, "proc", O_PATH | O_DIRECTORY, 0);
 	if (procfd < 0)
 		die_errno("can't open the guest's /proc");
-	null = xopenat(AT_FDCWD, "/dev/null", O_PATH, 0);
 	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
 		bind_ro(procfd, ro[i]);
 	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
@@ -146,7 +145,6 @@ static void mount_proc(int rootfd)
 			bind_fd(null, NULL, fd, false, masked[i]);
 			close(fd);
 		}
-	close(null);
 	close(procfd);
 	for (size_t i = 0; i < sizeof(masked_dirs) / sizeof(masked_dirs[0]); i++)
 		mask_dir(rootfd, masked_dirs[i]);
@@ -315,7 +313,17 @@ static void mount_all(const struct guest *g)
 	no_symlink(rootfd, g, "sys");
 	no_symlink(rootfd, g, "dev");
 	trace("root bound");
-	mount_proc(rootfd);
+	/* /dev first: its null masks /proc's host-wide files, so what the
+	 * guest's mountinfo names there is its own tmpfs, not the host's
+	 * devtmpfs (with the host's memory size); a USERNS guest's null is
+	 * the host's (bound: it can't make nodes) */
+	mount_dev(rootfd, g->c.userns);
+	trace("dev mounted");
+	fd = path_open(rootfd, "dev/null", O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0)
+		die_errno("can't open the guest's /dev/null");
+	mount_proc(rootfd, fd);
+	close(fd);
 	trace("proc mounted");
 	/* /sys read-only: its files are writable by uid 0 alone */
 	if (g->c.userns) {
@@ -331,8 +339,6 @@ static void mount_all(const struct guest *g)
 	if (mask_fd >= 0)
 		close(mask_fd);
 	mask_fd = -1;
-	mount_dev(rootfd, g->c.userns);
-	trace("dev mounted");
 	if (g->sd)
 		mount_run(rootfd, g);
 	mount_fstab(rootfd, g);

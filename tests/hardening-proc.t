@@ -65,6 +65,15 @@ check "p1's uptime ($UP s) is since its start, not the host's ($(cut -d. -f1 /pr
 P1=$(sed -n 's/^pid=//p' "$VSBOX_RUNDIR/ctx/$(vserver p1 status | sed -n 's/^  context: *\([0-9]*\).*/\1/p')")
 is "  exec joins its time namespace" "$(vserver p1 exec readlink /proc/self/ns/time)" "$(readlink /proc/$P1/ns/time)"
 check "  which is not the host's" [ "$(readlink /proc/$P1/ns/time)" != "$(readlink /proc/self/ns/time)" ]
+# its /proc's masks are its own /dev's null, not the host's devtmpfs (with
+# the host's memory size); a USERNS guest binds the host's nodes
+if [ -z "$T_USERNS" ]; then
+	is "p1's mountinfo names no devtmpfs" "$(vserver p1 exec cat /proc/self/mountinfo | grep -c devtmpfs)" 0
+	is "  /proc/kmsg reads as its /dev/null" "$(vserver p1 exec cat /proc/kmsg | wc -c)" 0
+else
+	skip "USERNS guests bind the host's device nodes (devtmpfs)"
+	skip "USERNS guests bind the host's device nodes (devtmpfs)"
+fi
 run_rc vserver p2 exec sh -c 'echo "7 -100000 0" >/proc/self/timens_offsets'
 check "p2 (CAP_SYS_TIME) can't move its boot time" [ "$RC" -ne 0 ]
 
