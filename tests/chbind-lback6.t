@@ -15,7 +15,8 @@ gcc -static -O -o "$T_TMP/bin/hprobe" "$T_TOP/tests/data/hprobe.c" || bail "can'
 S="python3 $T_TOP/tests/data/chbind-sock.py"
 P=fd00:7673:1:c:$(printf %x $(($$ & 0xffff))):0   # trees get $P:8XXX:XXXX
 export VSBOX_LBACK6=$P::/96
-wait_file() { i=0; while [ ! -e "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; [ -e "$1" ]; }
+# (a loaded machine can take seconds to start python: wait up to 30 s)
+wait_file() { i=0; while [ ! -e "$1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done; [ -e "$1" ]; }
 bg() { "$@" >/dev/null 2>&1 & track_pid $!; }
 ours() { ip -6 addr show dev lo | grep -oE "inet6 $P:8[0-9a-f]{3}:[0-9a-f]*" | sed 's/^inet6 //' | sort | tr '\n' ' '; }
 # the address of the tree that serves READY-FILE (it writes it there)
@@ -49,7 +50,7 @@ like "  and the second on its own" "$($S ask "$B" 18761)" "^Tb "
 rm -f "$T_TMP/rs"
 self() {      # self ADDR PORT: a server of the tree on ADDR, asked by the tree
 	chbind --ip 127.0.1.64 sh -c "rm -f '$T_TMP/rs'; $S serve $1 $2 SELF '$T_TMP/rs' 5 & i=0
-		while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; $S ask $1 $2"
+		while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done; $S ask $1 $2"
 }
 like "a tree's ::1 is its own: it reaches its own [::1] server, from its private address" \
 	"$(self ::1 18766)" "^SELF ::1 local=$P:8[0-9a-f]{3}:[0-9a-f]+\$"
@@ -60,7 +61,7 @@ is "IPv4 too: its 127.0.0.1 server sees the client at 127.0.0.1 (the client is a
 # in an IPv4-only tree; the tree's [::1] finds it when nothing is bound to
 # its private loopback (a server there wins)
 tree() { chbind --ip 127.0.1.64 sh -c "rm -f '$T_TMP/rs' '$T_TMP/rt'; $1
-	i=0; while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; $2"; }
+	i=0; while [ ! -e '$T_TMP/rs' ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done; $2"; }
 is "a dual-stack server on [::] is the tree's [::1] too" \
 	"$(tree "$S serve :: 18771 DS '$T_TMP/rs' 5 &" "$S ask ::1 18771")" "DS ::ffff:127.0.0.1 local=::ffff:127.0.1.64"
 is "  a server on its [::1] itself comes first" \
@@ -80,7 +81,8 @@ like "a nested tree shares the outer one's" "$N" "^bindname=$P:8[0-9a-f]{3}:"
 C="ip -6 addr show dev lo | grep -cE 'inet6 $P:8[0-9a-f]{3}:'"
 is "  (none added inside: the inner tree adds no address)" "$(chbind --ip 127.0.1.64 sh -c "a=\$($C); b=\$(chbind --ip 127.0.1.64 sh -c \"$C\"); echo \$((b - a))")" 0
 for p in $T_PIDS; do kill "$p" 2>/dev/null; done; T_PIDS=""
-sleep 0.5
+# (the short-lived servers above end by themselves within seconds)
+i=0; while [ $i -lt 150 ] && [ -n "$(ours)" ]; do sleep 0.1; i=$((i + 1)); done
 is "the servers' trees ended: their addresses are gone" "$(ours)" ""
 
 # --- daemons outlive chbind ---------------------------------------------------------------
