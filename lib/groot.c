@@ -278,6 +278,29 @@ static void no_symlink(int rootfd, const struct guest *g, const char *name)
 		    g->root, name);
 }
 
+/* /sys/class/net of a guest whose sysfs is the host's network namespace's
+ * (the shared stack; a USERNS guest's bound /sys): the host's interfaces
+ * are not its own, it lists lo alone - a read-only tmpfs holding that one
+ * link. (ip link, through netlink, still shows them: the shared stack is
+ * one; NET=private is the answer, see vserver(8).) */
+static void mask_class_net(int rootfd)
+{
+	int fd = path_open(rootfd, "sys/class/net", O_PATH | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		return;
+	mount_at(fd, NULL, "vsbox-net", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,nr_inodes=2,mode=755",
+		 "/sys/class/net");
+	close(fd);
+	/* the descriptor of the mount point shows what was under it: reopen */
+	if ((fd = path_open(rootfd, "sys/class/net", O_PATH | O_DIRECTORY, 0)) < 0 ||
+	    symlinkat("../../devices/virtual/net/lo", fd, "lo"))
+		die_errno("can't make /sys/class/net");
+	mount_at(fd, NULL, NULL, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+		 "/sys/class/net");
+	close(fd);
+}
+
 /* a USERNS guest's /sys: the host's, every mount in it read-only (and
  * nosuid, nodev, noexec), its cgroup hierarchies masked */
 static void bind_sys(int rootfd)
@@ -335,6 +358,8 @@ static void mount_all(const struct guest *g)
 		/* firmware tables and EFI variables are the host's */
 		mask_dir(rootfd, "sys/firmware");
 	}
+	if (g->c.net == NET_SHARED || g->c.userns)
+		mask_class_net(rootfd);
 	trace("sys mounted");
 	if (mask_fd >= 0)
 		close(mask_fd);

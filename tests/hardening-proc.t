@@ -74,6 +74,10 @@ else
 	skip "USERNS guests bind the host's device nodes (devtmpfs)"
 	skip "USERNS guests bind the host's device nodes (devtmpfs)"
 fi
+is "p1's /sys/class/net lists lo alone (the host's: $(ls /sys/class/net | wc -l))" "$(vserver p1 exec ls /sys/class/net | tr '\n' ' ')" "lo "
+is "  which is the real one" "$(vserver p1 exec cat /sys/class/net/lo/address)" "00:00:00:00:00:00"
+run_rc vserver p1 exec sh -c 'ln -s ../../devices/virtual/net/lo /sys/class/net/x'
+check "  and stays so" [ "$RC" -ne 0 ]
 run_rc vserver p2 exec sh -c 'echo "7 -100000 0" >/proc/self/timens_offsets'
 check "p2 (CAP_SYS_TIME) can't move its boot time" [ "$RC" -ne 0 ]
 
