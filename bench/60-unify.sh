@@ -83,3 +83,10 @@ U2=$(used)
 OWN2=$(awk '$1 == "deb2" { print $4 }' "$T/vdu2")
 EX2=$(btrfs filesystem du -s --raw "$VSBOX_ROOTDIR/deb2" | awk 'NR == 2 { print $2 }')
 echo "60-unify: without apt's caches (lists, pkgcache): a full copy $(mib "$ONE2"), deb2's own $(mib "$OWN2") = $(pct "$OWN2" "$ONE2") (vdu), $(mib "$EX2") = $(pct "$EX2" "$ONE2") exclusive data (btrfs filesystem du); each guest beyond the first $(pct "$(( (U2 - ONE2) / (N - 1) ))" "$ONE2") of the disk used (data and metadata)"
+# the floor: a reflinked copy of one guest, every extent shared with it,
+# costs its metadata alone (inodes, directories, extent references): no
+# unification of a guest can cost less on btrfs
+cp -a --reflink=always "$VSBOX_ROOTDIR/deb1" "$T/mnt/floor" || { echo "# 60-unify: cp --reflink failed"; exit 1; }
+sync; btrfs filesystem sync "$T/mnt"
+U3=$(used)
+echo "60-unify: the floor, a reflinked copy of one guest (all data shared, its metadata alone): $(pct "$((U3 - U2))" "$ONE2") of a full copy"
