@@ -129,7 +129,10 @@ uint64_t guest_bset(const struct vconf *c)
 	 * namespace owns (its mounts, its namespaces): root may mount */
 	uint64_t admin = c->userns ? 1ULL << 21 : 0;
 
-	return ((caps_default() | boot | net | admin | c->caps_add) & ~c->caps_drop) & caps_bounding();
+	/* the set real services need (--secure's: Docker's default without
+	 * MKNOD), not chcontext's wider default: IPC_LOCK, IPC_OWNER, LEASE,
+	 * NET_BROADCAST and SYS_TTY_CONFIG only through S_CAPS */
+	return ((caps_secure() | boot | net | admin | c->caps_add) & ~c->caps_drop) & caps_bounding();
 }
 
 unsigned guest_sc_allow(const struct vconf *c)

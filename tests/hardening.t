@@ -21,6 +21,27 @@ fi
 rc_is "start h2 (MKNOD SYS_ADMIN, allow:swap, lock)" 0 vserver h2 start
 [ "$RC" = 0 ] || diag "$ERR"
 
+# ---- the default capabilities: what services need (Docker's set less MKNOD) ------
+# the bounding set of a process in h1, and the names of its bits
+bnd() { vserver "$1" exec sh -c 'grep CapBnd /proc/self/status' | awk '{ print $2 }'; }
+has() { [ $(( 0x$1 >> $2 & 1 )) = 1 ] && echo "$3"; }
+names() { for c in 0:CHOWN 1:DAC_OVERRIDE 3:FOWNER 4:FSETID 5:KILL 6:SETGID 7:SETUID 8:SETPCAP \
+	10:NET_BIND_SERVICE 11:NET_BROADCAST 14:IPC_LOCK 15:IPC_OWNER 18:SYS_CHROOT 21:SYS_ADMIN \
+	22:SYS_BOOT 26:SYS_TTY_CONFIG 27:MKNOD 28:LEASE 29:AUDIT_WRITE 31:SETFCAP; do
+	has "$1" "${c%%:*}" "${c#*:}"; done | tr '\n' ' '; }
+B1=$(bnd h1)
+is "h1's capabilities: the services' set, SYS_BOOT for rebootmgr$([ -n "$T_USERNS" ] && echo ', SYS_ADMIN over its user namespace')" "$(names "$B1")" \
+	"CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT $([ -n "$T_USERNS" ] && echo 'SYS_ADMIN ')SYS_BOOT AUDIT_WRITE SETFCAP "
+is "  nothing beyond them (bounding set $B1)" "$(( 0x$B1 & ~(1<<0|1<<1|1<<3|1<<4|1<<5|1<<6|1<<7|1<<8|1<<10|1<<18|1<<21|1<<22|1<<29|1<<31) ))" 0
+vserver h2 stop -q
+sed -i 's/^S_CAPS=.*/S_CAPS="MKNOD SYS_ADMIN IPC_LOCK IPC_OWNER LEASE NET_BROADCAST SYS_TTY_CONFIG"/' "$VSBOX_CONFDIR/h2.conf"
+vserver h2 start -q
+like "S_CAPS gives back the old default's IPC_LOCK IPC_OWNER LEASE NET_BROADCAST SYS_TTY_CONFIG" "$(names "$(bnd h2)")" \
+	"NET_BROADCAST IPC_LOCK IPC_OWNER .*SYS_TTY_CONFIG MKNOD LEASE "
+vserver h2 stop -q
+sed -i 's/^S_CAPS=.*/S_CAPS="MKNOD SYS_ADMIN"/' "$VSBOX_CONFDIR/h2.conf"
+rc_is "h2 back as it was" 0 vserver h2 start -q
+
 # ---- the seccomp filter: each probe EPERM inside, something else outside --------
 PROBES="add_key keyctl request_key open_by_handle_at bpf unshare_userns clone_userns
 	perf_event_open tiocsti swapon swapoff settimeofday clock_settime reboot init_module
