@@ -30,6 +30,11 @@ budget=${VSBOX_KT_BUILDS:--1}
 deadline=${VSBOX_KT_DEADLINE:-0}
 fail=0 n=0 skipped=""
 mkdir -p "$C/times"
+# the cached debootstrap (made by make bench or make check-debian), in each
+# run's tree as build/cache/ when it is there: tests/vapt-link.t builds
+# Debian guests from it (the tier has no network); VSBOX_KT_COPY set: that
+TBM=/var/cache/vsbox/debian-bookworm-minbase.tar.gz
+if [ -z "${VSBOX_KT_COPY+set}" ] && [ -s "$TBM" ]; then export VSBOX_KT_COPY="$TBM=build/cache"; fi
 # the last measured time of a step, or a guess
 took() { cat "$C/times/$1" 2>/dev/null || echo "$2"; }
 nope() {   # VER MODE REASON

@@ -46,7 +46,7 @@ while read -r t; do
 	say "# ktier: begin $t"
 	s=$(date +%s)
 	case "$t" in
-	*.t) timeout -k 10 "$TO" sh "$t" >&3 2>/dev/console </dev/null ;;
+	*.t|*.sh) timeout -k 10 "$TO" sh "$t" >&3 2>/dev/console </dev/null ;;
 	*) timeout -k 10 "$TO" "./$t" >&3 2>/dev/console </dev/null ;;
 	esac
 	rc=$?

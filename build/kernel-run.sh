@@ -19,8 +19,12 @@
 # VSBOX_KT_BOOT_TIMEOUT (the whole run, default 5400), VSBOX_KT_MEM (MB, 2048).
 # VSBOX_KT_INIT=systemd: systemd is PID 1 (the root image's ktier.service
 # runs the tests once multi-user.target is reached), not the tier's own
-# init; VSBOX_KT_DEB=FILE: a built package, put in the run's tree as
-# build/deb/ (tests/pkg/systemd.t installs it there).
+# init; VSBOX_KT_COPY="FILE=DIR ...": each FILE copied into the run's
+# tree as DIR/ (DIR relative to the tree; a big input a test or bench
+# needs, e.g. a cached debootstrap); VSBOX_KT_DEB=FILE: a built package,
+# the same as FILE=build/deb (tests/pkg/systemd.t installs it there).
+# VSBOX_KT_EXT4_SIZE: the size of the scratch ext4 disk (default 1G; sparse
+# on the host).
 set -eu
 B=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$B")
@@ -57,11 +61,14 @@ for t in "$@"; do
 	echo "$t"
 done > "$R/list"
 cp "$R/list" "$R/stage/list"
-if [ -n "${VSBOX_KT_DEB:-}" ]; then
-	[ -f "$VSBOX_KT_DEB" ] || die "$VSBOX_KT_DEB: no such package"
-	mkdir -p "$R/stage/src/build/deb"
-	cp "$VSBOX_KT_DEB" "$R/stage/src/build/deb/"
-fi
+for c in ${VSBOX_KT_DEB:+"$VSBOX_KT_DEB=build/deb"} ${VSBOX_KT_COPY:-}; do
+	f=${c%=*} d=${c##*=}
+	case "$c" in *=*) ;; *) die "VSBOX_KT_COPY: $c: not FILE=DIR" ;; esac
+	case "$d" in /*|*..*|"") die "VSBOX_KT_COPY: $c: DIR must be relative to the tree" ;; esac
+	[ -f "$f" ] || die "$f: no such file"
+	mkdir -p "$R/stage/src/$d"
+	cp "$f" "$R/stage/src/$d/"
+done
 KINIT=""
 case "${VSBOX_KT_INIT:-}" in
 "") ;;
@@ -79,7 +86,8 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then echo 1; else echo 5; fi > "$R/stage/
 grep -qx 'mode=patched' "$K/info" 2>/dev/null && echo 1 > "$R/stage/patched"
 mke2fs -q -t ext4 -d "$R/stage" "$R/run.img" 1G >/dev/null || die "mke2fs -d of the run disk failed"
 rm -rf "$R/stage"
-truncate -s 1G "$R/ext4.img" "$R/xfs.img" "$R/btrfs.img"
+truncate -s 1G "$R/xfs.img" "$R/btrfs.img"
+truncate -s "${VSBOX_KT_EXT4_SIZE:-1G}" "$R/ext4.img" || die "VSBOX_KT_EXT4_SIZE=$VSBOX_KT_EXT4_SIZE: not a size"
 mke2fs -q -t ext4 -O quota,project "$R/ext4.img" >/dev/null
 mkfs.xfs -q "$R/xfs.img"
 mkfs.btrfs -q "$R/btrfs.img" >/dev/null
