@@ -21,6 +21,7 @@ command -v bwrap >/dev/null && set -- "$@" -- bwrap bwrap --unshare-pid --unshar
 "$BENCH_BIN/timecmd" 60 "$@" > "$T/r" || exit 1
 base=$(awk '$1 == "true" { print $2 }' "$T/r")
 while read -r name med min; do
+	case $name in *-*) continue ;; esac     # (timecmd's paired lines)
 	echo "start-$name: ${med} us median, ${min} us min ($(awk -v a="$med" -v b="$base" 'BEGIN { printf "%.2fx bare /bin/true", a / b }'))"
 done < "$T/r"
 sz=$(stat -c %s "$VSBOX")
