@@ -50,6 +50,7 @@ void undo_forget(void);  /* success, or a child after fork: keep everything */
 void trace_init(void);   /* main() */
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void trace_end(void);    /* a process that keeps running without printing */
+void trace_clock_moved(uint64_t by);    /* the monotonic clock jumped (a time namespace) */
 int trace_fileno(void);  /* its descriptor, or -1 (close_range_from keeps it) */
 /* Print usage text and exit 0 (--help) */
 _Noreturn void show_usage(const char *usage);

@@ -174,8 +174,10 @@ static void own_clocks(void)
 	if (write_file("/proc/self/timens_offsets", buf))
 		die_errno("can't set the clocks of the time namespace");
 	fd = xopenat(AT_FDCWD, "/proc/self/ns/time_for_children", O_RDONLY, 0);
+	uint64_t before = mono_ns();
 	if (setns(fd, 0x80))
 		die_errno("can't enter the time namespace");
+	trace_clock_moved(mono_ns() - before);
 	close(fd);
 }
 

@@ -163,6 +163,11 @@ void trace(const char *fmt, ...)
 	(void)!write(trace_fd, buf, (size_t)n);
 }
 
+void trace_clock_moved(uint64_t by)
+{
+	trace_t0 += by;         /* (modulo 2^64: a jump back works too) */
+}
+
 int trace_fileno(void)
 {
 	return trace_fd;
