@@ -37,5 +37,7 @@ printf 'IPROOT=127.0.1.60\nIPROOTDEV=lo\nS_FLAGS="fakeinit"\nINIT="/bin/sleep 10
 a=$(awk '$1 == "none" || $1 == "none2" { s += $2 } END { printf "%d", s / 2 }' "$T/r")
 b=$(awk '$1 == "lb6" { print $2 }' "$T/r")
 d=$(awk '$1 == "lb6-none" { printf "%+.3f ms", $2 / 1000 }' "$T/r")
+gcc -O2 -o "$BENCH_BIN/lb6floor" "$(dirname "$0")/lb6floor.c" &&
+	echo "lback6-floor: $("$BENCH_BIN/lb6floor" "${P6%%::/96}::1" 200) us median for the kernel to add an IPv6 /128 to lo and remove it (rtnetlink, nothing else; 200 pairs): the least the private loopback can cost a cycle"
 echo "lback6-cycle: $b us median start+stop with the private IPv6 loopback, $a us without ($(awk -v a="$a" -v b="$b" \
 	'BEGIN { printf "%+.3f ms", (b - a) / 1000 }'); paired, the median of each round's difference: $d; target at most +0.2 ms; $R rounds, interleaved, the one without before and after)"
