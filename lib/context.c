@@ -764,7 +764,9 @@ void ctx_enter(long xid, struct ctx *out)
 	 * namespace at once; the PID namespace applies to children only */
 	for (int i = 0; i < c.ncg; i++)
 		xcg_join(c.cg[i]);
-	if (nsflags && setns(pidfd, nsflags))
+	/* (a time namespace wants a single-threaded caller: without it, the
+	 * host's clocks rather than no entry at all) */
+	if (nsflags && setns(pidfd, nsflags) && (!(nsflags & 0x80) || setns(pidfd, nsflags & ~0x80)))
 		die_errno("can't enter the namespaces of context %ld", xid);
 	close(pidfd);
 	*out = c;
