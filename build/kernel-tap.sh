@@ -3,7 +3,8 @@
 # as TAP: one line per test file of RUNDIR/list from the TAP in RUNDIR/tap.log
 # (plan present and met, no "not ok", no bail out, exit 0), then one for the
 # run itself (qemu powered off by itself, no panic, every file ran). Skip
-# reasons are listed as diagnostics. Exit 1 when anything failed.
+# reasons are listed as diagnostics, and so are a "not ok" and the comment
+# lines after it (40 at most: what the test said of the failure). Exit 1 when anything failed.
 set -eu
 R=$1 QRC=$2 KN=$3
 awk -v qrc="$QRC" -v kn="$KN" -v secs="$(cat "$R/seconds")" \
@@ -27,8 +28,9 @@ FNR == NR { want[++nw] = $0; next }
 /^# ktier: kernel / { print; next }
 !inf { next }
 /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) { r = $0; sub(/^[^#]*# *[Ss][Kk][Ii][Pp] */, "", r); skipr[f ": " r] = 1 } next }
-/^ok / { n++; if ($0 ~ /# *SKIP/) { sk++; r = $0; sub(/^[^#]*# *SKIP */, "", r); skipr[f ": " r] = 1 } next }
-/^not ok / { n++; if ($0 !~ /# *TODO/) { bad++; print "# " f ": " $0 } next }
+/^#/ { if (diag > 0 && diag--) print "# " f ":   " substr($0, 2); next }
+/^ok / { diag = 0; n++; if ($0 ~ /# *SKIP/) { sk++; r = $0; sub(/^[^#]*# *SKIP */, "", r); skipr[f ": " r] = 1 } next }
+/^not ok / { n++; diag = 0; if ($0 !~ /# *TODO/) { bad++; print "# " f ": " $0; diag = 40 } next }
 /^Bail out!/ { bail = 1; print "# " f ": " $0; next }
 END {
 	print "1.." nw + 1

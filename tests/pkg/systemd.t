@@ -52,6 +52,16 @@ in_own_cgroup() {  # NAME SLEEP
 	[ -n "$x" ] && [ -n "$p" ] && [ -n "$s" ] || return 1
 	for q in $p $s; do case "$(cg_of "$q")" in "/vsbox/$x" | "/vsbox/$x/"*) ;; *) return 1 ;; esac; done
 }
+# a unit that did not start: what its journal and vserver say, then stop
+# (the checks after it would only wait out their time)
+not_started() {  # NAME
+	diag "$ERR" "$(journalctl -u "vserver@$1.service" --no-pager | tail -n 30)" \
+		"$(S vserver "$1" status 2>&1)" "$(systemctl status --no-pager rebootmgr.service 2>&1 | tail -n 15)"
+	bail "vserver@$1 did not start"
+}
+# the time each part starts at, for a run that took long
+T0=$(date +%s)
+part() { diag "$(($(date +%s) - T0)) s: $*"; }
 nothing_left() {  # NAME CTX ADDRESS SLEEP
 	check "  no process of $1 is left" [ -z "$(sleeper "$4")" ]
 	check "  nor its cgroup /vsbox/$2" [ ! -e "$CG/vsbox/$2" ]
@@ -62,7 +72,8 @@ on_cleanup "S systemctl stop vsbox-t-ctl.service vservers.service vserver@sd1.se
 	for n in sd1 sd2; do S vserver \$n stop -q >/dev/null 2>&1; rm -rf /vservers/\$n /etc/vservers/\$n.conf /etc/vservers/\$n; done;
 	S dpkg -P vsbox >/dev/null 2>&1"
 
-# ---- install ------------------------------------------------------------------------------
+# ---- install ----------------------------------------------------------------------------------------
+part "install"
 rc_is "dpkg -i $(basename "$DEB")" 0 S dpkg -i "$DEB"
 [ "$RC" = 0 ] || bail "can't install the package: $ERR"
 is "rebootmgr.service is started by the install" "$(systemctl is-active rebootmgr.service)" active
@@ -88,9 +99,10 @@ for n in 1 2; do
 	  echo "S_MEMORY=64M"; echo 'ULIMIT="-u 200"'; echo "ONBOOT=$([ $n = 1 ] && echo yes || echo no)"; } >>/etc/vservers/sd$n.conf
 done
 
-# ---- systemctl start vserver@sd1 ------------------------------------------------------------
+# ---- systemctl start vserver@sd1 --------------------------------------------------------------------
+part "systemctl start vserver@sd1"
 rc_is "systemctl start vserver@sd1" 0 S systemctl start vserver@sd1.service
-[ "$RC" = 0 ] || { diag "$ERR" "$(journalctl -u vserver@sd1.service --no-pager | tail -n 20)"; bail "vserver@sd1 did not start"; }
+[ "$RC" = 0 ] || not_started sd1
 is "  the unit is active" "$(systemctl is-active vserver@sd1.service)" active
 X=$(ctx_of sd1) P=$(init_of sd1)
 like "  the guest runs (context $X, init $P)" "$X $P" '^[0-9]+ [0-9]+$'
@@ -110,7 +122,8 @@ like "  after vserver sd1 start succeeded" "$OUT" "Process: [0-9]+ ExecStart=/us
 is "the guest's memory.max and pids.max are its S_MEMORY and ULIMIT -u" \
 	"$(cat "$CG/vsbox/$X/memory.max" "$CG/vsbox/$X/pids.max" | tr '\n' ' ')" "67108864 200 "
 
-# ---- systemd realizing its cgroups again leaves the guest's alone ----------------------------
+# ---- systemd realizing its cgroups again leaves the guest's alone -----------------------------------
+part "systemd realizing its cgroups again leaves the guest's alone"
 S systemctl daemon-reload
 S systemctl restart rebootmgr.service
 S systemd-run --quiet --wait -p MemoryMax=32M -p TasksMax=50 true
@@ -120,7 +133,8 @@ is "  with its limits" "$(cat "$CG/vsbox/$X/memory.max" "$CG/vsbox/$X/pids.max" 
 like "  and the controllers enabled for it" "$(cat "$CG/cgroup.subtree_control") / $(cat "$CG/vsbox/cgroup.subtree_control")" \
 	"memory.*pids.* / .*memory.*pids"
 
-# ---- reload: a restart -----------------------------------------------------------------------
+# ---- reload: a restart ------------------------------------------------------------------------------
+part "reload: a restart"
 rc_is "systemctl reload vserver@sd1 (vserver sd1 restart)" 0 S systemctl reload vserver@sd1.service
 check "  a new init, its sleeper started" wait_for new_init sd1 "$P" 3701
 P=$(init_of sd1)
@@ -128,7 +142,8 @@ check "  every process of the guest in its own cgroup" in_own_cgroup sd1 3701
 is "  the unit stays active" "$(systemctl is-active vserver@sd1.service)" active
 is "  its cgroup holds no process" "$(unit_procs vserver@sd1.service)" ""
 
-# ---- rebootmgr.service: the guest reboots itself -------------------------------------------------
+# ---- rebootmgr.service: the guest reboots itself ----------------------------------------------------
+part "rebootmgr.service: the guest reboots itself"
 S vserver sd1 exec reboot >/dev/null 2>&1
 check "busybox reboot in sd1: rebootmgr.service restarts it (a new init)" wait_for new_init sd1 "$P" 3701
 P=$(init_of sd1)
@@ -137,7 +152,8 @@ is "  none in rebootmgr.service's cgroup, which holds rebootmgr and its holder o
 	"$(unit_procs rebootmgr.service | awk '$2 != "rebootmgr" && $2 != "rebootmgr-hold"')" ""
 is "  rebootmgr.service is still active" "$(systemctl is-active rebootmgr.service)" active
 
-# ---- the guest's init killed ---------------------------------------------------------------------
+# ---- the guest's init killed ------------------------------------------------------------------------
+part "the guest's init killed"
 X=$(ctx_of sd1)
 kill -9 "$P"
 check "its init killed -9: the guest is gone" wait_for stopped sd1
@@ -146,8 +162,10 @@ rc_is "  systemctl stop vserver@sd1 then only repairs" 0 S systemctl stop vserve
 is "  the unit is inactive" "$(systemctl is-active vserver@sd1.service)" inactive
 nothing_left sd1 "$X" 127.0.7.21 3701
 
-# ---- systemctl stop --------------------------------------------------------------------------------
+# ---- systemctl stop ---------------------------------------------------------------------------------
+part "systemctl stop"
 rc_is "systemctl start vserver@sd1 again" 0 S systemctl start vserver@sd1.service
+[ "$RC" = 0 ] || not_started sd1
 check "  it runs, in its own cgroup" wait_for in_own_cgroup sd1 3701
 X=$(ctx_of sd1) P=$(init_of sd1)
 rc_is "systemctl stop vserver@sd1" 0 S systemctl stop vserver@sd1.service
@@ -158,6 +176,7 @@ rc_is "  systemctl status says so (exit 3: not running)" 3 systemctl status --no
 like "  Active: inactive (dead)" "$OUT" "Active: inactive \(dead\)"
 
 # ---- a guest that does not exist --------------------------------------------------------------------
+part "a guest that does not exist"
 run_rc S systemctl start vserver@nope.service
 check "systemctl start vserver@nope fails (exit $RC)" [ "$RC" != 0 ]
 is "  the unit is failed" "$(systemctl is-failed vserver@nope.service)" failed
@@ -165,6 +184,7 @@ like "  its journal names the guest" "$(journalctl --no-pager -u vserver@nope.se
 S systemctl reset-failed vserver@nope.service
 
 # ---- vservers.service: the ONBOOT guests ------------------------------------------------------------
+part "vservers.service: the ONBOOT guests"
 like "vservers.service comes after network-online.target and rebootmgr" \
 	"$(systemctl show -P After vservers.service)" "network-online.target.*rebootmgr.service|rebootmgr.service.*network-online.target"
 # the boot's target again: what is enabled in it and not running starts
@@ -178,8 +198,10 @@ rc_is "systemctl stop vservers" 0 S systemctl stop vservers.service
 is "  the unit is inactive" "$(systemctl is-active vservers.service)" inactive
 nothing_left sd1 "$X" 127.0.7.21 3701
 
-# ---- vserver@sd2 and vservers side by side; purge ------------------------------------------------------
+# ---- vserver@sd2 and vservers side by side; purge ---------------------------------------------------
+part "vserver@sd2 and vservers side by side; purge"
 rc_is "systemctl start vserver@sd2" 0 S systemctl start vserver@sd2.service
+[ "$RC" = 0 ] || not_started sd2
 check "  sd2 runs in its own cgroup" wait_for in_own_cgroup sd2 3702
 X=$(ctx_of sd2)
 rc_is "systemctl stop vserver@sd2" 0 S systemctl stop vserver@sd2.service
