@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-static const char usage[] =
+USAGE(vps, usage,
 "usage: vps [ax|aux|-e|-A|-f|u] [-o COL[=HEAD],...]... [-p PID,...] [--xid N,...]\n"
 "           [--name NAME]... [--sort [-]COL] [--no-headers|h] [w]\n"
 "List every process of the host (inside a context: of that context) with two\n"
@@ -32,16 +32,16 @@ static const char usage[] =
 "Columns: pid ppid pgid sid ctx vserver user uid tty tname stat s bsdtime time\n"
 "etime start stime vsz rss pcpu pmem c ni pri nlwp comm args (aliases: xid vname\n"
 "cmd command %cpu %mem ucomm cputime tt state vsize rssize nice thcount ...).\n"
-"Exit status 1 when no process matched.\n";
+"Exit status 1 when no process matched.\n");
 
-static const char usage_tree[] =
+USAGE(vps, usage_tree,
 "usage: vpstree [-a] [-U] [--xid N,...] [--name NAME]...\n"
 "Show the process tree, every process as COMMAND(PID), each context's\n"
 "subtree labelled [ctx N NAME] where it begins.\n"
 "  -a           show command lines, not just command names\n"
 "  -U           draw lines with UTF-8 characters\n"
 "  --xid N,...  only the subtrees of these contexts\n"
-"  --name NAME  only the subtrees of guest NAME (MAIN: the host)\n";
+"  --name NAME  only the subtrees of guest NAME (MAIN: the host)\n");
 
 static const struct option opts[] = {
 	{ "xid", required_argument, NULL, 'X' },
@@ -634,7 +634,7 @@ static int run_tree(void)
 
 int vps_main(int argc, char **argv)
 {
-	const char *u = usage;
+	const struct usage *u = usage;
 	const char *shortopts = "eAfo:p:";
 	int c;
 
