@@ -99,6 +99,11 @@ void json_null(void);
 void json_bool(bool v);
 void json_intn(long long v, bool known); /* null when not known */
 
+/* ---- lib/pglob.c: shell patterns on paths (no fnmatch) ------------------ */
+/* fnmatch(PAT, PATH, FNM_PATHNAME | FNM_LEADING_DIR) == 0: PAT matches PATH
+ * or a directory above it */
+bool pglob_match(const char *pat, const char *path);
+
 /* ---- lib/scan.c: words and numbers from text (no sscanf, no strtod) ------ */
 /* split S in place at blanks into at most MAX words; their count */
 int split_words(char *s, char **w, int max);
