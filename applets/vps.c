@@ -312,13 +312,15 @@ static const char *fmt_start(const struct proc *p, char *buf, size_t n)
 
 	localtime_r(&t, &tm);
 	localtime_r(&G.now, &now);
-	/* ps: HH:MM within a day, then MonDD within the year, then the year */
+	/* ps: HH:MM within a day, then MonDD within the year, then the year
+	 * (by hand: strftime's locale machinery costs 4 KB for these three) */
 	if (G.now - t < 86400)
-		strftime(buf, n, "%H:%M", &tm);
+		snprintf(buf, n, "%02d:%02d", tm.tm_hour, tm.tm_min);
 	else if (tm.tm_year == now.tm_year)
-		strftime(buf, n, "%b%d", &tm);
+		snprintf(buf, n, "%.3s%02d", "JanFebMarAprMayJunJulAugSepOctNovDec" + 3 * (tm.tm_mon % 12),
+			 tm.tm_mday);
 	else
-		strftime(buf, n, "%Y", &tm);
+		snprintf(buf, n, "%d", tm.tm_year + 1900);
 	return buf;
 }
 

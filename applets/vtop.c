@@ -270,7 +270,7 @@ static void header(double uptime, int ntotal)
 	char a[16], b[16], c[16];
 
 	localtime_r(&now, &tm);
-	strftime(t, sizeof(t), "%H:%M:%S", &tm);
+	snprintf(t, sizeof(t), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (s >= 86400)
 		snprintf(up, sizeof(up), "%llu day%s, %02llu:%02llu", s / 86400, s / 86400 == 1 ? "" : "s",
 			 s / 3600 % 24, s / 60 % 60);
