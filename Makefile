@@ -5,10 +5,13 @@
 CC       = musl-gcc
 KINC     = build/obj/kinc
 LIBCAP   = build/libcap
-CFLAGS   = -std=c11 -Os -Wall -Wextra -Werror -Wno-unused-parameter \
+# Built for size: the binary is static and not position-independent (an
+# ET_EXEC, as musl-gcc links it), so its code need not be PIE either (4 KB);
+# -z noseparate-code keeps the file from padding each segment to a page.
+CFLAGS   = -std=c11 -Os -fno-pie -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	   -I. -isystem $(LIBCAP)/include -isystem $(KINC)
-LDFLAGS  = -static -Wl,--gc-sections -s
+LDFLAGS  = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -s
 LIBS     = $(LIBCAP)/lib/libcap.a
 # install locations, GNU style (make install DESTDIR=... PREFIX=... or any one)
 PREFIX   = /usr/local
@@ -27,10 +30,22 @@ HDRS     = vsbox.h applets/applets.h $(wildcard lib/*.h)
 
 all: vsbox
 
-vsbox: $(OBJS) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+vsbox: $(OBJS) build/obj/help.o $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) build/obj/help.o $(LIBS)
 
-build/obj/%.o: %.c $(HDRS) | build/.deps-ok
+# The --help texts: written in full in the sources (USAGE() in vsbox.h),
+# stored packed. build/helpgen.c, a build tool linked with lib/lz.c, reads
+# them out of the sources and writes build/obj/help.c (deterministic).
+USAGE_SRCS = main.c $(wildcard applets/*.c)
+build/obj/helpgen: build/helpgen.c lib/lz.c $(HDRS) Makefile | build/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ build/helpgen.c lib/lz.c
+build/obj/help.c: build/obj/helpgen $(USAGE_SRCS)
+	build/obj/helpgen $(USAGE_SRCS) >$@.tmp && mv $@.tmp $@
+build/obj/help.o: build/obj/help.c $(HDRS) Makefile
+	$(CC) $(CFLAGS) -c -o $@ build/obj/help.c
+
+build/obj/%.o: %.c $(HDRS) Makefile | build/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -166,8 +181,10 @@ ASAN_ENV     = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(ASAN_
 $(ASAN_DIR)/%.o: %.c $(HDRS) | build/.deps-ok
 	@mkdir -p $(dir $@)
 	clang $(ASAN_FLAGS) -c -o $@ $<
-$(ASAN_DIR)/vsbox: $(ASAN_OBJS)
-	clang -fsanitize=address,undefined -o $@ $(ASAN_OBJS) -l:libcap.a
+$(ASAN_DIR)/help.o: build/obj/help.c $(HDRS)
+	clang $(ASAN_FLAGS) -c -o $@ build/obj/help.c
+$(ASAN_DIR)/vsbox: $(ASAN_OBJS) $(ASAN_DIR)/help.o
+	clang -fsanitize=address,undefined -o $@ $(ASAN_OBJS) $(ASAN_DIR)/help.o -l:libcap.a
 $(ASAN_DIR)/unit/%: tests/unit/%.c tests/unit/tap.h $(ASAN_LIBOBJS)
 	@mkdir -p $(dir $@)
 	clang $(ASAN_FLAGS) -o $@ $< $(ASAN_LIBOBJS) -l:libcap.a

@@ -15,7 +15,7 @@ static const struct applet {
 };
 #define NAPPLETS (sizeof(applets) / sizeof(applets[0]))
 
-static const char usage[] =
+USAGE(main, usage,
 "usage: vsbox APPLET [ARG]...   or   APPLET [ARG]... (through a symlink)\n"
 "       vsbox --list | --install DIR | --check-kernel [DIR] | --version | --help\n"
 "Virtual private servers for Linux in one static binary.\n"
@@ -25,7 +25,7 @@ static const char usage[] =
 "                 kernel has them and which vsbox feature needs each; the\n"
 "                 unification probes use scratch files in DIR (default: the\n"
 "                 guests' root directory, $VSBOX_ROOTDIR or /vservers)\n"
-"  --version      print the version\n";
+"  --version      print the version\n");
 
 /* Applet names may hold '-' (vserver-stat), C identifiers can't: the table
  * spells it '_' and names are translated both ways here. */

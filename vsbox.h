@@ -52,8 +52,26 @@ void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void trace_end(void);    /* a process that keeps running without printing */
 void trace_clock_moved(uint64_t by);    /* the monotonic clock jumped (a time namespace) */
 int trace_fileno(void);  /* its descriptor, or -1 (close_range_from keeps it) */
+/* A usage text (--help). An applet writes it in full at its top,
+ *   USAGE(vkill, usage,
+ *   "usage: vkill [-s SIG] [--xid N] PID...\n"
+ *   ...);
+ * and the preprocessor drops the text: build/helpgen.c reads every USAGE()
+ * of the sources and stores the texts packed (lib/lz.c) in the generated
+ * build/obj/help.c, which defines usage_vkill_usage. */
+struct usage_pack {
+	const unsigned char *z;
+	unsigned zn, n;                 /* its size, packed and unpacked */
+};
+struct usage {
+	const struct usage_pack *pack;  /* the texts of all applets */
+	unsigned off, len;              /* this one's place, unpacked */
+};
+#define USAGE(app, var, text) \
+	extern const struct usage usage_##app##_##var; \
+	static const struct usage *const var = &usage_##app##_##var
 /* Print usage text and exit 0 (--help) */
-_Noreturn void show_usage(const char *usage);
+_Noreturn void show_usage(const struct usage *usage);
 
 /* ---- lib/opt.c: range-checked argument parsing (errors exit 2) ----------- */
 long parse_long(const char *s, long lo, long hi, const char *what);
@@ -61,7 +79,13 @@ int parse_signal(const char *s, const char *what);
 /* Run getopt_long over argv with the applet's table; handles --help itself.
  * Options stop at the first non-option (like "+" getopt). */
 int opt_next(int argc, char **argv, const char *shortopts,
-	     const struct option *longopts, const char *usage);
+	     const struct option *longopts, const struct usage *usage);
+
+/* ---- lib/lz.c: the packing of the texts kept compressed (--help) -------- */
+/* IN (N bytes) packed into OUT: the packed size, 0 when CAP is too small */
+size_t lz_pack(const unsigned char *in, size_t n, unsigned char *out, size_t cap);
+/* Z (ZN bytes) unpacked into OUT's N bytes: false on a damaged stream */
+bool lz_unpack(const unsigned char *z, size_t zn, unsigned char *out, size_t n);
 
 /* ---- lib/json.c: the --json writer (commas, escapes, null) -------------- */
 void json_open(char c);                  /* '{' or '[' */
@@ -74,6 +98,11 @@ void json_real(double v);                /* two decimals */
 void json_null(void);
 void json_bool(bool v);
 void json_intn(long long v, bool known); /* null when not known */
+
+/* ---- lib/pglob.c: shell patterns on paths (no fnmatch) ------------------ */
+/* fnmatch(PAT, PATH, FNM_PATHNAME | FNM_LEADING_DIR) == 0: PAT matches PATH
+ * or a directory above it */
+bool pglob_match(const char *pat, const char *path);
 
 /* ---- lib/scan.c: words and numbers from text (no sscanf, no strtod) ------ */
 /* split S in place at blanks into at most MAX words; their count */

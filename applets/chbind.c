@@ -10,7 +10,7 @@
 #include "vsbox.h"
 #include <sys/capability.h>
 
-static const char usage[] =
+USAGE(chbind, usage,
 "usage: chbind --ip ADDR|DEV [--ip ...] [--lback ADDR] [--no-v4mapped]\n"
 "              [--no-ingress] [--keep-raw] [--] CMD [ARG]...\n"
 "Run CMD locked to the given IPv4/IPv6 addresses on the host's own network\n"
@@ -49,7 +49,7 @@ static const char usage[] =
 "(chbind --ip X chcontext ... CMD, or chcontext ... chbind --ip X CMD) for a\n"
 "guest. Needs root, cgroup v2 and a kernel with CONFIG_CGROUP_BPF (5.10+).\n"
 "Environment: VSBOX_CGROUP_BASE (default /vsbox; relative: under the\n"
-"caller's own cgroup).\n";
+"caller's own cgroup).\n");
 
 static struct { struct netlock nl; char cg[CG_PATH + 32]; } G;
 

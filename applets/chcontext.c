@@ -10,7 +10,7 @@
 #include <grp.h>
 #include <sys/resource.h>
 
-static const char usage[] =
+USAGE(chcontext, usage,
 "usage: chcontext [--ctx N [--join]] [--cap CAP]... [--secure] [--flag F]...\n"
 "                 [--hostname H] [--domainname D] [--silent] [--] CMD [ARG]...\n"
 "Run CMD in a new security context: its own process, mount, UTS, IPC and\n"
@@ -49,7 +49,7 @@ static const char usage[] =
 "  --map-root         be root inside (capabilities of the box's namespaces\n"
 "                     only, within the ceiling), not the user itself\n"
 "Environment: VSBOX_RUNDIR (records, default /run/vsbox), VSBOX_CGROUP_BASE\n"
-"(default /vsbox; relative: under the caller's own cgroup).\n";
+"(default /vsbox; relative: under the caller's own cgroup).\n");
 
 static const struct option opts[] = {
 	{ "ctx", required_argument, NULL, 'c' },

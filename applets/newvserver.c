@@ -6,7 +6,7 @@
 #include "vsbox.h"
 #include <arpa/inet.h>
 
-static const char usage[] =
+USAGE(newvserver, usage,
 "usage: newvserver [--name NAME] [--ip ADDR]... [--dev DEV] [--hostname H]\n"
 "                  [--template NAME|DIR | --tar FILE | --oci IMAGE | --debootstrap SUITE]\n"
 "                  [--onboot] [--memory SIZE] [--yes]\n"
@@ -22,7 +22,7 @@ static const char usage[] =
 "  --onboot           ONBOOT=yes: started by \"vservers start\"\n"
 "  --memory SIZE      S_MEMORY, e.g. 512M\n"
 "  --yes              ask nothing even on a terminal\n"
-"Every value is checked like NAME.conf before anything is built.\n";
+"Every value is checked like NAME.conf before anything is built.\n");
 
 static const struct option opts[] = {
 	{ "name", required_argument, NULL, 'n' },

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-static const char usage[] =
+USAGE(rebootmgr, usage,
 "usage: rebootmgr [--foreground] [--log syslog|stderr]\n"
 "Restart or stop a guest when it asks: with vreboot or vhalt inside it (over\n"
 "the socket rebootmgr puts at the guest's /dev/reboot, which tells it which\n"
@@ -29,7 +29,7 @@ static const char usage[] =
 "rebootmgr.pid, rebootmgr.lock, and rebootmgr.hold, rebootmgr.holder: its\n"
 "holder process (rebootmgr-hold), which keeps the guests' reboot(2) for the\n"
 "next rebootmgr while none runs.\n"
-"Signals: TERM or INT to end it, HUP to look for running guests again.\n";
+"Signals: TERM or INT to end it, HUP to look for running guests again.\n");
 
 static const struct option opts[] = {
 	{ "foreground", no_argument, NULL, 'f' },

@@ -9,7 +9,7 @@
 #include "vsbox.h"
 #include <sys/prctl.h>
 
-static const char usage[] =
+USAGE(reducecap, usage,
 "usage: reducecap [--secure] [--cap CAP]... [--show] [--] CMD [ARG]...\n"
 "Run CMD with a lower capability ceiling (bounding set); CMD and its children,\n"
 "setuid-root programs included, can never regain what was dropped.\n"
@@ -20,7 +20,7 @@ static const char usage[] =
 "              names as in capability.h: CAP_NET_RAW, net_raw, NET_RAW\n"
 "  --show      print the ceiling CMD would get, as hex, and exit\n"
 "Without CAP_SETPCAP (not root) the bounding set cannot be lowered: reducecap\n"
-"then sets no_new_privs, so no setuid or file-capability program gains any.\n";
+"then sets no_new_privs, so no setuid or file-capability program gains any.\n");
 
 static const struct option opts[] = {
 	{ "secure", no_argument, NULL, 's' },

@@ -11,22 +11,22 @@
  */
 #include "vsbox.h"
 
-static const char usage_apt[] =
+USAGE(vapt, usage_apt,
 "usage: vapt [--unify] [--stop-on-error] GUEST...|ALL -- APT-GET-ARGS...\n"
 "Run apt-get APT-GET-ARGS inside each running guest (ALL: every guest of\n"
 "$VSBOX_CONFDIR), one after another, as vserver NAME exec would; then print\n"
 "each guest's exit status. A guest that fails does not stop the others.\n"
 "  --unify          then run vunify over the guests (two or more)\n"
 "  --stop-on-error  stop at the first guest that fails\n"
-"Exit status 1 if the command failed in any guest (or vunify did).\n";
-static const char usage_rpm[] =
+"Exit status 1 if the command failed in any guest (or vunify did).\n");
+USAGE(vapt, usage_rpm,
 "usage: vrpm [--unify] [--stop-on-error] GUEST...|ALL -- RPM-ARGS...\n"
 "Run rpm RPM-ARGS inside each running guest (ALL: every guest of\n"
 "$VSBOX_CONFDIR), one after another, as vserver NAME exec would; then print\n"
 "each guest's exit status. A guest that fails does not stop the others.\n"
 "  --unify          then run vunify over the guests (two or more)\n"
 "  --stop-on-error  stop at the first guest that fails\n"
-"Exit status 1 if the command failed in any guest (or vunify did).\n";
+"Exit status 1 if the command failed in any guest (or vunify did).\n");
 
 static const struct option opts[] = {
 	{ "unify", no_argument, NULL, 'u' },
@@ -35,7 +35,7 @@ static const struct option opts[] = {
 	{ 0 }
 };
 
-static int run(int argc, char **argv, const char *pm, const char *usage)
+static int run(int argc, char **argv, const char *pm, const struct usage *usage)
 {
 	bool unify = false, stop = false;
 	char **names = NULL;

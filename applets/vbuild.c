@@ -7,7 +7,7 @@
  */
 #include "vsbox.h"
 
-static const char usage[] =
+USAGE(vbuild, usage,
 "usage: vbuild [-q] [--unify] TEMPLATE NEW\n"
 "Create the guest NEW as a copy of the guest TEMPLATE (its root, not\n"
 "following symlinks, no device nodes) with TEMPLATE's settings, except:\n"
@@ -16,7 +16,7 @@ static const char usage[] =
 "  -q       quiet\n"
 "  --unify  then share the files NEW has in common with TEMPLATE (vunify\n"
 "           TEMPLATE NEW: hard links where the kernel has iunlink, else\n"
-"           reflinks, on btrfs or XFS with reflink=1)\n";
+"           reflinks, on btrfs or XFS with reflink=1)\n");
 
 static const struct option opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },

@@ -6,7 +6,7 @@
  */
 #include "vsbox.h"
 
-static const char usage[] =
+USAGE(vdu, usage,
 "usage: vdu [--json] [--bytes|-H] [--total] GUEST...|ALL|DIR...\n"
 "Disk use of each guest root ($VSBOX_ROOTDIR/NAME; ALL: every guest of\n"
 "$VSBOX_CONFDIR; an argument with a '/' is a directory): its total, the part\n"
@@ -18,7 +18,7 @@ static const char usage[] =
 "  --bytes      figures in bytes (default: KiB)\n"
 "  -H, --human  figures as 12.3M\n"
 "  --json       one JSON object: {\"guests\": [...], \"total\": {...}}\n"
-"Exit status 1 if a tree could not be read (the others are still shown).\n";
+"Exit status 1 if a tree could not be read (the others are still shown).\n");
 
 static const struct option opts[] = {
 	{ "json", no_argument, NULL, 'j' },

@@ -8,7 +8,7 @@
  */
 #include "vsbox.h"
 
-static const char usage[] =
+USAGE(vkill, usage,
 "usage: vkill [-s SIG] [--xid N] PID...\n"
 "       vkill [-s SIG] --xid N --all\n"
 "Send SIG (default TERM) to each PID (as vps shows it). With --xid, a PID\n"
@@ -20,7 +20,7 @@ static const char usage[] =
 "  --all                 every process of context N (N >= 2): with SIGKILL at\n"
 "                        once (cgroup.kill); other signals with the context\n"
 "                        frozen, so that no process can escape by forking\n"
-"Exit status 1 if any PID could not be signalled or was refused.\n";
+"Exit status 1 if any PID could not be signalled or was refused.\n");
 
 static const struct option opts[] = {
 	{ "signal", required_argument, NULL, 's' },

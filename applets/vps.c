@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-static const char usage[] =
+USAGE(vps, usage,
 "usage: vps [ax|aux|-e|-A|-f|u] [-o COL[=HEAD],...]... [-p PID,...] [--xid N,...]\n"
 "           [--name NAME]... [--sort [-]COL] [--no-headers|h] [w]\n"
 "List every process of the host (inside a context: of that context) with two\n"
@@ -32,16 +32,16 @@ static const char usage[] =
 "Columns: pid ppid pgid sid ctx vserver user uid tty tname stat s bsdtime time\n"
 "etime start stime vsz rss pcpu pmem c ni pri nlwp comm args (aliases: xid vname\n"
 "cmd command %cpu %mem ucomm cputime tt state vsize rssize nice thcount ...).\n"
-"Exit status 1 when no process matched.\n";
+"Exit status 1 when no process matched.\n");
 
-static const char usage_tree[] =
+USAGE(vps, usage_tree,
 "usage: vpstree [-a] [-U] [--xid N,...] [--name NAME]...\n"
 "Show the process tree, every process as COMMAND(PID), each context's\n"
 "subtree labelled [ctx N NAME] where it begins.\n"
 "  -a           show command lines, not just command names\n"
 "  -U           draw lines with UTF-8 characters\n"
 "  --xid N,...  only the subtrees of these contexts\n"
-"  --name NAME  only the subtrees of guest NAME (MAIN: the host)\n";
+"  --name NAME  only the subtrees of guest NAME (MAIN: the host)\n");
 
 static const struct option opts[] = {
 	{ "xid", required_argument, NULL, 'X' },
@@ -312,13 +312,15 @@ static const char *fmt_start(const struct proc *p, char *buf, size_t n)
 
 	localtime_r(&t, &tm);
 	localtime_r(&G.now, &now);
-	/* ps: HH:MM within a day, then MonDD within the year, then the year */
+	/* ps: HH:MM within a day, then MonDD within the year, then the year
+	 * (by hand: strftime's locale machinery costs 4 KB for these three) */
 	if (G.now - t < 86400)
-		strftime(buf, n, "%H:%M", &tm);
+		snprintf(buf, n, "%02d:%02d", tm.tm_hour, tm.tm_min);
 	else if (tm.tm_year == now.tm_year)
-		strftime(buf, n, "%b%d", &tm);
+		snprintf(buf, n, "%.3s%02d", "JanFebMarAprMayJunJulAugSepOctNovDec" + 3 * (tm.tm_mon % 12),
+			 tm.tm_mday);
 	else
-		strftime(buf, n, "%Y", &tm);
+		snprintf(buf, n, "%d", tm.tm_year + 1900);
 	return buf;
 }
 
@@ -634,7 +636,7 @@ static int run_tree(void)
 
 int vps_main(int argc, char **argv)
 {
-	const char *u = usage;
+	const struct usage *u = usage;
 	const char *shortopts = "eAfo:p:";
 	int c;
 

@@ -13,12 +13,12 @@
 "                 is /proc/INIT/root/dev/reboot)\n" \
 "Exit 0 once rebootmgr has the request (the guest is then restarted or\n" \
 "stopped), 1 if it does not.\n"
-static const char usage_reboot[] =
+USAGE(vreboot, usage_reboot,
 "usage: vreboot [--socket PATH]\n"
-"Ask the host's rebootmgr to restart this guest\n" COMMON;
-static const char usage_halt[] =
+"Ask the host's rebootmgr to restart this guest\n" COMMON);
+USAGE(vreboot, usage_halt,
 "usage: vhalt [--socket PATH]\n"
-"Ask the host's rebootmgr to stop this guest\n" COMMON;
+"Ask the host's rebootmgr to stop this guest\n" COMMON);
 
 static const struct option opts[] = {
 	{ "socket", required_argument, NULL, 's' },
@@ -26,7 +26,7 @@ static const struct option opts[] = {
 	{ 0 }
 };
 
-static int ask(int argc, char **argv, int verb, const char *usage)
+static int ask(int argc, char **argv, int verb, const struct usage *usage)
 {
 	const char *sock = "/dev/reboot";
 	char reply[RB_LINE_MAX];

@@ -14,7 +14,7 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
-static const char usage[] =
+USAGE(vserver, usage,
 "usage: vserver NAME build [--template NAME|DIR [--unify] | --tar FILE |\n"
 "                          --oci DIR[:TAG]|FILE.tar[:TAG] |\n"
 "                          --debootstrap SUITE [--mirror URL] [--variant V]\n"
@@ -126,7 +126,7 @@ static const char usage[] =
 "  USERNS_CHOWN yes: where the root can't be idmapped, shift its owners on\n"
 "               disk instead, once (vserver(8), USER NAMESPACES)\n"
 "Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE,\n"
-"VSBOX_SUBUID, VSBOX_SUBGID (/etc/subuid, /etc/subgid).\n";
+"VSBOX_SUBUID, VSBOX_SUBGID (/etc/subuid, /etc/subgid).\n");
 
 static const struct option opts[] = {
 	{ "template", required_argument, NULL, 'T' },

@@ -14,7 +14,7 @@
  */
 #include "vsbox.h"
 
-static const char usage[] =
+USAGE(vserver_stat, usage,
 "usage: vserver-stat [--json]\n"
 "One line per running security context, context 0 (the host) first:\n"
 "  CTX       the context number\n"
@@ -33,7 +33,7 @@ static const char usage[] =
 "  --json    the same as a JSON array of objects, in bytes, microseconds and\n"
 "            seconds: ctx procs vsz rss user_usec system_usec uptime\n"
 "            disk_used disk_limit inodes_used inodes_limit name (null: none)\n"
-"Inside a context only that context is shown (computed from /proc).\n";
+"Inside a context only that context is shown (computed from /proc).\n");
 
 static const struct option opts[] = {
 	{ "json", no_argument, NULL, 'j' },

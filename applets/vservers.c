@@ -6,7 +6,7 @@
 #include "vsbox.h"
 #include <arpa/inet.h>
 
-static const char usage[] =
+USAGE(vservers, usage,
 "usage: vservers [-j N] start|stop|restart | status [--json]\n"
 "  start    start every guest with ONBOOT=yes that is not running\n"
 "  stop     stop every running guest\n"
@@ -18,7 +18,7 @@ static const char usage[] =
 "           addresses (null: not known); vservers(8)\n"
 "Guests are the NAME.conf files in $VSBOX_CONFDIR (/etc/vservers). The exit\n"
 "status is 1 if any guest failed. Shipped for boot: init/vservers.service\n"
-"(systemd) and init/vservers.sysv (SysV init).\n";
+"(systemd) and init/vservers.sysv (SysV init).\n");
 
 static const struct option opts[] = {
 	{ "jobs", required_argument, NULL, 'j' },

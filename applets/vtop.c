@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <time.h>
 
-static const char usage[] =
+USAGE(vtop, usage,
 "usage: vtop [-b] [-n N] [-d SECS] [-c] [--xid N,...] [--sort cpu|mem|time|pid|ctx]\n"
 "A live view of the processes of every context, refreshed every SECS seconds\n"
 "(default 2): a line per context with its totals, then the processes.\n"
@@ -24,7 +24,7 @@ static const char usage[] =
 "  --sort KEY   order processes by cpu (default), mem, time, pid or ctx\n"
 "Keys: q quit, P sort by CPU, M by memory, T by time, N by pid, X by context,\n"
 "x filter by context (type its number and Enter; empty: all), c command\n"
-"lines, space refresh now. Without a terminal, vtop runs in batch mode.\n";
+"lines, space refresh now. Without a terminal, vtop runs in batch mode.\n");
 
 static const struct option opts[] = {
 	{ "xid", required_argument, NULL, 'X' },
@@ -270,7 +270,7 @@ static void header(double uptime, int ntotal)
 	char a[16], b[16], c[16];
 
 	localtime_r(&now, &tm);
-	strftime(t, sizeof(t), "%H:%M:%S", &tm);
+	snprintf(t, sizeof(t), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (s >= 86400)
 		snprintf(up, sizeof(up), "%llu day%s, %02llu:%02llu", s / 86400, s / 86400 == 1 ? "" : "s",
 			 s / 3600 % 24, s / 60 % 60);

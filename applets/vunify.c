@@ -11,7 +11,7 @@
 #include "vsbox.h"
 #include <sys/file.h>
 
-static const char usage[] =
+USAGE(vunify, usage,
 "usage: vunify [--dry-run] [--method link|reflink|auto] [--exclude-from FILE] GUEST...|ALL\n"
 "Find the files the guests have in common and store each once. A file is a\n"
 "candidate when it is a regular file with the same content, size, owner,\n"
@@ -38,7 +38,7 @@ static const char usage[] =
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
 "A summary line is printed at the end; on a terminal, progress meanwhile.\n"
-"Exit status 1 if a file could not be shared for another reason than a change.\n";
+"Exit status 1 if a file could not be shared for another reason than a change.\n");
 
 static const struct option opts[] = {
 	{ "dry-run", no_argument, NULL, 'n' },

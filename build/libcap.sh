@@ -5,7 +5,13 @@
 set -eu
 B=$(cd "$(dirname "$0")" && pwd)
 OUT=$B/libcap
-[ -f "$OUT/lib/libcap.a" ] && [ -f "$OUT/include/sys/capability.h" ] && exit 0
+# Built for size like vsbox itself: one section per function and object, so
+# that the link's --gc-sections keeps only the few functions vsbox calls
+# (with libcap's own -O2 whole objects came in: 16 KB more). A cache built
+# with other flags is rebuilt.
+COPTS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-pie"
+[ -f "$OUT/lib/libcap.a" ] && [ -f "$OUT/include/sys/capability.h" ] &&
+	[ "$(cat "$OUT/copts" 2>/dev/null)" = "$COPTS" ] && exit 0
 A=$B/apt
 mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/src"
 # deb-src twins of the system's Debian sources (deb822 or one-line format)
@@ -34,8 +40,9 @@ dpkg-source --no-check -x "$(ls "$A"/src/libcap2_*.dsc | tail -n 1)" "$W/s" >/de
 KH=$B/obj/kinc
 "$B/kinc.sh" "$KH"
 make -s -C "$W/s/libcap" CC="musl-gcc -isystem $KH" BUILD_CC=gcc AR=ar RANLAB=ranlib \
-	SHARED=no PAM_CAP=no GOLANG=no USE_GPERF=no libcap.a >/dev/null
+	SHARED=no PAM_CAP=no GOLANG=no USE_GPERF=no COPTS="$COPTS" BUILD_COPTS=-O2 libcap.a >/dev/null
 mkdir -p "$OUT/lib" "$OUT/include/sys"
+echo "$COPTS" > "$OUT/copts"
 cp "$W/s/libcap/libcap.a" "$OUT/lib/"
 cp "$W/s/libcap/include/sys/capability.h" "$OUT/include/sys/"
 [ -f "$W/s/libcap/include/sys/psx_syscall.h" ] && cp "$W/s/libcap/include/sys/psx_syscall.h" "$OUT/include/sys/"

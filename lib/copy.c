@@ -9,7 +9,6 @@
  */
 #include "vsbox.h"
 #include <dirent.h>
-#include <fnmatch.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 
@@ -28,7 +27,7 @@ static bool excluded(struct walk *w, const char *rel)
 		const char *pat = w->exclude[i];
 		while (*pat == '/')
 			pat++;
-		if (!fnmatch(pat, rel, FNM_PATHNAME) || !fnmatch(pat, rel, FNM_PATHNAME | FNM_LEADING_DIR))
+		if (pglob_match(pat, rel))
 			return true;
 	}
 	return false;

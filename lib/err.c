@@ -80,9 +80,14 @@ void usage_die(const char *fmt, ...)
 	exit(2);
 }
 
-void show_usage(const char *usage)
+void show_usage(const struct usage *usage)
 {
-	fputs(usage, stdout);
+	const struct usage_pack *p = usage->pack;
+	unsigned char *text = xmalloc(p->n);
+
+	if (!lz_unpack(p->z, p->zn, text, p->n))
+		die("the help texts in this binary are damaged");
+	fwrite(text + usage->off, 1, usage->len, stdout);
 	exit(0);
 }
 

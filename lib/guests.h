@@ -322,7 +322,7 @@ struct netlock {
 };
 /* Parse chbind's options (argv[0] is "chbind"); returns the index of CMD.
  * Every address is probed (netaddr_probe): nesting can only narrow. */
-int netlock_args(int argc, char **argv, struct netlock *nl, const char *usage);
+int netlock_args(int argc, char **argv, struct netlock *nl, const struct usage *usage);
 /* Close inherited IP and packet sockets (fds >= 3): they belong to the
  * cgroup they were made in, outside the lock */
 void netlock_close_sockets(void);

@@ -231,7 +231,7 @@ static const struct option netlock_opts[] = {
 	{ 0 }
 };
 
-int netlock_args(int argc, char **argv, struct netlock *nl, const char *usage)
+int netlock_args(int argc, char **argv, struct netlock *nl, const struct usage *usage)
 {
 	const char *lb[2] = { NULL, NULL };
 	char buf[64];
@@ -239,7 +239,7 @@ int netlock_args(int argc, char **argv, struct netlock *nl, const char *usage)
 
 	memset(nl, 0, sizeof(*nl));
 	optind = 0;     /* chcontext parses its own options first: start over */
-	while ((c = opt_next(argc, argv, "i:h", netlock_opts, usage ? usage : "usage: chbind --help\n")) != -1) {
+	while ((c = opt_next(argc, argv, "i:h", netlock_opts, usage)) != -1) {
 		switch (c) {
 		case 'i': netaddrs_add(&nl->addrs, optarg, "--ip"); break;
 		case 'l': {

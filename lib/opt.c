@@ -41,7 +41,7 @@ int parse_signal(const char *s, const char *what)
 }
 
 int opt_next(int argc, char **argv, const char *shortopts,
-	     const struct option *longopts, const char *usage)
+	     const struct option *longopts, const struct usage *usage)
 {
 	char spec[64];
 	int c;

@@ -67,6 +67,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 
 struct rbd rbd;         /* zeroed (bss): rebootd_run() opens its fds first */
 
@@ -76,6 +77,37 @@ uint64_t rbd_now(void)
 }
 
 /* ---- logging ------------------------------------------------------------ */
+/* syslog(3) as musl's writes it, by hand (musl's formats its time with
+ * strftime, 4 KB of locale machinery for "Mmm dd hh:mm:ss"): one datagram
+ * "<PRI>TIME rebootmgr[PID]: LINE" to /dev/log, the time in UTC, the
+ * socket opened at the first line and connected again once when syslogd
+ * went away; a line nobody takes is lost, as with syslog(3). */
+static void slog(int prio, const char *line)
+{
+	static const struct sockaddr_un log = { AF_UNIX, "/dev/log" };
+	static int fd = -1;
+	char msg[640];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&now, &tm);
+	n = snprintf(msg, sizeof(msg), "<%d>%.3s %2d %02d:%02d:%02d rebootmgr[%d]: %s\n", LOG_DAEMON | prio,
+		     "JanFebMarAprMayJunJulAugSepOctNovDec" + 3 * (tm.tm_mon % 12), tm.tm_mday,
+		     tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid(), line);
+	if (n >= (int)sizeof(msg))
+		n = sizeof(msg) - 1;
+	if (fd < 0) {
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0)
+			connect(fd, (const struct sockaddr *)&log, sizeof(log));
+	}
+	if (fd >= 0 && send(fd, msg, (size_t)n, MSG_NOSIGNAL) < 0 &&
+	    (errno == ECONNREFUSED || errno == ECONNRESET || errno == ENOTCONN || errno == EPIPE) &&
+	    !connect(fd, (const struct sockaddr *)&log, sizeof(log)))
+		send(fd, msg, (size_t)n, MSG_NOSIGNAL);
+}
+
 static void vlog(int prio, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -83,7 +115,7 @@ static void vlog(int prio, const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	proc_printable(buf);
 	if (rbd.syslog)
-		syslog(prio, "%s", buf);
+		slog(prio, buf);
 	else
 		fprintf(stderr, "rebootmgr: %s\n", buf);
 }
@@ -336,8 +368,6 @@ int rebootd_run(bool use_syslog, void (*ready)(void))
 	ssize_t n;
 
 	rbd.syslog = use_syslog;
-	if (use_syslog)
-		openlog("rebootmgr", LOG_PID, LOG_DAEMON);
 	n = readlink("/proc/self/exe", rbd.self, sizeof(rbd.self) - 1);
 	if (n <= 0)
 		die_errno("can't read /proc/self/exe");

@@ -15,13 +15,11 @@
  */
 #include "vsbox.h"
 #include <dirent.h>
-#include <fnmatch.h>
 
 bool uwalk_excluded(const char *const *pat, int n, const char *path)
 {
 	for (int i = 0; i < n; i++)
-		if (!fnmatch(pat[i], path, FNM_PATHNAME) ||
-		    !fnmatch(pat[i], path, FNM_PATHNAME | FNM_LEADING_DIR))
+		if (pglob_match(pat[i], path))
 			return true;
 	return false;
 }
