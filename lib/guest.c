@@ -265,6 +265,7 @@ static void guest_limits(const struct ctx *c, void *arg)
 	long long nproc = g->c.nproc;
 	char v[64];
 	bool done_mem = !g->c.memory, done_pids = false, done_cpu = false, done_dev = false;
+	bool done_cpuset = !g->c.cpuset[0];
 
 	if (nproc < 0 && (g->c.flags & CF_NPROC)) {
 		struct rlimit rl;
@@ -309,6 +310,13 @@ static void guest_limits(const struct ctx *c, void *arg)
 			}
 			done_cpu = true;
 		}
+		/* v2: cpuset is enabled for the few guests that ask for it */
+		if (!done_cpuset && v2 && !HAS("cpuset.cpus") && (cg_v2_ctrls() & CG_CPUSET))
+			cg_delegate_one(picks[i], picks[i]->base, "cpuset");
+		if (!done_cpuset && (v2 ? HAS("cpuset.cpus") : (picks[i]->ctrl & CG_CPUSET))) {
+			gview_cpuset(g, picks[i], d);
+			done_cpuset = true;
+		}
 		if (!v2 && (picks[i]->ctrl & CG_DEVICES) && !done_dev) {
 			devcg_v1(d);
 			done_dev = true;
@@ -324,6 +332,8 @@ static void guest_limits(const struct ctx *c, void *arg)
 		no_ctrl(g, "ULIMIT -u / nproc", "pids", CG_PIDS);
 	if ((g->c.cpu_weight || g->c.cpu_max) && !done_cpu)
 		no_ctrl(g, "S_CPU", "cpu", CG_CPU);
+	if (!done_cpuset)
+		no_ctrl(g, "S_CPUSET", "cpuset", CG_CPUSET);
 }
 
 /* after the clone, while the guest makes its mounts: the BPF programs on
@@ -486,7 +496,9 @@ int guest_start(struct guest *g, bool quiet)
 	 * (guest_programs), the v1 controller only where there is not */
 	g->cgwant = (cg_v2() ? 0 : CG_DEVICES) | (g->c.memory ? CG_MEMORY : 0) |
 	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
-	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0);
+	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0) |
+	       (g->c.cpuset[0] ? CG_CPUSET : 0);
+	gview_prepare(g);
 	s.xid = g->c.xid;
 	s.flags = g->c.flags | CF_GUEST;     /* the default guest seccomp filter */
 	if (g->c.disk_limit || g->c.inode_limit)
