@@ -225,7 +225,8 @@ enum { CF_LOCK = 1 << 0, CF_SCHED = 1 << 1, CF_NPROC = 1 << 2,
        CF_PRIVATE = 1 << 3, CF_FAKEINIT = 1 << 4,
        CF_GUEST = 1 << 5 /* a vserver guest: the SC_GUEST filter; no name */,
        CF_DQUOTA = 1 << 6 /* a guest with a disk limit: the filter keeps it in */,
-       CF_USERNS = 1 << 7 /* in a user namespace of its own: enter as root there */ };
+       CF_USERNS = 1 << 7 /* in a user namespace of its own: enter as root there */,
+       CF_ABSUNIX = 1 << 8 /* on the host's network stack: abstract unix sockets scoped */ };
 struct ctx {
 	long xid;
 	pid_t pid;                     /* its init, as the host sees it */
@@ -388,9 +389,11 @@ enum { SC_SPECTATOR = 1 << 0, SC_LOCK = 1 << 1, SC_GUEST = 1 << 2 };
 void seccomp_apply(unsigned what);
 /* Landlock: restrict writes and signal/ptrace scope for the spectator */
 void landlock_spectator(void);
-/* Landlock: a domain that restricts nothing but whom its processes may
- * trace (for contexts keeping CAP_SYS_PTRACE); dies without Landlock */
-void landlock_fence(void);
+/* Landlock: a domain for a context's command. fence: one that restricts
+ * nothing but whom its processes may trace (for contexts keeping
+ * CAP_SYS_PTRACE; dies without Landlock); unix_scope: no connect or send
+ * to abstract unix sockets made outside it (ABI 6; nothing before) */
+void landlock_enter(bool fence, bool unix_scope);
 #define CAP_SYS_PTRACE_BIT (1ULL << 19)   /* CAP_SYS_PTRACE, without libcap's header */
 
 /* ---- lib/conf.c: NAME.conf, the guest's settings -------------------------
@@ -423,6 +426,7 @@ struct vconf {
 	char cpuset[256];           /* S_CPUSET: a CPU list as the kernel writes
 				       it ("1", "0-3,6"), "" unset */
 	int lxcfs;                  /* LXCFS: LX_AUTO (default), LX_YES, LX_NO */
+	bool unix_scope;            /* UNIX_SCOPE=yes: Landlock-scoped abstract sockets */
 	char init[1024];            /* INIT, "" = default (words: conf_words) */
 	char env[4096];             /* ENV: NAME=VALUE words for init, "" = none */
 	char init_dir[256];         /* INIT_DIR: its working directory, "" = / */

@@ -330,7 +330,7 @@ static const char *const keys[] = {
 	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
 	"NET", "NET_MODE", "BRIDGE", "NET_MAC", "NET_UPLINK", "NET_GATEWAY",
 	"USERNS", "USERNS_BASE", "USERNS_SIZE", "START_TIMEOUT", "ENV", "INIT_DIR", "INIT_USER",
-	"USERNS_CHOWN", "S_CPUSET", "LXCFS",
+	"USERNS_CHOWN", "S_CPUSET", "LXCFS", "UNIX_SCOPE",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -498,6 +498,10 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 				return c->lxcfs = i, 0;
 		return bad(p, "LXCFS: '%s' is not auto, yes or no", v);
 	}
+	case 37:
+		if (!yesno(v, &c->unix_scope))
+			return bad(p, "UNIX_SCOPE: '%s' is not yes or no", v);
+		return 0;
 	}
 	return 0;
 }

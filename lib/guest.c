@@ -471,6 +471,11 @@ int guest_start(struct guest *g, bool quiet)
 		die("starting a guest needs root");
 	trace("start %s", g->name);
 	pick_boot(g);
+	/* what the kernel or host must offer for its settings, before
+	 * anything is made */
+	if (g->c.unix_scope && g->c.net == NET_SHARED && landlock_abi() < 6)
+		die("%s: UNIX_SCOPE=yes needs Landlock ABI 6 (Linux 6.12); this kernel has %s",
+		    g->name, landlock_abi() ? "an older ABI" : "no Landlock");
 	prepare_lock(g);
 	guest_lock(g);
 	trace("locked");
@@ -485,6 +490,7 @@ int guest_start(struct guest *g, bool quiet)
 	netns_repair(g->name);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
+	gview_prepare(g);       /* LXCFS=yes: lxcfs must be there */
 	/* the disk limits, which the filesystem keeps (lib/quota.c) */
 	quota_apply(g, g->c.disk_limit, g->c.inode_limit, quiet ? QA_QUIET : 0);
 	trace("disk limits set");
@@ -498,9 +504,12 @@ int guest_start(struct guest *g, bool quiet)
 	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
 	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0) |
 	       (g->c.cpuset[0] ? CG_CPUSET : 0);
-	gview_prepare(g);
 	s.xid = g->c.xid;
 	s.flags = g->c.flags | CF_GUEST;     /* the default guest seccomp filter */
+	/* the host's abstract sockets out of reach (NET=private has its own
+	 * abstract namespace); lib/seccomp.c, landlock_enter() */
+	if (g->c.unix_scope && g->c.net == NET_SHARED)
+		s.flags |= CF_ABSUNIX;
 	if (g->c.disk_limit || g->c.inode_limit)
 		s.flags |= CF_DQUOTA;       /* ... which keeps it inside them */
 	seccomp_loosen(guest_sc_allow(&g->c));

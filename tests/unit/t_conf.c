@@ -180,6 +180,9 @@ int main(void)
 	ok(!parse("LXCFS=no\n") && c.lxcfs == LX_NO, "LXCFS=no");
 	ok(!parse("LXCFS=auto\n") && c.lxcfs == LX_AUTO, "LXCFS=auto");
 	bad("LXCFS=maybe\n", "g.conf:1: LXCFS: 'maybe' is not auto, yes or no", "LXCFS bad value");
+	ok(!parse("") && !c.unix_scope, "UNIX_SCOPE: no by default");
+	ok(!parse("UNIX_SCOPE=yes\n") && c.unix_scope, "UNIX_SCOPE=yes");
+	bad("UNIX_SCOPE=always\n", "g.conf:1: UNIX_SCOPE: 'always' is not yes or no", "UNIX_SCOPE bad value");
 	bad("INIT=sbin/init\n", "g.conf:1: INIT: 'sbin/init' is not an absolute path inside the guest",
 	    "INIT relative");
 	ok(!parse("") && c.reboot_limit == 5, "REBOOT_LIMIT: 5 by default");
