@@ -128,6 +128,36 @@ const char *lxcfs_dir(void)
 	return d && *d ? d : "/var/lib/lxcfs";
 }
 
+/* Is the kernel memory-honest? feat_meminfo() asks with a scratch cgroup
+ * and a fork (2-3 ms, each start on a host running lxcfs): the answer is
+ * kept in $VSBOX_RUNDIR/meminfo-honest with the boot id, since only a
+ * reboot changes the kernel. "unknown" is not kept. */
+static bool kernel_honest(void)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], boot[64], buf[128];
+	size_t bl;
+	int f, fd;
+
+	if (read_file("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) < 0)
+		boot[0] = 0;
+	boot[strcspn(boot, "\n")] = 0;
+	bl = strlen(boot);
+	xsnprintf(path, sizeof(path), "%s/meminfo-honest", rundir());
+	if (bl && read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, boot, bl) && buf[bl] == ' ')
+		return buf[bl + 1] == '1';
+	if ((f = feat_meminfo()) == FEAT_UNKNOWN || !bl)
+		return f == FEAT_YES;
+	/* best effort: a start does not fail for want of the note */
+	snprintf(buf, sizeof(buf), "%s %d\n", boot, f == FEAT_YES);
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) >= 0) {
+		bool ok = write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf);
+		if (close(fd) || !ok || rename(tmp, path))
+			unlink(tmp);
+	}
+	return f == FEAT_YES;
+}
+
 void gview_prepare(struct guest *g)
 {
 	const char *dir = lxcfs_dir();
@@ -147,6 +177,6 @@ void gview_prepare(struct guest *g)
 	}
 	xsnprintf(g->lxcfs, sizeof(g->lxcfs), "%s", dir);
 	/* the kernel's own honest meminfo: no FUSE round trip for it */
-	g->lx_meminfo = feat_meminfo() != FEAT_YES;
+	g->lx_meminfo = !kernel_honest();
 	trace("lxcfs on %s%s", dir, g->lx_meminfo ? "" : " (meminfo: the kernel's)");
 }
