@@ -191,9 +191,9 @@ int check_kernel(const char *dir);
 enum {
 	CG_V2 = 1 << 0, CG_PIDS = 1 << 1, CG_MEMORY = 1 << 2, CG_CPU = 1 << 3,
 	CG_CPUACCT = 1 << 4, CG_FREEZER = 1 << 5, CG_DEVICES = 1 << 6,
-	CG_BLKIO = 1 << 7,
+	CG_BLKIO = 1 << 7, CG_CPUSET = 1 << 8,
 };
-#define CG_MAX 8
+#define CG_MAX 10
 #define CG_PATH 256
 struct cg_hier {
 	unsigned ctrl;          /* CG_* bits this hierarchy carries */
@@ -212,6 +212,8 @@ unsigned cg_v2_ctrls(void);
 /* v2: enable memory, pids, cpu, io for the children of every directory
  * from the mount down to dir, where offered and not on yet (best effort) */
 void cg_delegate(const struct cg_hier *h, const char *dir);
+/* the same for one controller ("cpuset") */
+void cg_delegate_one(const struct cg_hier *h, const char *dir, const char *ctrl);
 int cg_write(const char *dir, const char *file, const char *val);  /* -1 + errno */
 void xcg_write(const char *dir, const char *file, const char *val);
 /* Move the calling process, which must have one thread, into dir. On v1
@@ -252,7 +254,8 @@ enum { CF_LOCK = 1 << 0, CF_SCHED = 1 << 1, CF_NPROC = 1 << 2,
        CF_PRIVATE = 1 << 3, CF_FAKEINIT = 1 << 4,
        CF_GUEST = 1 << 5 /* a vserver guest: the SC_GUEST filter; no name */,
        CF_DQUOTA = 1 << 6 /* a guest with a disk limit: the filter keeps it in */,
-       CF_USERNS = 1 << 7 /* in a user namespace of its own: enter as root there */ };
+       CF_USERNS = 1 << 7 /* in a user namespace of its own: enter as root there */,
+       CF_ABSUNIX = 1 << 8 /* on the host's network stack: abstract unix sockets scoped */ };
 struct ctx {
 	long xid;
 	pid_t pid;                     /* its init, as the host sees it */
@@ -415,9 +418,11 @@ enum { SC_SPECTATOR = 1 << 0, SC_LOCK = 1 << 1, SC_GUEST = 1 << 2 };
 void seccomp_apply(unsigned what);
 /* Landlock: restrict writes and signal/ptrace scope for the spectator */
 void landlock_spectator(void);
-/* Landlock: a domain that restricts nothing but whom its processes may
- * trace (for contexts keeping CAP_SYS_PTRACE); dies without Landlock */
-void landlock_fence(void);
+/* Landlock: a domain for a context's command. fence: one that restricts
+ * nothing but whom its processes may trace (for contexts keeping
+ * CAP_SYS_PTRACE; dies without Landlock); unix_scope: no connect or send
+ * to abstract unix sockets made outside it (ABI 6; nothing before) */
+void landlock_enter(bool fence, bool unix_scope);
 #define CAP_SYS_PTRACE_BIT (1ULL << 19)   /* CAP_SYS_PTRACE, without libcap's header */
 
 /* ---- lib/conf.c: NAME.conf, the guest's settings -------------------------
@@ -447,6 +452,10 @@ struct vconf {
 	unsigned long long memory;  /* S_MEMORY bytes, 0 unset */
 	unsigned cpu_weight;        /* S_CPU weight=1..10000, 0 unset */
 	unsigned cpu_max;           /* S_CPU max=PERCENT of one CPU, 0 unset */
+	char cpuset[256];           /* S_CPUSET: a CPU list as the kernel writes
+				       it ("1", "0-3,6"), "" unset */
+	int lxcfs;                  /* LXCFS: LX_AUTO (default), LX_YES, LX_NO */
+	bool unix_scope;            /* UNIX_SCOPE=yes: Landlock-scoped abstract sockets */
 	char init[1024];            /* INIT, "" = default (words: conf_words) */
 	char env[4096];             /* ENV: NAME=VALUE words for init, "" = none */
 	char init_dir[256];         /* INIT_DIR: its working directory, "" = / */
@@ -475,6 +484,13 @@ struct vconf {
 	bool userns_chown;          /* USERNS_CHOWN: shift the ids on disk where no idmap */
 };
 enum { NET_SHARED, NET_BRIDGE, NET_ROUTED };
+enum { LX_AUTO, LX_YES, LX_NO };
+/* lib/gview.c: a CPU list "0-3,6" (CPUs below CPU_LIST_MAX) into bits:
+ * false when it is not one; cpulist_print writes bits back in the
+ * kernel's form (false: longer than n) */
+#define CPU_LIST_MAX 4096
+bool cpulist_parse(const char *s, uint64_t bits[CPU_LIST_MAX / 64]);
+bool cpulist_print(const uint64_t bits[CPU_LIST_MAX / 64], char *out, size_t n);
 #define USERNS_MIN 65536U           /* no guest id range below: the host's users */
 #define USERNS_LAST 4294967294U     /* the last valid id ((uid_t)-1 is none) */
 /* Parse text (the contents of file) into c; 0, or -1 with "FILE:LINE: msg" in err */

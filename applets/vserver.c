@@ -90,6 +90,13 @@ USAGE(vserver, usage,
 "               processes of the whole guest (pids.max)\n"
 "  S_MEMORY     memory limit (e.g. 512M; no swap beyond it)\n"
 "  S_CPU        weight=1..10000 (100: one guest) and/or max=P% of one CPU\n"
+"  S_CPUSET     the CPUs it runs on, e.g. 1 or 0-3,6 (a cpuset cgroup; nproc\n"
+"               and /sys/devices/system/cpu/online inside show them)\n"
+"  LXCFS        auto|yes|no: bind a host lxcfs's /proc files (meminfo,\n"
+"               cpuinfo...) in the guest (auto: when mounted)\n"
+"  UNIX_SCOPE   yes: no connect to the host's abstract unix sockets on the\n"
+"               shared stack (Landlock ABI 6); each exec/enter is then a\n"
+"               domain apart from the rc's (vserver(8), SECURITY)\n"
 "  INIT         the command start runs (default /sbin/init with fakeinit):\n"
 "               words, quoted as in sh ('a b', \"a b\"), never expanded\n"
 "  ENV          NAME=VALUE words added to the environment of INIT (or rc)\n"
@@ -126,7 +133,8 @@ USAGE(vserver, usage,
 "  USERNS_CHOWN yes: where the root can't be idmapped, shift its owners on\n"
 "               disk instead, once (vserver(8), USER NAMESPACES)\n"
 "Environment: VSBOX_CONFDIR, VSBOX_ROOTDIR, VSBOX_RUNDIR, VSBOX_CGROUP_BASE,\n"
-"VSBOX_SUBUID, VSBOX_SUBGID (/etc/subuid, /etc/subgid).\n");
+"VSBOX_SUBUID, VSBOX_SUBGID (/etc/subuid, /etc/subgid), VSBOX_LXCFS_DIR\n"
+"(/var/lib/lxcfs).\n");
 
 static const struct option opts[] = {
 	{ "template", required_argument, NULL, 'T' },

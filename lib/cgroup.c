@@ -20,6 +20,7 @@ static const struct { const char *name; unsigned bit; } ctrl_names[] = {
 	{ "pids", CG_PIDS }, { "memory", CG_MEMORY }, { "cpu", CG_CPU },
 	{ "cpuacct", CG_CPUACCT }, { "freezer", CG_FREEZER },
 	{ "devices", CG_DEVICES }, { "blkio", CG_BLKIO }, { "io", CG_BLKIO },
+	{ "cpuset", CG_CPUSET },
 };
 
 static unsigned ctrl_bits(const char *list)
@@ -192,9 +193,8 @@ unsigned cg_v2_ctrls(void)
  * (pids, cpu) would be accepted but make it a thread root, under which
  * no process may join a new cgroup (EOPNOTSUPP). The limits then report
  * the controller missing, naming the base. */
-void cg_delegate(const struct cg_hier *h, const char *dir)
+static void delegate(const struct cg_hier *h, const char *dir, const char *const *want, size_t nwant)
 {
-	static const char *const want[] = { "memory", "pids", "cpu", "io" };
 	char path[CG_PATH], have[512], on[512], f[CG_PATH + 32];
 	size_t ml = strlen(h->mnt), len;
 
@@ -216,7 +216,7 @@ void cg_delegate(const struct cg_hier *h, const char *dir)
 		snprintf(f, sizeof(f), "%s/cgroup.subtree_control", path);
 		if (read_file(f, on, sizeof(on)) < 0)
 			on[0] = 0;
-		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		for (size_t i = 0; i < nwant; i++) {
 			char plus[16];
 			if (!ctrl_listed(have, want[i]) || ctrl_listed(on, want[i]))
 				continue;
@@ -226,6 +226,20 @@ void cg_delegate(const struct cg_hier *h, const char *dir)
 		if (!dir[len])
 			break;
 	}
+}
+
+void cg_delegate(const struct cg_hier *h, const char *dir)
+{
+	static const char *const want[] = { "memory", "pids", "cpu", "io" };
+
+	delegate(h, dir, want, sizeof(want) / sizeof(want[0]));
+}
+
+/* one more controller, for the few guests that ask for it (cpuset: a
+ * guest with S_CPUSET) */
+void cg_delegate_one(const struct cg_hier *h, const char *dir, const char *ctrl)
+{
+	delegate(h, dir, &ctrl, 1);
 }
 
 int cg_write(const char *dir, const char *file, const char *val)

@@ -330,7 +330,7 @@ static const char *const keys[] = {
 	"INIT", "STOP_TIMEOUT", "STOPSIG", "S_SECCOMP", "REBOOT_LIMIT", "DISK_LIMIT", "INODE_LIMIT",
 	"NET", "NET_MODE", "BRIDGE", "NET_MAC", "NET_UPLINK", "NET_GATEWAY",
 	"USERNS", "USERNS_BASE", "USERNS_SIZE", "START_TIMEOUT", "ENV", "INIT_DIR", "INIT_USER",
-	"USERNS_CHOWN",
+	"USERNS_CHOWN", "S_CPUSET", "LXCFS", "UNIX_SCOPE",
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -481,6 +481,26 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 	case 34:
 		if (!yesno(v, &c->userns_chown))
 			return bad(p, "USERNS_CHOWN: '%s' is not yes or no", v);
+		return 0;
+	case 35: { /* S_CPUSET: kept as the kernel would write it back */
+		static uint64_t bits[CPU_LIST_MAX / 64];
+		if (!cpulist_parse(v, bits))
+			return bad(p, "S_CPUSET: '%s' is not a list of CPUs below %d (e.g. 1, 0-3, 0,2-3)",
+				   v, CPU_LIST_MAX);
+		if (!cpulist_print(bits, c->cpuset, sizeof(c->cpuset)))
+			return bad(p, "S_CPUSET: '%.40s...' is too long a list (make ranges)", v);
+		return 0;
+	}
+	case 36: {
+		static const char *const lx[] = { "auto", "yes", "no" };
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(v, lx[i]))
+				return c->lxcfs = i, 0;
+		return bad(p, "LXCFS: '%s' is not auto, yes or no", v);
+	}
+	case 37:
+		if (!yesno(v, &c->unix_scope))
+			return bad(p, "UNIX_SCOPE: '%s' is not yes or no", v);
 		return 0;
 	}
 	return 0;

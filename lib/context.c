@@ -97,9 +97,10 @@ void ctx_restrict(unsigned flags, uint64_t bset)
 	 * capability ceiling, last before exec */
 	seccomp_apply((flags & CF_LOCK ? SC_LOCK : 0) | (flags & CF_GUEST ? SC_GUEST : 0));
 	/* a ceiling with CAP_SYS_PTRACE could trace init (bset 0: never
-	 * fenced itself) and whoever enters: a Landlock fence first */
-	if (bset & CAP_SYS_PTRACE_BIT)
-		landlock_fence();
+	 * fenced itself) and whoever enters: a Landlock fence first; with
+	 * UNIX_SCOPE, the shared stack's abstract sockets scoped (init
+	 * connects nowhere) */
+	landlock_enter(bset & CAP_SYS_PTRACE_BIT, bset && (flags & CF_ABSUNIX));
 	caps_reduce(bset);
 }
 

@@ -301,6 +301,76 @@ static void mask_class_net(int rootfd)
 	close(fd);
 }
 
+/* What the guest should not see as the host's (lib/gview.c decided it on
+ * the host): lxcfs's /proc files, each bound over the kernel's (meminfo
+ * unless the kernel is memory-honest; uptime only without a time
+ * namespace, whose /proc/uptime is the guest's already); and the CPUs of
+ * its cpuset as /sys/devices/system/cpu/online - lxcfs's, or a file of
+ * the guest's /dev tmpfs, bound there and unlinked (no host path in its
+ * mountinfo, nothing left in /dev). All of them read-only. */
+/* the file bound on name in dir made read-only (a remount, which finds
+ * the new mount by name). lxcfs's files must be: a guest's open with
+ * O_TRUNC reaches the FUSE inode all guests share, and leaves it empty
+ * for every reader that uses splice or sendfile (busybox cat) */
+static void ro_file(int dir, const char *name, const char *what)
+{
+	mount_at(dir, name, NULL, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		 NULL, what);
+}
+
+static void mount_view(int rootfd, const struct guest *g)
+{
+	static const char *const lx[] = { "meminfo", "cpuinfo", "stat", "uptime", "loadavg", "diskstats", "swaps" };
+	char src[PATH_MAX + 64];
+	bool timens = !access("/proc/self/ns/time", F_OK);
+	int fd, cpu, dev;
+
+	if (g->lxcfs[0]) {
+		int procfd = path_open(rootfd, "proc", O_PATH | O_DIRECTORY, 0);
+		if (procfd < 0)
+			die_errno("can't open the guest's /proc");
+		for (size_t i = 0; i < sizeof(lx) / sizeof(lx[0]); i++) {
+			if ((i == 0 && !g->lx_meminfo) || (i == 3 && timens))
+				continue;
+			snprintf(src, sizeof(src), "%s/proc/%s", g->lxcfs, lx[i]);
+			if (access(src, F_OK) || (fd = openat(procfd, lx[i], O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				continue;       /* an older lxcfs, or kernel */
+			bind_fd(AT_FDCWD, src, fd, false, lx[i]);
+			close(fd);
+			ro_file(procfd, lx[i], lx[i]);
+		}
+		close(procfd);
+	}
+	snprintf(src, sizeof(src), "%s/sys/devices/system/cpu/online", g->lxcfs);
+	bool lxcpu = g->lxcfs[0] && !access(src, F_OK);
+	if ((!lxcpu && !g->cpus[0]) ||
+	    (cpu = path_open(rootfd, "sys/devices/system/cpu", O_PATH | O_DIRECTORY, 0)) < 0)
+		return;
+	if ((fd = openat(cpu, "online", O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		close(cpu);
+		return;
+	}
+	if (lxcpu) {
+		bind_fd(AT_FDCWD, src, fd, false, "/sys/devices/system/cpu/online");
+		ro_file(cpu, "online", "/sys/devices/system/cpu/online");
+	} else {
+		if ((dev = path_open(rootfd, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
+			die_errno("can't open the guest's /dev");
+		int t = openat(dev, ".online", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+		snprintf(src, sizeof(src), "%s\n", g->cpus);
+		if (t < 0 || write(t, src, strlen(src)) != (ssize_t)strlen(src))
+			die_errno("can't write the guest's CPU list in /dev/.online");
+		bind_fd(t, NULL, fd, false, "/sys/devices/system/cpu/online");
+		close(t);
+		if (unlinkat(dev, ".online", 0))
+			die_errno("can't remove /dev/.online");
+		close(dev);
+		ro_file(cpu, "online", "/sys/devices/system/cpu/online");
+	}
+	close(fd);
+	close(cpu);
+}
+
 /* a USERNS guest's /sys: the host's, every mount in it read-only (and
  * nosuid, nodev, noexec), its cgroup hierarchies masked */
 static void bind_sys(int rootfd)
@@ -360,6 +430,8 @@ static void mount_all(const struct guest *g)
 	}
 	if (g->c.net == NET_SHARED || g->c.userns)
 		mask_class_net(rootfd);
+	if (g->lxcfs[0] || g->cpus[0])
+		mount_view(rootfd, g);
 	trace("sys mounted");
 	if (mask_fd >= 0)
 		close(mask_fd);

@@ -265,6 +265,7 @@ static void guest_limits(const struct ctx *c, void *arg)
 	long long nproc = g->c.nproc;
 	char v[64];
 	bool done_mem = !g->c.memory, done_pids = false, done_cpu = false, done_dev = false;
+	bool done_cpuset = !g->c.cpuset[0];
 
 	if (nproc < 0 && (g->c.flags & CF_NPROC)) {
 		struct rlimit rl;
@@ -309,6 +310,13 @@ static void guest_limits(const struct ctx *c, void *arg)
 			}
 			done_cpu = true;
 		}
+		/* v2: cpuset is enabled for the few guests that ask for it */
+		if (!done_cpuset && v2 && !HAS("cpuset.cpus") && (cg_v2_ctrls() & CG_CPUSET))
+			cg_delegate_one(picks[i], picks[i]->base, "cpuset");
+		if (!done_cpuset && (v2 ? HAS("cpuset.cpus") : (picks[i]->ctrl & CG_CPUSET))) {
+			gview_cpuset(g, picks[i], d);
+			done_cpuset = true;
+		}
 		if (!v2 && (picks[i]->ctrl & CG_DEVICES) && !done_dev) {
 			devcg_v1(d);
 			done_dev = true;
@@ -324,6 +332,8 @@ static void guest_limits(const struct ctx *c, void *arg)
 		no_ctrl(g, "ULIMIT -u / nproc", "pids", CG_PIDS);
 	if ((g->c.cpu_weight || g->c.cpu_max) && !done_cpu)
 		no_ctrl(g, "S_CPU", "cpu", CG_CPU);
+	if (!done_cpuset)
+		no_ctrl(g, "S_CPUSET", "cpuset", CG_CPUSET);
 }
 
 /* after the clone, while the guest makes its mounts: the BPF programs on
@@ -461,6 +471,11 @@ int guest_start(struct guest *g, bool quiet)
 		die("starting a guest needs root");
 	trace("start %s", g->name);
 	pick_boot(g);
+	/* what the kernel or host must offer for its settings, before
+	 * anything is made */
+	if (g->c.unix_scope && g->c.net == NET_SHARED && landlock_abi() < 6)
+		die("%s: UNIX_SCOPE=yes needs Landlock ABI 6 (Linux 6.12); this kernel has %s",
+		    g->name, landlock_abi() ? "an older ABI" : "no Landlock");
 	prepare_lock(g);
 	guest_lock(g);
 	trace("locked");
@@ -475,6 +490,7 @@ int guest_start(struct guest *g, bool quiet)
 	netns_repair(g->name);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
+	gview_prepare(g);       /* LXCFS=yes: lxcfs must be there */
 	/* the disk limits, which the filesystem keeps (lib/quota.c) */
 	quota_apply(g, g->c.disk_limit, g->c.inode_limit, quiet ? QA_QUIET : 0);
 	trace("disk limits set");
@@ -486,9 +502,14 @@ int guest_start(struct guest *g, bool quiet)
 	 * (guest_programs), the v1 controller only where there is not */
 	g->cgwant = (cg_v2() ? 0 : CG_DEVICES) | (g->c.memory ? CG_MEMORY : 0) |
 	       (g->c.nproc >= 0 || (g->c.flags & CF_NPROC) ? CG_PIDS : 0) |
-	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0);
+	       (g->c.cpu_weight || g->c.cpu_max || (g->c.flags & CF_SCHED) ? CG_CPU : 0) |
+	       (g->c.cpuset[0] ? CG_CPUSET : 0);
 	s.xid = g->c.xid;
 	s.flags = g->c.flags | CF_GUEST;     /* the default guest seccomp filter */
+	/* the host's abstract sockets out of reach (NET=private has its own
+	 * abstract namespace); lib/seccomp.c, landlock_enter() */
+	if (g->c.unix_scope && g->c.net == NET_SHARED)
+		s.flags |= CF_ABSUNIX;
 	if (g->c.disk_limit || g->c.inode_limit)
 		s.flags |= CF_DQUOTA;       /* ... which keeps it inside them */
 	seccomp_loosen(guest_sc_allow(&g->c));

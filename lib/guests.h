@@ -107,7 +107,18 @@ struct guest {
 	bool sd;                    /* its init is systemd (lib/ginit.c) */
 	int notify;                 /* systemd: our end of its NOTIFY_SOCKET, or -1 */
 	int con[2];                 /* systemd: a pipe from its console's keeper */
+	char cpus[256];             /* S_CPUSET: the CPUs its cpuset got */
+	char lxcfs[PATH_MAX];       /* lxcfs's mount to bind from, "" none */
+	bool lx_meminfo;            /* ... its meminfo too (the kernel's isn't honest) */
 };
+/* lib/gview.c: S_CPUSET and LXCFS. gview_prepare decides on the host
+ * before the clone whether lxcfs's files are bound (dies for LXCFS=yes
+ * without it); gview_cpuset writes the context's cpuset directory dir of
+ * hierarchy h and keeps what the kernel made of it in g->cpus (dies when
+ * it is not S_CPUSET) */
+void gview_prepare(struct guest *g);
+void gview_cpuset(struct guest *g, const struct cg_hier *h, const char *dir);
+const char *lxcfs_dir(void);    /* $VSBOX_LXCFS_DIR, or /var/lib/lxcfs */
 /* lib/gstate.c: guests/NAME.lock and guests/NAME (the aliases a start is
  * adding, until its context's record lists them) */
 void guest_unlock_drop(struct guest *g);        /* unlock, remove the lock file */

@@ -188,6 +188,8 @@ static const char *preflight(unsigned long long bytes, unsigned long long inodes
 		return "S_MEMORY needs the memory cgroup controller, which this host lacks";
 	if ((vc.cpu_weight || vc.cpu_max) && !have_ctrl(CG_CPU))
 		return "S_CPU needs the cpu cgroup controller, which this host lacks";
+	if (vc.cpuset[0] && !have_ctrl(CG_CPUSET) && !(cg_v2_ctrls() & CG_CPUSET))
+		return "S_CPUSET needs the cpuset cgroup controller, which this host lacks";
 	xmkdir_p(rootdir(), 0755);
 	if (vc.disk_limit || vc.inode_limit) {
 		struct dquota q;

@@ -404,7 +404,11 @@ void landlock_spectator(void)
 	close(rfd);
 }
 
-/* A fence, not a sandbox: a Landlock domain that restricts nothing (it
+/* A guest's Landlock domain, entered just before CMD's exec (and each
+ * exec's, enter's, stop's: every entry gets a domain of its own, which
+ * its children inherit).
+ *
+ * fence: a fence, not a sandbox. The domain restricts no file access (it
  * handles only the making of block devices, and allows that under "/"),
  * because a process in a domain may trace only processes of its own
  * domain or of domains nested in it. With CAP_SYS_PTRACE, non-dumpable
@@ -413,23 +417,37 @@ void landlock_spectator(void)
  * directory) or a "vserver exec" on its way in (all capabilities until it
  * restricts itself); neither is in a domain, so the fence keeps them out
  * of reach. The price: processes of different entries (the guest's rc and
- * its daemons, each exec or enter) cannot trace each other either. */
-void landlock_fence(void)
+ * its daemons, each exec or enter) cannot trace each other either.
+ *
+ * unix_scope (UNIX_SCOPE=yes; ABI 6, Linux 6.12, else nothing):
+ * LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET. A guest on the host's network
+ * stack shares its abstract socket names with the host (D-Bus, X11,
+ * systemd helpers listen there) and with every other such guest; scoped,
+ * a process may connect or send only to abstract sockets made in its own
+ * domain or below it: those of its own entry. Its price is the fence's:
+ * entries can't trace (or read the /proc links of) each other's
+ * processes, which is why it is not the default (vserver(8)). */
+void landlock_enter(bool fence, bool unix_scope)
 {
-	struct ll_ruleset_attr ra = { LL_MAKE_BLOCK, 0, 0 };
+	struct ll_ruleset_attr ra = { fence ? LL_MAKE_BLOCK : 0, 0, LL_SCOPE_UNIX };
 	struct ll_path_beneath pb = { LL_MAKE_BLOCK, -1 };
-	int rfd;
+	int abi = landlock_abi(), rfd;
 
-	if (!landlock_abi())
+	if (fence && !abi)
 		die("CAP_SYS_PTRACE in a context needs Landlock (Linux 5.13+, CONFIG_SECURITY_LANDLOCK)");
-	rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, (size_t)8, 0);
+	unix_scope = unix_scope && abi >= 6;
+	if (!fence && !unix_scope)
+		return;
+	rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, unix_scope ? sizeof(ra) : (size_t)8, 0);
 	if (rfd < 0)
 		die_errno("can't create the Landlock ruleset");
-	pb.parent_fd = open("/", O_PATH | O_CLOEXEC);
-	if (pb.parent_fd < 0 || syscall(SYS_landlock_add_rule, rfd, 1 /* PATH_BENEATH */, &pb, 0))
-		die_errno("can't add the Landlock rule for /");
+	if (fence) {
+		pb.parent_fd = open("/", O_PATH | O_CLOEXEC);
+		if (pb.parent_fd < 0 || syscall(SYS_landlock_add_rule, rfd, 1 /* PATH_BENEATH */, &pb, 0))
+			die_errno("can't add the Landlock rule for /");
+		close(pb.parent_fd);
+	}
 	if (syscall(SYS_landlock_restrict_self, rfd, 0))
 		die_errno("can't enforce the Landlock ruleset");
-	close(pb.parent_fd);
 	close(rfd);
 }

@@ -6,7 +6,8 @@
  * missing paths, no-ops, a trace that is detached at once, a read of one
  * word): nothing here may change the host it runs on. The exceptions say
  * so and are run by the tests inside guests only: settime, hostname,
- * forkbomb (bounded in time), hog (bounded in size). */
+ * forkbomb (bounded in time), hog (bounded in size). abind serves an
+ * abstract unix socket for the seconds given (aconnect, asend: clients). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +20,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -325,6 +328,74 @@ static int p_usend(const char *dst, const char *port, const char *src)
 	return e;
 }
 
+/* an abstract unix socket address "@NAME" (with -d: the datagram one) */
+static socklen_t aaddr(const char *name, const char *suffix, struct sockaddr_un *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "%s%s", name, suffix);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a->sun_path + 1));
+}
+
+/* abind:NAME,SECS: listen on the abstract stream socket @NAME and take
+ * datagrams on @NAME-d for SECS seconds, answering each connection "hi" */
+static int p_abind(const char *name, int secs)
+{
+	struct sockaddr_un a;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), d = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	time_t end = time(NULL) + secs;
+
+	if (s < 0 || d < 0 || bind(s, (struct sockaddr *)&a, aaddr(name, "", &a)) || listen(s, 16) ||
+	    bind(d, (struct sockaddr *)&a, aaddr(name, "-d", &a)))
+		return errno;
+	while (time(NULL) < end) {
+		struct pollfd p[2] = { { s, POLLIN, 0 }, { d, POLLIN, 0 } };
+		char b[16];
+		if (poll(p, 2, 200) <= 0)
+			continue;
+		if (p[1].revents)
+			(void)!recv(d, b, sizeof(b), 0);
+		if (p[0].revents) {
+			int c = accept(s, NULL, NULL);
+			if (c >= 0) {
+				(void)!write(c, "hi", 2);
+				close(c);
+			}
+		}
+	}
+	return 0;
+}
+
+/* aconnect:NAME: connect to @NAME and read its "hi" */
+static int p_aconnect(const char *name)
+{
+	struct sockaddr_un a;
+	char b[2];
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e = 0;
+
+	if (s < 0)
+		return errno;
+	if (connect(s, (struct sockaddr *)&a, aaddr(name, "", &a)))
+		e = errno;
+	else if (read(s, b, 2) != 2)
+		e = EIO;
+	close(s);
+	return e;
+}
+
+/* asend:NAME: one datagram to @NAME-d */
+static int p_asend(const char *name)
+{
+	struct sockaddr_un a;
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), e;
+
+	if (s < 0)
+		return errno;
+	e = rc(sendto(s, "x", 1, 0, (struct sockaddr *)&a, aaddr(name, "-d", &a)));
+	close(s);
+	return e;
+}
+
 static int p_socket(int family, int type, int proto)
 {
 	int s = socket(family, type, proto);
@@ -561,6 +632,16 @@ int main(int argc, char **argv)
 			e = p_bindname(a[0], a[1], a[2]);
 		else if (!strcmp(n, "usend"))
 			e = p_usend(a[0], a[1], a[2]);
+		else if (!strcmp(n, "landlock")) {     /* its ABI version (0: none) */
+			long v = syscall(444 /* landlock_create_ruleset */, NULL, 0, 1 /* VERSION */);
+			snprintf(bound, sizeof(bound), "%ld", v < 0 ? 0 : v);
+			e = 0;
+		} else if (!strcmp(n, "abind"))
+			e = p_abind(a[0], atoi(a[1]));
+		else if (!strcmp(n, "aconnect"))
+			e = p_aconnect(a[0]);
+		else if (!strcmp(n, "asend"))
+			e = p_asend(a[0]);
 		else if (!strcmp(n, "raw"))
 			e = p_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 		else if (!strcmp(n, "raw6"))

@@ -158,6 +158,31 @@ int main(void)
 	    "S_MEMORY not a size");
 	bad("S_CPU=fast\n", "g.conf:1: S_CPU: 'fast' is neither weight=N nor max=P%", "S_CPU bad word");
 	bad("S_CPU=weight=0\n", "g.conf:1: S_CPU: weight must be 1 to 10000, not '0'", "S_CPU weight 0");
+	ok(!parse("S_CPUSET=1\n"), "S_CPUSET one CPU");
+	is_str(c.cpuset, "1", "  kept as written");
+	ok(!parse("S_CPUSET=\"5,0-1,2,7-9,3\"\n"), "S_CPUSET a list, unsorted");
+	is_str(c.cpuset, "0-3,5,7-9", "  kept as the kernel writes it back");
+	ok(!parse("S_CPUSET=4095\n") && !strcmp(c.cpuset, "4095"), "S_CPUSET 4095, the last CPU");
+	ok(!parse("") && !c.cpuset[0] && c.lxcfs == LX_AUTO, "no S_CPUSET, LXCFS=auto by default");
+	bad("S_CPUSET=2-1\n", "g.conf:1: S_CPUSET: '2-1' is not a list of CPUs below 4096 (e.g. 1, 0-3, 0,2-3)",
+	    "S_CPUSET backwards range");
+	bad("\nS_CPUSET=0,,1\n", "g.conf:2: S_CPUSET: '0,,1' is not a list of CPUs below 4096 (e.g. 1, 0-3, 0,2-3)",
+	    "S_CPUSET empty item");
+	{
+		char many[4096] = "0";
+		for (int i = 2; i < 400; i += 2)
+			snprintf(many + strlen(many), sizeof(many) - strlen(many), ",%d", i);
+		char text[4200];
+		snprintf(text, sizeof(text), "S_CPUSET=%s\n", many);
+		ok(parse(text) == -1 && strstr(err, "too long a list"), "S_CPUSET too long a list");
+	}
+	ok(!parse("LXCFS=yes\n") && c.lxcfs == LX_YES, "LXCFS=yes");
+	ok(!parse("LXCFS=no\n") && c.lxcfs == LX_NO, "LXCFS=no");
+	ok(!parse("LXCFS=auto\n") && c.lxcfs == LX_AUTO, "LXCFS=auto");
+	bad("LXCFS=maybe\n", "g.conf:1: LXCFS: 'maybe' is not auto, yes or no", "LXCFS bad value");
+	ok(!parse("") && !c.unix_scope, "UNIX_SCOPE: no by default");
+	ok(!parse("UNIX_SCOPE=yes\n") && c.unix_scope, "UNIX_SCOPE=yes");
+	bad("UNIX_SCOPE=always\n", "g.conf:1: UNIX_SCOPE: 'always' is not yes or no", "UNIX_SCOPE bad value");
 	bad("INIT=sbin/init\n", "g.conf:1: INIT: 'sbin/init' is not an absolute path inside the guest",
 	    "INIT relative");
 	ok(!parse("") && c.reboot_limit == 5, "REBOOT_LIMIT: 5 by default");
