@@ -136,6 +136,16 @@ void ulink_close(struct unify *u);
 bool ulink_stored(const struct unify *u, dev_t dev, ino_t ino);
 /* the digest of fd's xattrs, names sorted (lib/unify.c); -1 + errno */
 int unify_xattr_sum(int fd, unsigned char out[32]);
+/* copy fd's xattrs to another file: 0, or -1 + errno */
+int unify_copy_xattrs(int from, int to);
+/* xattrs whose name starts with prefix are left out of both (NULL: none) */
+void unify_xattr_ignore(const char *prefix);
+/* copy from's data to to, its SHA-256 into sum: 0, or -1 + errno */
+int unify_copy_sum(int from, int to, unsigned char sum[32]);
+void unify_hex(const unsigned char *b, size_t n, char *out);
+/* the test hook VSBOX_VUNIFY_CRASH=POINT:N: SIGKILL at the Nth call
+ * naming POINT (dies if the variable is malformed) */
+void unify_crash_point(const char *what);
 
 /* ---- lib/migrate.c: vserver NAME copy|move [USER@]HOST[:NEWNAME] ---------
  * The source side: pre-flight on the target, rsync passes (over ssh, or
