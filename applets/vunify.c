@@ -6,7 +6,9 @@
  * file it names again; the walk and the candidate rules are lib/unify.c's.
  * The method is chosen here: auto is link where the kernel has the
  * immutable linkage invert on ROOTDIR's filesystem (probed, never by
- * kernel version, lib/features.c), else reflink.
+ * kernel version, lib/features.c), else overlay where overlayfs has
+ * data-only layers and the guests are stopped with roots it can move (a
+ * running guest can't have its layers changed), else reflink.
  */
 #include "vsbox.h"
 #include <sys/file.h>
@@ -44,7 +46,8 @@ static const char usage[] =
 "                    btrfs, or XFS made with reflink=1; nothing else changes\n"
 "                    (each guest may still write its copy: copy-on-write)\n"
 "  --method auto     the default: link where the kernel and filesystem can,\n"
-"                    else reflink\n"
+"                    else overlay where every guest is stopped and its root\n"
+"                    can move, else reflink\n"
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
 "A summary line is printed at the end; on a terminal, progress meanwhile.\n"
@@ -155,12 +158,21 @@ static int pick_method(int noreflink)
 		die("%s", link_why);
 	if (G.method == M_LINK || (G.method == M_AUTO && iu == FEAT_YES))
 		return M_LINK;
+	/* auto: overlay where it can be used now (every guest stopped, roots
+	 * it can move), else reflink where the filesystems can share extents */
+	const char *ovl_why = NULL;
+	if (G.method == M_AUTO) {
+		if (feat_overlay(rd) != FEAT_YES)
+			ovl_why = feat_overlay_why();
+		else if (!(ovl_why = uovl_unfit(&G.u)))
+			return M_OVERLAY;
+	}
 	if (noreflink < 0)
 		return M_REFLINK;
 	if (G.method == M_REFLINK)
 		die("%s: --method reflink needs btrfs, or XFS made with reflink=1", G.why);
-	die("no method fits: %s; and %s, but --method reflink needs btrfs, or XFS made with reflink=1",
-	    link_why, G.why);
+	die("no method fits: %s; --method overlay: %s; and %s, but --method reflink needs btrfs, "
+	    "or XFS made with reflink=1", link_why, ovl_why, G.why);
 }
 
 int vunify_main(int argc, char **argv)
@@ -200,7 +212,7 @@ int vunify_main(int argc, char **argv)
 		}
 		add_guest(argv[i]);
 	}
-	if (u->ng < 2 && G.method != M_LINK && G.method != M_OVERLAY)
+	if (u->ng < 2 && G.method == M_REFLINK)
 		usage_die("unifying needs two guests or more (one: with --method link or overlay)");
 	unify_excludes(u, G.excl);
 	int m = pick_method(open_roots());
@@ -226,6 +238,8 @@ int vunify_main(int argc, char **argv)
 	for (int i = 0; i < u->ng; i++)
 		if (unify_scan(u, i))
 			die_errno("%s: can't read its root", u->g[i].name);
+	if (m == M_OVERLAY)
+		uovl_prepare(u);       /* the first change, once every root is read */
 	unify_run(u, m == M_LINK ? unify_link : m == M_OVERLAY ? unify_overlay : unify_reflink);
 	if (m == M_LINK)
 		ulink_close(u);

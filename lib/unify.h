@@ -135,15 +135,20 @@ void unify_link(struct unify *u, struct ucand *m, size_t n);
 void ulink_close(struct unify *u);
 bool ulink_stored(const struct unify *u, dev_t dev, ino_t ino);
 /* lib/uovl.c: the overlay method (its design at the top of the file).
- * uovl_open: the guests locked and checked stopped, their overlays
- * unmounted, plain roots made overlays, each guest's upper layer as its
- * rootfd; dies with a one-line reason before any change. unify_overlay:
- * one store file, each member replaced by a stub in its lower layer.
- * uovl_close: the overlays mounted again, the locks dropped. */
+ * uovl_open: the guests locked and checked stopped, each guest's upper
+ * layer (or plain root) as its rootfd; dies with a one-line reason, and
+ * changes nothing. uovl_prepare (after the scan): their overlays
+ * unmounted, plain roots made overlays. unify_overlay: one store file,
+ * each member replaced by a stub in its lower layer. uovl_close: the
+ * overlays mounted again, the locks dropped. */
 void uovl_open(struct unify *u);
+void uovl_prepare(struct unify *u);
 void unify_overlay(struct unify *u, struct ucand *m, size_t n);
 void uovl_close(struct unify *u);
 bool uovl_is(const char *name);       /* its root is an overlay of ours */
+/* why the named guests can't be made overlays now (one running, a root
+ * that is a mount or a btrfs subvolume); NULL if they can */
+const char *uovl_unfit(const struct unify *u);
 void uovl_mount(const char *name);    /* mounted on ROOTDIR/NAME if not yet; dies */
 /* the digest of fd's xattrs, names sorted (lib/unify.c); -1 + errno */
 int unify_xattr_sum(int fd, unsigned char out[32]);

@@ -330,50 +330,73 @@ static void adopt(const char *name, const char *path)
 	mount_point(name, path);
 }
 
-/* Every check before the first change: the guests stopped (their locks
- * held until uovl_close), ROOTDIR usable, each root a plain directory on
- * ROOTDIR's filesystem or an overlay of ours */
-static void check_guest(struct unify *u, int i)
+/* why guest name can't become (or stay) an overlay now, in why; NULL if it can */
+static const char *unfit(const char *name, char *why, size_t n)
 {
-	struct uguest *g = &u->g[i];
 	char path[PATH_MAX];
 	struct ctx c;
 	struct stat st;
+	bool subvol;
+	int fd;
 
-	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), g->name);
+	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
+	if (ctx_by_name(name, &c))
+		snprintf(why, n, "%s: running: --method overlay unifies stopped guests only "
+			 "(overlayfs forbids changing a mounted overlay's layers): stop it first", name);
+	else if (uovl_is(name))
+		return NULL;
+	else if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+		snprintf(why, n, "%s: its root %s is not a directory", name, path);
+	else if (mount_root(path))
+		snprintf(why, n, "%s: its root %s is a filesystem of its own: --method overlay moves it into "
+			 "%s/.ovl, which needs it on %s's filesystem", name, path, rootdir(), rootdir());
+	else {
+		/* a copy-up is made in work/ and renamed into upper: both must
+		 * be on one btrfs subvolume, and a subvolume's root can have no
+		 * sibling in it */
+		fd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		subvol = btrfs_subvol_id(fd) != 0;
+		close(fd);
+		if (!subvol)
+			return NULL;
+		snprintf(why, n, "%s: its root %s is a btrfs subvolume: overlayfs needs the guest's own layer "
+			 "and its work directory in one subvolume (--method reflink shares extents there)", name, path);
+	}
+	return why;
+}
+
+const char *uovl_unfit(const struct unify *u)
+{
+	static char why[2 * PATH_MAX + 256];
+
+	for (int i = 0; i < u->ng; i++)
+		if (unfit(u->g[i].name, why, sizeof(why)))
+			return why;
+	return NULL;
+}
+
+/* Every check before the first change: the guests stopped (their locks
+ * held until uovl_close, so that none starts meanwhile), each root a plain
+ * directory that can be moved into ROOTDIR/.ovl, or an overlay of ours */
+static void check_guest(struct unify *u, int i)
+{
+	char why[2 * PATH_MAX + 256];
+
 	if (!u->dry) {
 		O.lock[i] = xcalloc(1, sizeof(struct guest));
-		xsnprintf(O.lock[i]->name, sizeof(O.lock[i]->name), "%s", g->name);
+		xsnprintf(O.lock[i]->name, sizeof(O.lock[i]->name), "%s", u->g[i].name);
 		O.lock[i]->lockfd = -1;
 		guest_lock(O.lock[i]);
-		if (ctx_by_name(g->name, &c))
-			die("%s: running: --method overlay unifies stopped guests only "
-			    "(overlayfs forbids changing a mounted overlay's layers): stop it first", g->name);
 	}
-	if (uovl_is(g->name))
-		return;
-	if (lstat(path, &st) || !S_ISDIR(st.st_mode))
-		die("%s: its root %s is not a directory", g->name, path);
-	if (mount_root(path))
-		die("%s: its root %s is a filesystem of its own: --method overlay moves it into %s/.ovl, "
-		    "which needs it on %s's filesystem", g->name, path, rootdir(), rootdir());
-	/* a copy-up is made in work/ and renamed into upper: both must be on
-	 * one btrfs subvolume, and a subvolume's root can have no sibling in it */
-	int fd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-	bool subvol = btrfs_subvol_id(fd) != 0;
-	close(fd);
-	if (subvol)
-		die("%s: its root %s is a btrfs subvolume: overlayfs needs the guest's own layer and its "
-		    "work directory in one subvolume (--method reflink shares extents there)", g->name, path);
+	/* (a dry run only reads: a running guest's layers too) */
+	if (unfit(u->g[i].name, why, sizeof(why)) && (!u->dry || !strstr(why, ": running: ")))
+		die("%s", why);
 }
 
 void uovl_open(struct unify *u)
 {
 	char path[PATH_MAX];
-	struct stat st;
 
-	if (stat(rootdir(), &st))
-		die_errno("can't stat %s", rootdir());
 	O.lock = xcalloc((size_t)u->ng, sizeof(*O.lock));
 	O.lower = xcalloc((size_t)u->ng, sizeof(int));
 	for (int i = 0; i < u->ng; i++)
@@ -381,23 +404,34 @@ void uovl_open(struct unify *u)
 	/* overlayfs keeps its own xattrs on upper files (origin, metacopy):
 	 * they are not the guest's, and never copied into a stub */
 	unify_xattr_ignore(X_PREFIX);
-	xsnprintf(path, sizeof(path), "%s/.ovl", rootdir());
-	if (!u->dry && mkdir(path, 0700) && errno != EEXIST)
-		die_errno("can't make %s", path);
-	xsnprintf(path, sizeof(path), "%s/.ovl/store", rootdir());
-	if (!u->dry && mkdir(path, 0700) && errno != EEXIST)
-		die_errno("can't make the store %s", path);
-	O.store = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (O.store < 0 && !(u->dry && errno == ENOENT))
-		die_errno("can't open the store %s", path);
-	/* the roots vunify opened are read in upper (or, in a dry run, the
-	 * plain root) instead: closed, or they would keep the mounts busy */
+	/* the roots vunify opened are read in upper (a plain root: itself,
+	 * which becomes upper by a rename that keeps this descriptor good);
+	 * they are closed, or they would keep the mounts busy */
 	for (int i = 0; i < u->ng; i++) {
-		close(u->g[i].rootfd);
-		u->g[i].rootfd = -1;
+		struct uguest *g = &u->g[i];
+		close(g->rootfd);
+		O.lower[i] = -1;
+		if (uovl_is(g->name))
+			ovl_path(g->name, "upper", path, sizeof(path));
+		else
+			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), g->name);
+		g->rootfd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		g->fs = 0;     /* a store file serves every filesystem: one group */
 	}
+	xsnprintf(path, sizeof(path), "%s/.ovl/store", rootdir());
+	O.store = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (O.store < 0 && errno != ENOENT)
+		die_errno("can't open the store %s", path);
+}
+
+void uovl_prepare(struct unify *u)
+{
+	char path[PATH_MAX];
+
+	if (u->dry)
+		return;
 	/* unmount first, all of them: a busy one is found before any change */
-	for (int i = 0; i < u->ng && !u->dry; i++) {
+	for (int i = 0; i < u->ng; i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), u->g[i].name);
 		if (uovl_is(u->g[i].name) && mounted(path) && umount2(path, 0)) {
 			int e = errno;
@@ -408,25 +442,22 @@ void uovl_open(struct unify *u)
 				  u->g[i].name, path);
 		}
 	}
+	xsnprintf(path, sizeof(path), "%s/.ovl", rootdir());
+	if (mkdir(path, 0700) && errno != EEXIST)
+		die_errno("can't make %s", path);
+	xsnprintf(path, sizeof(path), "%s/.ovl/store", rootdir());
+	if (O.store < 0 && ((mkdir(path, 0700) && errno != EEXIST) ||
+			    (O.store = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0))
+		die_errno("can't make the store %s", path);
 	for (int i = 0; i < u->ng; i++) {
-		struct uguest *g = &u->g[i];
-		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), g->name);
-		if (!u->dry && !uovl_is(g->name))
-			adopt(g->name, path);
-		O.lower[i] = -1;
-		if (!uovl_is(g->name)) {     /* (a dry run: its plain root is read) */
-			g->rootfd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-			continue;
+		const char *name = u->g[i].name;
+		if (!uovl_is(name)) {
+			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
+			adopt(name, path);
 		}
-		ovl_path(g->name, "upper", path, sizeof(path));
-		g->rootfd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-		ovl_path(g->name, "lower", path, sizeof(path));
+		ovl_path(name, "lower", path, sizeof(path));
 		O.lower[i] = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-		g->fs = 0;
 	}
-	/* a store file serves every filesystem: one group of candidates */
-	for (int i = 0; i < u->ng; i++)
-		u->g[i].fs = 0;
 }
 
 void uovl_close(struct unify *u)
