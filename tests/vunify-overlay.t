@@ -185,22 +185,26 @@ check "  busybox is a stub in its lower layer" sh -c "getfattr -n trusted.overla
 
 # ---- the page cache holds a unified file once ----------------------------------
 for g in p1 p2; do guest $g; mkdir -p "$B/$g/usr"; head -c 20971520 /dev/zero | tr '\0' 'v' >"$B/$g/usr/big20"; done
-rc_is "two guests with a 20 MiB file in common" 0 vunify --method overlay p1 p2
+rc_is "two stopped guests with a 20 MiB file in common, --method auto" 0 vunify p1 p2
+is "  auto is overlay here (no iunlink on ext4)" "$(stat -f -c %T "$B/p1")" overlayfs
 S=$(find "$B/.ovl/store" -type f -size 20480k)
 check "  stored once" test -f "$S"
 for g in p1 p2; do vserver $g start -q || bail "can't start $g"; done
 # drop that file's pages only (POSIX_FADV_DONTNEED), then read it in both
 drop() { python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1"; }
 cached() { awk '$1 == "Cached:" { print $2 }' /proc/meminfo; }
-best=999999
+# (other work on the host moves Cached too: one try of three in the
+# range is enough; without sharing every try grows by 40 MiB)
+got="" inrange=0
 for try in 1 2 3; do
 	sync; drop "$S"
 	c0=$(cached)
 	vserver p1 exec cat /usr/big20 >/dev/null; vserver p2 exec cat /usr/big20 >/dev/null
 	c1=$(cached)
-	[ $((c1 - c0)) -lt $best ] && best=$((c1 - c0))
+	got="$got $((c1 - c0))"
+	[ $((c1 - c0)) -ge 16384 ] && [ $((c1 - c0)) -le 30720 ] && inrange=$((inrange + 1))
 done
-within "  both reading it grows the page cache by 20 MiB, not 40 (KiB, best of 3)" "$best" 16384 30720
+check "  both reading it grows the page cache by 20 MiB, not 40 (KiB:$got)" [ $inrange -ge 1 ]
 for g in p1 p2; do vserver $g stop -q; done
 
 # ---- bad input ---------------------------------------------------------------------
