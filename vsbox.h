@@ -175,6 +175,8 @@ enum { FEAT_NO = 0, FEAT_YES = 1, FEAT_UNKNOWN = 2 };
 int feat_iunlink(const char *dir);   /* immutable linkage invert (FS_IXUNLINK_FL) */
 const char *feat_iunlink_why(void);  /* what its probe found ("not on tmpfs (...)") */
 int feat_cow_link(const char *dir);  /* copy-on-write link breaking */
+int feat_overlay(const char *dir);   /* overlayfs data-only layers + metacopy (lib/uovl.c) */
+const char *feat_overlay_why(void);
 int feat_meminfo(void);              /* memory-honest /proc/meminfo, sysinfo(2) */
 /* set (on) or clear FS_IOC_SETFLAGS bits on fd: 0 or -1 + errno */
 int fd_setflags(int fd, unsigned bits, bool on);

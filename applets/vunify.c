@@ -2,17 +2,19 @@
  *
  * Kernel interfaces: FIDEDUPERANGE and FS_IOC_FIEMAP (lib/ureflink.c),
  * FS_IXUNLINK_FL, O_TMPFILE, linkat AT_EMPTY_PATH and F_SETLEASE
- * (lib/ulink.c), openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS for every
+ * (lib/ulink.c), overlayfs with data-only lower layers (lib/uovl.c), openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS for every
  * file it names again; the walk and the candidate rules are lib/unify.c's.
  * The method is chosen here: auto is link where the kernel has the
  * immutable linkage invert on ROOTDIR's filesystem (probed, never by
- * kernel version, lib/features.c), else reflink.
+ * kernel version, lib/features.c), else overlay where overlayfs has
+ * data-only layers and the guests are stopped with roots it can move (a
+ * running guest can't have its layers changed), else reflink.
  */
 #include "vsbox.h"
 #include <sys/file.h>
 
 USAGE(vunify, usage,
-"usage: vunify [--dry-run] [--method link|reflink|auto] [--exclude-from FILE] GUEST...|ALL\n"
+"usage: vunify [--dry-run] [--method link|overlay|reflink|auto] [--exclude-from FILE] GUEST...|ALL\n"
 "Find the files the guests have in common and store each once. A file is a\n"
 "candidate when it is a regular file with the same content, size, owner,\n"
 "group, mode and extended attributes (ACLs) in two guests or more, is not\n"
@@ -21,7 +23,8 @@ USAGE(vunify, usage,
 "$VSBOX_CONFDIR/.defaults/vunify-exclude when that file exists), is not a dpkg\n"
 "conffile or rpm %config file of its guest (the host's rpm reads a copy of an\n"
 "rpm guest's database), and has no hard link outside its guest. Symlinks are\n"
-"never followed; a file that changes during the run is skipped. Guests may run.\n"
+"never followed; a file that changes during the run is skipped. Guests may run\n"
+"(but not with --method overlay).\n"
 "  --method link     identical files become one inode in the store\n"
 "                    $VSBOX_ROOTDIR/.hash, hard-linked into each guest, immutable\n"
 "                    + iunlink: a guest may delete or replace its copy, never\n"
@@ -30,11 +33,21 @@ USAGE(vunify, usage,
 "                    linkage invert (kernel/patches) and ext4, the guests on\n"
 "                    the store's filesystem; the page cache is shared too. One\n"
 "                    guest may be named: it joins what the store holds\n"
+"  --method overlay  identical files become one immutable file of the store\n"
+"                    $VSBOX_ROOTDIR/.ovl/store; each guest's root becomes an\n"
+"                    overlay (mounted on $VSBOX_ROOTDIR/NAME, also when it is\n"
+"                    stopped) whose lower layer refers to them and whose upper\n"
+"                    layer $VSBOX_ROOTDIR/.ovl/NAME/upper holds the rest: a guest\n"
+"                    may change any file (a copy of its own). Disk and page cache\n"
+"                    are shared, on any kernel with overlayfs data-only layers\n"
+"                    (Linux 6.5+) and filesystem (ext4, XFS, btrfs). The guests\n"
+"                    must be stopped; one guest may be named: it joins the store\n"
 "  --method reflink  identical files share their extents (FIDEDUPERANGE):\n"
 "                    btrfs, or XFS made with reflink=1; nothing else changes\n"
 "                    (each guest may still write its copy: copy-on-write)\n"
 "  --method auto     the default: link where the kernel and filesystem can,\n"
-"                    else reflink\n"
+"                    else overlay where every guest is stopped and its root\n"
+"                    can move, else reflink\n"
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
 "A summary line is printed at the end; on a terminal, progress meanwhile.\n"
@@ -48,7 +61,7 @@ static const struct option opts[] = {
 	{ 0 }
 };
 
-enum { M_AUTO, M_LINK, M_REFLINK };
+enum { M_AUTO, M_LINK, M_REFLINK, M_OVERLAY };
 static struct {
 	const char *excl;
 	int method;
@@ -87,6 +100,11 @@ static int open_roots(void)
 
 		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), g->name);
 		g->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (g->rootfd < 0 && errno == ENOENT && G.method == M_OVERLAY && uovl_is(g->name)) {
+			/* a run killed before its mount point was made */
+			xsnprintf(path, sizeof(path), "%s/.ovl/%s/upper", rootdir(), g->name);
+			g->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
 		if (g->rootfd < 0)
 			die_errno("%s: can't open its root %s", g->name, path);
 		if ((why = fs_reflink_missing(g->rootfd)) && noreflink < 0) {
@@ -130,16 +148,31 @@ static int pick_method(int noreflink)
 
 	snprintf(link_why, sizeof(link_why), "--method link needs the kernel's immutable linkage invert "
 		 "(FS_IXUNLINK_FL, kernel/patches 0001) on %s: %s", rd, feat_iunlink_why());
+	if (G.method == M_OVERLAY) {
+		if (feat_overlay(rd) != FEAT_YES)
+			die("--method overlay needs overlayfs with data-only lower layers and metacopy on %s: %s",
+			    rd, feat_overlay_why());
+		return M_OVERLAY;
+	}
 	if (G.method == M_LINK && iu != FEAT_YES)
 		die("%s", link_why);
 	if (G.method == M_LINK || (G.method == M_AUTO && iu == FEAT_YES))
 		return M_LINK;
+	/* auto: overlay where it can be used now (every guest stopped, roots
+	 * it can move), else reflink where the filesystems can share extents */
+	const char *ovl_why = NULL;
+	if (G.method == M_AUTO) {
+		if (feat_overlay(rd) != FEAT_YES)
+			ovl_why = feat_overlay_why();
+		else if (!(ovl_why = uovl_unfit(&G.u)))
+			return M_OVERLAY;
+	}
 	if (noreflink < 0)
 		return M_REFLINK;
 	if (G.method == M_REFLINK)
 		die("%s: --method reflink needs btrfs, or XFS made with reflink=1", G.why);
-	die("no method fits: %s; and %s, but --method reflink needs btrfs, or XFS made with reflink=1",
-	    link_why, G.why);
+	die("no method fits: %s; --method overlay: %s; and %s, but --method reflink needs btrfs, "
+	    "or XFS made with reflink=1", link_why, ovl_why, G.why);
 }
 
 int vunify_main(int argc, char **argv)
@@ -156,10 +189,12 @@ int vunify_main(int argc, char **argv)
 				G.method = M_LINK;
 			else if (!strcmp(optarg, "reflink"))
 				G.method = M_REFLINK;
+			else if (!strcmp(optarg, "overlay"))
+				G.method = M_OVERLAY;
 			else if (!strcmp(optarg, "auto"))
 				G.method = M_AUTO;
 			else
-				usage_die("--method: '%s' is not link, reflink or auto", optarg);
+				usage_die("--method: '%s' is not link, overlay, reflink or auto", optarg);
 			break;
 		case 'x': G.excl = optarg; break;
 		default: usage_die("unknown option");
@@ -177,11 +212,11 @@ int vunify_main(int argc, char **argv)
 		}
 		add_guest(argv[i]);
 	}
-	if (u->ng < 2 && G.method != M_LINK)
-		usage_die("unifying needs two guests or more (one: with --method link)");
+	if (u->ng < 2 && G.method == M_REFLINK)
+		usage_die("unifying needs two guests or more (one: with --method link or overlay)");
 	unify_excludes(u, G.excl);
 	int m = pick_method(open_roots());
-	if (u->ng < 2 && m != M_LINK)
+	if (u->ng < 2 && m != M_LINK && m != M_OVERLAY)
 		usage_die("unifying needs two guests or more");
 	if (m == M_REFLINK)
 		lonely();
@@ -195,21 +230,27 @@ int vunify_main(int argc, char **argv)
 
 	uint64_t t0 = mono_ns();
 	u->tty = isatty(2);
-	if (m == M_LINK) {
+	if (m == M_LINK)
 		ulink_open(u);
-		u->every = true;
-	}
+	else if (m == M_OVERLAY)
+		uovl_open(u);
+	u->every = m == M_LINK || m == M_OVERLAY;
 	for (int i = 0; i < u->ng; i++)
 		if (unify_scan(u, i))
 			die_errno("%s: can't read its root", u->g[i].name);
-	unify_run(u, m == M_LINK ? unify_link : unify_reflink);
+	if (m == M_OVERLAY)
+		uovl_prepare(u);       /* the first change, once every root is read */
+	unify_run(u, m == M_LINK ? unify_link : m == M_OVERLAY ? unify_overlay : unify_reflink);
 	if (m == M_LINK)
 		ulink_close(u);
+	else if (m == M_OVERLAY)
+		uovl_close(u);
 	printf("vunify: %lu files %s, %s %s, %lu already shared, %lu changed during the run (skipped), "
-	       "%lu refused (immutable), %lu failed, %lu files scanned, %.2f s\n",
+	       "%lu %s, %lu failed, %lu files scanned, %.2f s\n",
 	       u->unified, u->dry ? "would be shared" : "shared", fmt_kib((u->saved + 1023) / 1024, a, sizeof(a)),
-	       u->dry ? "would be saved" : "saved", u->already, u->changed, u->refused, u->failed,
-	       u->scanned, (double)(mono_ns() - t0) / 1e9);
+	       u->dry ? "would be saved" : "saved", u->already, u->changed, u->refused,
+	       m == M_OVERLAY ? "kept own (hard links, or overlayfs metadata)" : "refused (immutable)",
+	       u->failed, u->scanned, (double)(mono_ns() - t0) / 1e9);
 	if (u->errors)
 		warn("%lu entries could not be read", u->errors);
 	return u->failed || u->errors ? 1 : 0;

@@ -324,6 +324,8 @@ int check_kernel(const char *dir)
 	row("BPF (cgroup programs)", yes_if(access("/proc/sys/kernel/unprivileged_bpf_disabled", F_OK) == 0),
 	    NULL, "chbind IP lock, device allowlist");
 	row("overlayfs", fs_present("overlay"), NULL, "overlay templates");
+	row("overlayfs data-only layers", feat_overlay(dir), feat_overlay_why(),
+	    "unification on a stock kernel (vunify --method overlay)");
 	row("immutable linkage invert", feat_iunlink(dir), iu_why,
 	    "unification: guests may unlink shared files (kernel/patches 0001)");
 	row("copy-on-write link breaking", feat_cow_link(dir), cow_why,

@@ -470,6 +470,15 @@ int guest_start(struct guest *g, bool quiet)
 	if (geteuid() != 0)
 		die("starting a guest needs root");
 	trace("start %s", g->name);
+	/* a unified root is an overlay, mounted on the host until --undo;
+	 * after a boot, the first start mounts it (lib/uovl.c), under the
+	 * guest's lock (vunify holds it while the layers change), here for
+	 * pick_boot to look inside and again below once locked for good */
+	if (uovl_is(g->name)) {
+		guest_lock(g);
+		uovl_mount(g->name);
+		guest_unlock_drop(g);
+	}
 	pick_boot(g);
 	/* what the kernel or host must offer for its settings, before
 	 * anything is made */
@@ -491,6 +500,7 @@ int guest_start(struct guest *g, bool quiet)
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
 	gview_prepare(g);       /* LXCFS=yes: lxcfs must be there */
+	uovl_mount(g->name);
 	/* the disk limits, which the filesystem keeps (lib/quota.c) */
 	quota_apply(g, g->c.disk_limit, g->c.inode_limit, quiet ? QA_QUIET : 0);
 	trace("disk limits set");

@@ -55,15 +55,10 @@ static struct {
 	int dfd, jfd;           /* the store, its journal */
 	unsigned long seq;
 	char token[17];         /* this run's, in its temporary names */
-	char crash[16];
-	long crash_n;
 } S = { .dfd = -1, .jfd = -1 };
 
-static void crash_point(const char *what)
-{
-	if (S.crash_n > 0 && !strcmp(what, S.crash) && --S.crash_n == 0)
-		raise(SIGKILL);
-}
+#define crash_point unify_crash_point
+#define hex unify_hex
 
 static int by_ino(const void *a, const void *b)
 {
@@ -179,17 +174,10 @@ static void store_load(struct unify *u, bool gc)
 		qsort(u->sino, u->nsino, sizeof(ino_t), by_ino);
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 void ulink_open(struct unify *u)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	const char *h = getenv("VSBOX_VUNIFY_CRASH");
 
 	xsnprintf(path, sizeof(path), "%s/.hash", rootdir());
 	if (!u->dry && mkdir(path, 0700) && errno != EEXIST)
@@ -218,14 +206,7 @@ void ulink_open(struct unify *u)
 		journal_replay();
 	}
 	store_load(u, !u->dry);
-	if (h) {
-		const char *c = strchr(h, ':');
-		long long n;
-		if (!c || c == h || (size_t)(c - h) >= sizeof(S.crash) || !scan_ll(c + 1, 1, LONG_MAX, &n))
-			die("VSBOX_VUNIFY_CRASH: '%s' is not POINT:N", h);
-		memcpy(S.crash, h, (size_t)(c - h));
-		S.crash_n = (long)n;
-	}
+	unify_crash_point("");       /* a bad VSBOX_VUNIFY_CRASH said before anything */
 	signal(SIGIO, SIG_IGN);       /* a lease broken: F_GETLEASE tells */
 	/* temporary names a guest can't guess, so it can't have a file of
 	 * that name the journal would then list */
@@ -278,30 +259,12 @@ static bool store_ok(int fd, const struct ucand *c, struct stat *st)
 	       !unify_xattr_sum(fd, x) && !memcmp(x, c->xsum, 32);
 }
 
-static int copy_xattrs(int from, int to)
-{
-	char names[8192], val[8192];
-	ssize_t n = flistxattr(from, names, sizeof(names));
-
-	if (n < 0)
-		return errno == ENOTSUP || errno == EOPNOTSUPP ? 0 : -1;
-	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
-		ssize_t l = fgetxattr(from, names + i, val, sizeof(val));
-		if (l < 0 || fsetxattr(to, names + i, val, (size_t)l, 0))
-			return -1;
-	}
-	return 0;
-}
-
 /* a new entry made from member c: its fd, or -1 (counted) */
 static int store_make(struct unify *u, const struct ucand *c, int ddir, const char *name)
 {
-	static char buf[1 << 17];
-	struct sha256 s;
 	unsigned char sum[32], xs[32];
 	struct stat st;
-	ssize_t r;
-	int src = ucand_open(u, c), t;
+	int src = ucand_open(u, c), t, r;
 
 	if (src < 0) {
 		u->changed++;
@@ -314,17 +277,9 @@ static int store_make(struct unify *u, const struct ucand *c, int ddir, const ch
 		close(src);
 		return -1;
 	}
-	sha256_init(&s);
-	while ((r = read(src, buf, sizeof(buf))) > 0) {
-		sha256_update(&s, buf, (size_t)r);
-		if (write(t, buf, (size_t)r) != r) {
-			r = -1;
-			break;
-		}
-	}
-	sha256_final(&s, sum);
+	r = unify_copy_sum(src, t, sum);
 	struct timespec tm[2] = { c->mtime, c->mtime };
-	if (r < 0 || fchown(t, c->uid, c->gid) || fchmod(t, c->mode & 07777) || copy_xattrs(src, t) ||
+	if (r < 0 || fchown(t, c->uid, c->gid) || fchmod(t, c->mode & 07777) || unify_copy_xattrs(src, t) ||
 	    futimens(t, tm) || fsync(t)) {
 		warn_errno("can't copy %s:%s into the store", u->g[c->guest].name, u->pool + c->path);
 		u->failed++;

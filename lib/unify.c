@@ -21,6 +21,7 @@
  */
 #include "vsbox.h"
 #include <dirent.h>
+#include <signal.h>
 #include <sys/xattr.h>
 
 static const char *const default_excl[] = {
@@ -297,6 +298,79 @@ static int by_name_len(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* xattrs named so are left out of digests and copies (the overlay
+ * method's: overlayfs keeps its own trusted.overlay.* on upper files) */
+static const char *xskip;
+
+void unify_xattr_ignore(const char *prefix)
+{
+	xskip = prefix;
+}
+
+static bool xskipped(const char *name)
+{
+	return xskip && !strncmp(name, xskip, strlen(xskip));
+}
+
+int unify_copy_xattrs(int from, int to)
+{
+	char names[8192], val[8192];
+	ssize_t n = flistxattr(from, names, sizeof(names));
+
+	if (n < 0)
+		return errno == ENOTSUP || errno == EOPNOTSUPP ? 0 : -1;
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
+		if (xskipped(names + i))
+			continue;
+		ssize_t l = fgetxattr(from, names + i, val, sizeof(val));
+		if (l < 0 || fsetxattr(to, names + i, val, (size_t)l, 0))
+			return -1;
+	}
+	return 0;
+}
+
+int unify_copy_sum(int from, int to, unsigned char sum[32])
+{
+	static char buf[1 << 17];
+	struct sha256 s;
+	ssize_t r;
+
+	sha256_init(&s);
+	while ((r = read(from, buf, sizeof(buf))) > 0) {
+		sha256_update(&s, buf, (size_t)r);
+		if (write(to, buf, (size_t)r) != r)
+			return -1;
+	}
+	sha256_final(&s, sum);
+	return r < 0 ? -1 : 0;
+}
+
+void unify_hex(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+void unify_crash_point(const char *what)
+{
+	static long n = -1;
+	static char point[16];
+
+	if (n < 0) {
+		const char *h = getenv("VSBOX_VUNIFY_CRASH"), *c = h ? strchr(h, ':') : NULL;
+		long long v;
+		n = 0;
+		if (!h)
+			return;
+		if (!c || c == h || (size_t)(c - h) >= sizeof(point) || !scan_ll(c + 1, 1, LONG_MAX, &v))
+			die("VSBOX_VUNIFY_CRASH: '%s' is not POINT:N", h);
+		memcpy(point, h, (size_t)(c - h));
+		n = (long)v;
+	}
+	if (n > 0 && !strcmp(what, point) && --n == 0)
+		raise(SIGKILL);
+}
+
 /* the xattrs (names sorted, each with its value) into a digest */
 int unify_xattr_sum(int fd, unsigned char out[32])
 {
@@ -309,7 +383,8 @@ int unify_xattr_sum(int fd, unsigned char out[32])
 	if (n < 0 && errno != ENOTSUP && errno != EOPNOTSUPP)
 		return -1;
 	for (ssize_t i = 0; n > 0 && i < n && k < 256; i += (ssize_t)strlen(names + i) + 1)
-		v[k++] = names + i;
+		if (!xskipped(names + i))
+			v[k++] = names + i;
 	if (k == 256)
 		return -1;
 	qsort(v, (size_t)k, sizeof(char *), by_name_len);

@@ -134,8 +134,34 @@ void ulink_open(struct unify *u);
 void unify_link(struct unify *u, struct ucand *m, size_t n);
 void ulink_close(struct unify *u);
 bool ulink_stored(const struct unify *u, dev_t dev, ino_t ino);
+/* lib/uovl.c: the overlay method (its design at the top of the file).
+ * uovl_open: the guests locked and checked stopped, each guest's upper
+ * layer (or plain root) as its rootfd; dies with a one-line reason, and
+ * changes nothing. uovl_prepare (after the scan): their overlays
+ * unmounted, plain roots made overlays. unify_overlay: one store file,
+ * each member replaced by a stub in its lower layer. uovl_close: the
+ * overlays mounted again, the locks dropped. */
+void uovl_open(struct unify *u);
+void uovl_prepare(struct unify *u);
+void unify_overlay(struct unify *u, struct ucand *m, size_t n);
+void uovl_close(struct unify *u);
+bool uovl_is(const char *name);       /* its root is an overlay of ours */
+/* why the named guests can't be made overlays now (one running, a root
+ * that is a mount or a btrfs subvolume); NULL if they can */
+const char *uovl_unfit(const struct unify *u);
+void uovl_mount(const char *name);    /* mounted on ROOTDIR/NAME if not yet; dies */
 /* the digest of fd's xattrs, names sorted (lib/unify.c); -1 + errno */
 int unify_xattr_sum(int fd, unsigned char out[32]);
+/* copy fd's xattrs to another file: 0, or -1 + errno */
+int unify_copy_xattrs(int from, int to);
+/* xattrs whose name starts with prefix are left out of both (NULL: none) */
+void unify_xattr_ignore(const char *prefix);
+/* copy from's data to to, its SHA-256 into sum: 0, or -1 + errno */
+int unify_copy_sum(int from, int to, unsigned char sum[32]);
+void unify_hex(const unsigned char *b, size_t n, char *out);
+/* the test hook VSBOX_VUNIFY_CRASH=POINT:N: SIGKILL at the Nth call
+ * naming POINT (dies if the variable is malformed) */
+void unify_crash_point(const char *what);
 
 /* ---- lib/migrate.c: vserver NAME copy|move [USER@]HOST[:NEWNAME] ---------
  * The source side: pre-flight on the target, rsync passes (over ssh, or

@@ -20,6 +20,18 @@ for ns in pid:pid mnt:mount uts:uts ipc:ipc cgroup:cgroup net:network user:user 
 done
 want=no; grep -q '	overlay$' /proc/filesystems && want=yes
 is "overlayfs: $want" "$(state overlayfs)" "$want"
+# data-only lower layers with metacopy (vunify --method overlay), tried
+# by mount(8): a stub in the lower layer whose data is in the data layer
+O=$T_TMP/ovl
+mkdir -p "$O/l" "$O/d" "$O/u" "$O/w" "$O/m"
+printf vsbox >"$O/d/x"; printf '' >"$O/l/x"; truncate -s 5 "$O/l/x"
+want=no
+if setfattr -n trusted.overlay.metacopy "$O/l/x" 2>/dev/null && setfattr -n trusted.overlay.redirect -v /x "$O/l/x" &&
+   mount -t overlay vsbox-t -o "lowerdir=$O/l::$O/d,upperdir=$O/u,workdir=$O/w,metacopy=on,redirect_dir=on" "$O/m" 2>/dev/null; then
+	[ "$(cat "$O/m/x")" = vsbox ] && want=yes
+	umount "$O/m"
+fi
+is "overlayfs data-only layers: $want, as mount(8) finds" "$(state "overlayfs data-only layers")" "$want"
 
 # The iunlink bit, set on a scratch file by python's ioctl: EOPNOTSUPP
 # (or EINVAL) on a kernel or filesystem without the patch

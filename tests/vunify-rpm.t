@@ -64,11 +64,11 @@ is "  one line says so" "$ERR" "vunify: r1: has an rpm database, and the host ha
 check "  nothing was shared" not_shared "$VSBOX_ROOTDIR/r1/$F/data.bin" "$VSBOX_ROOTDIR/r2/$F/data.bin"
 is "  no copy of the database left" "$(leftover)" "$L0"
 
-rc_is "vunify r1 r2" 0 vunify r1 r2
+rc_is "vunify --method reflink r1 r2" 0 vunify --method reflink r1 r2
 check "  the package's data file is shared" shared "$VSBOX_ROOTDIR/r1/$F/data.bin" "$VSBOX_ROOTDIR/r2/$F/data.bin"
 check "  its %config file is not" not_shared "$VSBOX_ROOTDIR/r1/$F/site.conf" "$VSBOX_ROOTDIR/r2/$F/site.conf"
 is "  no copy of the database left" "$(leftover)" "$L0"
-rc_is "the control: vunify p1 p2" 0 vunify p1 p2
+rc_is "the control: vunify --method reflink p1 p2" 0 vunify --method reflink p1 p2
 check "  site.conf shared where no database names it" shared "$VSBOX_ROOTDIR/p1/$F/site.conf" "$VSBOX_ROOTDIR/p2/$F/site.conf"
 rc_is "r1's database is still whole: rpm -V vstest in r1" 0 rpm --root "$VSBOX_ROOTDIR/r1" --dbpath /var/lib/rpm -V vstest
 done_testing

@@ -149,7 +149,7 @@ ln "$X/x1/usr/bin/big" "$X/x2/usr/bin/x1s"   # another guest's inode, hard-linke
 cp "$T_TMP/big" "$MNT/hostfile"; ln "$MNT/hostfile" "$X/x2/usr/bin/hosthard"   # a host file's
 sync
 P0=$(phys "$X/x1/usr/bin/big") H0=$(phys "$MNT/hostfile")
-rc_is "XFS: vunify x1 x2" 0 vunify x1 x2
+rc_is "XFS: vunify --method reflink x1 x2" 0 vunify --method reflink x1 x2
 check "  shares x2's copies with x1's file" shared3 "$X/x1/usr/bin/a" "$X/x2/usr/bin/copy" "$X/x2/usr/bin/big"
 is "  the inode linked from one guest into the other is in neither's group" "$(summary shared)" 2
 is "  and was not touched" "$(phys "$X/x1/usr/bin/big")" "$P0"
@@ -161,7 +161,7 @@ mkdir -p "$VSBOX_ROOTDIR/e1" "$VSBOX_ROOTDIR/e2"
 rc_is "ext4: --method reflink refused" 1 vunify --method reflink e1 e2
 is "  naming the filesystem and what is needed" "$ERR" \
 	"vunify: e1: $VSBOX_ROOTDIR/e1 is on ext4 (neither btrfs nor XFS): --method reflink needs btrfs, or XFS made with reflink=1"
-rc_is "one guest only" 2 vunify e1
+rc_is "one guest only, reflink" 2 vunify --method reflink e1
 rc_is "a bad method" 2 vunify --method hardlink e1 e2
 rc_is "a missing guest" 1 vunify nosuch e1
 like "  named" "$ERR" "^vunify: nosuch: can't open its root $VSBOX_ROOTDIR/nosuch: No such file"

@@ -1,0 +1,731 @@
+/* uovl.c - vunify's overlay method: guests share files through overlayfs,
+ * on a stock kernel and any filesystem with trusted xattrs (ext4, XFS,
+ * btrfs), one copy on disk and one in the page cache.
+ *
+ * Where things live (ROOTDIR is $VSBOX_ROOTDIR):
+ *   ROOTDIR/.ovl/store/ab/cdef...   one file per content (its SHA-256 in
+ *                                   hex), root's, mode 0400, immutable
+ *   ROOTDIR/.ovl/NAME/upper         what is the guest's own: its old root,
+ *                                   moved here whole by one rename
+ *   ROOTDIR/.ovl/NAME/lower         a tree of "metacopy" stubs: for each
+ *                                   unified file an empty sparse file of its
+ *                                   size, owner, mode, times and xattrs,
+ *                                   whose trusted.overlay.redirect names
+ *                                   its content in the store
+ *   ROOTDIR/.ovl/NAME/work          overlayfs's scratch directory
+ *   ROOTDIR/NAME                    an empty immutable directory on which
+ *                                   the overlay is mounted in the host's
+ *                                   mount namespace
+ * The overlay is lowerdir=lower::store (the store is a data-only lower
+ * layer, Linux 6.5+, as composefs uses it), metacopy=on: a stub's data is
+ * read from the store file, whose page cache every guest shares. The store
+ * is referred to by path, never by hard link: its files can be immutable
+ * (a hard link to an immutable inode can't be made on a stock kernel), and
+ * they carry no owner or mode of a guest's (the stubs do), so one content
+ * is one file whoever owns its copies. It is not the link method's
+ * ROOTDIR/.hash: that store's entries are removed when no guest links them.
+ *
+ * What the guest sees is the overlay: a write, truncate, chmod or chown of
+ * a unified file copies it (or only its metadata) up into the guest's
+ * upper layer; a delete is a whiteout there. The store and the other
+ * guests are untouched, and overlayfs refuses to let anyone set a
+ * trusted.overlay.* xattr through it, so no guest can point a stub
+ * elsewhere. The host finds the guest's whole tree at ROOTDIR/NAME, running
+ * or stopped: the mount stays after a stop. A write there is a write to
+ * the overlay (a copy-up), never to the store. After a host boot the first
+ * start, or vunify, mounts it again (uovl_mount); until then ROOTDIR/NAME
+ * is the empty immutable directory: nothing can be written into it.
+ *
+ * A running guest is refused (vunify says so in one line and changes
+ * nothing): overlayfs leaves changes to the layers of a mounted overlay
+ * undefined, and a guest keeps its root mounted while it runs. vunify
+ * holds every named guest's lock (a start waits), unmounts the overlays
+ * of stopped guests (refusing if the host has a file open there), folds,
+ * and mounts them again.
+ *
+ * Folding one file F of a guest (its name in upper, a plain file with one
+ * link and no overlayfs metadata of its own; every directory above it in
+ * upper neither opaque nor redirected, so a lookup reaches lower's same
+ * path): (1) the store file of its content, if missing, is made from a
+ * fresh O_TMPFILE copy whose digest is checked again, linked under its
+ * name, then made immutable; (2) the stub is made as an O_TMPFILE and
+ * linked in lower at F's path; (3) F is removed from upper. Each step is
+ * one atomic name change and F in upper hides the stub until (3), so a
+ * kill -9 at any moment leaves every guest's file either as it was or
+ * unified, and no temporary name anywhere a guest sees. A store file
+ * linked but not yet immutable (killed between (1)'s two steps) was
+ * complete before its link and is made immutable by the next run. A guest
+ * still a plain directory becomes an overlay by one rename of its root
+ * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
+ * and mounted leaves it for the next start or run to make.
+ *
+ * A test hook, VSBOX_VUNIFY_CRASH=POINT:N, kills vunify after the Nth
+ * rename of a root ("adopt"), store file ("store"), stub ("stub") or
+ * removal from upper ("fold").
+ */
+#include "vsbox.h"
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+
+#define OVL_MAGIC 0x794c7630
+#define X_PREFIX "trusted.overlay."
+#define X_META X_PREFIX "metacopy"
+#define X_REDIRECT X_PREFIX "redirect"
+#define X_OPAQUE X_PREFIX "opaque"
+
+static struct {
+	int store;               /* ROOTDIR/.ovl/store */
+	int *lower;              /* each guest's lower layer (-1: a dry run) */
+	struct guest **lock;     /* each guest, locked */
+} O = { .store = -1 };
+
+/* ---- a guest's layers and its mount --------------------------------------- */
+static void ovl_path(const char *name, const char *sub, char *buf, size_t n)
+{
+	xsnprintf(buf, n, "%s/.ovl/%s%s%s", rootdir(), name, *sub ? "/" : "", sub);
+}
+
+bool uovl_is(const char *name)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	ovl_path(name, "upper", p, sizeof(p));
+	return !lstat(p, &st) && S_ISDIR(st.st_mode);
+}
+
+/* the root of a mount? statx's STATX_ATTR_MOUNT_ROOT (Linux 5.8; musl
+ * has no statx(): the kernel's struct, the fields used) */
+static bool mount_root(const char *path)
+{
+	struct { uint32_t mask, blksize; uint64_t attr; uint32_t nlink, uid, gid; uint16_t mode, pad;
+		 uint64_t ino, size, blocks, attr_mask; unsigned char rest[192]; } x;   /* 256 bytes */
+
+	return !syscall(SYS_statx, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &x) &&
+	       (x.attr_mask & 0x2000) && (x.attr & 0x2000);
+}
+
+/* is path an overlay's mount root? */
+static bool mounted(const char *path)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && (unsigned long)sf.f_type == OVL_MAGIC && mount_root(path);
+}
+
+/* the mount options of an overlay: lower, store, upper, work; -1 when a
+ * path holds what the option string splits on (, : and \\) */
+static int ovl_opts(const char *l, const char *s, const char *u, const char *w, char *buf, size_t n)
+{
+	if (strpbrk(l, ",:\\") || strpbrk(s, ",:\\") || strpbrk(u, ",:\\") || strpbrk(w, ",:\\"))
+		return -1;
+	xsnprintf(buf, n, "lowerdir=%s::%s,upperdir=%s,workdir=%s,metacopy=on,redirect_dir=on", l, s, u, w);
+	return 0;
+}
+
+/* the empty, immutable mount point ROOTDIR/NAME (made if missing) */
+static void mount_point(const char *name, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdir(path, 0755) && errno != EEXIST)
+		die_errno("%s: can't make its mount point %s", name, path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st))
+		die_errno("%s: can't open %s", name, path);
+	/* a plain root there and layers too: someone made a guest anew */
+	if (st.st_nlink > 2 || fd_setflags(fd, FS_IMMUTABLE_FL, true))
+		die("%s: %s is not the empty mount point of its layers in %s/.ovl/%s (a new root made there?)",
+		    name, path, rootdir(), name);
+	close(fd);
+}
+
+/* overlayfs makes a copy-up in work/ and renames it into upper: where
+ * the guest's root carries a project id (DISK_LIMIT, lib/quota.c) with
+ * PROJINHERIT, the kernel refuses a rename from another project (EXDEV),
+ * so work/ takes the same; its own files are then charged to the guest */
+static void work_project(const char *name, const char *u, const char *w)
+{
+	struct fsxattr a, b;
+	int uf = open(u, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int wf = open(w, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e = 0;
+
+	if (uf >= 0 && wf >= 0 && !ioctl(uf, FS_IOC_FSGETXATTR, &a) && !ioctl(wf, FS_IOC_FSGETXATTR, &b)) {
+		unsigned inherit = a.fsx_xflags & FS_XFLAG_PROJINHERIT;
+		if (b.fsx_projid != a.fsx_projid || (b.fsx_xflags & FS_XFLAG_PROJINHERIT) != inherit) {
+			b.fsx_projid = a.fsx_projid;
+			b.fsx_xflags = (b.fsx_xflags & ~FS_XFLAG_PROJINHERIT) | inherit;
+			if (ioctl(wf, FS_IOC_FSSETXATTR, &b))
+				e = errno;
+		}
+	}
+	if (uf >= 0)
+		close(uf);
+	if (wf >= 0)
+		close(wf);
+	if (e) {
+		errno = e;
+		die_errno("%s: can't give %s the project id of %s", name, w, u);
+	}
+}
+
+void uovl_mount(const char *name)
+{
+	char path[PATH_MAX], l[PATH_MAX], s[PATH_MAX], u[PATH_MAX], w[PATH_MAX], opts[4 * PATH_MAX + 128];
+
+	if (!uovl_is(name))
+		return;
+	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
+	if (mounted(path))
+		return;
+	mount_point(name, path);
+	ovl_path(name, "lower", l, sizeof(l));
+	ovl_path(name, "upper", u, sizeof(u));
+	ovl_path(name, "work", w, sizeof(w));
+	xsnprintf(s, sizeof(s), "%s/.ovl/store", rootdir());
+	if (ovl_opts(l, s, u, w, opts, sizeof(opts)))
+		die("%s: overlayfs can't be told a path holding ',' ':' or '\\' (%s)", name, rootdir());
+	work_project(name, u, w);
+	/* nodev: a device node in a guest's files opens nothing on the host
+	 * (a guest's own root is bound nodev at its start anyway) */
+	if (mount("vsbox-unified", path, "overlay", MS_NODEV, opts))
+		die_errno("%s: can't mount its overlay on %s", name, path);
+}
+
+/* ---- the probe ---------------------------------------------------------- */
+static char probe_why[PATH_MAX + 128];
+
+const char *feat_overlay_why(void)
+{
+	return probe_why;
+}
+
+/* a stub at dirfd/name: size bytes whose data is the store's redirect */
+static int stub_xattrs(int fd, const char *redirect)
+{
+	return fsetxattr(fd, X_META, "", 0, 0) || fsetxattr(fd, X_REDIRECT, redirect, strlen(redirect), 0) ? -1 : 0;
+}
+
+static void probe_rm(const char *top)
+{
+	static const char *const sub[] = { "m", "l/x", "l", "d/x", "d", "u", "w/work", "w/index", "w", "" };
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		xsnprintf(p, sizeof(p), "%s/%s", top, sub[i]);
+		if (unlink(p))
+			rmdir(p);
+	}
+}
+
+static const char *fs_of(const char *dir)
+{
+	static char b[16];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const char *n = fd < 0 ? "?" : fs_name(fd, b, sizeof(b));
+
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+/* Mount a scratch overlay of the method's kind in dir and read a file
+ * through a stub: what vunify --method overlay needs, nothing less */
+int feat_overlay(const char *dir)
+{
+	static int cached = -1;
+	char top[PATH_MAX], l[PATH_MAX], d[PATH_MAX], u[PATH_MAX], w[PATH_MAX], m[PATH_MAX], p[PATH_MAX];
+	char opts[4 * PATH_MAX + 128], buf[8] = "";
+	int fd;
+
+	if (cached >= 0)
+		return cached;
+	cached = FEAT_NO;
+	xsnprintf(top, sizeof(top), "%s/.vsbox-ovlprobe.XXXXXX", dir);
+	if (!mkdtemp(top)) {
+		cached = FEAT_UNKNOWN;
+		snprintf(probe_why, sizeof(probe_why), "no scratch directory in %s: %s", dir, strerror(errno));
+		return cached;
+	}
+	xsnprintf(l, sizeof(l), "%s/l", top);
+	xsnprintf(d, sizeof(d), "%s/d", top);
+	xsnprintf(u, sizeof(u), "%s/u", top);
+	xsnprintf(w, sizeof(w), "%s/w", top);
+	xsnprintf(m, sizeof(m), "%s/m", top);
+	for (const char *x = l; x; x = x == l ? d : x == d ? u : x == u ? w : x == w ? m : NULL)
+		mkdir(x, 0700);
+	xsnprintf(p, sizeof(p), "%s/x", d);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 || write(fd, "vsbox", 5) != 5) {
+		snprintf(probe_why, sizeof(probe_why), "can't write in %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	xsnprintf(p, sizeof(p), "%s/x", l);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, 5) || stub_xattrs(fd, "/x")) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (e == EPERM)
+			cached = FEAT_UNKNOWN;
+		snprintf(probe_why, sizeof(probe_why), e == EPERM ? "probing needs CAP_SYS_ADMIN" :
+			 "no trusted xattrs on %s (%s)", fs_of(dir), strerror(e));
+		goto out;
+	}
+	close(fd);
+	if (ovl_opts(l, d, u, w, opts, sizeof(opts))) {
+		snprintf(probe_why, sizeof(probe_why), "overlayfs can't be told a path holding ',' ':' or '\\' (%s)", dir);
+		goto out;
+	}
+	if (mount("vsbox-probe", m, "overlay", MS_NODEV, opts)) {
+		int e = errno;
+		if (e == EPERM)
+			cached = FEAT_UNKNOWN;
+		snprintf(probe_why, sizeof(probe_why), e == ENODEV ? "no overlay filesystem in this kernel" :
+			 e == EPERM ? "probing needs CAP_SYS_ADMIN" :
+			 "overlayfs refused data-only lower layers with metacopy on %s (Linux 6.5+): %s",
+			 fs_of(dir), strerror(e));
+		goto out;
+	}
+	xsnprintf(p, sizeof(p), "%s/x", m);
+	if (read_file(p, buf, sizeof(buf)) != 5 || memcmp(buf, "vsbox", 5))
+		snprintf(probe_why, sizeof(probe_why), "overlayfs did not read a stub's data from its data-only layer");
+	else {
+		cached = FEAT_YES;
+		snprintf(probe_why, sizeof(probe_why), "data-only lower layers, metacopy, on %s", fs_of(dir));
+	}
+	umount2(m, 0);
+out:
+	probe_rm(top);
+	return cached;
+}
+
+/* ---- a run: the guests stopped, unmounted, their uppers the roots read ---- */
+/* a plain root becomes an overlay's upper layer: one rename */
+static void adopt(const char *name, const char *path)
+{
+	char d[PATH_MAX], up[PATH_MAX];
+
+	ovl_path(name, "", d, sizeof(d));
+	if (mkdir(d, 0700) && errno != EEXIST)
+		die_errno("%s: can't make %s", name, d);
+	ovl_path(name, "lower", d, sizeof(d));
+	if (mkdir(d, 0755) && errno != EEXIST)
+		die_errno("%s: can't make %s", name, d);
+	ovl_path(name, "work", d, sizeof(d));
+	if (mkdir(d, 0700) && errno != EEXIST)
+		die_errno("%s: can't make %s", name, d);
+	ovl_path(name, "upper", up, sizeof(up));
+	if (rename(path, up))
+		die_errno("%s: can't move its root %s to %s", name, path, up);
+	unify_crash_point("adopt");
+	mount_point(name, path);
+}
+
+/* why guest name can't become (or stay) an overlay now, in why; NULL if it can */
+static const char *unfit(const char *name, char *why, size_t n)
+{
+	char path[PATH_MAX];
+	struct ctx c;
+	struct stat st;
+	bool subvol;
+	int fd;
+
+	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
+	if (ctx_by_name(name, &c))
+		snprintf(why, n, "%s: running: --method overlay unifies stopped guests only "
+			 "(overlayfs forbids changing a mounted overlay's layers): stop it first", name);
+	else if (uovl_is(name))
+		return NULL;
+	else if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+		snprintf(why, n, "%s: its root %s is not a directory", name, path);
+	else if (mount_root(path))
+		snprintf(why, n, "%s: its root %s is a filesystem of its own: --method overlay moves it into "
+			 "%s/.ovl, which needs it on %s's filesystem", name, path, rootdir(), rootdir());
+	else {
+		/* a copy-up is made in work/ and renamed into upper: both must
+		 * be on one btrfs subvolume, and a subvolume's root can have no
+		 * sibling in it */
+		fd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		subvol = btrfs_subvol_id(fd) != 0;
+		close(fd);
+		if (!subvol)
+			return NULL;
+		snprintf(why, n, "%s: its root %s is a btrfs subvolume: overlayfs needs the guest's own layer "
+			 "and its work directory in one subvolume (--method reflink shares extents there)", name, path);
+	}
+	return why;
+}
+
+const char *uovl_unfit(const struct unify *u)
+{
+	static char why[2 * PATH_MAX + 256];
+
+	for (int i = 0; i < u->ng; i++)
+		if (unfit(u->g[i].name, why, sizeof(why)))
+			return why;
+	return NULL;
+}
+
+/* Every check before the first change: the guests stopped (their locks
+ * held until uovl_close, so that none starts meanwhile), each root a plain
+ * directory that can be moved into ROOTDIR/.ovl, or an overlay of ours */
+static void check_guest(struct unify *u, int i)
+{
+	char why[2 * PATH_MAX + 256];
+
+	if (!u->dry) {
+		O.lock[i] = xcalloc(1, sizeof(struct guest));
+		xsnprintf(O.lock[i]->name, sizeof(O.lock[i]->name), "%s", u->g[i].name);
+		O.lock[i]->lockfd = -1;
+		guest_lock(O.lock[i]);
+	}
+	/* (a dry run only reads: a running guest's layers too) */
+	if (unfit(u->g[i].name, why, sizeof(why)) && (!u->dry || !strstr(why, ": running: ")))
+		die("%s", why);
+}
+
+void uovl_open(struct unify *u)
+{
+	char path[PATH_MAX];
+
+	O.lock = xcalloc((size_t)u->ng, sizeof(*O.lock));
+	O.lower = xcalloc((size_t)u->ng, sizeof(int));
+	for (int i = 0; i < u->ng; i++)
+		check_guest(u, i);
+	/* overlayfs keeps its own xattrs on upper files (origin, metacopy):
+	 * they are not the guest's, and never copied into a stub */
+	unify_xattr_ignore(X_PREFIX);
+	/* the roots vunify opened are read in upper (a plain root: itself,
+	 * which becomes upper by a rename that keeps this descriptor good);
+	 * they are closed, or they would keep the mounts busy */
+	for (int i = 0; i < u->ng; i++) {
+		struct uguest *g = &u->g[i];
+		close(g->rootfd);
+		O.lower[i] = -1;
+		if (uovl_is(g->name))
+			ovl_path(g->name, "upper", path, sizeof(path));
+		else
+			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), g->name);
+		g->rootfd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		g->fs = 0;     /* a store file serves every filesystem: one group */
+	}
+	xsnprintf(path, sizeof(path), "%s/.ovl/store", rootdir());
+	O.store = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (O.store < 0 && errno != ENOENT)
+		die_errno("can't open the store %s", path);
+}
+
+void uovl_prepare(struct unify *u)
+{
+	char path[PATH_MAX];
+
+	if (u->dry)
+		return;
+	/* unmount first, all of them: a busy one is found before any change */
+	for (int i = 0; i < u->ng; i++) {
+		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), u->g[i].name);
+		if (uovl_is(u->g[i].name) && mounted(path) && umount2(path, 0)) {
+			int e = errno;
+			for (int j = 0; j < i; j++)
+				uovl_mount(u->g[j].name);
+			errno = e;
+			die_errno("%s: can't unmount its overlay %s (a file of it open on the host?)",
+				  u->g[i].name, path);
+		}
+	}
+	xsnprintf(path, sizeof(path), "%s/.ovl", rootdir());
+	if (mkdir(path, 0700) && errno != EEXIST)
+		die_errno("can't make %s", path);
+	xsnprintf(path, sizeof(path), "%s/.ovl/store", rootdir());
+	if (O.store < 0 && ((mkdir(path, 0700) && errno != EEXIST) ||
+			    (O.store = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0))
+		die_errno("can't make the store %s", path);
+	for (int i = 0; i < u->ng; i++) {
+		const char *name = u->g[i].name;
+		if (!uovl_is(name)) {
+			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
+			adopt(name, path);
+		}
+		ovl_path(name, "lower", path, sizeof(path));
+		O.lower[i] = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	}
+}
+
+void uovl_close(struct unify *u)
+{
+	for (int i = 0; i < u->ng; i++) {
+		if (!u->dry)
+			uovl_mount(u->g[i].name);
+		if (O.lower[i] >= 0)
+			close(O.lower[i]);
+		if (O.lock[i])
+			guest_unlock_drop(O.lock[i]);
+		free(O.lock[i]);
+	}
+	free(O.lock);
+	free(O.lower);
+	if (O.store >= 0)
+		close(O.store);
+	O.store = -1;
+}
+
+/* ---- the store ------------------------------------------------------------ */
+/* "ab" and "cdef..." of a content */
+static void store_key(const unsigned char sum[32], char dir[3], char name[64])
+{
+	char h[65];
+
+	unify_hex(sum, 32, h);
+	memcpy(dir, h, 2);
+	dir[2] = 0;
+	memcpy(name, h + 2, 63);
+}
+
+/* the store file of m's content, opened (made from m if missing and make):
+ * its fd, or -1 (counted when it was to be made) */
+static int store_get(struct unify *u, const struct ucand *m, bool make)
+{
+	char dir[3], name[64];
+	unsigned char sum[32];
+	struct stat st;
+	int d, fd, src, t;
+
+	store_key(m->csum, dir, name);
+	if (O.store < 0)
+		return -1;
+	d = openat(O.store, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0 && make && !u->dry) {
+		if (mkdirat(O.store, dir, 0700) && errno != EEXIST)
+			die_errno("can't make %s/.ovl/store/%s", rootdir(), dir);
+		d = xopenat(O.store, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	}
+	if (d < 0)
+		return -1;
+	fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		/* one a killed run linked but did not flag: complete (its
+		 * data was synced before its link), flagged now */
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size != m->size ||
+		    (!u->dry && fd_setflags(fd, FS_IMMUTABLE_FL, true))) {
+			warn("%s/.ovl/store/%s/%s is not a store file of %s:%s: left alone", rootdir(), dir, name,
+			     u->g[m->guest].name, u->pool + m->path);
+			u->failed++;
+			close(fd);
+			fd = -1;
+		}
+		close(d);
+		return fd;
+	}
+	if (!make || u->dry) {
+		close(d);
+		return -1;
+	}
+	if ((src = ucand_open(u, m)) < 0) {
+		u->changed++;
+		close(d);
+		return -1;
+	}
+	t = openat(d, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0400);
+	if (t < 0 || unify_copy_sum(src, t, sum) || fsync(t)) {
+		warn_errno("can't copy %s:%s into the store %s/.ovl/store", u->g[m->guest].name,
+			   u->pool + m->path, rootdir());
+		u->failed++;
+		goto bad;
+	}
+	if (memcmp(sum, m->csum, 32) || fstat(src, &st) || !ucand_same(m, &st)) {
+		u->changed++;      /* not what was digested: it changed */
+		goto bad;
+	}
+	if (linkat(t, "", d, name, AT_EMPTY_PATH) || fd_setflags(t, FS_IMMUTABLE_FL, true)) {
+		warn_errno("can't store %s:%s in %s/.ovl/store", u->g[m->guest].name, u->pool + m->path, rootdir());
+		u->failed++;
+		goto bad;
+	}
+	unify_crash_point("store");
+	close(src);
+	close(d);
+	return t;
+bad:
+	if (t >= 0)
+		close(t);
+	close(src);
+	close(d);
+	return -1;
+}
+
+/* ---- folding one guest's file --------------------------------------------- */
+/* a directory of upper that overlayfs would not look through to lower's
+ * same path: opaque (made over a whiteout) or redirected (renamed) */
+static bool dir_hides(int fd)
+{
+	return fgetxattr(fd, X_OPAQUE, NULL, 0) >= 0 || fgetxattr(fd, X_REDIRECT, NULL, 0) >= 0;
+}
+
+/* The directory of rel ("/usr/lib/x") in upper and lower, the latter made
+ * as needed with the owner and mode of upper's: 0 with both open, -1 when
+ * the file can't be folded there */
+static int dirs_open(int up, int low, const char *rel, int *ud, int *ld)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = rel + 1, *s;
+	struct stat st;
+
+	*ud = xopenat(up, ".", O_RDONLY | O_DIRECTORY, 0);
+	*ld = xopenat(low, ".", O_RDONLY | O_DIRECTORY, 0);
+	while ((s = strchr(p, '/'))) {
+		if ((size_t)(s - p) > NAME_MAX)
+			goto no;
+		memcpy(comp, p, (size_t)(s - p));
+		comp[s - p] = 0;
+		p = s + 1;
+		int nu = openat(*ud, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(*ud);
+		*ud = nu;
+		if (nu < 0 || dir_hides(nu) || fstat(nu, &st))
+			goto no;
+		if (mkdirat(*ld, comp, st.st_mode & 07777) == 0 &&
+		    (fchownat(*ld, comp, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) ||
+		     fchmodat(*ld, comp, st.st_mode & 07777, 0)))
+			goto no;
+		int nl = openat(*ld, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(*ld);
+		*ld = nl;
+		if (nl < 0)
+			goto no;       /* a stub there: the guest made a directory of a file */
+	}
+	return 0;
+no:
+	if (*ud >= 0)
+		close(*ud);
+	if (*ld >= 0)
+		close(*ld);
+	*ud = *ld = -1;
+	return -1;
+}
+
+/* the stub of the file open as fd (stat st) in lower's directory ld, under
+ * base, whose data is the store's redirect: 0, or -1 + errno */
+static int stub_make(int fd, const struct stat *st, int ld, const char *base, const char *redirect)
+{
+	struct timespec tm[2] = { st->st_atim, st->st_mtim };
+	struct stat old;
+	int t = openat(ld, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600), r = -1;
+
+	/* the size first: a truncate drops security.capability, which the
+	 * copy of the xattrs then sets; the owner before the mode (a chown
+	 * clears set-id bits) */
+	if (t < 0 || ftruncate(t, st->st_size) || fchown(t, st->st_uid, st->st_gid) ||
+	    fchmod(t, st->st_mode & 07777) || unify_copy_xattrs(fd, t) || stub_xattrs(t, redirect) ||
+	    futimens(t, tm))
+		goto out;
+	/* a stub a killed run left there is hidden by the file in upper:
+	 * replaced (a directory there is the guest's old one: left) */
+	for (int k = 0; (r = linkat(t, "", ld, base, AT_EMPTY_PATH)) && errno == EEXIST && k < 2; k++)
+		if (fstatat(ld, base, &old, AT_SYMLINK_NOFOLLOW) || S_ISDIR(old.st_mode) || unlinkat(ld, base, 0))
+			break;
+out:
+	if (t >= 0)
+		close(t);
+	return r ? -1 : 0;
+}
+
+/* fold member c onto the store file named redirect: the bytes freed */
+static unsigned long long fold(struct unify *u, const struct ucand *c, const char *redirect)
+{
+	const char *rel = u->pool + c->path, *base = strrchr(rel, '/') + 1;
+	struct stat st, now;
+	int fd = ucand_open(u, c), ud = -1, ld = -1;
+	unsigned long long freed = 0;
+
+	if (fd < 0) {
+		u->changed++;
+		return 0;
+	}
+	/* names elsewhere in the guest, or a copy-up of metadata only (its
+	 * data in lower): the guest's own */
+	if (c->nlink > 1 || fgetxattr(fd, X_META, NULL, 0) >= 0 ||
+	    dirs_open(u->g[c->guest].rootfd, O.lower[c->guest], rel, &ud, &ld)) {
+		u->refused++;
+		goto out;
+	}
+	if (fstat(fd, &st) || stub_make(fd, &st, ld, base, redirect)) {
+		warn_errno("can't make the stub of %s:%s in %s/.ovl/%s/lower", u->g[c->guest].name, rel,
+			   rootdir(), u->g[c->guest].name);
+		u->failed++;
+		goto out;
+	}
+	unify_crash_point("stub");
+	/* still the inode read, under its name: then the stub takes its place */
+	if (fstat(fd, &st) || !ucand_same(c, &st) || fstatat(ud, base, &now, AT_SYMLINK_NOFOLLOW) ||
+	    now.st_ino != c->ino || now.st_dev != c->dev) {
+		u->changed++;
+		goto out;
+	}
+	if (unlinkat(ud, base, 0)) {
+		warn_errno("can't remove %s:%s from its upper layer", u->g[c->guest].name, rel);
+		u->failed++;
+		goto out;
+	}
+	unify_crash_point("fold");
+	u->unified++;
+	freed = (unsigned long long)st.st_blocks * 512;
+out:
+	if (ud >= 0)
+		close(ud);
+	if (ld >= 0)
+		close(ld);
+	close(fd);
+	unify_progress(u, false);
+	return freed;
+}
+
+void unify_overlay(struct unify *u, struct ucand *m, size_t n)
+{
+	char dir[3], name[64], redirect[72], a[32];
+	bool spans = false;
+	unsigned long long freed = 0, cost = 0;
+	struct stat st;
+	int efd;
+
+	for (size_t i = 0; i < n; i++)
+		spans |= m[i].guest != m[0].guest;
+	store_key(m[0].csum, dir, name);
+	xsnprintf(redirect, sizeof(redirect), "/%s/%s", dir, name);
+	efd = store_get(u, &m[0], false);
+	if (efd < 0 && !spans)
+		return;            /* nothing in the store, no other guest */
+	if (u->dry) {
+		/* each copy is folded; the store's costs the first one's room */
+		for (size_t i = efd >= 0 ? 0 : 1; i < n; i++) {
+			unsigned long long b = ((unsigned long long)m[i].size + 4095) & ~4095ULL;
+			printf("%s:%s = .ovl/store%s (%s)\n", u->g[m[i].guest].name, u->pool + m[i].path, redirect,
+			       fmt_kib((b + 1023) / 1024, a, sizeof(a)));
+			u->saved += b;
+		}
+		u->unified += n;
+		if (efd >= 0)
+			close(efd);
+		return;
+	}
+	if (efd < 0) {
+		if ((efd = store_get(u, &m[0], true)) < 0 || fstat(efd, &st)) {
+			if (efd >= 0)
+				close(efd);
+			return;
+		}
+		cost = (unsigned long long)st.st_blocks * 512;
+	}
+	close(efd);
+	for (size_t i = 0; i < n; i++)
+		freed += fold(u, &m[i], redirect);
+	u->saved += freed > cost ? freed - cost : 0;
+}

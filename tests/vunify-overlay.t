@@ -1,0 +1,235 @@
+#!/bin/sh
+# vunify-overlay.t - the overlay method (lib/uovl.c) on loop images of
+# ext4, XFS and btrfs, with three busybox guests from one template: a
+# running guest is refused; the stopped ones become overlays whose unified
+# files are stubs of one immutable store file each; then running, each
+# guest modifies, appends to, truncates, deletes, replaces by rename or
+# chmods a different unified file, which the others and the store never
+# see, and which it keeps across stop and start; the stopped guests'
+# whole trees stay at $VSBOX_ROOTDIR/NAME; the filesystem is clean after
+# unmounting. On ext4 also: kill -9 of vunify at every kind of step then a
+# rerun leaves every guest whole and unified; two guests reading one 20 MiB
+# unified file fill the page cache once; bad input. No addresses.
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/guest-lib.sh"
+. "$(dirname "$0")/unify-lib.sh"
+command -v lsattr >/dev/null && command -v sha256sum >/dev/null || bail "lsattr and sha256sum are needed"
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
+mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
+mkdir -p "$VSBOX_CONFDIR"
+GUESTS=""
+# stopped guests first, then their overlays (mounted on the host), before
+# the loop images go
+on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
+	for m in $(awk "\$3 == \"overlay\" && \$2 ~ \"^$T_TMP/\" { print \$2 }" /proc/mounts); do umount "$m" 2>/dev/null || umount -l "$m"; done'
+guest() {
+	GUESTS="$GUESTS $1"
+	# on btrfs a build makes a subvolume, which the method refuses: a
+	# plain directory there
+	if [ "${PLAIN:-}" ]; then mkdir "$VSBOX_ROOTDIR/$1" && tar -C "$VSBOX_ROOTDIR/$1" -xzf "$T_TMP/guest.tgz"
+	else vserver "$1" build -q --tar "$T_TMP/guest.tgz"; fi || bail "can't build $1"
+	{ echo "S_HOSTNAME=$1"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
+	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$1.conf"
+}
+# tree DIR: every name below DIR with its type, mode, owner and, for a
+# file, its content's digest: what a guest's root shows
+# (/run is what a start writes)
+tree() { (cd "$1" && find . -path ./proc -prune -o -path ./dev -prune -o -path ./sys -prune -o -path ./run -prune -o -printf '%p %y %m %U:%G %l\n' | sort &&
+	find . -path ./run -prune -o -type f -printf '%p %T@\n' | sort && find . -path ./run -prune -o -type f -exec md5sum {} + | sort -k2); }
+# store_ok: every store file is immutable, root's, and named after its SHA-256
+store_ok() {
+	bad=0 n=0
+	for f in $(find "$VSBOX_ROOTDIR/.ovl/store" -type f); do
+		n=$((n + 1))
+		[ "$(sha256sum <"$f" | cut -c1-64)" = "$(basename "$(dirname "$f")")$(basename "$f")" ] || bad=$((bad + 1))
+		lsattr "$f" | cut -c1-20 | grep -q i || bad=$((bad + 1))
+	done
+	[ $n -gt 0 ] && [ $bad = 0 ]
+}
+# unmount_all: the overlays of the stopped guests of this image
+unmount_all() { for m in $(awk -v d="$VSBOX_ROOTDIR/" '$3 == "overlay" && index($2, d) == 1 { print $2 }' /proc/mounts); do umount "$m" || return 1; done; }
+# fsck_clean FS IMG: the unmounted image checks clean
+fsck_clean() {
+	case $1 in
+	ext4) e2fsck -fn "$2" ;;
+	xfs) xfs_repair -n "$2" ;;
+	btrfs) btrfs check --readonly "$2" ;;
+	esac >"$T_TMP/fsck.log" 2>&1 || { diag "$(tail -5 "$T_TMP/fsck.log")"; return 1; }
+}
+head -c 2097152 /dev/urandom >"$T_TMP/big"
+for f in mod app trunc del ren chmod; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+
+scenario() {
+	fs=$1
+	B=$VSBOX_ROOTDIR
+	for g in o1 o2 o3; do
+		guest $g
+		mkdir -p "$B/$g/usr/lib" "$B/$g/etc"
+		cp "$T_TMP/big" "$B/$g/usr/lib/big"; cp "$T_TMP/big" "$B/$g/etc/big"
+		for f in mod app trunc del ren chmod; do cp "$T_TMP/$f" "$B/$g/usr/lib/$f"; done
+	done
+	ln "$B/o3/usr/lib/big" "$B/o3/usr/lib/big.link"   # two names in o3
+	vserver o1 start -q || bail "can't start o1"
+	rc_is "$fs: a running guest is refused" 1 vunify --method overlay o1 o2 o3
+	is "  in one line" "$ERR" "vunify: o1: running: --method overlay unifies stopped guests only (overlayfs forbids changing a mounted overlay's layers): stop it first"
+	check "  nothing changed" test ! -e "$B/.ovl"
+	vserver o1 stop -q
+	for g in o1 o2 o3; do tree "$B/$g" >"$T_TMP/tree.$g"; done
+	rc_is "$fs: --dry-run" 0 vunify --method overlay --dry-run o1 o2 o3
+	like "  lists a file it would share" "$OUT" "^o2:/usr/lib/big = \.ovl/store/[0-9a-f]{2}/[0-9a-f]{62} \(2\.0M\)$"
+	check "  changes nothing" test ! -e "$B/.ovl"
+	rc_is "$fs: vunify --method overlay o1 o2 o3" 0 vunify --method overlay o1 o2 o3
+	like "  a summary line" "$OUT" '^vunify: [0-9]+ files shared, [0-9.]+[KM] saved, 0 already shared, 0 changed during the run \(skipped\), 1 kept own \(hard links, or overlayfs metadata\), 0 failed, [0-9]+ files scanned, [0-9.]+ s$'
+	is "  each root is an overlay" "$(stat -f -c %T "$B/o1" "$B/o2" "$B/o3" | sort -u)" overlayfs
+	check "  busybox left every upper layer" sh -c "! ls '$B'/.ovl/o*/upper/bin/busybox 2>/dev/null"
+	check "  and a stub is in each lower layer" sh -c "for g in o1 o2 o3; do getfattr -n trusted.overlay.redirect '$B/.ovl/'\$g/lower/bin/busybox >/dev/null 2>&1 || exit 1; done"
+	check "  /etc stays the guest's own" test -f "$B/.ovl/o2/upper/etc/big"
+	check "  a file with two names stays the guest's own" test -f "$B/.ovl/o3/upper/usr/lib/big"
+	check "  every store file immutable, named after its content" store_ok
+	(cd "$B/.ovl/store" && find . -type f | sort | xargs md5sum) >"$T_TMP/store.sums"
+	ok=0; for g in o1 o2 o3; do tree "$B/$g" | cmp -s - "$T_TMP/tree.$g" && ok=$((ok + 1)); done
+	is "  each root shows the same tree (names, modes, owners, contents)" "$ok" 3
+	check "  a store file can't be written even by root" sh -c "! sh -c 'echo x >>\$(find \"$B/.ovl/store\" -type f | head -1)' 2>/dev/null"
+	for g in o1 o2 o3; do vserver $g start -q || bail "can't start $g"; done
+	vserver o1 exec sh -c 'printf XXXX | dd of=/usr/lib/mod bs=1 seek=100 conv=notrunc 2>/dev/null; echo more >>/usr/lib/app'
+	vserver o2 exec sh -c 'dd if=/dev/null of=/usr/lib/trunc bs=1 seek=1000 2>/dev/null; rm /usr/lib/del'
+	vserver o3 exec sh -c 'echo new >/usr/lib/ren.new && mv /usr/lib/ren.new /usr/lib/ren; chmod 600 /usr/lib/chmod'
+	want() {  # want GUEST FILE what-it-shows
+		vserver "$1" exec sh -c "if [ -e /usr/lib/$2 ]; then md5sum </usr/lib/$2 | cut -d' ' -f1; stat -c '%a %s' /usr/lib/$2; else echo gone; fi"
+	}
+	orig() { echo "$(md5 "$T_TMP/$1")"; echo "644 65536"; }
+	changes() {   # the running guests see their own changes, only theirs
+		bad=0
+		[ "$(want o1 mod | tail -1)" = "644 65536" ] && [ "$(want o1 mod | head -1)" != "$(md5 "$T_TMP/mod")" ] || bad=$((bad + 1))
+		[ "$(want o1 app | tail -1)" = "644 65541" ] || bad=$((bad + 1))
+		[ "$(want o2 trunc | tail -1)" = "644 1000" ] || bad=$((bad + 1))
+		[ "$(want o2 del)" = gone ] || bad=$((bad + 1))
+		[ "$(want o3 ren | head -1)" = "$(echo new | md5sum | cut -d' ' -f1)" ] || bad=$((bad + 1))
+		[ "$(want o3 chmod)" = "$(md5 "$T_TMP/chmod")
+600 65536" ] || bad=$((bad + 1))
+		for f in mod app trunc del ren chmod; do
+			for g in o1 o2 o3; do
+				case $g:$f in o1:mod|o1:app|o2:trunc|o2:del|o3:ren|o3:chmod) continue ;; esac
+				[ "$(want $g $f)" = "$(orig $f)" ] || { bad=$((bad + 1)); diag "$g sees $f changed"; }
+			done
+		done
+		echo $bad
+	}
+	is "$fs: each running guest sees its own change (modify, append, truncate, delete, rename over, chmod), no other's" "$(changes)" 0
+	check "  the store is unchanged" sh -c "cd '$B/.ovl/store' && find . -type f | sort | xargs md5sum | cmp -s - '$T_TMP/store.sums'"
+	for g in o1 o2 o3; do vserver $g stop -q; done
+	for g in o1 o2 o3; do vserver $g start -q || bail "can't start $g again"; done
+	is "  after stop and start, the same" "$(changes)" 0
+	for g in o1 o2 o3; do vserver $g stop -q; done
+	is "  the stopped guests' roots are overlays still" "$(stat -f -c %T "$B/o1" "$B/o2" "$B/o3" | sort -u)" overlayfs
+	check "  showing their whole trees with their changes" sh -c "[ \$(stat -c %s '$B/o1/usr/lib/app') = 65541 ] && [ ! -e '$B/o2/usr/lib/del' ] &&
+		[ \$(cat '$B/o3/usr/lib/ren') = new ] && cmp -s '$B/o2/usr/lib/mod' '$T_TMP/mod' && [ -x '$B/o3/bin/busybox' ]"
+	echo host >>"$B/o2/usr/lib/chmod"
+	check "  a write by the host there is the guest's own" sh -c "cmp -s '$B/o1/usr/lib/chmod' '$T_TMP/chmod' && [ \$(stat -c %s '$B/o2/usr/lib/chmod') = 65541 ]"
+	check "  and not the store's" sh -c "cd '$B/.ovl/store' && find . -type f | sort | xargs md5sum | cmp -s - '$T_TMP/store.sums'"
+	check "$fs: the overlays unmount" unmount_all
+	umount "$MNT" || bail "can't unmount $MNT"
+	check "  the filesystem checks clean" fsck_clean "$fs" "$dev"
+	mount "$dev" "$MNT" || bail "can't mount $MNT again"
+	vserver o1 start -q && vserver o1 stop -q
+	check "  after a boot, the first start mounts the overlay again" sh -c "[ \$(stat -f -c %T '$B/o1') = overlayfs ] && [ \$(stat -c %s '$B/o1/usr/lib/app') = 65541 ]"
+	check "  an unmounted one's mount point can't be written" sh -c "! touch '$B/o2/x' 2>/dev/null && [ -z \"\$(ls -A '$B/o2')\" ]"
+	for g in o1 o2 o3; do rm -f "$VSBOX_CONFDIR/$g.conf"; done
+}
+
+ufs ext4 400M mkfs.ext4 -q || bail "can't make an ext4 loop image"
+export VSBOX_ROOTDIR=$MNT/vs
+mkdir -p "$VSBOX_ROOTDIR"
+like "vsbox --check-kernel lists overlayfs data-only layers" "$("$VSBOX" --check-kernel "$VSBOX_ROOTDIR" 2>&1 | grep '^overlayfs data-only')" "^overlayfs data-only layers +yes "
+scenario ext4
+B=$VSBOX_ROOTDIR
+
+# ---- kill -9 at each kind of step, then a rerun --------------------------------
+for g in k1 k2 k3; do guest $g; done
+for i in 1 2 3 4 5 6; do head -c 262144 /dev/urandom >"$T_TMP/r$i"; done
+# (a first start makes what a start makes: its trees are taken after one)
+for g in k1 k2 k3; do
+	for i in 1 2 3 4 5 6; do cp "$T_TMP/r$i" "$B/$g/bin/r$i"; done
+	vserver $g start -q && vserver $g stop -q || bail "can't start $g"
+	tree "$B/$g" >"$T_TMP/tree.$g"
+done
+whole() {   # every k guest, mounted by a start, shows its tree as before
+	bad=0
+	for g in k1 k2 k3; do
+		vserver $g start -q && vserver $g stop -q || bad=$((bad + 1))
+		tree "$B/$g" | cmp -s - "$T_TMP/tree.$g" || { bad=$((bad + 1)); diag "$g changed:" "$(tree "$B/$g" | diff "$T_TMP/tree.$g" - | head -5)"; }
+	done
+	echo $bad
+}
+for p in adopt:2 store:3 stub:4 fold:5 stub:30 fold:40; do
+	VSBOX_VUNIFY_CRASH=$p vunify --method overlay k1 k2 k3 >/dev/null 2>&1
+	is "kill -9 after $p: every guest whole" "$(whole)" 0
+done
+for d in 0.01 0.05; do
+	vunify --method overlay k1 k2 k3 >/dev/null 2>&1 & P=$!
+	sleep $d; kill -9 $P 2>/dev/null; wait $P 2>/dev/null
+done
+is "kill -9 at two moments: every guest whole" "$(whole)" 0
+rc_is "  then a rerun completes" 0 vunify --method overlay k1 k2 k3
+[ "$RC" = 0 ] || diag "$ERR"
+check "  leaving no r file in any upper layer" sh -c "! ls '$B'/.ovl/k*/upper/bin/r[0-9] 2>/dev/null"
+is "  every guest whole" "$(whole)" 0
+check "  every store file immutable, named after its content" store_ok
+rc_is "  a rerun" 0 vunify --method overlay k1 k2 k3
+is "  shares nothing more" "$(summary shared)" 0
+guest k4
+rc_is "a guest alone joins what the store holds" 0 vunify --method overlay k4
+check "  busybox is a stub in its lower layer" sh -c "getfattr -n trusted.overlay.redirect '$B/.ovl/k4/lower/bin/busybox' >/dev/null 2>&1 && [ ! -e '$B/.ovl/k4/upper/bin/busybox' ] && [ -x '$B/k4/bin/busybox' ]"
+
+# ---- the page cache holds a unified file once ----------------------------------
+for g in p1 p2; do guest $g; mkdir -p "$B/$g/usr"; head -c 20971520 /dev/zero | tr '\0' 'v' >"$B/$g/usr/big20"; done
+rc_is "two stopped guests with a 20 MiB file in common, --method auto" 0 vunify p1 p2
+is "  auto is overlay here (no iunlink on ext4)" "$(stat -f -c %T "$B/p1")" overlayfs
+S=$(find "$B/.ovl/store" -type f -size 20480k)
+check "  stored once" test -f "$S"
+for g in p1 p2; do vserver $g start -q || bail "can't start $g"; done
+# drop that file's pages only (POSIX_FADV_DONTNEED), then read it in both
+drop() { python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1"; }
+cached() { awk '$1 == "Cached:" { print $2 }' /proc/meminfo; }
+# (other work on the host moves Cached too: one try of three in the
+# range is enough; without sharing every try grows by 40 MiB)
+got="" inrange=0
+for try in 1 2 3; do
+	sync; drop "$S"
+	c0=$(cached)
+	vserver p1 exec cat /usr/big20 >/dev/null; vserver p2 exec cat /usr/big20 >/dev/null
+	c1=$(cached)
+	got="$got $((c1 - c0))"
+	[ $((c1 - c0)) -ge 16384 ] && [ $((c1 - c0)) -le 30720 ] && inrange=$((inrange + 1))
+done
+check "  both reading it grows the page cache by 20 MiB, not 40 (KiB:$got)" [ $inrange -ge 1 ]
+for g in p1 p2; do vserver $g stop -q; done
+
+# ---- bad input ---------------------------------------------------------------------
+rc_is "a missing guest" 1 vunify --method overlay nosuch p1
+like "  named" "$ERR" "^vunify: nosuch: can't open its root"
+mkdir -p "$MNT/a,b/p1" "$MNT/a,b/p2"
+rc_is "a ROOTDIR overlayfs can't be told" 1 env VSBOX_ROOTDIR="$MNT/a,b" vunify --method overlay p1 p2
+is "  says why" "$ERR" "vunify: --method overlay needs overlayfs with data-only lower layers and metacopy on $MNT/a,b: overlayfs can't be told a path holding ',' ':' or '\\' ($MNT/a,b)"
+
+for fs in xfs btrfs; do
+	unmount_all
+	GUESTS=""
+	case $fs in
+	xfs) ufs xfs 400M mkfs.xfs -q || bail "can't make an XFS loop image" ;;
+	btrfs) ufs btrfs 400M mkfs.btrfs -q || bail "can't make a btrfs loop image" ;;
+	esac
+	export VSBOX_ROOTDIR=$MNT/vs
+	mkdir -p "$VSBOX_ROOTDIR"
+	if [ $fs = btrfs ]; then
+		guest sv1; guest sv2
+		rc_is "btrfs: a root that is a subvolume is refused" 1 vunify --method overlay sv1 sv2
+		is "  saying why" "$ERR" "vunify: sv1: its root $VSBOX_ROOTDIR/sv1 is a btrfs subvolume: overlayfs needs the guest's own layer and its work directory in one subvolume (--method reflink shares extents there)"
+		check "  nothing changed" test ! -e "$VSBOX_ROOTDIR/.ovl"
+		PLAIN=1
+	fi
+	scenario $fs
+done
+done_testing
