@@ -443,7 +443,7 @@ static void undo_unlock(void *p)
 	guest_unlock_drop(*(struct guest **)p);
 }
 
-static void repair(struct guest *g, const struct ctx *c)
+static void repair(struct guest *g, const struct ctx *c, bool ended)
 {
 	/* what an ended guest left, or a crash or kill -9: its context c, if
 	 * given and still recorded; a dead context of its name (if its init
@@ -455,7 +455,7 @@ static void repair(struct guest *g, const struct ctx *c)
 	ctx_gc_name(g->name);
 	ctx_unlock(lock);
 	guest_drop_addrs(g->name);
-	netns_repair(g->name);
+	netns_repair(g->name, ended);
 }
 
 int guest_start(struct guest *g, bool quiet)
@@ -496,7 +496,7 @@ int guest_start(struct guest *g, bool quiet)
 	/* what a crash left: our aliases (ctx_spawn reaps a dead context of
 	 * this name) */
 	guest_drop_addrs(g->name);
-	netns_repair(g->name);
+	netns_repair(g->name, false);
 	/* a failed start leaves no lock file either (stop removes it too) */
 	undo_push(undo_unlock, &g, sizeof(g));
 	gview_prepare(g);       /* LXCFS=yes: lxcfs must be there */
@@ -561,7 +561,7 @@ int guest_start(struct guest *g, bool quiet)
 	code = ctx_spawn(&s);
 	trace("context running");
 	if (late || (c.pid && (why = ginit_wait(g, &c, deadline, quiet)))) {
-		repair(g, late ? NULL : &c);
+		repair(g, late ? NULL : &c, false);
 		guest_unlock_drop(g);
 		if (late)
 			die("%s: not up: %s did not end within START_TIMEOUT (%d s); stopped",
@@ -569,7 +569,7 @@ int guest_start(struct guest *g, bool quiet)
 		die("%s: not up: %s; stopped", g->name, why);
 	}
 	if (!c.pid || !ctx_alive(&c)) {
-		repair(g, NULL);
+		repair(g, NULL, false);
 		guest_unlock_drop(g);
 		if (!c.pid)     /* its setup failed inside, and said why */
 			die("%s: the start failed in the new context", g->name);
@@ -728,7 +728,7 @@ int guest_stop(struct guest *g, bool quiet)
 		bool ended = ctx_name_left(g->name);
 		if (ended && (code = run_hook(g, "pre-stop")))
 			warn("%s: %s pre-stop failed (exit %d)", g->name, g->hook, code);
-		repair(g, NULL);
+		repair(g, NULL, false);
 		guest_unlock_drop(g);
 		if (ended && (code = run_hook(g, "post-stop")))
 			warn("%s: %s post-stop failed (exit %d)", g->name, g->hook, code);
@@ -768,7 +768,7 @@ int guest_stop(struct guest *g, bool quiet)
 		close(pidfd);
 	trace("processes gone");
 	/* cgroups, aliases and the record */
-	repair(g, &c);
+	repair(g, &c, true);
 	guest_unlock_drop(g);
 	trace("cgroups and addresses removed");
 	if ((code = run_hook(g, "post-stop")))

@@ -58,8 +58,10 @@ const char *netns_missing(const struct vconf *c, char *why, size_t n);
 /* Host side, once the guest (host pid) has its namespace: the veth pair,
  * addresses, routes, proxies, the anti-spoofing rules; undo pushed */
 void netns_setup(const struct guest *g, pid_t pid);
-/* Remove what $RUNDIR/net/NAME lists (veth, table, proxy entries), then it */
-void netns_repair(const char *name);
+/* Remove what $RUNDIR/net/NAME lists (veth, table, proxy entries), then it;
+ * ended: the guest's processes are all gone (a stop), and with them its
+ * namespace, which takes the veth pair along: left to the kernel */
+void netns_repair(const char *name, bool ended);
 /* The status lines: mode, host end, the guest's interfaces and addresses */
 void netns_status(const struct guest *g, pid_t pid);
 void nft_spoof_add(const char *name, const struct netns_names *n, const unsigned char *mac,

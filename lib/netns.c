@@ -19,7 +19,10 @@
  * netns_repair() removes exactly that (a failed start's undo, a stop, the
  * repair after a crash at any step), then the file. The rest goes with the
  * namespace: when the guest's last process exits, the kernel deletes both
- * veth ends and the routes through them.
+ * veth ends and the routes through them. So a stop leaves the veth to that
+ * (a kernel worker, a moment later: deleting it ourselves made the stop
+ * wait for RCU grace periods), and a start that finds its host end still
+ * there puts it aside (veth_aside).
  */
 #include "vsbox.h"
 #include <arpa/inet.h>
@@ -96,17 +99,23 @@ static int ifindex(int fd, const char *dev, char *kind, size_t kn)
 	return ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
 }
 
-/* up (or down) the device named dev, or index idx when dev is NULL */
-static int link_up(int fd, const char *dev, int idx)
+/* the device named dev (or index idx, then renamed to dev if given) up,
+ * or down */
+static int link_set(int fd, const char *dev, int idx, bool up)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = idx,
-				 .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+				 .ifi_flags = up ? IFF_UP : 0, .ifi_change = IFF_UP };
 	struct nlm m = { 0 };
 
 	nlm_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	if (dev)
 		nlm_str(&m, IFLA_IFNAME, dev);
 	return nl_call(fd, &m, 1);
+}
+
+static int link_up(int fd, const char *dev, int idx)
+{
+	return link_set(fd, dev, idx, true);
 }
 
 static int link_del(int fd, const char *dev)
@@ -117,6 +126,24 @@ static int link_del(int fd, const char *dev)
 	nlm_begin(&m, RTM_DELLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	nlm_str(&m, IFLA_IFNAME, dev);
 	return nl_call(fd, &m, 1);
+}
+
+/* The host end of this guest's last run, still there: its namespace not
+ * torn down yet (a kernel worker does that a moment after a stop) or kept
+ * by someone. Deleting it would wait for RCU grace periods (an
+ * rcu_barrier: 10..30 ms), so it goes down and out of the way, as vzXXX,
+ * and its namespace's end still takes it along; else it is deleted. */
+static int veth_aside(int fd, const char *dev)
+{
+	char aside[IFNAMSIZ];
+	int idx = ifindex(fd, dev, NULL, 0);
+
+	if (idx <= 0)
+		return errno == ENODEV ? 0 : -1;
+	xsnprintf(aside, sizeof(aside), "vz%013llx", (unsigned long long)(mono_ns() & 0xfffffffffffffULL));
+	if (!link_set(fd, NULL, idx, false) && !link_set(fd, aside, idx, false))
+		return 0;
+	return link_del(fd, dev) && errno != ENODEV ? -1 : 0;
 }
 
 /* the pair: host end in our namespace, eth0 in nsfd's */
@@ -254,7 +281,7 @@ void netns_check(const struct guest *g)
 /* ---- start ------------------------------------------------------------------ */
 static void undo_net(void *name)
 {
-	netns_repair(name);
+	netns_repair(name, false);
 }
 
 static int prefix_of(const struct vconf *c, const struct vc_addr *a)
@@ -303,7 +330,9 @@ void netns_setup(const struct guest *g, pid_t pid)
 		die_errno("%s: BRIDGE %s", g->name, c->bridge);
 	if (c->uplink[0] && !(uplink = (int)if_nametoindex(c->uplink)))
 		die_errno("%s: NET_UPLINK %s", g->name, c->uplink);
-	if (veth_add(hfd, &n, n.gmac, nsfd, master))
+	/* EEXIST: the host end of this guest's last run (veth_aside) */
+	if (veth_add(hfd, &n, n.gmac, nsfd, master) &&
+	    (errno != EEXIST || veth_aside(hfd, n.host) || veth_add(hfd, &n, n.gmac, nsfd, master)))
 		die_errno("%s: can't create the veth pair %s", g->name, n.host);
 	trace("veth made");
 	/* a routed end first loses DAD: its link-local address is the
@@ -362,7 +391,7 @@ void netns_setup(const struct guest *g, pid_t pid)
 }
 
 /* ---- stop and repair -------------------------------------------------------- */
-void netns_repair(const char *name)
+void netns_repair(const char *name, bool ended)
 {
 	char path[PATH_MAX], buf[2048], *line, *save;
 	int fd;
@@ -383,7 +412,9 @@ void netns_repair(const char *name)
 		if (!v)
 			continue;
 		*v++ = 0;
-		if (!strcmp(line, "veth") && link_del(fd, v) && errno != ENODEV)
+		/* a synchronous delete of a veth waits for RCU grace periods
+		 * (+10..20 ms to a stop); its namespace's teardown deletes it */
+		if (!strcmp(line, "veth") && !ended && link_del(fd, v) && errno != ENODEV)
 			warn_errno("%s: can't delete %s", name, v);
 		if (!strcmp(line, "nft"))
 			nft_spoof_del(name, v);

@@ -10,6 +10,14 @@ O() { nsenter --net="/run/netns/$ON" "$@"; }
 # the "host" namespace's network devices, sorted, on one line (without the
 # fallback tunnel devices a kernel with those modules makes in every netns)
 links() { H ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | no_fb_tunnels | tr '\n' ' '; }
+# the same once they are WANT (5 s at most): a stopped guest's veth goes
+# with its network namespace, which a kernel worker tears down a moment
+# after the guest's last process is gone
+links_settled() {  # WANT
+	i=0
+	while s=$(links) && [ "$s" != "$1" ] && [ $i -lt $((50 * T_SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
+	printf '%s' "$s"
+}
 # netns_world TAG OUTSIDE-ADDR/LEN: make them (HN, ON: their names)
 netns_world() {
 	HN=vsn-$1h-$$ ON=vsn-$1o-$$

@@ -34,6 +34,6 @@ is "  its eth0 has the same MAC" "$(H vserver p1 exec cat /sys/class/net/eth0/ad
 is "  one host veth" "$(links | tr ' ' '\n' | grep -c '^vs[0-9a-f]\{12\}$')" 1
 rc_is "vhalt in p1" 0 H vserver p1 exec vhalt
 check "  rebootmgr stops it" rb_wait_log 1 "p1: stopped$"
-is "  nothing of its network is left" "$(links)$(ls "$VSBOX_RUNDIR/net" 2>/dev/null)" "lo vsnbr vsnl0 "
+is "  nothing of its network is left" "$(links_settled "lo vsnbr vsnl0 ")$(ls "$VSBOX_RUNDIR/net" 2>/dev/null)" "lo vsnbr vsnl0 "
 rbm_kill
 done_testing

@@ -77,8 +77,9 @@ is "  and its /proc/net/dev lists no host device" "$(H vserver b1 exec cat /proc
 run_rc H vserver b1 status
 like "status shows the private network" "$OUT" "network: +private, bridge, host end vs[0-9a-f]{12} on vsnbr"
 like "  and the guest's interfaces with their addresses" "$(printf '%s\n' "$OUT" | grep eth0)" "^  eth0 +up 10.201.1.11/24 fd00:7673:201:1::11/64"
-is "b1's MAC comes from its name, the host end's is fe:..." \
-	"$(H vserver b1 exec cat /sys/class/net/eth0/address | cut -c1-3)$(H ip -o link | grep -c 'link/ether fe:')" "02:2"
+hostend() { H vserver "$1" status | sed -n 's/.* host end \(vs[0-9a-f]*\) .*/\1/p'; }
+is "b1's MAC comes from its name, the host ends' are fe:..." \
+	"$(H vserver b1 exec cat /sys/class/net/eth0/address | cut -c1-3)$(for g in b1 b2; do H ip -o link show dev "$(hostend $g)"; done | grep -c 'link/ether fe:')" "02:2"
 is "b2's eth0 has its NET_MAC" "$(H vserver b2 exec cat /sys/class/net/eth0/address)" "02:00:00:00:02:02"
 like "b1's default routes go through NET_GATEWAY" "$( (H vserver b1 exec ip route; H vserver b1 exec ip -6 route) | grep ^default | tr '\n' ' ')" "default via 10.201.1.1 dev eth0 .*default via fd00:7673:201:1::1 dev eth0"
 is "one anti-spoofing table a guest" "$(tables)" 2
@@ -159,9 +160,26 @@ is "  nor b2's MAC" "$(($(inechos) - before))" 0
 get 10.201.1.12 >/dev/null
 is "b2 is unaffected" "$(get 10.201.1.12)" "<p>b2</p>"
 
+# a stop leaves the veth to the namespace's teardown; one someone keeps
+# (here a host process in it) keeps the host end, and the next start puts
+# that aside and makes its own
+ctx_pid() { H vserver "$1" status --json | tr ',' '\n' | sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p'; }
+he=$(hostend b1) ip1=$(ctx_pid b1)
+nsenter --net="/proc/$ip1/ns/net" sleep 300 &
+holder=$!
+on_cleanup "kill $holder 2>/dev/null"
+rc_is "stop b1 while a host process keeps its network namespace" 0 H vserver b1 stop -q
+like "  its host end $he stays with that namespace" "$(links)" " $he "
+rc_is "  start b1 again" 0 H vserver b1 start -q
+is "  it serves" "$(get 10.201.1.11)" "<p>b1</p>"
+like "  the old end was put aside, down" "$(H ip -o link | grep ': vz[0-9a-f]*@')" "^[0-9]+: vz[0-9a-f]{13}@.*state DOWN"
+kill $holder
+wait $holder 2>/dev/null
+is "  and goes with its namespace" "$(links_settled "lo vsnbr vsnl0 vsnu0 $(hostend b1) $(hostend b2) " | tr ' ' '\n' | grep -c '^vz')" 0
+
 rc_is "stop b1" 0 H vserver b1 stop -q
 rc_is "stop b2" 0 H vserver b2 stop -q
-is "no veth, table or run file is left" "$(links)$(tables)$(ls "$VSBOX_RUNDIR/net")" "lo vsnbr vsnl0 vsnu0 0"
+is "no veth, table or run file is left" "$(links_settled "lo vsnbr vsnl0 vsnu0 ")$(tables)$(ls "$VSBOX_RUNDIR/net")" "lo vsnbr vsnl0 vsnu0 0"
 
 # ---- routed mode (venet-like): proxy ARP / NDP on the uplink ------------------
 H sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/forwarding'
@@ -188,7 +206,7 @@ is "  it serves" "$(get 10.201.2.21)" "<p>r1</p>"
 is "  with one table and one proxy entry" "$(tables) $(H ip -6 neigh show proxy | grep -c 2::21)" "1 1"
 rc_is "stop r1" 0 H vserver r1 stop -q
 is "nothing of r1 is left: veth, route, proxy entry, table, run file" \
-	"$(links)$(H ip route | grep -c 2.21) $(H ip -6 route | grep -c 2::21) $(H ip -6 neigh show proxy | wc -l) $(tables)$(ls "$VSBOX_RUNDIR/net")" \
+	"$(links_settled "lo vsnbr vsnl0 vsnu0 ")$(H ip route | grep -c 2.21) $(H ip -6 route | grep -c 2::21) $(H ip -6 neigh show proxy | wc -l) $(tables)$(ls "$VSBOX_RUNDIR/net")" \
 	"lo vsnbr vsnl0 vsnu0 0 0 0 0"
 
 # ---- kill -9 of vsbox at every point of a start ------------------------------

@@ -63,5 +63,5 @@ check "  and still reads whole inside uc1" H vserver uc1 exec sh -c "[ \$(wc -c 
 
 rc_is "uc1 stops" 0 H vserver uc1 stop -q
 rc_is "uc2 stops" 0 H vserver uc2 stop -q
-is "nothing of their networks is left" "$(links)" "lo vsnbr vsnl0 "
+is "nothing of their networks is left" "$(links_settled "lo vsnbr vsnl0 ")" "lo vsnbr vsnl0 "
 done_testing
