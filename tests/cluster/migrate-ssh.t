@@ -5,7 +5,8 @@
 # key, port 2222) and its own VSBOX_CONFDIR/ROOTDIR/RUNDIR/CGROUP_BASE (B's
 # through sshd's SetEnv). A busybox httpd guest on 10.202.0.10 is moved from
 # A to B while a client in A polls it; every pre-flight failure over ssh
-# changes nothing; a broken hook on B leaves the guest running on A.
+# changes nothing; a broken hook on B leaves the guest running on A; once
+# moved, B's rebootmgr restarts the guest when it reboots itself.
 # nsenter --net, not "ip netns exec": that one remounts /sys, and with it
 # the cgroup hierarchies vsbox needs.
 . "$(dirname "$0")/../lib.sh"
@@ -112,6 +113,15 @@ is "and serves" "$(inA curl -s --max-time 3 http://$GIP/)" "web on A"
 is "nothing of it is left on B" "$(ls -A "$B/etc" "$B/vs" | grep -c web)" 0
 rm -f "$A/etc/web.sh"
 
+# B's rebootmgr runs before the guest arrives: the move's start on B is what
+# registers the guest with it
+RBL=$T_TMP/rb-b.log
+rc_is "B runs its own rebootmgr" 0 sh -c "nsenter --net=/run/netns/$NB env VSBOX_CONFDIR=$B/etc VSBOX_ROOTDIR=$B/vs \
+	VSBOX_RUNDIR=$B/run VSBOX_CGROUP_BASE=$BASE_B rebootmgr --log stderr 2>>$RBL"
+RBB=$(cat "$B/run/rebootmgr.pid")
+on_cleanup "kill $RBB 2>/dev/null"
+init_b() { inB vserver web status --json | tr ',' '\n' | sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p'; }
+
 # ---- the move, while a client polls -------------------------------------------------
 nsenter --net=/run/netns/$NA sh -c "while :; do curl -s --max-time 1 http://$GIP/ || echo down; echo; sleep 0.05; done" \
 	>"$T_TMP/poll" 2>/dev/null &
@@ -131,6 +141,15 @@ is "B holds its address, A not" "$(ip -n $NB -4 -o addr show dev mig0 | grep -c 
 is "it answers from B, reached from A" "$(inA curl -s --max-time 3 http://$GIP/)" "web on A"
 is "nothing is left on A" "$(ls -A "$A/etc" "$A/vs" | grep -c web)" 0
 is "no run files of it on A" "$(ls "$VSBOX_RUNDIR/guests" 2>/dev/null | grep -c web)" 0
+P=$(init_b)
+cp "$VSBOX" "$B/vs/web/bin/vreboot"
+rc_is "vreboot in the moved guest" 0 inB vserver web exec /bin/vreboot
+i=0; until grep -q "web: restarted$" "$RBL" || [ $i -ge $((100 * T_SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
+check "  B's rebootmgr restarts it" grep -q "web: restarted$" "$RBL"
+check "  with a new init ($P, then $(init_b))" [ -n "$(init_b)" -a "$(init_b)" != "$P" ]
+i=0; until inA curl -s --max-time 1 http://$GIP/ >/dev/null || [ $i -ge $((50 * T_SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
+is "  it serves from B again" "$(inA curl -s --max-time 3 http://$GIP/)" "web on A"
 rc_is "it stops on B" 0 inB vserver web stop -q
+kill "$RBB"
 
 done_testing
