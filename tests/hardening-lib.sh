@@ -12,16 +12,31 @@ HPROBE=$T_TMP/hprobe
 # is then "yes" (else empty) where an expectation differs
 T_USERNS=""
 [ -n "${VSBOX_T_USERNS:-}" ] && T_USERNS=yes && diag "every guest with USERNS=yes"
+# VSBOX_T_STRICT=1 (tests/strict-hardening*.t): every guest with every
+# optional protection this kernel offers as well: USERNS=yes (T_USERNS),
+# UNIX_SCOPE=yes (Landlock ABI 6; T_SCOPE is then "yes") and S_CPUSET (its
+# last CPU); T_STRICT is "yes"
+T_STRICT="" T_SCOPE="" T_STRICT_CONF=""
+if [ -n "${VSBOX_T_STRICT:-}" ]; then
+	T_STRICT=yes T_USERNS=yes
+	T_STRICT_CONF="S_CPUSET=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status | tr ',' '\n' | tail -1 | sed 's/.*-//')"
+	if [ "$("$HPROBE" landlock | sed 's/^landlock=//')" -ge 6 ]; then
+		T_SCOPE=yes T_STRICT_CONF="$T_STRICT_CONF UNIX_SCOPE=yes"
+	fi
+	diag "every guest with USERNS=yes $T_STRICT_CONF"
+fi
 
 # hguest NAME [conf lines...]: build NAME from the image with the probe in
 # /bin, S_HOSTNAME=NAME, S_FLAGS=$FLAGS (default nproc), ULIMIT -u 60,
-# S_MEMORY=64M and the given lines (and USERNS=yes with T_USERNS); its
+# S_MEMORY=64M and the given lines (and USERNS=yes with T_USERNS, the
+# strict lines with T_STRICT); its
 # /etc/rc runs $DAEMON (default: a sleep)
 hguest() {
 	n=$1; shift
 	vserver "$n" build -q --tar "$T_TMP/guest.tgz" || bail "can't build $n"
 	{ echo "S_HOSTNAME=$n"; echo "S_FLAGS=\"${FLAGS:-nproc}\""; echo 'ULIMIT="-H -u 60"'; echo "S_MEMORY=64M"
-	  for l in "$@"; do echo "$l"; done; [ -n "$T_USERNS" ] && echo "USERNS=yes"; } >"$VSBOX_CONFDIR/$n.conf"
+	  for l in "$@"; do echo "$l"; done; [ -n "$T_USERNS" ] && echo "USERNS=yes"
+	  for l in $T_STRICT_CONF; do echo "$l"; done; } >"$VSBOX_CONFDIR/$n.conf"
 	printf '#!/bin/sh\n%s\n' "${DAEMON:-sleep 100000 &}" >"$VSBOX_ROOTDIR/$n/etc/rc"
 	cp "$HPROBE" "$VSBOX_ROOTDIR/$n/bin/hprobe"
 }

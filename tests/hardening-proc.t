@@ -102,8 +102,16 @@ is "control: the host's root reaches p2's process (the admin may)" \
 	"$(printf '%s\n' "$C_GUEST" | sed 's/=.*//' | tr '\n' ' ')|$(printf '%s\n' "$C_GUEST" | grep -cv '=OK$')" \
 	"$(echo $PROBES) |0"
 P1S=$(vserver p1 exec pidof sleep)
-is "control inside: p1's root traces and reads its own sleep (pid $P1S)" \
-	"$(vserver p1 exec hprobe $(args "$P1S") | grep -cv '=OK$')" 0
+if [ -z "${T_SCOPE:-}" ]; then
+	is "control inside: p1's root traces and reads its own sleep (pid $P1S)" \
+		"$(vserver p1 exec hprobe $(args "$P1S") | grep -cv '=OK$')" 0
+else
+	# UNIX_SCOPE: each entry a Landlock domain, the rc's sleep is another's
+	is "control inside: p1's root traces and reads a sleep of its own entry" \
+		"$(vserver p1 exec sh -c "sleep 30 & hprobe \$(for p in $PROBES; do printf '%s:%s ' \$p \$!; done); kill \$!" | grep -cv '=OK$')" 0
+	is "  UNIX_SCOPE's price: not the rc's sleep (pid $P1S), another entry's" \
+		"$(vserver p1 exec hprobe ptrace_attach:"$P1S" | tr '\n' ' ')" "ptrace_attach=EPERM "
+fi
 for g in p1 p2; do
 	IN_HOST=$(vserver $g exec hprobe $(args "$HS"))
 	for p in $PROBES; do

@@ -273,6 +273,22 @@ like "names the rules" "$ERR" "S_SECCOMP: unknown rule 'nosuch' \(module kexec"
 cp "$T_TMP/h3.conf" "$VSBOX_CONFDIR/h3.conf"; echo 'S_SECCOMP="swap"' >>"$VSBOX_CONFDIR/h3.conf"
 rc_is "S_SECCOMP without allow:" 1 vserver h3 start
 
+# ---- the strict run's own protections, as guest root meets them --------------------
+if [ -n "$T_STRICT" ]; then
+	CPU=$(echo "$T_STRICT_CONF" | sed -n 's/.*S_CPUSET=\([0-9]*\).*/\1/p')
+	is "strict: taskset can't take h1 off its CPU $CPU" \
+		"$(vserver h1 exec sh -c 'taskset -p 0xffff $$ >/dev/null 2>&1; grep Cpus_allowed_list /proc/self/status' | awk '{ print $2 }')" "$CPU"
+	if [ -n "$T_SCOPE" ]; then
+		"$HPROBE" abind:vsbox-t-strict-$$,20 >/dev/null &
+		track_pid $!
+		sleep 0.2
+		is "strict: h1 can't connect to the host's abstract socket" \
+			"$(vserver h1 exec hprobe aconnect:vsbox-t-strict-$$)" aconnect=EPERM
+	else
+		skip "no Landlock ABI 6: no UNIX_SCOPE"
+	fi
+fi
+
 rc_is "stop h1" 0 vserver h1 stop -q
 rc_is "stop h2" 0 vserver h2 stop -q
 

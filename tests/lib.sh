@@ -23,6 +23,9 @@ fi
 T_TMP=$(mktemp -d "/tmp/vsbox-t-$T_NAME.XXXXXX")
 export VSBOX_RUNDIR="$T_TMP/run"
 export VSBOX_CGROUP_BASE="vsbox-t-$T_NAME-$$"
+# a host's own lxcfs (LXCFS=auto) stays out of the tests' guests, whose
+# /proc they read; tests/lxcfs.t runs one of its own
+export VSBOX_LXCFS_DIR="$T_TMP/no-lxcfs"
 T_N=0
 T_FAIL=0
 T_CLEANUP=""

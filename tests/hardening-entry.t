@@ -1,0 +1,76 @@
+#!/bin/sh
+# hardening-entry.t - what vserver exec, suexec and enter start has the
+# restrictions of what the guest's own rc started: the same capability
+# sets, no_new_privs and seccomp mode, CPUs (S_CPUSET), cgroups, and
+# namespaces (time included), read from the host in /proc/PID/status,
+# /proc/PID/cgroup and /proc/PID/ns of both. The one designed difference
+# (the rc's processes carry one more seccomp filter: their reboot(2) goes
+# to rebootmgr) is checked as such. Guest: e1 (defaults and S_CPUSET).
+. "$(dirname "$0")/lib.sh"
+need_root
+. "$(dirname "$0")/hardening-lib.sh"
+
+CPU=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status | tr ',' '\n' | tail -1 | sed 's/.*-//')
+on_cleanup 'vserver e1 stop -q >/dev/null 2>&1'
+DAEMON="sleep 100001 &" hguest e1 $([ -z "$T_STRICT" ] && echo "S_CPUSET=$CPU")
+rc_is "start e1" 0 vserver e1 start
+[ "$RC" = 0 ] || diag "$ERR"
+X=$(xid_of e1)
+CG=$(cg_of "$X" cgroup.procs)
+# the host pid of e1's process running exactly CMD
+hpid() {
+	for p in $(cat "$CG/cgroup.procs"); do
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$1 " ] && { echo "$p"; return; }
+	done
+}
+# what is compared, as one line per item
+view() {
+	grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Cpus_allowed_list|Mems_allowed_list):' \
+		"/proc/$1/status"
+	for ns in pid mnt uts ipc net cgroup time user; do echo "$ns $(readlink "/proc/$1/ns/$ns")"; done
+	cat "/proc/$1/cgroup"
+}
+filters() { awk '/^Seccomp_filters:/ { print $2 }' "/proc/$1/status"; }
+RCP=$(hpid "sleep 100001")
+check "the rc's sleep is found (host pid $RCP)" [ -n "$RCP" ]
+RCV=$(view "$RCP")
+
+# exec: a sleep, its view from the host
+vserver e1 exec sleep 100002 </dev/null >/dev/null 2>&1 &
+track_pid $!
+i=0; while [ -z "$(hpid "sleep 100002")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+EXP=$(hpid "sleep 100002")
+check "vserver exec's sleep is found (host pid $EXP)" [ -n "$EXP" ]
+is "vserver exec: the rc's capabilities, seccomp, CPUs, cgroups, namespaces" "$(view "$EXP")" "$RCV"
+is "  seccomp filters: the rc's less its reboot filter" "$(( $(filters "$EXP") + 1 ))" "$(filters "$RCP")"
+like "  the CPU is S_CPUSET's" "$(printf '%s\n' "$RCV" | grep Cpus_allowed_list)" "[[:space:]]$CPU\$"
+like "  seccomp is on (mode 2)" "$(printf '%s\n' "$RCV" | grep '^Seccomp:')" "[[:space:]]2\$"
+kill "$EXP" 2>/dev/null
+
+# enter: a login shell reading its commands (no terminal here)
+printf 'exec sleep 100003\n' | vserver e1 enter >/dev/null 2>&1 &
+track_pid $!
+i=0; while [ -z "$(hpid "sleep 100003")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+ENP=$(hpid "sleep 100003")
+check "vserver enter's process is found (host pid $ENP)" [ -n "$ENP" ]
+is "vserver enter: the same" "$(view "$ENP")" "$RCV"
+kill "$ENP" 2>/dev/null
+
+# suexec: a user's process, the same but for its ids and capabilities
+vserver e1 suexec web sleep 100004 </dev/null >/dev/null 2>&1 &
+track_pid $!
+i=0; while [ -z "$(hpid "sleep 100004")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+SUP=$(hpid "sleep 100004")
+check "vserver suexec web's sleep is found (host pid $SUP)" [ -n "$SUP" ]
+strip() { grep -vE '^(Uid|Gid|Groups|CapPrm|CapEff):'; }
+is "vserver suexec: the same bounding set, seccomp, CPUs, cgroups, namespaces" \
+	"$(view "$SUP" | strip)" "$(printf '%s\n' "$RCV" | strip)"
+# (the host's ids: USERNS maps web's 1000 to its base + 1000)
+U=1000
+[ -n "$T_USERNS" ] && U=$(( $(sed -n 's/^USERNS_BASE=//p' "$VSBOX_CONFDIR/e1.conf" | tr -d '"') + 1000 ))
+like "  as web, with no capability" "$(view "$SUP" | grep -E '^(Uid|CapEff):' | tr '\t' ' ' | tr '\n' ' ')" \
+	"^Uid: $U $U $U $U CapEff: 0000000000000000 $"
+kill "$SUP" 2>/dev/null
+
+rc_is "stop e1" 0 vserver e1 stop -q
+done_testing
