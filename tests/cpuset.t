@@ -61,10 +61,7 @@ LOOPER=$!
 track_pid $LOOPER
 sleep 0.3
 XID=$(xid_of c1)
-LOOP=""
-for p in $(cat "$(cg_of "$XID" cgroup.procs)/cgroup.procs"); do
-	[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sh -c while :; do :; done " ] && LOOP=$p
-done
+LOOP=$(t_pid_in "$(cg_of "$XID" cgroup.procs)" "sh -c while :; do :; done ")
 check "the busy loop runs in c1 (pid $LOOP)" [ -n "$LOOP" ]
 CPUS=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do

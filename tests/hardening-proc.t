@@ -86,10 +86,7 @@ sleep 300 &
 HS=$!
 track_pid "$HS"
 X2=$(xid_of p2)
-P2S=""
-for p in $(cat "$(t_v2dir "$X2")/cgroup.procs"); do
-	[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 100000 " ] && P2S=$p
-done
+P2S=$(t_pid_in "$(t_v2dir "$X2")" "sleep 100000 ")
 check "the host pid of p2's sleep is known ($P2S)" [ -n "$P2S" ]
 PROBES="procdir kill pidfd_open ptrace_attach ptrace_seize vm_readv proc_mem"
 args() { for p in $PROBES; do printf '%s:%s ' "$p" "$1"; done; }

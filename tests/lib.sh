@@ -174,6 +174,15 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }; 
 # every new network namespace where their code is loaded or built in
 no_fb_tunnels() { grep -vxE '(sit|tunl|ip6tnl|gre|gretap|erspan|ip_vti|ip6_vti|ip6gre|ip6gretap|ip6erspan)0' || true; }
 
+# the pid in cgroup directory DIR whose command line is CMDLINE (its words,
+# each followed by a space), if any
+t_pid_in() {  # DIR CMDLINE
+	for _p in $(cat "$1/cgroup.procs"); do
+		[ "$(tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null)" = "$2" ] && { echo "$_p"; return 0; }
+	done
+	return 1
+}
+
 # cgroup directory of this test's context XID in the v2 hierarchy
 t_v2dir() {
 	m=$(sh "$T_TOP/build/cgmounts.sh" | awk '$1 == "cgroup2" { print $2; exit }')
