@@ -18,11 +18,7 @@ rc_is "start e1" 0 vserver e1 start
 X=$(xid_of e1)
 CG=$(cg_of "$X" cgroup.procs)
 # the host pid of e1's process running exactly CMD
-hpid() {
-	for p in $(cat "$CG/cgroup.procs"); do
-		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$1 " ] && { echo "$p"; return; }
-	done
-}
+hpid() { t_pid_in "$CG" "$1 "; }
 # what is compared, as one line per item
 view() {
 	grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Cpus_allowed_list|Mems_allowed_list):' \
