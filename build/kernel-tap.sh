@@ -4,7 +4,7 @@
 # (plan present and met, no "not ok", no bail out, exit 0), then one for the
 # run itself (qemu powered off by itself, no panic, every file ran). Skip
 # reasons are listed as diagnostics, and so are a "not ok" and the comment
-# lines after it (40 at most: what the test said of the failure). Exit 1 when anything failed.
+# lines after it (80 at most: what the test said of the failure). Exit 1 when anything failed.
 set -eu
 R=$1 QRC=$2 KN=$3
 awk -v qrc="$QRC" -v kn="$KN" -v secs="$(cat "$R/seconds")" \
@@ -30,7 +30,7 @@ FNR == NR { want[++nw] = $0; next }
 /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) { r = $0; sub(/^[^#]*# *[Ss][Kk][Ii][Pp] */, "", r); skipr[f ": " r] = 1 } next }
 /^#/ { if (diag > 0 && diag--) print "# " f ":   " substr($0, 2); next }
 /^ok / { diag = 0; n++; if ($0 ~ /# *SKIP/) { sk++; r = $0; sub(/^[^#]*# *SKIP */, "", r); skipr[f ": " r] = 1 } next }
-/^not ok / { n++; diag = 0; if ($0 !~ /# *TODO/) { bad++; print "# " f ": " $0; diag = 40 } next }
+/^not ok / { n++; diag = 0; if ($0 !~ /# *TODO/) { bad++; print "# " f ": " $0; diag = 80 } next }
 /^Bail out!/ { bail = 1; print "# " f ": " $0; next }
 END {
 	print "1.." nw + 1

@@ -52,11 +52,26 @@ in_own_cgroup() {  # NAME SLEEP
 	[ -n "$x" ] && [ -n "$p" ] && [ -n "$s" ] || return 1
 	for q in $p $s; do case "$(cg_of "$q")" in "/vsbox/$x" | "/vsbox/$x/"*) ;; *) return 1 ;; esac; done
 }
-# a unit that did not start: what its journal and vserver say, then stop
-# (the checks after it would only wait out their time)
-not_started() {  # NAME
-	diag "$ERR" "$(journalctl -u "vserver@$1.service" --no-pager | tail -n 30)" \
-		"$(S vserver "$1" status 2>&1)" "$(systemctl status --no-pager rebootmgr.service 2>&1 | tail -n 15)"
+# systemctl start vserver@NAME, not blocking: the unit active within W
+# seconds, else (its start hanging, or failed) what the unit's journal,
+# vserver and the processes still at it say, then stop (the checks after it
+# would only wait out their time)
+start_unit() {  # NAME
+	S systemctl start --no-block "vserver@$1.service"
+	i=0
+	while case "$(systemctl is-active "vserver@$1.service")" in inactive | activating) true ;; *) false ;; esac &&
+		[ $i -lt $((W * 10)) ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	st=$(systemctl is-active "vserver@$1.service")
+	is "systemctl start vserver@$1: active" "$st" active
+	[ "$st" = active ] && return 0
+	for p in $(pgrep -f "vserver $1 |rebootmgr"); do
+		diag "pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline") [$(cat "/proc/$p/wchan" 2>/dev/null)]" "$(cat "/proc/$p/stack" 2>/dev/null)"
+	done
+	diag "$(journalctl -u "vserver@$1.service" --no-pager | tail -n 30)" \
+		"$(timeout 10 env -u VSBOX_CGROUP_BASE -u VSBOX_RUNDIR PATH=/usr/sbin:/usr/bin:/sbin:/bin vserver "$1" status 2>&1)" \
+		"$(systemctl status --no-pager rebootmgr.service 2>&1 | tail -n 15)"
 	bail "vserver@$1 did not start"
 }
 # the time each part starts at, for a run that took long
@@ -101,8 +116,7 @@ done
 
 # ---- systemctl start vserver@sd1 --------------------------------------------------------------------
 part "systemctl start vserver@sd1"
-rc_is "systemctl start vserver@sd1" 0 S systemctl start vserver@sd1.service
-[ "$RC" = 0 ] || not_started sd1
+start_unit sd1
 is "  the unit is active" "$(systemctl is-active vserver@sd1.service)" active
 X=$(ctx_of sd1) P=$(init_of sd1)
 like "  the guest runs (context $X, init $P)" "$X $P" '^[0-9]+ [0-9]+$'
@@ -164,8 +178,7 @@ nothing_left sd1 "$X" 127.0.7.21 3701
 
 # ---- systemctl stop ---------------------------------------------------------------------------------
 part "systemctl stop"
-rc_is "systemctl start vserver@sd1 again" 0 S systemctl start vserver@sd1.service
-[ "$RC" = 0 ] || not_started sd1
+start_unit sd1
 check "  it runs, in its own cgroup" wait_for in_own_cgroup sd1 3701
 X=$(ctx_of sd1) P=$(init_of sd1)
 rc_is "systemctl stop vserver@sd1" 0 S systemctl stop vserver@sd1.service
@@ -200,8 +213,7 @@ nothing_left sd1 "$X" 127.0.7.21 3701
 
 # ---- vserver@sd2 and vservers side by side; purge ---------------------------------------------------
 part "vserver@sd2 and vservers side by side; purge"
-rc_is "systemctl start vserver@sd2" 0 S systemctl start vserver@sd2.service
-[ "$RC" = 0 ] || not_started sd2
+start_unit sd2
 check "  sd2 runs in its own cgroup" wait_for in_own_cgroup sd2 3702
 X=$(ctx_of sd2)
 rc_is "systemctl stop vserver@sd2" 0 S systemctl stop vserver@sd2.service
