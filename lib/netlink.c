@@ -74,7 +74,8 @@ static int addr_req(int type, int flags, const char *dev, int family, const void
 {
 	struct nlreq r;
 	size_t len = family == AF_INET ? 4 : 16;
-	unsigned idx = if_nametoindex(dev);
+	/* lo is index 1 in every namespace (LOOPBACK_IFINDEX): no lookup */
+	unsigned idx = strcmp(dev, "lo") ? if_nametoindex(dev) : 1;
 
 	if (!idx)
 		return -1;
