@@ -33,6 +33,7 @@ unsigned long long proc_meminfo(const char *key);  /* KiB, e.g. "MemTotal" */
 time_t proc_boottime(void);
 long proc_hz(void);                                /* clock ticks a second */
 long proc_pagesize(void);
+const char *proc_month(int mon);                    /* "Jan".."Dec", tm_mon 0..11 */
 const char *proc_tty(int tty, char *buf, size_t n);            /* "pts/3", "?" */
 const char *proc_stat_str(const struct proc *p, char *buf, size_t n);  /* "Ss+" */
 const char *proc_user(uid_t uid);                              /* name or number */

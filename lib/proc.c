@@ -59,6 +59,14 @@ long proc_pagesize(void)
 	return getauxval(AT_PAGESZ) ? (long)getauxval(AT_PAGESZ) : 4096;
 }
 
+const char *proc_month(int mon)
+{
+	static const char names[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+	return names[(unsigned)mon % 12];
+}
+
 static unsigned long long page_kib(void)
 {
 	return (unsigned long long)proc_pagesize() / 1024;
