@@ -317,8 +317,7 @@ static const char *fmt_start(const struct proc *p, char *buf, size_t n)
 	if (G.now - t < 86400)
 		snprintf(buf, n, "%02d:%02d", tm.tm_hour, tm.tm_min);
 	else if (tm.tm_year == now.tm_year)
-		snprintf(buf, n, "%.3s%02d", "JanFebMarAprMayJunJulAugSepOctNovDec" + 3 * (tm.tm_mon % 12),
-			 tm.tm_mday);
+		snprintf(buf, n, "%s%02d", proc_month(tm.tm_mon), tm.tm_mday);
 	else
 		snprintf(buf, n, "%d", tm.tm_year + 1900);
 	return buf;

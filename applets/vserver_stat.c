@@ -95,7 +95,7 @@ static void context_row(const struct ctx *c, double now)
 	struct row *r = new_row();
 	char buf[8192];
 	unsigned long long a, b;
-	long page = sysconf(_SC_PAGESIZE), hz = proc_hz();
+	long page = proc_pagesize(), hz = proc_hz();
 	bool cpu = false, mem = false;
 	pid_t *pids;
 	int n = ctx_procs(c, &pids);

@@ -39,7 +39,11 @@ dpkg-source --no-check -x "$(ls "$A"/src/libcap2_*.dsc | tail -n 1)" "$W/s" >/de
 # Kernel headers for musl: musl-gcc does not see /usr/include/linux by itself.
 KH=$B/obj/kinc
 "$B/kinc.sh" "$KH"
-make -s -C "$W/s/libcap" CC="musl-gcc -isystem $KH" BUILD_CC=gcc AR=ar RANLAB=ranlib \
+# (libcap takes CFLAGS from the environment over COPTS: dpkg-buildpackage
+# exports its own, -O2 with glibc's hardening, so the package's libcap was
+# built as no other; the environment's are dropped for this build)
+env -u CFLAGS -u CPPFLAGS -u LDFLAGS \
+	make -s -C "$W/s/libcap" CC="musl-gcc -isystem $KH" BUILD_CC=gcc AR=ar RANLAB=ranlib \
 	SHARED=no PAM_CAP=no GOLANG=no USE_GPERF=no COPTS="$COPTS" BUILD_COPTS=-O2 libcap.a >/dev/null
 mkdir -p "$OUT/lib" "$OUT/include/sys"
 echo "$COPTS" > "$OUT/copts"

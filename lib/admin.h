@@ -31,7 +31,9 @@ void proc_printable(char *s);   /* control chars, bad UTF-8 -> '?', in place */
 double proc_uptime(void);                          /* seconds since boot */
 unsigned long long proc_meminfo(const char *key);  /* KiB, e.g. "MemTotal" */
 time_t proc_boottime(void);
-long proc_hz(void);
+long proc_hz(void);                                /* clock ticks a second */
+long proc_pagesize(void);
+const char *proc_month(int mon);                    /* "Jan".."Dec", tm_mon 0..11 */
 const char *proc_tty(int tty, char *buf, size_t n);            /* "pts/3", "?" */
 const char *proc_stat_str(const struct proc *p, char *buf, size_t n);  /* "Ss+" */
 const char *proc_user(uid_t uid);                              /* name or number */

@@ -9,6 +9,9 @@
 /* ---- lib/netlink.c: IP addresses over NETLINK_ROUTE (no libnl) ----------- */
 /* Is exactly this address assigned to any interface? -1 + errno on error */
 int nl_addr_exists(int family, const void *addr);
+/* each() for every IPv4 and IPv6 address DEV has (as getifaddrs(3) names
+ * them: a labelled IPv4 alias is its label's); 0, or -1 + errno */
+int nl_dev_addrs(const char *dev, void (*each)(int family, const unsigned char *addr, void *arg), void *arg);
 /* Add/remove addr/prefix on interface dev (bcast: IPv4 broadcast or NULL) */
 int nl_addr_add(const char *dev, int family, const void *addr, int prefix, const void *bcast);
 int nl_addr_del(const char *dev, int family, const void *addr, int prefix);

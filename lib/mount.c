@@ -6,10 +6,35 @@
  * every cgroup hierarchy under it) and /proc/sys read-only. These are
  * remounts in the context's own (private) mount namespace; without
  * CAP_SYS_ADMIN they cannot be made writable again.
+ *
+ * Where the kernel has mount_setattr (5.12), one call makes a whole tree
+ * read-only, the mounts below included, keeping their other flags; else
+ * each mount is remounted, its flags read back first (statvfs).
  */
 #include "vsbox.h"
 #include <sys/mount.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <linux/mount.h>
+
+static int setattr_ok = -1;     /* mount_setattr: unknown, no, yes */
+
+/* PATH and every mount below it read-only in one call: false when the
+ * kernel can't (then the caller remounts one by one) */
+static bool setattr_ro(const char *path)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (!setattr_ok)
+		return false;
+	if (!syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &a, sizeof(a))) {
+		setattr_ok = 1;
+		return true;
+	}
+	if (errno == ENOSYS)
+		setattr_ok = 0;
+	return false;
+}
 
 /* keep a mount's nosuid/nodev/noexec/atime flags when making it read-only */
 static unsigned long kept_flags(const char *path)
@@ -44,6 +69,8 @@ void mount_ro_tree(const char *top)
 	char *save, *line;
 	size_t tl = strlen(top);
 
+	if (setattr_ro(top))
+		return;
 	if (read_file("/proc/self/mountinfo", mi, sizeof(mi)) < 0)
 		die_errno("can't read /proc/self/mountinfo");
 	for (line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -67,5 +94,6 @@ void mount_ro_bind(const char *path)
 		return;         /* not in this kernel: nothing to protect */
 	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL))
 		die_errno("can't bind %s", path);
-	remount_ro(path);
+	if (!setattr_ro(path))
+		remount_ro(path);
 }

@@ -1,7 +1,7 @@
 /* net.c - address lists for the IP lock: parsing, devices, probing, and
  * chbind's command line and cgroups (shared with chcontext).
  *
- * Kernel interfaces: getifaddrs (netlink) for a device's addresses, a test
+ * Kernel interfaces: an RTM_GETADDR dump (lib/netlink.c) for a device's addresses, a test
  * bind(2) per address to learn whether the locks this process is already in
  * allow it (that is how nesting can only narrow: the kernel is asked, no
  * record is trusted), flock(2) on chbind's cgroup directories.
@@ -9,7 +9,6 @@
 #include "vsbox.h"
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -99,12 +98,34 @@ static void add_one(struct netaddrs *l, const struct netaddr *x, const char *wha
 	l->a[l->n++] = *x;
 }
 
+struct dev_found {
+	struct netaddrs *l;
+	const char *what;
+	int n;
+};
+
+static void dev_addr(int family, const unsigned char *a, void *arg)
+{
+	struct dev_found *f = arg;
+	struct netaddr x;
+
+	memset(&x, 0, sizeof(x));
+	x.family = family;
+	x.prefix = -1;
+	memcpy(x.a, a, family == AF_INET ? 4 : 16);
+	/* link-local addresses need a scope the hooks never see; private
+	 * loopbacks are other trees' (lo) */
+	if (family == AF_INET6 && ((x.a[0] == 0xfe && (x.a[1] & 0xc0) == 0x80) || lback6_is_private(x.a)))
+		return;
+	add_one(f->l, &x, f->what);
+	f->n++;
+}
+
 void netaddrs_add(struct netaddrs *l, const char *arg, const char *what)
 {
-	struct ifaddrs *ifa, *i;
+	struct dev_found f = { l, what, 0 };
 	struct netaddr x;
 	const char *why;
-	int found = 0;
 
 	if (!netaddr_parse(arg, &x)) {
 		if ((why = unusable(&x)))
@@ -115,30 +136,9 @@ void netaddrs_add(struct netaddrs *l, const char *arg, const char *what)
 	/* not an address: a device, standing for the addresses it has now */
 	if (!*arg || strlen(arg) >= IFNAMSIZ || strchr(arg, '/') || !if_nametoindex(arg))
 		usage_die("%s '%s': neither an IPv4/IPv6 address nor a network device", what, arg);
-	if (getifaddrs(&ifa))
+	if (nl_dev_addrs(arg, dev_addr, &f))
 		die_errno("can't list the addresses of %s", arg);
-	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || strcmp(i->ifa_name, arg))
-			continue;
-		memset(&x, 0, sizeof(x));
-		x.family = i->ifa_addr->sa_family;
-		x.prefix = -1;
-		if (x.family == AF_INET) {
-			memcpy(x.a, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (x.family == AF_INET6) {
-			memcpy(x.a, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-			/* link-local addresses need a scope the hooks never
-			 * see; private loopbacks are other trees' (lo) */
-			if ((x.a[0] == 0xfe && (x.a[1] & 0xc0) == 0x80) || lback6_is_private(x.a))
-				continue;
-		} else {
-			continue;
-		}
-		add_one(l, &x, what);
-		found++;
-	}
-	freeifaddrs(ifa);
-	if (!found)
+	if (!f.n)
 		usage_die("%s %s: the device has no usable address", what, arg);
 }
 

@@ -136,6 +136,55 @@ int nl_addr_exists(int family, const void *addr)
 	return r < 0 ? -1 : f.found;
 }
 
+struct dev_addrs {
+	unsigned index;
+	const char *name;
+	void (*each)(int family, const unsigned char *addr, void *arg);
+	void *arg;
+};
+
+/* an address of the device, by getifaddrs(3)'s rules: an IPv4 address
+ * with a label ("lo:1") is the label's, not the device's; the local end,
+ * not the peer's, of a point-to-point link */
+static void dev_addr_each(const struct nlmsghdr *h, void *arg)
+{
+	struct dev_addrs *d = arg;
+	struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	int alen = (int)IFA_PAYLOAD(h);
+	const unsigned char *local = NULL, *address = NULL;
+	const char *label = NULL;
+	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
+
+	if (h->nlmsg_type != RTM_NEWADDR || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return;
+	for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		if (a->rta_type == IFA_LOCAL && RTA_PAYLOAD(a) == len)
+			local = RTA_DATA(a);
+		else if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) == len)
+			address = RTA_DATA(a);
+		else if (a->rta_type == IFA_LABEL && RTA_PAYLOAD(a) > 0 && RTA_PAYLOAD(a) <= IFNAMSIZ &&
+			 !((char *)RTA_DATA(a))[RTA_PAYLOAD(a) - 1])
+			label = RTA_DATA(a);
+	}
+	if (label ? !strcmp(label, d->name) : ifa->ifa_index == d->index)
+		if (local || address)
+			d->each(ifa->ifa_family, local ? local : address, d->arg);
+}
+
+int nl_dev_addrs(const char *dev, void (*each)(int family, const unsigned char *addr, void *arg), void *arg)
+{
+	struct dev_addrs d = { if_nametoindex(dev), dev, each, arg };
+	int fd, r, e;
+
+	if (!d.index || (fd = nl_open()) < 0)
+		return -1;
+	r = nl_dump(fd, RTM_GETADDR, AF_UNSPEC, dev_addr_each, &d);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 void nl_alias_str(const struct vc_addr *a, char *buf, size_t n)
 {
 	char ip[64];

@@ -11,6 +11,7 @@
 #include "vsbox.h"
 #include <dirent.h>
 #include <pwd.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -51,13 +52,24 @@ static const char *num(const char *p, long long *out)
 	return p;
 }
 
+/* the page size and the clock tick, as the kernel told them at exec
+ * (sysconf(3) is 1 KB of tables for these two numbers) */
+long proc_pagesize(void)
+{
+	return getauxval(AT_PAGESZ) ? (long)getauxval(AT_PAGESZ) : 4096;
+}
+
+const char *proc_month(int mon)
+{
+	static const char names[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+	return names[(unsigned)mon % 12];
+}
+
 static unsigned long long page_kib(void)
 {
-	static unsigned long long kib;
-
-	if (!kib)
-		kib = (unsigned long long)sysconf(_SC_PAGESIZE) / 1024;
-	return kib;
+	return (unsigned long long)proc_pagesize() / 1024;
 }
 
 /* Make s safe to print, in place, as ps does: control characters and bytes
@@ -301,7 +313,7 @@ long proc_hz(void)
 	static long hz;
 
 	if (!hz)
-		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+		hz = getauxval(AT_CLKTCK) ? (long)getauxval(AT_CLKTCK) : 100;
 	return hz;
 }
 

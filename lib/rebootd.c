@@ -92,9 +92,8 @@ static void slog(int prio, const char *line)
 	int n;
 
 	gmtime_r(&now, &tm);
-	n = snprintf(msg, sizeof(msg), "<%d>%.3s %2d %02d:%02d:%02d rebootmgr[%d]: %s\n", LOG_DAEMON | prio,
-		     "JanFebMarAprMayJunJulAugSepOctNovDec" + 3 * (tm.tm_mon % 12), tm.tm_mday,
-		     tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid(), line);
+	n = snprintf(msg, sizeof(msg), "<%d>%s %2d %02d:%02d:%02d rebootmgr[%d]: %s\n", LOG_DAEMON | prio,
+		     proc_month(tm.tm_mon), tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid(), line);
 	if (n >= (int)sizeof(msg))
 		n = sizeof(msg) - 1;
 	if (fd < 0) {

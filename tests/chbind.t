@@ -209,6 +209,10 @@ if ip netns add "$NS" 2>/dev/null; then
 	is "dual: bind(0.0.0.0) gets the IPv4 one" "$($N chbind --ip 127.0.0.20 --ip fd00::21 $S bind tcp 0.0.0.0 18001)" 127.0.0.20
 	is "v6: a device means its addresses" "$($N chbind --ip vsbox-t-d0 sh -c "$S bind tcp :: 18001; $S bind tcp 0.0.0.0 18001; $S bind tcp fd00::20 18001")" \
 		"$(printf 'fd00::28\n127.0.0.28\nERR %s' "$EB")"
+	ip -n "$NS" addr add 127.0.0.29/32 dev vsbox-t-d0 label vsbox-t-d0:a
+	is "  an alias with a label of its own is not the device's (as getifaddrs has it)" \
+		"$($N chbind --ip vsbox-t-d0 sh -c "$S bind tcp 127.0.0.28 18001; $S bind tcp 127.0.0.29 18001")" \
+		"$(printf '127.0.0.28\nERR %s' "$EB")"
 	rm -f "$T_TMP/r6a" "$T_TMP/r6b" "$T_TMP/r6h" "$T_TMP/r6u"
 	bg $N chbind --ip fd00::20 $S serve :: 18080 A6 "$T_TMP/r6a" 20
 	bg $N chbind --ip fd00::21 $S serve :: 18080 B6 "$T_TMP/r6b" 20

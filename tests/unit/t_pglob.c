@@ -1,9 +1,12 @@
-/* t_pglob.c - lib/pglob.c: shell patterns on paths, checked against musl's
- * fnmatch(FNM_PATHNAME | FNM_LEADING_DIR), the behaviour it stands for:
- * chosen cases, then many random patterns and paths */
+/* t_pglob.c - lib/pglob.c: shell patterns on paths, as musl's
+ * fnmatch(FNM_PATHNAME | FNM_LEADING_DIR) matched them before (vsbox is
+ * built with musl): chosen cases with musl's answers, then, where this test
+ * is itself built with musl, many random patterns and paths against its
+ * fnmatch (glibc's, in make check-asan, differs on odd sets and escapes) */
 #include "tap.h"
 #include <fnmatch.h>
 
+#ifndef __GLIBC__
 static int differ;
 
 /* pglob_match against fnmatch on one pair; a difference is printed */
@@ -17,35 +20,43 @@ static bool same(const char *pat, const char *path)
 		printf("# '%s' on '%s': fnmatch says %d\n", pat, path, want);
 	return false;
 }
+#endif
 
 int main(void)
 {
-	static const char *const cases[][2] = {
-		{ "/etc", "/etc" }, { "/etc", "/etc/passwd" }, { "/etc", "/etcetera" },
-		{ "/opt/*/etc", "/opt/app/etc/x" }, { "/opt/*/etc", "/opt/app/lib/etc" },
-		{ "*", "a/b" }, { "a*", "a/b" }, { "a?c", "a/c" }, { "a*c", "a/c" },
-		{ "usr/lib", "usr" }, { "etc/", "etc/x" }, { "", "" }, { "", "a" },
-		{ "*.[ch]", "x.c" }, { "*.[ch]", "x.o" }, { "*.[!ch]", "x.o" }, { "*.[^ch]", "x.c" },
-		{ "[]]", "]" }, { "[!]]", "a" }, { "[a-c]x", "bx" }, { "[a-c]x", "dx" }, { "[c-a]", "b" },
-		{ "[[:digit:]]*", "9lives" }, { "[[:alpha:]]", "9" }, { "[[:nosuch:]]", "a" },
-		{ "[[:upper:][:digit:]]", "Q" }, { "[", "[" }, { "[a", "[a" }, { "a[", "a[" },
-		{ "\\*", "*" }, { "\\*", "x" }, { "a\\", "a\\" }, { "[\\]]", "]" }, { "[a\\-c]", "-" },
-		{ "**", "" }, { "*a*b*c", "xaybzc" }, { "*a*b*c", "xaybzcq" }, { ".*", ".hidden" },
-		{ "*", ".hidden" }, { "?", "\xc3" }, { "[\xc0-\xff]", "\xe9" }, { "a//b", "a/b" },
-		{ "/var/lib/*/state", "/var/lib/dpkg/state/x" }, { "*/*", "a/b/c" }, { "*/*", "a" },
+	static const struct { const char *pat, *path; bool match; } cases[] = {
+		{ "/etc", "/etc", 1 }, { "/etc", "/etc/passwd", 1 }, { "/etc", "/etcetera", 0 },
+		{ "/opt/*/etc", "/opt/app/etc/x", 1 }, { "/opt/*/etc", "/opt/app/lib/etc", 0 },
+		{ "*", "a/b", 1 }, { "a*", "a/b", 1 }, { "a?c", "a/c", 0 }, { "a*c", "a/c", 0 },
+		{ "usr/lib", "usr", 0 }, { "etc/", "etc/x", 0 }, { "", "", 1 }, { "", "a", 0 },
+		{ "*.[ch]", "x.c", 1 }, { "*.[ch]", "x.o", 0 }, { "*.[!ch]", "x.o", 1 },
+		{ "*.[^ch]", "x.c", 0 }, { "[]]", "]", 1 }, { "[!]]", "a", 1 }, { "[a-c]x", "bx", 1 },
+		{ "[a-c]x", "dx", 0 }, { "[c-a]", "b", 0 }, { "[[:digit:]]*", "9lives", 1 },
+		{ "[[:alpha:]]", "9", 0 }, { "[[:nosuch:]]", "a", 0 }, { "[[:upper:][:digit:]]", "Q", 1 },
+		{ "[", "[", 1 }, { "[a", "[a", 1 }, { "a[", "a[", 1 }, { "\\*", "*", 1 },
+		{ "\\*", "x", 0 }, { "a\\", "a\\", 1 }, { "[\\]]", "]", 0 }, { "[a\\-c]", "-", 0 },
+		{ "**", "", 1 }, { "*a*b*c", "xaybzc", 1 }, { "*a*b*c", "xaybzcq", 0 },
+		{ ".*", ".hidden", 1 }, { "*", ".hidden", 1 }, { "?", "\xc3", 1 },
+		{ "[\xc0-\xff]", "\xe9", 1 }, { "a//b", "a/b", 0 },
+		{ "/var/lib/*/state", "/var/lib/dpkg/state/x", 1 }, { "*/*", "a/b/c", 1 },
+		{ "*/*", "a", 0 },
 	};
-	static const char alpha[] = "ab*?[]!^-\\/:.";
-	unsigned seed = 42;
-	int bad = 0;
-
 	applet_name = "t_pglob";
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		char name[160];
-		snprintf(name, sizeof(name), "'%s' on '%s' as fnmatch has it", cases[k][0], cases[k][1]);
-		ok(same(cases[k][0], cases[k][1]), name);
+		snprintf(name, sizeof(name), "'%s' on '%s': %s", cases[k].pat, cases[k].path,
+			 cases[k].match ? "a match" : "none");
+		ok(pglob_match(cases[k].pat, cases[k].path) == cases[k].match, name);
 	}
 	ok(pglob_match("/etc", "/etc/passwd") && !pglob_match("/etc", "/etcetera"),
 	   "a pattern matches a directory above, not a longer name");
+
+#ifdef __GLIBC__
+	printf("ok %d # SKIP random pairs: fnmatch here is glibc's, not musl's\n", ++tap_n);
+#else
+	static const char alpha[] = "ab*?[]!^-\\/:.";
+	unsigned seed = 42;
+	int bad = 0;
 
 	/* random pairs: patterns of pattern characters, paths of a, b, / and . */
 	for (int n = 0; n < 200000; n++) {
@@ -68,6 +79,7 @@ int main(void)
 		path[ls] = 0;
 		bad += !same(pat, path);
 	}
-	is_int(bad, 0, "200000 random patterns and paths: the same answers as fnmatch");
+	is_int(bad, 0, "200000 random patterns and paths: the same answers as musl's fnmatch");
+#endif
 	return done_testing();
 }
