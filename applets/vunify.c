@@ -15,6 +15,7 @@
 
 USAGE(vunify, usage,
 "usage: vunify [--dry-run] [--method link|overlay|reflink|auto] [--exclude-from FILE] GUEST...|ALL\n"
+"       vunify --undo GUEST...\n"
 "Find the files the guests have in common and store each once. A file is a\n"
 "candidate when it is a regular file with the same content, size, owner,\n"
 "group, mode and extended attributes (ACLs) in two guests or more, is not\n"
@@ -50,6 +51,9 @@ USAGE(vunify, usage,
 "                    can move, else reflink\n"
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
+"  --undo GUEST...   turn stopped guests unified by --method overlay back into\n"
+"                    plain directories, equal to what they showed (overlayfs\n"
+"                    copies each unified file into the guest's own layer)\n"
 "A summary line is printed at the end; on a terminal, progress meanwhile.\n"
 "Exit status 1 if a file could not be shared for another reason than a change.\n");
 
@@ -57,6 +61,7 @@ static const struct option opts[] = {
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "method", required_argument, NULL, 'm' },
 	{ "exclude-from", required_argument, NULL, 'x' },
+	{ "undo", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -65,6 +70,7 @@ enum { M_AUTO, M_LINK, M_REFLINK, M_OVERLAY };
 static struct {
 	const char *excl;
 	int method;
+	bool undo;
 	char why[PATH_MAX + 128];
 	struct unify u;
 } G;
@@ -197,11 +203,22 @@ int vunify_main(int argc, char **argv)
 				usage_die("--method: '%s' is not link, overlay, reflink or auto", optarg);
 			break;
 		case 'x': G.excl = optarg; break;
+		case 'u': G.undo = true; break;
 		default: usage_die("unknown option");
 		}
 	}
 	if (optind >= argc)
 		usage_die("name the guests, or ALL");
+	if (G.undo) {
+		if (u->dry || G.excl || G.method != M_AUTO)
+			usage_die("--undo takes no other option");
+		for (int i = optind; i < argc; i++)
+			if (!guest_name_ok(argv[i]))
+				usage_die("'%s' is not a guest name", argv[i]);
+		for (int i = optind; i < argc; i++)
+			uovl_undo(argv[i]);
+		return 0;
+	}
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "ALL")) {
 			char **all;

@@ -150,6 +150,10 @@ bool uovl_is(const char *name);       /* its root is an overlay of ours */
  * that is a mount or a btrfs subvolume); NULL if they can */
 const char *uovl_unfit(const struct unify *u);
 void uovl_mount(const char *name);    /* mounted on ROOTDIR/NAME if not yet; dies */
+void uovl_path(const char *name, const char *sub, char *buf, size_t n);  /* ROOTDIR/.ovl/NAME/sub */
+bool uovl_mounted(const char *path); /* an overlay's mount root */
+/* lib/uovlundo.c: vunify --undo NAME, a plain directory again; dies */
+int uovl_undo(const char *name);
 /* the digest of fd's xattrs, names sorted (lib/unify.c); -1 + errno */
 int unify_xattr_sum(int fd, unsigned char out[32]);
 /* copy fd's xattrs to another file: 0, or -1 + errno */

@@ -59,6 +59,8 @@
  * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
  * and mounted leaves it for the next start or run to make.
  *
+ * vunify --undo (lib/uovlundo.c) makes a guest a plain directory again.
+ *
  * A test hook, VSBOX_VUNIFY_CRASH=POINT:N, kills vunify after the Nth
  * rename of a root ("adopt"), store file ("store"), stub ("stub") or
  * removal from upper ("fold").
@@ -85,7 +87,7 @@ static struct {
 } O = { .store = -1 };
 
 /* ---- a guest's layers and its mount --------------------------------------- */
-static void ovl_path(const char *name, const char *sub, char *buf, size_t n)
+void uovl_path(const char *name, const char *sub, char *buf, size_t n)
 {
 	xsnprintf(buf, n, "%s/.ovl/%s%s%s", rootdir(), name, *sub ? "/" : "", sub);
 }
@@ -95,7 +97,7 @@ bool uovl_is(const char *name)
 	char p[PATH_MAX];
 	struct stat st;
 
-	ovl_path(name, "upper", p, sizeof(p));
+	uovl_path(name, "upper", p, sizeof(p));
 	return !lstat(p, &st) && S_ISDIR(st.st_mode);
 }
 
@@ -111,7 +113,7 @@ static bool mount_root(const char *path)
 }
 
 /* is path an overlay's mount root? */
-static bool mounted(const char *path)
+bool uovl_mounted(const char *path)
 {
 	struct statfs sf;
 
@@ -182,12 +184,12 @@ void uovl_mount(const char *name)
 	if (!uovl_is(name))
 		return;
 	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
-	if (mounted(path))
+	if (uovl_mounted(path))
 		return;
 	mount_point(name, path);
-	ovl_path(name, "lower", l, sizeof(l));
-	ovl_path(name, "upper", u, sizeof(u));
-	ovl_path(name, "work", w, sizeof(w));
+	uovl_path(name, "lower", l, sizeof(l));
+	uovl_path(name, "upper", u, sizeof(u));
+	uovl_path(name, "work", w, sizeof(w));
 	xsnprintf(s, sizeof(s), "%s/.ovl/store", rootdir());
 	if (ovl_opts(l, s, u, w, opts, sizeof(opts)))
 		die("%s: overlayfs can't be told a path holding ',' ':' or '\\' (%s)", name, rootdir());
@@ -314,16 +316,16 @@ static void adopt(const char *name, const char *path)
 {
 	char d[PATH_MAX], up[PATH_MAX];
 
-	ovl_path(name, "", d, sizeof(d));
+	uovl_path(name, "", d, sizeof(d));
 	if (mkdir(d, 0700) && errno != EEXIST)
 		die_errno("%s: can't make %s", name, d);
-	ovl_path(name, "lower", d, sizeof(d));
+	uovl_path(name, "lower", d, sizeof(d));
 	if (mkdir(d, 0755) && errno != EEXIST)
 		die_errno("%s: can't make %s", name, d);
-	ovl_path(name, "work", d, sizeof(d));
+	uovl_path(name, "work", d, sizeof(d));
 	if (mkdir(d, 0700) && errno != EEXIST)
 		die_errno("%s: can't make %s", name, d);
-	ovl_path(name, "upper", up, sizeof(up));
+	uovl_path(name, "upper", up, sizeof(up));
 	if (rename(path, up))
 		die_errno("%s: can't move its root %s to %s", name, path, up);
 	unify_crash_point("adopt");
@@ -412,7 +414,7 @@ void uovl_open(struct unify *u)
 		close(g->rootfd);
 		O.lower[i] = -1;
 		if (uovl_is(g->name))
-			ovl_path(g->name, "upper", path, sizeof(path));
+			uovl_path(g->name, "upper", path, sizeof(path));
 		else
 			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), g->name);
 		g->rootfd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
@@ -433,7 +435,7 @@ void uovl_prepare(struct unify *u)
 	/* unmount first, all of them: a busy one is found before any change */
 	for (int i = 0; i < u->ng; i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), u->g[i].name);
-		if (uovl_is(u->g[i].name) && mounted(path) && umount2(path, 0)) {
+		if (uovl_is(u->g[i].name) && uovl_mounted(path) && umount2(path, 0)) {
 			int e = errno;
 			for (int j = 0; j < i; j++)
 				uovl_mount(u->g[j].name);
@@ -455,7 +457,7 @@ void uovl_prepare(struct unify *u)
 			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
 			adopt(name, path);
 		}
-		ovl_path(name, "lower", path, sizeof(path));
+		uovl_path(name, "lower", path, sizeof(path));
 		O.lower[i] = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 	}
 }

@@ -184,7 +184,11 @@ rc_is "a guest alone joins what the store holds" 0 vunify --method overlay k4
 check "  busybox is a stub in its lower layer" sh -c "getfattr -n trusted.overlay.redirect '$B/.ovl/k4/lower/bin/busybox' >/dev/null 2>&1 && [ ! -e '$B/.ovl/k4/upper/bin/busybox' ] && [ -x '$B/k4/bin/busybox' ]"
 
 # ---- the page cache holds a unified file once ----------------------------------
-for g in p1 p2; do guest $g; mkdir -p "$B/$g/usr"; head -c 20971520 /dev/zero | tr '\0' 'v' >"$B/$g/usr/big20"; done
+for g in p1 p2; do
+	guest $g; mkdir -p "$B/$g/usr"; head -c 20971520 /dev/zero | tr '\0' 'v' >"$B/$g/usr/big20"
+	for i in 1 2 3; do cp "$T_TMP/r$i" "$B/$g/usr/r$i"; done
+	setfattr -n user.kept -v yes "$B/$g/usr/r3"
+done
 rc_is "two stopped guests with a 20 MiB file in common, --method auto" 0 vunify p1 p2
 is "  auto is overlay here (no iunlink on ext4)" "$(stat -f -c %T "$B/p1")" overlayfs
 S=$(find "$B/.ovl/store" -type f -size 20480k)
@@ -206,6 +210,38 @@ for try in 1 2 3; do
 done
 check "  both reading it grows the page cache by 20 MiB, not 40 (KiB:$got)" [ $inrange -ge 1 ]
 for g in p1 p2; do vserver $g stop -q; done
+
+# ---- --undo --------------------------------------------------------------------------
+# what the guest did to its unified files: a delete (a whiteout), a new
+# xattr (a copy-up of metadata only), a renamed directory (a redirect), a chmod
+R=$B/p1
+rm "$R/usr/r1"; setfattr -n user.t -v 1 "$R/usr/r2"; mv "$R/usr" "$R/usr2"; chmod 600 "$R/usr2/big20"
+xattrs() { (cd "$1" && getfattr -R -h -d -m - . 2>/dev/null); }
+tree "$R" >"$T_TMP/tree.p1"; xattrs "$R" >"$T_TMP/xattrs.p1"
+like "  (xattrs are compared)" "$(cat "$T_TMP/xattrs.p1")" 'user.kept="yes"'
+rc_is "vunify --undo p1" 0 vunify --undo p1
+like "  says so" "$OUT" "^vunify: p1: a plain directory again, [0-9]+ entries, [0-9]+ copied up, [0-9.]+ s$"
+check "  a plain directory, its layers gone" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p1' ]"
+is "  the same tree (names, types, modes, owners, mtimes, contents)" "$(tree "$R" | diff "$T_TMP/tree.p1" - 2>&1 | head -8)" ""
+is "  the same xattrs, none of overlayfs's" "$(xattrs "$R" | diff "$T_TMP/xattrs.p1" - 2>&1 | head -8)" ""
+check "  and no whiteout" sh -c "[ -z \"\$(find '$R' -path '$R/dev' -prune -o -type c -print)\" ]"
+rc_is "  it starts" 0 vserver p1 start -q
+is "  and reads its files" "$(vserver p1 exec sh -c 'cat /usr2/r2 /usr2/r3 | md5sum' | cut -d' ' -f1)" "$(cat "$T_TMP/r2" "$T_TMP/r3" | md5sum | cut -d' ' -f1)"
+vserver p1 stop -q
+check "  the store is whole" store_ok
+R=$B/p2
+rm "$R/usr/r1"; mv "$R/usr" "$R/usr2"
+tree "$R" >"$T_TMP/tree.p2"
+for p in undo-copy:5 undo-swap:1; do
+	VSBOX_VUNIFY_CRASH=$p vunify --undo p2 >/dev/null 2>&1
+	vserver p2 start -q && vserver p2 stop -q
+	is "kill -9 of --undo after $p: p2 whole" "$(tree "$R" | diff "$T_TMP/tree.p2" - 2>&1 | head -8)" ""
+done
+rc_is "  then --undo completes" 0 vunify --undo p2
+is "  the same tree" "$(tree "$R" | diff "$T_TMP/tree.p2" - 2>&1 | head -8)" ""
+check "  a plain directory" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p2' ]"
+rc_is "--undo of a plain guest" 1 vunify --undo p2
+is "  says so" "$ERR" "vunify: p2: its root $R is not an overlay of vunify's"
 
 # ---- bad input ---------------------------------------------------------------------
 rc_is "a missing guest" 1 vunify --method overlay nosuch p1
