@@ -7,8 +7,8 @@
  * The method is chosen here: auto is link where the kernel has the
  * immutable linkage invert on ROOTDIR's filesystem (probed, never by
  * kernel version, lib/features.c), else overlay where overlayfs has
- * data-only layers and the guests are stopped with roots it can move (a
- * running guest can't have its layers changed), else reflink.
+ * data-only layers and the guests' roots can move into its layers, else
+ * reflink.
  */
 #include "vsbox.h"
 #include <sys/file.h>
@@ -25,7 +25,7 @@ USAGE(vunify, usage,
 "conffile or rpm %config file of its guest (the host's rpm reads a copy of an\n"
 "rpm guest's database), and has no hard link outside its guest. Symlinks are\n"
 "never followed; a file that changes during the run is skipped. Guests may run\n"
-"(but not with --method overlay).\n"
+"(with --method overlay a running guest's files are folded at its next start).\n"
 "  --method link     identical files become one inode in the store\n"
 "                    $VSBOX_ROOTDIR/.hash, hard-linked into each guest, immutable\n"
 "                    + iunlink: a guest may delete or replace its copy, never\n"
@@ -41,14 +41,15 @@ USAGE(vunify, usage,
 "                    layer $VSBOX_ROOTDIR/.ovl/NAME/upper holds the rest: a guest\n"
 "                    may change any file (a copy of its own). Disk and page cache\n"
 "                    are shared, on any kernel with overlayfs data-only layers\n"
-"                    (Linux 6.5+) and filesystem (ext4, XFS, btrfs). The guests\n"
-"                    must be stopped; one guest may be named: it joins the store\n"
+"                    (Linux 6.5+) and filesystem (ext4, XFS, btrfs). A running\n"
+"                    guest is only read, and folded at its next start; one\n"
+"                    guest may be named: it joins the store\n"
 "  --method reflink  identical files share their extents (FIDEDUPERANGE):\n"
 "                    btrfs, or XFS made with reflink=1; nothing else changes\n"
 "                    (each guest may still write its copy: copy-on-write)\n"
 "  --method auto     the default: link where the kernel and filesystem can,\n"
-"                    else overlay where every guest is stopped and its root\n"
-"                    can move, else reflink\n"
+"                    else overlay where every guest's root can move (not a\n"
+"                    mount or a btrfs subvolume), else reflink\n"
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
 "  --undo GUEST...   turn stopped guests unified by --method overlay back into\n"
@@ -164,8 +165,8 @@ static int pick_method(int noreflink)
 		die("%s", link_why);
 	if (G.method == M_LINK || (G.method == M_AUTO && iu == FEAT_YES))
 		return M_LINK;
-	/* auto: overlay where it can be used now (every guest stopped, roots
-	 * it can move), else reflink where the filesystems can share extents */
+	/* auto: overlay where it can be used (roots it can move), else
+	 * reflink where the filesystems can share extents */
 	const char *ovl_why = NULL;
 	if (G.method == M_AUTO) {
 		if (feat_overlay(rd) != FEAT_YES)
@@ -262,11 +263,14 @@ int vunify_main(int argc, char **argv)
 		ulink_close(u);
 	else if (m == M_OVERLAY)
 		uovl_close(u);
+	char later[64] = "";
+	if (m == M_OVERLAY)
+		snprintf(later, sizeof(later), ", %lu at their guest's next start", u->deferred);
 	printf("vunify: %lu files %s, %s %s, %lu already shared, %lu changed during the run (skipped), "
-	       "%lu %s, %lu failed, %lu files scanned, %.2f s\n",
+	       "%lu %s%s, %lu failed, %lu files scanned, %.2f s\n",
 	       u->unified, u->dry ? "would be shared" : "shared", fmt_kib((u->saved + 1023) / 1024, a, sizeof(a)),
 	       u->dry ? "would be saved" : "saved", u->already, u->changed, u->refused,
-	       m == M_OVERLAY ? "kept own (hard links, or overlayfs metadata)" : "refused (immutable)",
+	       m == M_OVERLAY ? "kept own (hard links, or overlayfs metadata)" : "refused (immutable)", later,
 	       u->failed, u->scanned, (double)(mono_ns() - t0) / 1e9);
 	if (u->errors)
 		warn("%lu entries could not be read", u->errors);

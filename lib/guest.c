@@ -473,7 +473,10 @@ int guest_start(struct guest *g, bool quiet)
 	/* a unified root is an overlay, mounted on the host until --undo;
 	 * after a boot, the first start mounts it (lib/uovl.c), under the
 	 * guest's lock (vunify holds it while the layers change), here for
-	 * pick_boot to look inside and again below once locked for good */
+	 * pick_boot to look inside and again below once locked for good. A
+	 * vunify that ran while the guest ran left it to be folded now. */
+	if (uovl_fold_pending(g->name))
+		uovl_start_fold(g->name, quiet);   /* a vunify while it ran */
 	if (uovl_is(g->name)) {
 		guest_lock(g);
 		uovl_mount(g->name);

@@ -109,6 +109,7 @@ struct unify {
 	off_t min_size;
 	uint64_t shown;
 	unsigned long scanned, hashed, unified, already, changed, refused, failed, outside, errors;
+	unsigned long deferred;        /* overlay: of running guests, at their next start */
 	unsigned long long saved;      /* bytes */
 };
 /* The exclude patterns: .defaults/vunify-exclude or the built-in list, then
@@ -149,10 +150,14 @@ void uovl_prepare(struct unify *u);
 void unify_overlay(struct unify *u, struct ucand *m, size_t n);
 void uovl_close(struct unify *u);
 bool uovl_is(const char *name);       /* its root is an overlay of ours */
-/* why the named guests can't be made overlays now (one running, a root
- * that is a mount or a btrfs subvolume); NULL if they can */
+/* why the named guests can't be made overlays (a root that is a mount or
+ * a btrfs subvolume); NULL if they can */
 const char *uovl_unfit(const struct unify *u);
 void uovl_mount(const char *name);    /* mounted on ROOTDIR/NAME if not yet; dies */
+bool uovl_fold_pending(const char *name);  /* a run left it for its next start */
+/* run "vunify --method overlay NAME" before its start (a warning if it
+ * fails: the guest starts as it is) */
+void uovl_start_fold(const char *name, bool quiet);
 void uovl_path(const char *name, const char *sub, char *buf, size_t n);  /* ROOTDIR/.ovl/NAME/sub */
 bool uovl_mounted(const char *path); /* an overlay's mount root */
 /* lib/uovlundo.c: vunify --undo NAME, a plain directory again; dies */

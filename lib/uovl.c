@@ -36,12 +36,17 @@
  * start, or vunify, mounts it again (uovl_mount); until then ROOTDIR/NAME
  * is the empty immutable directory: nothing can be written into it.
  *
- * A running guest is refused (vunify says so in one line and changes
- * nothing): overlayfs leaves changes to the layers of a mounted overlay
- * undefined, and a guest keeps its root mounted while it runs. vunify
- * holds every named guest's lock (a start waits), unmounts the overlays
- * of stopped guests (refusing if the host has a file open there), folds,
- * and mounts them again.
+ * A running guest is folded at its next start: overlayfs leaves changes
+ * to the layers of a mounted overlay undefined, and a guest keeps its root
+ * mounted while it runs. Its files still count for what is shared (its
+ * upper layer, or its plain root, is only read), so the store gets the
+ * files it has in common with others, and the run leaves a marker,
+ * ROOTDIR/.ovl/.fold/NAME; its next start first runs "vunify --method
+ * overlay NAME" (uovl_start_fold), which joins it to what the store holds.
+ * So vapt ALL --unify ends with the new files in the store, each guest
+ * sharing them from its next start. vunify holds the lock of every
+ * stopped guest named (a start waits), unmounts their overlays (refusing
+ * if the host has a file open there), folds, and mounts them again.
  *
  * Folding one file F of a guest (its name in upper, a plain file with one
  * link and no overlayfs metadata of its own; every directory above it in
@@ -84,6 +89,7 @@ static struct {
 	int store;               /* ROOTDIR/.ovl/store */
 	int *lower;              /* each guest's lower layer (-1: a dry run) */
 	struct guest **lock;     /* each guest, locked */
+	bool *ro;                /* running: read only, folded at its next start */
 } O = { .store = -1 };
 
 /* ---- a guest's layers and its mount --------------------------------------- */
@@ -336,16 +342,12 @@ static void adopt(const char *name, const char *path)
 static const char *unfit(const char *name, char *why, size_t n)
 {
 	char path[PATH_MAX];
-	struct ctx c;
 	struct stat st;
 	bool subvol;
 	int fd;
 
 	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
-	if (ctx_by_name(name, &c))
-		snprintf(why, n, "%s: running: --method overlay unifies stopped guests only "
-			 "(overlayfs forbids changing a mounted overlay's layers): stop it first", name);
-	else if (uovl_is(name))
+	if (uovl_is(name))
 		return NULL;
 	else if (lstat(path, &st) || !S_ISDIR(st.st_mode))
 		snprintf(why, n, "%s: its root %s is not a directory", name, path);
@@ -377,21 +379,28 @@ const char *uovl_unfit(const struct unify *u)
 	return NULL;
 }
 
-/* Every check before the first change: the guests stopped (their locks
- * held until uovl_close, so that none starts meanwhile), each root a plain
- * directory that can be moved into ROOTDIR/.ovl, or an overlay of ours */
+/* Every check before the first change: each root a plain directory that
+ * can be moved into ROOTDIR/.ovl, or an overlay of ours; a stopped guest
+ * locked until uovl_close (none starts meanwhile), a running one only
+ * read (its lock is not kept: its stop need not wait for us) */
 static void check_guest(struct unify *u, int i)
 {
 	char why[2 * PATH_MAX + 256];
+	struct ctx c;
 
 	if (!u->dry) {
 		O.lock[i] = xcalloc(1, sizeof(struct guest));
 		xsnprintf(O.lock[i]->name, sizeof(O.lock[i]->name), "%s", u->g[i].name);
 		O.lock[i]->lockfd = -1;
 		guest_lock(O.lock[i]);
+		if (ctx_by_name(u->g[i].name, &c)) {
+			O.ro[i] = true;
+			guest_unlock_drop(O.lock[i]);   /* (a running guest has no lock file) */
+			free(O.lock[i]);
+			O.lock[i] = NULL;
+		}
 	}
-	/* (a dry run only reads: a running guest's layers too) */
-	if (unfit(u->g[i].name, why, sizeof(why)) && (!u->dry || !strstr(why, ": running: ")))
+	if (unfit(u->g[i].name, why, sizeof(why)))
 		die("%s", why);
 }
 
@@ -401,6 +410,7 @@ void uovl_open(struct unify *u)
 
 	O.lock = xcalloc((size_t)u->ng, sizeof(*O.lock));
 	O.lower = xcalloc((size_t)u->ng, sizeof(int));
+	O.ro = xcalloc((size_t)u->ng, sizeof(bool));
 	for (int i = 0; i < u->ng; i++)
 		check_guest(u, i);
 	/* overlayfs keeps its own xattrs on upper files (origin, metacopy):
@@ -435,10 +445,11 @@ void uovl_prepare(struct unify *u)
 	/* unmount first, all of them: a busy one is found before any change */
 	for (int i = 0; i < u->ng; i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), u->g[i].name);
-		if (uovl_is(u->g[i].name) && uovl_mounted(path) && umount2(path, 0)) {
+		if (!O.ro[i] && uovl_is(u->g[i].name) && uovl_mounted(path) && umount2(path, 0)) {
 			int e = errno;
 			for (int j = 0; j < i; j++)
-				uovl_mount(u->g[j].name);
+				if (!O.ro[j])
+					uovl_mount(u->g[j].name);
 			errno = e;
 			die_errno("%s: can't unmount its overlay %s (a file of it open on the host?)",
 				  u->g[i].name, path);
@@ -453,6 +464,8 @@ void uovl_prepare(struct unify *u)
 		die_errno("can't make the store %s", path);
 	for (int i = 0; i < u->ng; i++) {
 		const char *name = u->g[i].name;
+		if (O.ro[i])
+			continue;
 		if (!uovl_is(name)) {
 			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
 			adopt(name, path);
@@ -462,11 +475,38 @@ void uovl_prepare(struct unify *u)
 	}
 }
 
+/* ROOTDIR/.ovl/.fold/NAME: fold NAME at its next start */
+static void fold_marker(const char *name, char *buf, size_t n)
+{
+	xsnprintf(buf, n, "%s/.ovl/.fold/%s", rootdir(), name);
+}
+
+bool uovl_fold_pending(const char *name)
+{
+	char p[PATH_MAX];
+
+	fold_marker(name, p, sizeof(p));
+	return !access(p, F_OK);
+}
+
 void uovl_close(struct unify *u)
 {
-	for (int i = 0; i < u->ng; i++) {
-		if (!u->dry)
+	char p[PATH_MAX], d[PATH_MAX];
+	int fd;
+
+	xsnprintf(d, sizeof(d), "%s/.ovl/.fold", rootdir());
+	for (int i = 0; i < u->ng && !u->dry; i++) {
+		fold_marker(u->g[i].name, p, sizeof(p));
+		if (!O.ro[i]) {
 			uovl_mount(u->g[i].name);
+			if (unlink(p) && errno != ENOENT)
+				warn_errno("can't remove %s", p);
+		} else if ((mkdir(d, 0700) && errno != EEXIST) ||
+			   (fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 || close(fd)) {
+			warn_errno("%s: can't leave %s for its next start", u->g[i].name, p);
+		}
+	}
+	for (int i = 0; i < u->ng; i++) {
 		if (O.lower[i] >= 0)
 			close(O.lower[i]);
 		if (O.lock[i])
@@ -475,9 +515,34 @@ void uovl_close(struct unify *u)
 	}
 	free(O.lock);
 	free(O.lower);
+	free(O.ro);
 	if (O.store >= 0)
 		close(O.store);
 	O.store = -1;
+}
+
+void uovl_start_fold(const char *name, bool quiet)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		/* vunify itself: the same checks, locks and crash safety */
+		int null = quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+		if (null >= 0)
+			dup2(null, 1);
+		execl("/proc/self/exe", "vunify", "--method", "overlay", name, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("can't wait for process %d", (int)pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		warn("%s: folding its files into the store failed (vunify --method overlay %s): starting it as it is",
+		     name, name);
 }
 
 /* ---- the store ------------------------------------------------------------ */
@@ -645,10 +710,14 @@ static unsigned long long fold(struct unify *u, const struct ucand *c, const cha
 {
 	const char *rel = u->pool + c->path, *base = strrchr(rel, '/') + 1;
 	struct stat st, now;
-	int fd = ucand_open(u, c), ud = -1, ld = -1;
+	int fd, ud = -1, ld = -1;
 	unsigned long long freed = 0;
 
-	if (fd < 0) {
+	if (O.ro[c->guest]) {          /* running: at its next start */
+		u->deferred++;
+		return 0;
+	}
+	if ((fd = ucand_open(u, c)) < 0) {
 		u->changed++;
 		return 0;
 	}
