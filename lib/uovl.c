@@ -705,6 +705,20 @@ out:
 	return r ? -1 : 0;
 }
 
+/* an xattr set through an overlay as trusted.overlay.* is kept escaped,
+ * trusted.overlay.overlay.*: the guest's own, which a stub can't carry
+ * (its copies leave out overlayfs's names) */
+static bool escaped_xattr(int fd)
+{
+	char names[8192];
+	ssize_t n = flistxattr(fd, names, sizeof(names));
+
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1)
+		if (!strncmp(names + i, X_PREFIX "overlay.", strlen(X_PREFIX "overlay.")))
+			return true;
+	return n < 0 && errno == ERANGE;
+}
+
 /* fold member c onto the store file named redirect: the bytes freed */
 static unsigned long long fold(struct unify *u, const struct ucand *c, const char *redirect)
 {
@@ -721,9 +735,9 @@ static unsigned long long fold(struct unify *u, const struct ucand *c, const cha
 		u->changed++;
 		return 0;
 	}
-	/* names elsewhere in the guest, or a copy-up of metadata only (its
-	 * data in lower): the guest's own */
-	if (c->nlink > 1 || fgetxattr(fd, X_META, NULL, 0) >= 0 ||
+	/* names elsewhere in the guest, a copy-up of metadata only (its data
+	 * in lower), an escaped overlayfs xattr: the guest's own */
+	if (c->nlink > 1 || fgetxattr(fd, X_META, NULL, 0) >= 0 || escaped_xattr(fd) ||
 	    dirs_open(u->g[c->guest].rootfd, O.lower[c->guest], rel, &ud, &ld)) {
 		u->refused++;
 		goto out;

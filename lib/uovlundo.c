@@ -129,16 +129,30 @@ static void visit(struct uwalk *w, int dirfd, const char *name, const struct sta
 	}
 }
 
-/* overlayfs's own xattrs off the entry full names: false if one stays */
+/* overlayfs's own xattrs off the entry full names, then those it kept
+ * escaped (trusted.overlay.overlay.X, set through it as trusted.overlay.X)
+ * unescaped: false if one stays */
 static bool unxattr(const char *full)
 {
-	char names[8192];
+	char names[8192], val[8192], plain[300];
 	ssize_t n = llistxattr(full, names, sizeof(names));
-	bool ok = true;
+	bool ok = n >= 0 || errno == ENOTSUP || errno == EOPNOTSUPP;
 
-	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1)
-		if (!strncmp(names + i, "trusted.overlay.", 16) && lremovexattr(full, names + i))
-			ok = false;
+	for (int pass = 0; pass < 2; pass++)
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
+			const char *x = names + i;
+			bool esc = !strncmp(x, "trusted.overlay.overlay.", 24);
+			if (strncmp(x, "trusted.overlay.", 16) || esc != (pass == 1))
+				continue;
+			if (esc) {
+				ssize_t l = lgetxattr(full, x, val, sizeof(val));
+				snprintf(plain, sizeof(plain), "trusted.overlay.%s", x + 24);
+				if (l < 0 || lsetxattr(full, plain, val, (size_t)l, 0))
+					ok = false;
+			}
+			if (lremovexattr(full, x))
+				ok = false;
+		}
 	return ok;
 }
 

@@ -65,7 +65,7 @@ fsck_clean() {
 	diag "$(tail -5 "$T_TMP/fsck.log")"; return 1
 }
 head -c 2097152 /dev/urandom >"$T_TMP/big"
-for f in mod app trunc del ren chmod; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
+for f in mod app trunc del ren chmod h1 h2 h3 h4; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 
 scenario() {
@@ -75,7 +75,7 @@ scenario() {
 		guest $g
 		mkdir -p "$B/$g/usr/lib" "$B/$g/etc"
 		cp "$T_TMP/big" "$B/$g/usr/lib/big"; cp "$T_TMP/big" "$B/$g/etc/big"
-		for f in mod app trunc del ren chmod; do cp "$T_TMP/$f" "$B/$g/usr/lib/$f"; done
+		for f in mod app trunc del ren chmod h1 h2 h3 h4; do cp "$T_TMP/$f" "$B/$g/usr/lib/$f"; done
 	done
 	ln "$B/o3/usr/lib/big" "$B/o3/usr/lib/big.link"   # two names in o3
 	vserver o1 start -q || bail "can't start o1"
@@ -129,6 +129,21 @@ scenario() {
 	}
 	is "$fs: each running guest sees its own change (modify, append, truncate, delete, rename over, chmod), no other's" "$(changes)" 0
 	check "  the store's files are unchanged" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
+	# a hostile guest root: a hard link, a rename over, a chown and a write
+	# of unified files, a mount over them; the host can't point a stub
+	# elsewhere through the overlay either
+	vserver o3 exec sh -c 'ln /usr/lib/h1 /usr/lib/h1.link; echo evil >/tmp/e; mv /tmp/e /usr/lib/h2
+		chown 1:1 /usr/lib/h3; echo evil | dd of=/usr/lib/h4 conv=notrunc 2>/dev/null' 2>/dev/null
+	rc_is "$fs: a guest can't mount over its unified files" 1 sh -c "vserver o3 exec mount -t tmpfs x /usr/lib >/dev/null 2>&1 && exit 0 || exit 1"
+	# (overlayfs keeps such an xattr set through it escaped, as its own)
+	setfattr -n trusted.overlay.redirect -v /x "$B/o2/usr/lib/h1" 2>/dev/null
+	check "  an overlayfs xattr set by the host through a root redirects nothing" cmp -s "$B/o2/usr/lib/h1" "$T_TMP/h1"
+	check "  the store's files are unchanged" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
+	bad=0
+	for g in o1 o2; do for f in h1 h2 h3 h4; do
+		[ "$(want $g $f)" = "$(orig $f)" ] || { bad=$((bad + 1)); diag "$g sees $f changed"; }
+	done; done
+	is "  the other guests see the originals" "$bad" 0
 	# an upgrade in running guests (as vapt --unify makes one): the same
 	# new file in two, shared from their next start
 	for g in o2 o3; do vserver $g exec sh -c 'seq 1 20000 >/usr/lib/new'; done
@@ -242,9 +257,11 @@ for g in p1 p2; do vserver $g stop -q; done
 # xattr (a copy-up of metadata only), a renamed directory (a redirect), a chmod
 R=$B/p1
 rm "$R/usr/r1"; setfattr -n user.t -v 1 "$R/usr/r2"; mv "$R/usr" "$R/usr2"; chmod 600 "$R/usr2/big20"
+setfattr -n trusted.overlay.mine -v x "$R/usr2/r3"   # (kept escaped in upper)
 xattrs() { (cd "$1" && getfattr -R -h -d -m - . 2>/dev/null); }
 tree "$R" >"$T_TMP/tree.p1"; xattrs "$R" >"$T_TMP/xattrs.p1"
 like "  (xattrs are compared)" "$(cat "$T_TMP/xattrs.p1")" 'user.kept="yes"'
+like "  (one named as overlayfs's, set through the overlay)" "$(cat "$T_TMP/xattrs.p1")" 'trusted.overlay.mine="x"'
 rc_is "vunify --undo p1" 0 vunify --undo p1
 like "  says so" "$OUT" "^vunify: p1: a plain directory again, [0-9]+ entries, [0-9]+ copied up, [0-9.]+ s$"
 check "  a plain directory, its layers gone" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p1' ]"
