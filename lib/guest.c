@@ -506,6 +506,8 @@ int guest_start(struct guest *g, bool quiet)
 	uovl_mount(g->name);
 	/* the disk limits, which the filesystem keeps (lib/quota.c) */
 	quota_apply(g, g->c.disk_limit, g->c.inode_limit, quiet ? QA_QUIET : 0);
+	if (uovl_is(g->name))
+		uovl_work_project(g->name);   /* (the labels may be new) */
 	trace("disk limits set");
 	if ((code = run_hook(g, "pre-start")))
 		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);

@@ -160,8 +160,18 @@ bool uovl_fold_pending(const char *name);  /* a run left it for its next start *
 void uovl_start_fold(const char *name, bool quiet);
 void uovl_path(const char *name, const char *sub, char *buf, size_t n);  /* ROOTDIR/.ovl/NAME/sub */
 bool uovl_mounted(const char *path); /* an overlay's mount root */
+int uovl_umount(const char *path);   /* unmounted (a busy moment waited out); -1 + errno */
 /* lib/uovlundo.c: vunify --undo NAME, a plain directory again; dies */
 int uovl_undo(const char *name);
+/* vserver NAME delete of an overlay guest: unmounted, its layers and
+ * mount point removed (its own layer as quota_rmroot does); -1 + errno */
+int uovl_remove(const char *name);
+/* the directory a guest's disk limits label and charge: its upper layer
+ * for an overlay guest (buf), else root */
+const char *uovl_own_root(const char *name, const char *root, char *buf, size_t n);
+/* its work directory given the project id of its upper layer again (after
+ * the start labelled it for DISK_LIMIT: a copy-up renames across them) */
+void uovl_work_project(const char *name);
 /* the digest of fd's xattrs, names sorted (lib/unify.c); -1 + errno */
 int unify_xattr_sum(int fd, unsigned char out[32]);
 /* copy fd's xattrs to another file: 0, or -1 + errno */

@@ -183,6 +183,23 @@ static void work_project(const char *name, const char *u, const char *w)
 	}
 }
 
+const char *uovl_own_root(const char *name, const char *root, char *buf, size_t n)
+{
+	if (!uovl_is(name))
+		return root;
+	uovl_path(name, "upper", buf, n);
+	return buf;
+}
+
+void uovl_work_project(const char *name)
+{
+	char u[PATH_MAX], w[PATH_MAX];
+
+	uovl_path(name, "upper", u, sizeof(u));
+	uovl_path(name, "work", w, sizeof(w));
+	work_project(name, u, w);
+}
+
 void uovl_mount(const char *name)
 {
 	char path[PATH_MAX], l[PATH_MAX], s[PATH_MAX], u[PATH_MAX], w[PATH_MAX], opts[4 * PATH_MAX + 128];
@@ -204,6 +221,22 @@ void uovl_mount(const char *name)
 	 * (a guest's own root is bound nodev at its start anyway) */
 	if (mount("vsbox-unified", path, "overlay", MS_NODEV, opts))
 		die_errno("%s: can't mount its overlay on %s", name, path);
+	/* private: a mount namespace made later gets a copy that our unmount
+	 * does not reach (nor make busy) */
+	if (mount(NULL, path, NULL, MS_PRIVATE, NULL))
+		die_errno("%s: can't make its overlay on %s private", name, path);
+}
+
+int uovl_umount(const char *path)
+{
+	/* a mount namespace being made elsewhere on the host may hold it a
+	 * moment (a copy of ours before it turned its own private) */
+	for (int i = 0; umount2(path, 0); i++) {
+		if (errno != EBUSY || i == 20)
+			return -1;
+		usleep(100000);
+	}
+	return 0;
 }
 
 /* ---- the probe ---------------------------------------------------------- */
@@ -445,7 +478,7 @@ void uovl_prepare(struct unify *u)
 	/* unmount first, all of them: a busy one is found before any change */
 	for (int i = 0; i < u->ng; i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), u->g[i].name);
-		if (!O.ro[i] && uovl_is(u->g[i].name) && uovl_mounted(path) && umount2(path, 0)) {
+		if (!O.ro[i] && uovl_is(u->g[i].name) && uovl_mounted(path) && uovl_umount(path)) {
 			int e = errno;
 			for (int j = 0; j < i; j++)
 				if (!O.ro[j])

@@ -232,7 +232,7 @@ int uovl_undo(const char *name)
 		die("%s: not every entry could be read or copied: nothing undone", name);
 	memcpy(s1, x.sum, sizeof(s1));
 	n1 = x.n;
-	if (umount2(root, 0))
+	if (uovl_umount(root))
 		die_errno("%s: can't unmount its overlay %s (a file of it open on the host?)", name, root);
 	/* 2: the upper layer alone shows the same */
 	x.copy = false;
@@ -268,5 +268,32 @@ int uovl_undo(const char *name)
 		fputc('\n', stderr);
 	printf("vunify: %s: a plain directory again, %lu entries, %lu copied up, %.2f s\n", name, n1, x.copied,
 	       (double)(mono_ns() - t0) / 1e9);
+	return 0;
+}
+
+int uovl_remove(const char *name)
+{
+	char root[PATH_MAX], dir[PATH_MAX], mark[PATH_MAX];
+	int dfd, fd;
+
+	xsnprintf(root, sizeof(root), "%s/%s", rootdir(), name);
+	uovl_path(name, "", dir, sizeof(dir));
+	xsnprintf(mark, sizeof(mark), "%s/.ovl/.fold/%s", rootdir(), name);
+	if (uovl_mounted(root) && uovl_umount(root))
+		return -1;
+	/* its own layer as quota_rmroot removes a root (its project's limits
+	 * go too), then the rest; the mount point last */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	int r = quota_rmroot(dfd, "upper");
+	close(dfd);
+	if (r || remove_tree(AT_FDCWD, dir))
+		return -1;
+	if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		fd_setflags(fd, FS_IMMUTABLE_FL, false);
+		close(fd);
+	}
+	if ((rmdir(root) && errno != ENOENT) || (unlink(mark) && errno != ENOENT))
+		return -1;
 	return 0;
 }

@@ -48,7 +48,13 @@ store_ok() {
 	[ $n -gt 0 ] && [ $bad = 0 ]
 }
 # unmount_all: the overlays of the stopped guests of this image
-unmount_all() { for m in $(awk -v d="$VSBOX_ROOTDIR/" '$3 == "overlay" && index($2, d) == 1 { print $2 }' /proc/mounts); do umount "$m" || return 1; done; }
+# (a mount namespace being made elsewhere may hold one a moment: retried)
+unmount_all() {
+	for m in $(awk -v d="$VSBOX_ROOTDIR/" '$3 == "overlay" && index($2, d) == 1 { print $2 }' /proc/mounts); do
+		for try in 1 2 3 4 5 6 7 8 9 10; do umount "$m" 2>/dev/null && break; sleep 0.2; done
+		! grep -q " $m overlay " /proc/mounts || return 1
+	done
+}
 # fsck_clean FS DEV: the unmounted filesystem checks clean (a mount
 # namespace another process on the host makes meanwhile may hold a copy of
 # its mount for a moment: tried again while the checker says mounted)
@@ -162,7 +168,8 @@ scenario() {
 	check "  a write by the host there is the guest's own" sh -c "cmp -s '$B/o1/usr/lib/chmod' '$T_TMP/chmod' && [ \$(stat -c %s '$B/o2/usr/lib/chmod') = 65541 ]"
 	check "  and not the store's" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
 	check "$fs: the overlays unmount" unmount_all
-	umount "$MNT" || bail "can't unmount $MNT"
+	for try in 1 2 3 4 5 6 7 8 9 10; do umount "$MNT" 2>/dev/null && break; sleep 0.2; done
+	! grep -q " $MNT " /proc/mounts || bail "can't unmount $MNT"
 	check "  the filesystem checks clean" fsck_clean "$fs" "$dev"
 	mount "$dev" "$MNT" || bail "can't mount $MNT again"
 	vserver o1 start -q && vserver o1 stop -q
@@ -292,6 +299,35 @@ like "  named" "$ERR" "^vunify: nosuch: can't open its root"
 mkdir -p "$MNT/a,b/p1" "$MNT/a,b/p2"
 rc_is "a ROOTDIR overlayfs can't be told" 1 env VSBOX_ROOTDIR="$MNT/a,b" vunify --method overlay p1 p2
 is "  says why" "$ERR" "vunify: --method overlay needs overlayfs with data-only lower layers and metacopy on $MNT/a,b: overlayfs can't be told a path holding ',' ':' or '\\' ($MNT/a,b)"
+
+# ---- DISK_LIMIT charges a guest's own layer; delete -----------------------------------
+unmount_all
+# (project quotas need a kernel with CONFIG_QUOTA: the kernel tier's)
+if ufs ext4q 200M mkfs.ext4 -q -F -I 256 -O quota,project -E quotatype=prjquota 2>/dev/null &&
+   umount "$MNT" && mount -o prjquota "$dev" "$MNT" 2>/dev/null; then
+	export VSBOX_ROOTDIR=$MNT/vs B=$MNT/vs
+	mkdir -p "$B"
+	GUESTS=""
+	guest d1; guest d2
+	echo DISK_LIMIT=12M >>"$VSBOX_CONFDIR/d1.conf"
+	vserver d1 start -q && vserver d1 stop -q || bail "can't start d1 with DISK_LIMIT"
+	head -c 6291456 /dev/urandom >"$T_TMP/big6"
+	for g in d1 d2; do cp "$T_TMP/big6" "$B/$g/bin/big6"; done
+	used() { vserver d1 limits --json | python3 -c "import json, sys; print(json.load(sys.stdin)['disk']['used'] // 1024)"; }
+	within "ext4 project quota: d1 holds a 6M file of its own (KiB used)" "$(used)" 6144 8192
+	rc_is "  vunify --method overlay d1 d2" 0 vunify --method overlay d1 d2
+	rc_is "  d1 with DISK_LIMIT starts as an overlay" 0 vserver d1 start -q
+	within "  its 6M file no longer charged to it" "$(used)" 0 2048
+	rc_is "  it writes 8M of its own" 0 vserver d1 exec dd if=/dev/zero of=/f1 bs=1M count=8
+	within "  charged to it" "$(used)" 8192 10240
+	check "  5M more is over its limit" sh -c "! vserver d1 exec dd if=/dev/zero of=/f2 bs=1M count=5 2>/dev/null"
+	vserver d1 stop -q
+	rc_is "vserver d2 delete of an overlay guest" 0 vserver d2 delete --force -q
+	check "  its root, layers and mount point are gone" sh -c "[ ! -e '$B/d2' ] && [ ! -e '$B/.ovl/d2' ] && ! grep -q ' $B/d2 ' /proc/mounts"
+	check "  the other guest is whole" sh -c "cmp -s '$B/d1/bin/big6' '$T_TMP/big6'"
+else
+	skip "DISK_LIMIT on an overlay guest: no ext4 with project quotas here (CONFIG_QUOTA)"
+fi
 
 for fs in xfs btrfs; do
 	unmount_all
