@@ -270,7 +270,7 @@ int vunify_main(int argc, char **argv)
 	       "%lu %s%s, %lu failed, %lu files scanned, %.2f s\n",
 	       u->unified, u->dry ? "would be shared" : "shared", fmt_kib((u->saved + 1023) / 1024, a, sizeof(a)),
 	       u->dry ? "would be saved" : "saved", u->already, u->changed, u->refused,
-	       m == M_OVERLAY ? "kept own (hard links, or overlayfs metadata)" : "refused (immutable)", later,
+	       m == M_OVERLAY ? "kept own (overlayfs metadata, or hidden)" : "refused (immutable)", later,
 	       u->failed, u->scanned, (double)(mono_ns() - t0) / 1e9);
 	if (u->errors)
 		warn("%lu entries could not be read", u->errors);

@@ -477,7 +477,7 @@ int guest_start(struct guest *g, bool quiet)
 	 * vunify that ran while the guest ran left it to be folded now. */
 	if (uovl_fold_pending(g->name))
 		uovl_start_fold(g->name, quiet);   /* a vunify while it ran */
-	if (uovl_is(g->name)) {
+	if (uovl_is(g->name) && !uovl_mounted(g->root)) {
 		guest_lock(g);
 		uovl_mount(g->name);
 		guest_unlock_drop(g);
@@ -506,7 +506,7 @@ int guest_start(struct guest *g, bool quiet)
 	uovl_mount(g->name);
 	/* the disk limits, which the filesystem keeps (lib/quota.c) */
 	quota_apply(g, g->c.disk_limit, g->c.inode_limit, quiet ? QA_QUIET : 0);
-	if (uovl_is(g->name))
+	if ((g->c.disk_limit || g->c.inode_limit) && uovl_is(g->name))
 		uovl_work_project(g->name);   /* (the labels may be new) */
 	trace("disk limits set");
 	if ((code = run_hook(g, "pre-start")))

@@ -48,14 +48,15 @@
  * stopped guest named (a start waits), unmounts their overlays (refusing
  * if the host has a file open there), folds, and mounts them again.
  *
- * Folding one file F of a guest (its name in upper, a plain file with one
- * link and no overlayfs metadata of its own; every directory above it in
- * upper neither opaque nor redirected, so a lookup reaches lower's same
- * path): (1) the store file of its content, if missing, is made from a
- * fresh O_TMPFILE copy whose digest is checked again, linked under its
- * name, then made immutable; (2) the stub is made as an O_TMPFILE and
- * linked in lower at F's path; (3) F is removed from upper. Each step is
- * one atomic name change and F in upper hides the stub until (3), so a
+ * Folding one file F of a guest (a plain file in upper, every name of it
+ * found in the guest, no overlayfs metadata of its own; every directory
+ * above each name in upper neither opaque nor redirected, so a lookup
+ * reaches lower's same path): (1) the store file of its content, if
+ * missing, is made from a fresh O_TMPFILE copy whose digest is checked
+ * again, linked under its name, then made immutable; (2) the stub is made
+ * as an O_TMPFILE and linked in lower at F's path (and hard-linked at its
+ * other names); (3) F's names are removed from upper. Each step is one
+ * atomic name change and F in upper hides the stub until (3), so a
  * kill -9 at any moment leaves every guest's file either as it was or
  * unified, and no temporary name anywhere a guest sees. A store file
  * linked but not yet immutable (killed between (1)'s two steps) was
@@ -64,7 +65,8 @@
  * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
  * and mounted leaves it for the next start or run to make.
  *
- * vunify --undo (lib/uovlundo.c) makes a guest a plain directory again.
+ * The store and the folding of a file are lib/uovlfold.c; vunify --undo
+ * (lib/uovlundo.c) makes a guest a plain directory again.
  *
  * A test hook, VSBOX_VUNIFY_CRASH=POINT:N, kills vunify after the Nth
  * rename of a root ("adopt"), store file ("store"), stub ("stub") or
@@ -79,18 +81,11 @@
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 
-#define OVL_MAGIC 0x794c7630
-#define X_PREFIX "trusted.overlay."
-#define X_META X_PREFIX "metacopy"
-#define X_REDIRECT X_PREFIX "redirect"
-#define X_OPAQUE X_PREFIX "opaque"
+#include "lib/uovl.h"
 
-static struct {
-	int store;               /* ROOTDIR/.ovl/store */
-	int *lower;              /* each guest's lower layer (-1: a dry run) */
-	struct guest **lock;     /* each guest, locked */
-	bool *ro;                /* running: read only, folded at its next start */
-} O = { .store = -1 };
+#define OVL_MAGIC 0x794c7630
+
+struct uovl_run O = { .store = -1 };
 
 /* ---- a guest's layers and its mount --------------------------------------- */
 void uovl_path(const char *name, const char *sub, char *buf, size_t n)
@@ -248,7 +243,7 @@ const char *feat_overlay_why(void)
 }
 
 /* a stub at dirfd/name: size bytes whose data is the store's redirect */
-static int stub_xattrs(int fd, const char *redirect)
+int uovl_stub_xattrs(int fd, const char *redirect)
 {
 	return fsetxattr(fd, X_META, "", 0, 0) || fsetxattr(fd, X_REDIRECT, redirect, strlen(redirect), 0) ? -1 : 0;
 }
@@ -311,7 +306,7 @@ int feat_overlay(const char *dir)
 	close(fd);
 	xsnprintf(p, sizeof(p), "%s/x", l);
 	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, 5) || stub_xattrs(fd, "/x")) {
+	if (fd < 0 || ftruncate(fd, 5) || uovl_stub_xattrs(fd, "/x")) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
@@ -576,274 +571,4 @@ void uovl_start_fold(const char *name, bool quiet)
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		warn("%s: folding its files into the store failed (vunify --method overlay %s): starting it as it is",
 		     name, name);
-}
-
-/* ---- the store ------------------------------------------------------------ */
-/* "ab" and "cdef..." of a content */
-static void store_key(const unsigned char sum[32], char dir[3], char name[64])
-{
-	char h[65];
-
-	unify_hex(sum, 32, h);
-	memcpy(dir, h, 2);
-	dir[2] = 0;
-	memcpy(name, h + 2, 63);
-}
-
-/* the store file of m's content, opened (made from m if missing and make):
- * its fd, or -1 (counted when it was to be made) */
-static int store_get(struct unify *u, const struct ucand *m, bool make)
-{
-	char dir[3], name[64];
-	unsigned char sum[32];
-	struct stat st;
-	int d, fd, src, t;
-
-	store_key(m->csum, dir, name);
-	if (O.store < 0)
-		return -1;
-	d = openat(O.store, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (d < 0 && make && !u->dry) {
-		if (mkdirat(O.store, dir, 0700) && errno != EEXIST)
-			die_errno("can't make %s/.ovl/store/%s", rootdir(), dir);
-		d = xopenat(O.store, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-	}
-	if (d < 0)
-		return -1;
-	fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0) {
-		/* one a killed run linked but did not flag: complete (its
-		 * data was synced before its link), flagged now */
-		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size != m->size ||
-		    (!u->dry && fd_setflags(fd, FS_IMMUTABLE_FL, true))) {
-			warn("%s/.ovl/store/%s/%s is not a store file of %s:%s: left alone", rootdir(), dir, name,
-			     u->g[m->guest].name, u->pool + m->path);
-			u->failed++;
-			close(fd);
-			fd = -1;
-		}
-		close(d);
-		return fd;
-	}
-	if (!make || u->dry) {
-		close(d);
-		return -1;
-	}
-	if ((src = ucand_open(u, m)) < 0) {
-		u->changed++;
-		close(d);
-		return -1;
-	}
-	t = openat(d, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0400);
-	if (t < 0 || unify_copy_sum(src, t, sum) || fsync(t)) {
-		warn_errno("can't copy %s:%s into the store %s/.ovl/store", u->g[m->guest].name,
-			   u->pool + m->path, rootdir());
-		u->failed++;
-		goto bad;
-	}
-	if (memcmp(sum, m->csum, 32) || fstat(src, &st) || !ucand_same(m, &st)) {
-		u->changed++;      /* not what was digested: it changed */
-		goto bad;
-	}
-	if (linkat(t, "", d, name, AT_EMPTY_PATH) || fd_setflags(t, FS_IMMUTABLE_FL, true)) {
-		warn_errno("can't store %s:%s in %s/.ovl/store", u->g[m->guest].name, u->pool + m->path, rootdir());
-		u->failed++;
-		goto bad;
-	}
-	unify_crash_point("store");
-	close(src);
-	close(d);
-	return t;
-bad:
-	if (t >= 0)
-		close(t);
-	close(src);
-	close(d);
-	return -1;
-}
-
-/* ---- folding one guest's file --------------------------------------------- */
-/* a directory of upper that overlayfs would not look through to lower's
- * same path: opaque (made over a whiteout) or redirected (renamed) */
-static bool dir_hides(int fd)
-{
-	return fgetxattr(fd, X_OPAQUE, NULL, 0) >= 0 || fgetxattr(fd, X_REDIRECT, NULL, 0) >= 0;
-}
-
-/* The directory of rel ("/usr/lib/x") in upper and lower, the latter made
- * as needed with the owner and mode of upper's: 0 with both open, -1 when
- * the file can't be folded there */
-static int dirs_open(int up, int low, const char *rel, int *ud, int *ld)
-{
-	char comp[NAME_MAX + 1];
-	const char *p = rel + 1, *s;
-	struct stat st;
-
-	*ud = xopenat(up, ".", O_RDONLY | O_DIRECTORY, 0);
-	*ld = xopenat(low, ".", O_RDONLY | O_DIRECTORY, 0);
-	while ((s = strchr(p, '/'))) {
-		if ((size_t)(s - p) > NAME_MAX)
-			goto no;
-		memcpy(comp, p, (size_t)(s - p));
-		comp[s - p] = 0;
-		p = s + 1;
-		int nu = openat(*ud, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(*ud);
-		*ud = nu;
-		if (nu < 0 || dir_hides(nu) || fstat(nu, &st))
-			goto no;
-		if (mkdirat(*ld, comp, st.st_mode & 07777) == 0 &&
-		    (fchownat(*ld, comp, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) ||
-		     fchmodat(*ld, comp, st.st_mode & 07777, 0)))
-			goto no;
-		int nl = openat(*ld, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(*ld);
-		*ld = nl;
-		if (nl < 0)
-			goto no;       /* a stub there: the guest made a directory of a file */
-	}
-	return 0;
-no:
-	if (*ud >= 0)
-		close(*ud);
-	if (*ld >= 0)
-		close(*ld);
-	*ud = *ld = -1;
-	return -1;
-}
-
-/* the stub of the file open as fd (stat st) in lower's directory ld, under
- * base, whose data is the store's redirect: 0, or -1 + errno */
-static int stub_make(int fd, const struct stat *st, int ld, const char *base, const char *redirect)
-{
-	struct timespec tm[2] = { st->st_atim, st->st_mtim };
-	struct stat old;
-	int t = openat(ld, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600), r = -1;
-
-	/* the size first: a truncate drops security.capability, which the
-	 * copy of the xattrs then sets; the owner before the mode (a chown
-	 * clears set-id bits) */
-	if (t < 0 || ftruncate(t, st->st_size) || fchown(t, st->st_uid, st->st_gid) ||
-	    fchmod(t, st->st_mode & 07777) || unify_copy_xattrs(fd, t) || stub_xattrs(t, redirect) ||
-	    futimens(t, tm))
-		goto out;
-	/* a stub a killed run left there is hidden by the file in upper:
-	 * replaced (a directory there is the guest's old one: left) */
-	for (int k = 0; (r = linkat(t, "", ld, base, AT_EMPTY_PATH)) && errno == EEXIST && k < 2; k++)
-		if (fstatat(ld, base, &old, AT_SYMLINK_NOFOLLOW) || S_ISDIR(old.st_mode) || unlinkat(ld, base, 0))
-			break;
-out:
-	if (t >= 0)
-		close(t);
-	return r ? -1 : 0;
-}
-
-/* an xattr set through an overlay as trusted.overlay.* is kept escaped,
- * trusted.overlay.overlay.*: the guest's own, which a stub can't carry
- * (its copies leave out overlayfs's names) */
-static bool escaped_xattr(int fd)
-{
-	char names[8192];
-	ssize_t n = flistxattr(fd, names, sizeof(names));
-
-	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1)
-		if (!strncmp(names + i, X_PREFIX "overlay.", strlen(X_PREFIX "overlay.")))
-			return true;
-	return n < 0 && errno == ERANGE;
-}
-
-/* fold member c onto the store file named redirect: the bytes freed */
-static unsigned long long fold(struct unify *u, const struct ucand *c, const char *redirect)
-{
-	const char *rel = u->pool + c->path, *base = strrchr(rel, '/') + 1;
-	struct stat st, now;
-	int fd, ud = -1, ld = -1;
-	unsigned long long freed = 0;
-
-	if (O.ro[c->guest]) {          /* running: at its next start */
-		u->deferred++;
-		return 0;
-	}
-	if ((fd = ucand_open(u, c)) < 0) {
-		u->changed++;
-		return 0;
-	}
-	/* names elsewhere in the guest, a copy-up of metadata only (its data
-	 * in lower), an escaped overlayfs xattr: the guest's own */
-	if (c->nlink > 1 || fgetxattr(fd, X_META, NULL, 0) >= 0 || escaped_xattr(fd) ||
-	    dirs_open(u->g[c->guest].rootfd, O.lower[c->guest], rel, &ud, &ld)) {
-		u->refused++;
-		goto out;
-	}
-	if (fstat(fd, &st) || stub_make(fd, &st, ld, base, redirect)) {
-		warn_errno("can't make the stub of %s:%s in %s/.ovl/%s/lower", u->g[c->guest].name, rel,
-			   rootdir(), u->g[c->guest].name);
-		u->failed++;
-		goto out;
-	}
-	unify_crash_point("stub");
-	/* still the inode read, under its name: then the stub takes its place */
-	if (fstat(fd, &st) || !ucand_same(c, &st) || fstatat(ud, base, &now, AT_SYMLINK_NOFOLLOW) ||
-	    now.st_ino != c->ino || now.st_dev != c->dev) {
-		u->changed++;
-		goto out;
-	}
-	if (unlinkat(ud, base, 0)) {
-		warn_errno("can't remove %s:%s from its upper layer", u->g[c->guest].name, rel);
-		u->failed++;
-		goto out;
-	}
-	unify_crash_point("fold");
-	u->unified++;
-	freed = (unsigned long long)st.st_blocks * 512;
-out:
-	if (ud >= 0)
-		close(ud);
-	if (ld >= 0)
-		close(ld);
-	close(fd);
-	unify_progress(u, false);
-	return freed;
-}
-
-void unify_overlay(struct unify *u, struct ucand *m, size_t n)
-{
-	char dir[3], name[64], redirect[72], a[32];
-	bool spans = false;
-	unsigned long long freed = 0, cost = 0;
-	struct stat st;
-	int efd;
-
-	for (size_t i = 0; i < n; i++)
-		spans |= m[i].guest != m[0].guest;
-	store_key(m[0].csum, dir, name);
-	xsnprintf(redirect, sizeof(redirect), "/%s/%s", dir, name);
-	efd = store_get(u, &m[0], false);
-	if (efd < 0 && !spans)
-		return;            /* nothing in the store, no other guest */
-	if (u->dry) {
-		/* each copy is folded; the store's costs the first one's room */
-		for (size_t i = efd >= 0 ? 0 : 1; i < n; i++) {
-			unsigned long long b = ((unsigned long long)m[i].size + 4095) & ~4095ULL;
-			printf("%s:%s = .ovl/store%s (%s)\n", u->g[m[i].guest].name, u->pool + m[i].path, redirect,
-			       fmt_kib((b + 1023) / 1024, a, sizeof(a)));
-			u->saved += b;
-		}
-		u->unified += n;
-		if (efd >= 0)
-			close(efd);
-		return;
-	}
-	if (efd < 0) {
-		if ((efd = store_get(u, &m[0], true)) < 0 || fstat(efd, &st)) {
-			if (efd >= 0)
-				close(efd);
-			return;
-		}
-		cost = (unsigned long long)st.st_blocks * 512;
-	}
-	close(efd);
-	for (size_t i = 0; i < n; i++)
-		freed += fold(u, &m[i], redirect);
-	u->saved += freed > cost ? freed - cost : 0;
 }
