@@ -295,6 +295,13 @@ check "  a plain directory" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ 
 rc_is "--undo of a plain guest" 1 vunify --undo p2
 is "  says so" "$ERR" "vunify: p2: its root $R is not an overlay of vunify's"
 
+# ---- a template that is an overlay guest ---------------------------------------------
+rc_is "vserver k5 build --template k1 (an overlay guest)" 0 vserver k5 build -q --template k1
+check "  a plain copy of what k1 shows" sh -c "[ \$(stat -f -c %T '$B/k5') != overlayfs ] && cmp -s '$B/k5/bin/r3' '$T_TMP/r3' && [ -x '$B/k5/bin/busybox' ]"
+cp "$VSBOX_CONFDIR/k1.conf" "$VSBOX_CONFDIR/k5.conf"; GUESTS="$GUESTS k5"
+rc_is "vserver k6 build --template k1 --unify" 0 vserver k6 build -q --template k1 --unify
+check "  k6 is an overlay sharing k1's files" sh -c "[ \$(stat -f -c %T '$B/k6') = overlayfs ] && [ ! -e '$B/.ovl/k6/upper/bin/r3' ] && cmp -s '$B/k6/bin/r3' '$T_TMP/r3'"
+
 # ---- bad input ---------------------------------------------------------------------
 rc_is "a missing guest" 1 vunify --method overlay nosuch p1
 like "  named" "$ERR" "^vunify: nosuch: can't open its root"
