@@ -2,7 +2,8 @@
  *
  * Kernel interfaces: FS_IOC_FIEMAP (extents and their shared flag) over a
  * walk that follows no symlink (lib/du.c, lib/uwalk.c); each inode counts
- * once, an inode hard-linked from outside the tree counts as shared.
+ * once, an inode hard-linked from outside the tree counts as shared; an
+ * overlay guest's store files (lib/uovl.c) too.
  */
 #include "vsbox.h"
 
@@ -13,7 +14,9 @@ USAGE(vdu, usage,
 "it shares with other files (extents the filesystem marks shared, as vunify's\n"
 "reflinks are, and files with hard links outside the tree) and its own (what\n"
 "it alone costs: total - shared). Each inode counts once, symlinks are never\n"
-"followed, mounts below the root are not entered.\n"
+"followed, mounts below the root are not entered. A guest unified with\n"
+"vunify --method overlay: its own layer ($VSBOX_ROOTDIR/.ovl/NAME/upper), and\n"
+"the store files it refers to, shared (counted once by --total).\n"
 "  --total      a last line for all of them together, shared data counted once\n"
 "  --bytes      figures in bytes (default: KiB)\n"
 "  -H, --human  figures as 12.3M\n"
@@ -133,8 +136,26 @@ int vdu_main(int argc, char **argv)
 			xsnprintf(path, sizeof(path), "%s", names[i]);
 		else
 			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), names[i]);
-		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir ? 0 : O_NOFOLLOW));
-		if (fd < 0 || du_tree(&st, fd, &f)) {
+		int fd, lfd = -1, sfd = -1;
+		char walked[PATH_MAX];
+		xsnprintf(walked, sizeof(walked), "%s", path);
+		if (!dir && uovl_is(names[i])) {
+			/* an overlay guest: its own layer and the store files it
+			 * refers to (lib/uovl.c) */
+			char p[PATH_MAX];
+			uovl_path(names[i], "upper", walked, sizeof(walked));
+			uovl_path(names[i], "lower", p, sizeof(p));
+			lfd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			xsnprintf(p, sizeof(p), "%s/.ovl/store", rootdir());
+			sfd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		fd = open(walked, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir ? 0 : O_NOFOLLOW));
+		int r = fd < 0 ? -1 : du_tree_ovl(&st, fd, lfd, sfd, &f);
+		if (lfd >= 0)
+			close(lfd);
+		if (sfd >= 0)
+			close(sfd);
+		if (r) {
 			warn_errno("can't read %s", path);
 			ret = 1;
 			if (fd >= 0)

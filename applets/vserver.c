@@ -464,8 +464,12 @@ static int delete(void)
 			die("not deleted");
 	}
 	parent = open(rootdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (parent >= 0 && quota_rmroot(parent, G.name))
+	if (uovl_is(G.name)) {         /* unified by vunify --method overlay */
+		if (uovl_remove(G.name))
+			die_errno("can't remove %s/%s and its layers in %s/.ovl", rootdir(), G.name, rootdir());
+	} else if (parent >= 0 && quota_rmroot(parent, G.name)) {
 		die_errno("can't remove %s/%s", rootdir(), G.name);
+	}
 	if (unlink(conf) && errno != ENOENT)
 		die_errno("can't remove %s", conf);
 	if (!G.quiet)

@@ -7,14 +7,15 @@
  * The method is chosen here: auto is link where the kernel has the
  * immutable linkage invert on ROOTDIR's filesystem (probed, never by
  * kernel version, lib/features.c), else overlay where overlayfs has
- * data-only layers and the guests are stopped with roots it can move (a
- * running guest can't have its layers changed), else reflink.
+ * data-only layers and the guests' roots can move into its layers, else
+ * reflink.
  */
 #include "vsbox.h"
 #include <sys/file.h>
 
 USAGE(vunify, usage,
 "usage: vunify [--dry-run] [--method link|overlay|reflink|auto] [--exclude-from FILE] GUEST...|ALL\n"
+"       vunify --undo GUEST...\n"
 "Find the files the guests have in common and store each once. A file is a\n"
 "candidate when it is a regular file with the same content, size, owner,\n"
 "group, mode and extended attributes (ACLs) in two guests or more, is not\n"
@@ -24,7 +25,7 @@ USAGE(vunify, usage,
 "conffile or rpm %config file of its guest (the host's rpm reads a copy of an\n"
 "rpm guest's database), and has no hard link outside its guest. Symlinks are\n"
 "never followed; a file that changes during the run is skipped. Guests may run\n"
-"(but not with --method overlay).\n"
+"(with --method overlay a running guest's files are folded at its next start).\n"
 "  --method link     identical files become one inode in the store\n"
 "                    $VSBOX_ROOTDIR/.hash, hard-linked into each guest, immutable\n"
 "                    + iunlink: a guest may delete or replace its copy, never\n"
@@ -40,16 +41,20 @@ USAGE(vunify, usage,
 "                    layer $VSBOX_ROOTDIR/.ovl/NAME/upper holds the rest: a guest\n"
 "                    may change any file (a copy of its own). Disk and page cache\n"
 "                    are shared, on any kernel with overlayfs data-only layers\n"
-"                    (Linux 6.5+) and filesystem (ext4, XFS, btrfs). The guests\n"
-"                    must be stopped; one guest may be named: it joins the store\n"
+"                    (Linux 6.5+) and filesystem (ext4, XFS, btrfs). A running\n"
+"                    guest is only read, and folded at its next start; one\n"
+"                    guest may be named: it joins the store\n"
 "  --method reflink  identical files share their extents (FIDEDUPERANGE):\n"
 "                    btrfs, or XFS made with reflink=1; nothing else changes\n"
 "                    (each guest may still write its copy: copy-on-write)\n"
 "  --method auto     the default: link where the kernel and filesystem can,\n"
-"                    else overlay where every guest is stopped and its root\n"
-"                    can move, else reflink\n"
+"                    else overlay where every guest's root can move (not a\n"
+"                    mount or a btrfs subvolume), else reflink\n"
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
+"  --undo GUEST...   turn stopped guests unified by --method overlay back into\n"
+"                    plain directories, equal to what they showed (overlayfs\n"
+"                    copies each unified file into the guest's own layer)\n"
 "A summary line is printed at the end; on a terminal, progress meanwhile.\n"
 "Exit status 1 if a file could not be shared for another reason than a change.\n");
 
@@ -57,6 +62,7 @@ static const struct option opts[] = {
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "method", required_argument, NULL, 'm' },
 	{ "exclude-from", required_argument, NULL, 'x' },
+	{ "undo", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -65,6 +71,7 @@ enum { M_AUTO, M_LINK, M_REFLINK, M_OVERLAY };
 static struct {
 	const char *excl;
 	int method;
+	bool undo;
 	char why[PATH_MAX + 128];
 	struct unify u;
 } G;
@@ -158,8 +165,8 @@ static int pick_method(int noreflink)
 		die("%s", link_why);
 	if (G.method == M_LINK || (G.method == M_AUTO && iu == FEAT_YES))
 		return M_LINK;
-	/* auto: overlay where it can be used now (every guest stopped, roots
-	 * it can move), else reflink where the filesystems can share extents */
+	/* auto: overlay where it can be used (roots it can move), else
+	 * reflink where the filesystems can share extents */
 	const char *ovl_why = NULL;
 	if (G.method == M_AUTO) {
 		if (feat_overlay(rd) != FEAT_YES)
@@ -197,11 +204,22 @@ int vunify_main(int argc, char **argv)
 				usage_die("--method: '%s' is not link, overlay, reflink or auto", optarg);
 			break;
 		case 'x': G.excl = optarg; break;
+		case 'u': G.undo = true; break;
 		default: usage_die("unknown option");
 		}
 	}
 	if (optind >= argc)
 		usage_die("name the guests, or ALL");
+	if (G.undo) {
+		if (u->dry || G.excl || G.method != M_AUTO)
+			usage_die("--undo takes no other option");
+		for (int i = optind; i < argc; i++)
+			if (!guest_name_ok(argv[i]))
+				usage_die("'%s' is not a guest name", argv[i]);
+		for (int i = optind; i < argc; i++)
+			uovl_undo(argv[i]);
+		return 0;
+	}
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "ALL")) {
 			char **all;
@@ -245,11 +263,14 @@ int vunify_main(int argc, char **argv)
 		ulink_close(u);
 	else if (m == M_OVERLAY)
 		uovl_close(u);
+	char later[64] = "";
+	if (m == M_OVERLAY)
+		snprintf(later, sizeof(later), ", %lu at their guest's next start", u->deferred);
 	printf("vunify: %lu files %s, %s %s, %lu already shared, %lu changed during the run (skipped), "
-	       "%lu %s, %lu failed, %lu files scanned, %.2f s\n",
+	       "%lu %s%s, %lu failed, %lu files scanned, %.2f s\n",
 	       u->unified, u->dry ? "would be shared" : "shared", fmt_kib((u->saved + 1023) / 1024, a, sizeof(a)),
 	       u->dry ? "would be saved" : "saved", u->already, u->changed, u->refused,
-	       m == M_OVERLAY ? "kept own (hard links, or overlayfs metadata)" : "refused (immutable)",
+	       m == M_OVERLAY ? "kept own (overlayfs metadata, or hidden)" : "refused (immutable)", later,
 	       u->failed, u->scanned, (double)(mono_ns() - t0) / 1e9);
 	if (u->errors)
 		warn("%lu entries could not be read", u->errors);

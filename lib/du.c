@@ -12,11 +12,17 @@
  *
  * The sum over several trees counts shared data once: the union of every
  * placed extent (by physical address) and each other inode once.
+ *
+ * A guest unified by the overlay method (lib/uovl.c) is its upper layer,
+ * counted as any tree, and the store files its lower layer's stubs refer
+ * to, each once, all shared; the stubs themselves (empty, sparse) and
+ * the lower directories are vunify's bookkeeping, not counted.
  */
 #include "vsbox.h"
+#include <sys/xattr.h>
 
 /* an open-addressed set of (dev, ino), with a little data each */
-struct islot { uint64_t key; unsigned names, nlink; unsigned long long bytes, shared; bool used; };
+struct islot { uint64_t key; unsigned names, nlink; unsigned long long bytes, shared; bool used, store; };
 struct iset { struct islot *s; size_t cap, n; };
 
 static uint64_t ikey(const struct stat *st)
@@ -61,6 +67,7 @@ struct duw {
 	struct du_state *st;
 	struct du_figs *f;
 	struct iset local;
+	int storefd;            /* the overlay store, walking a lower layer */
 };
 
 static void add_ext(struct du_state *s, const struct fext *e)
@@ -129,7 +136,39 @@ static void visit(struct uwalk *w, int dirfd, const char *name, const struct sta
 	free(x);
 }
 
-int du_tree(struct du_state *s, int rootfd, struct du_figs *f)
+/* a stub of a lower layer: the store file it names counts instead */
+static void stub_visit(struct uwalk *w, int dirfd, const char *name, const struct stat *st)
+{
+	struct duw *d = (struct duw *)w;
+	char redirect[128], *slash;
+	struct stat sst;
+	bool fresh;
+
+	if (!S_ISREG(st->st_mode))
+		return;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	ssize_t l = fd < 0 ? -1 : fgetxattr(fd, "trusted.overlay.redirect", redirect, sizeof(redirect) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (l < 4 || redirect[0] != '/')
+		return;            /* not a stub of vunify's */
+	redirect[l] = 0;
+	if (!(slash = strchr(redirect + 1, '/')))
+		return;
+	*slash = 0;
+	int sd = openat(d->storefd, redirect + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sd < 0 || fstatat(sd, slash + 1, &sst, AT_SYMLINK_NOFOLLOW) || !S_ISREG(sst.st_mode)) {
+		w->errors++;       /* a stub whose data is missing */
+		if (sd >= 0)
+			close(sd);
+		return;
+	}
+	visit(w, sd, slash + 1, &sst);
+	iset_get(&d->local, &sst, &fresh)->store = true;
+	close(sd);
+}
+
+int du_tree_ovl(struct du_state *s, int rootfd, int lowerfd, int storefd, struct du_figs *f)
 {
 	struct duw d;
 	struct stat st;
@@ -144,12 +183,21 @@ int du_tree(struct du_state *s, int rootfd, struct du_figs *f)
 	if (fstat(rootfd, &st) || uwalk_run(&d.w, rootfd))
 		return -1;
 	visit(&d.w, rootfd, ".", &st);
+	if (lowerfd >= 0) {
+		unsigned long errors = d.w.errors;
+		d.storefd = storefd;
+		d.w.visit = stub_visit;
+		if (uwalk_run(&d.w, lowerfd))
+			return -1;
+		d.w.errors += errors;
+	}
 	for (size_t k = 0; k < d.local.cap; k++) {
 		struct islot *i = &d.local.s[k];
 		if (!i->used)
 			continue;
-		/* hard links elsewhere: a store, another guest, the host */
-		if (i->nlink > i->names)
+		/* hard links elsewhere: a store, another guest, the host; a
+		 * store file of the overlay method */
+		if (i->nlink > i->names || i->store)
 			i->shared = i->bytes;
 		f->total += i->bytes;
 		f->shared += i->shared < i->bytes ? i->shared : i->bytes;
@@ -158,6 +206,11 @@ int du_tree(struct du_state *s, int rootfd, struct du_figs *f)
 	f->errors = d.w.errors;
 	free(d.local.s);
 	return 0;
+}
+
+int du_tree(struct du_state *s, int rootfd, struct du_figs *f)
+{
+	return du_tree_ovl(s, rootfd, -1, -1, f);
 }
 
 static int by_phys(const void *a, const void *b)

@@ -117,7 +117,8 @@ static void read_lims(const struct guest *g, struct lims *l)
 	}
 	l->disk.limit = (long long)g->c.disk_limit;
 	l->inodes.limit = (long long)g->c.inode_limit;
-	l->qok = !quota_read(g->root, &l->q);
+	char own[PATH_MAX];
+	l->qok = !quota_read(uovl_own_root(g->name, g->root, own, sizeof(own)), &l->q);
 	if (l->qok && l->q.label && l->q.acct) {
 		l->disk.used = (long long)l->q.used;
 		if (l->running)

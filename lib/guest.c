@@ -473,8 +473,11 @@ int guest_start(struct guest *g, bool quiet)
 	/* a unified root is an overlay, mounted on the host until --undo;
 	 * after a boot, the first start mounts it (lib/uovl.c), under the
 	 * guest's lock (vunify holds it while the layers change), here for
-	 * pick_boot to look inside and again below once locked for good */
-	if (uovl_is(g->name)) {
+	 * pick_boot to look inside and again below once locked for good. A
+	 * vunify that ran while the guest ran left it to be folded now. */
+	if (uovl_fold_pending(g->name))
+		uovl_start_fold(g->name, quiet);   /* a vunify while it ran */
+	if (uovl_is(g->name) && !uovl_mounted(g->root)) {
 		guest_lock(g);
 		uovl_mount(g->name);
 		guest_unlock_drop(g);
@@ -503,6 +506,8 @@ int guest_start(struct guest *g, bool quiet)
 	uovl_mount(g->name);
 	/* the disk limits, which the filesystem keeps (lib/quota.c) */
 	quota_apply(g, g->c.disk_limit, g->c.inode_limit, quiet ? QA_QUIET : 0);
+	if ((g->c.disk_limit || g->c.inode_limit) && uovl_is(g->name))
+		uovl_work_project(g->name);   /* (the labels may be new) */
 	trace("disk limits set");
 	if ((code = run_hook(g, "pre-start")))
 		die("%s: %s pre-start failed (exit %d)", g->name, g->hook, code);

@@ -376,7 +376,8 @@ static void change_limits(const struct guest *g, int fd, const struct dquota *q,
 
 	if (q->limit == bytes && (q->kind == QK_BTRFS || q->ilimit == inodes))
 		return;         /* the usual start: nothing to do */
-	snprintf(u.root, sizeof(u.root), "%s", g->root);
+	char own[PATH_MAX];
+	snprintf(u.root, sizeof(u.root), "%s", uovl_own_root(g->name, g->root, own, sizeof(own)));
 	if (set_limits(fd, q->kind, q->id, bytes, inodes))
 		die_errno("%s: can't set the limits of %s %llu", g->name,
 			  q->kind == QK_BTRFS ? "qgroup 0/" : "project", q->id);
@@ -458,7 +459,9 @@ void quota_apply(const struct guest *g, unsigned long long bytes, unsigned long 
 {
 	static const char *const prules[] = { "fsxattr", "fsflags" }, *const brules[] = { "subvol" };
 	const char *key = bytes || !inodes ? "DISK_LIMIT" : "INODE_LIMIT";
-	int fd = open(g->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char own[PATH_MAX];
+	/* an overlay guest's limits are those of its own layer (lib/uovl.c) */
+	int fd = open(uovl_own_root(g->name, g->root, own, sizeof(own)), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct dquota q;
 
 	if (fd < 0 || qread(fd, &q, bytes || inodes ? RD_STATE : RD_LABEL))

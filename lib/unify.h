@@ -54,6 +54,9 @@ struct du_state {                  /* what several trees have, for the sum */
 };
 /* The figures of the tree at rootfd, remembered in s; -1 + errno */
 int du_tree(struct du_state *s, int rootfd, struct du_figs *f);
+/* the same for an overlay guest: its upper layer at rootfd, and the store
+ * files (storefd) the stubs of its lower layer (lowerfd) name, all shared */
+int du_tree_ovl(struct du_state *s, int rootfd, int lowerfd, int storefd, struct du_figs *f);
 /* f->own set to the sum of the trees' own bytes: total and shared of them
  * all, shared data counted once */
 void du_total(struct du_state *s, struct du_figs *f);
@@ -106,6 +109,7 @@ struct unify {
 	off_t min_size;
 	uint64_t shown;
 	unsigned long scanned, hashed, unified, already, changed, refused, failed, outside, errors;
+	unsigned long deferred;        /* overlay: of running guests, at their next start */
 	unsigned long long saved;      /* bytes */
 };
 /* The exclude patterns: .defaults/vunify-exclude or the built-in list, then
@@ -146,10 +150,28 @@ void uovl_prepare(struct unify *u);
 void unify_overlay(struct unify *u, struct ucand *m, size_t n);
 void uovl_close(struct unify *u);
 bool uovl_is(const char *name);       /* its root is an overlay of ours */
-/* why the named guests can't be made overlays now (one running, a root
- * that is a mount or a btrfs subvolume); NULL if they can */
+/* why the named guests can't be made overlays (a root that is a mount or
+ * a btrfs subvolume); NULL if they can */
 const char *uovl_unfit(const struct unify *u);
 void uovl_mount(const char *name);    /* mounted on ROOTDIR/NAME if not yet; dies */
+bool uovl_fold_pending(const char *name);  /* a run left it for its next start */
+/* run "vunify --method overlay NAME" before its start (a warning if it
+ * fails: the guest starts as it is) */
+void uovl_start_fold(const char *name, bool quiet);
+void uovl_path(const char *name, const char *sub, char *buf, size_t n);  /* ROOTDIR/.ovl/NAME/sub */
+bool uovl_mounted(const char *path); /* an overlay's mount root */
+int uovl_umount(const char *path);   /* unmounted (a busy moment waited out); -1 + errno */
+/* lib/uovlundo.c: vunify --undo NAME, a plain directory again; dies */
+int uovl_undo(const char *name);
+/* vserver NAME delete of an overlay guest: unmounted, its layers and
+ * mount point removed (its own layer as quota_rmroot does); -1 + errno */
+int uovl_remove(const char *name);
+/* the directory a guest's disk limits label and charge: its upper layer
+ * for an overlay guest (buf), else root */
+const char *uovl_own_root(const char *name, const char *root, char *buf, size_t n);
+/* its work directory given the project id of its upper layer again (after
+ * the start labelled it for DISK_LIMIT: a copy-up renames across them) */
+void uovl_work_project(const char *name);
 /* the digest of fd's xattrs, names sorted (lib/unify.c); -1 + errno */
 int unify_xattr_sum(int fd, unsigned char out[32]);
 /* copy fd's xattrs to another file: 0, or -1 + errno */

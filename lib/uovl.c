@@ -36,21 +36,27 @@
  * start, or vunify, mounts it again (uovl_mount); until then ROOTDIR/NAME
  * is the empty immutable directory: nothing can be written into it.
  *
- * A running guest is refused (vunify says so in one line and changes
- * nothing): overlayfs leaves changes to the layers of a mounted overlay
- * undefined, and a guest keeps its root mounted while it runs. vunify
- * holds every named guest's lock (a start waits), unmounts the overlays
- * of stopped guests (refusing if the host has a file open there), folds,
- * and mounts them again.
+ * A running guest is folded at its next start: overlayfs leaves changes
+ * to the layers of a mounted overlay undefined, and a guest keeps its root
+ * mounted while it runs. Its files still count for what is shared (its
+ * upper layer, or its plain root, is only read), so the store gets the
+ * files it has in common with others, and the run leaves a marker,
+ * ROOTDIR/.ovl/.fold/NAME; its next start first runs "vunify --method
+ * overlay NAME" (uovl_start_fold), which joins it to what the store holds.
+ * So vapt ALL --unify ends with the new files in the store, each guest
+ * sharing them from its next start. vunify holds the lock of every
+ * stopped guest named (a start waits), unmounts their overlays (refusing
+ * if the host has a file open there), folds, and mounts them again.
  *
- * Folding one file F of a guest (its name in upper, a plain file with one
- * link and no overlayfs metadata of its own; every directory above it in
- * upper neither opaque nor redirected, so a lookup reaches lower's same
- * path): (1) the store file of its content, if missing, is made from a
- * fresh O_TMPFILE copy whose digest is checked again, linked under its
- * name, then made immutable; (2) the stub is made as an O_TMPFILE and
- * linked in lower at F's path; (3) F is removed from upper. Each step is
- * one atomic name change and F in upper hides the stub until (3), so a
+ * Folding one file F of a guest (a plain file in upper, every name of it
+ * found in the guest, no overlayfs metadata of its own; every directory
+ * above each name in upper neither opaque nor redirected, so a lookup
+ * reaches lower's same path): (1) the store file of its content, if
+ * missing, is made from a fresh O_TMPFILE copy whose digest is checked
+ * again, linked under its name, then made immutable; (2) the stub is made
+ * as an O_TMPFILE and linked in lower at F's path (and hard-linked at its
+ * other names); (3) F's names are removed from upper. Each step is one
+ * atomic name change and F in upper hides the stub until (3), so a
  * kill -9 at any moment leaves every guest's file either as it was or
  * unified, and no temporary name anywhere a guest sees. A store file
  * linked but not yet immutable (killed between (1)'s two steps) was
@@ -58,6 +64,9 @@
  * still a plain directory becomes an overlay by one rename of its root
  * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
  * and mounted leaves it for the next start or run to make.
+ *
+ * The store and the folding of a file are lib/uovlfold.c; vunify --undo
+ * (lib/uovlundo.c) makes a guest a plain directory again.
  *
  * A test hook, VSBOX_VUNIFY_CRASH=POINT:N, kills vunify after the Nth
  * rename of a root ("adopt"), store file ("store"), stub ("stub") or
@@ -72,20 +81,14 @@
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 
-#define OVL_MAGIC 0x794c7630
-#define X_PREFIX "trusted.overlay."
-#define X_META X_PREFIX "metacopy"
-#define X_REDIRECT X_PREFIX "redirect"
-#define X_OPAQUE X_PREFIX "opaque"
+#include "lib/uovl.h"
 
-static struct {
-	int store;               /* ROOTDIR/.ovl/store */
-	int *lower;              /* each guest's lower layer (-1: a dry run) */
-	struct guest **lock;     /* each guest, locked */
-} O = { .store = -1 };
+#define OVL_MAGIC 0x794c7630
+
+struct uovl_run O = { .store = -1 };
 
 /* ---- a guest's layers and its mount --------------------------------------- */
-static void ovl_path(const char *name, const char *sub, char *buf, size_t n)
+void uovl_path(const char *name, const char *sub, char *buf, size_t n)
 {
 	xsnprintf(buf, n, "%s/.ovl/%s%s%s", rootdir(), name, *sub ? "/" : "", sub);
 }
@@ -95,7 +98,7 @@ bool uovl_is(const char *name)
 	char p[PATH_MAX];
 	struct stat st;
 
-	ovl_path(name, "upper", p, sizeof(p));
+	uovl_path(name, "upper", p, sizeof(p));
 	return !lstat(p, &st) && S_ISDIR(st.st_mode);
 }
 
@@ -111,7 +114,7 @@ static bool mount_root(const char *path)
 }
 
 /* is path an overlay's mount root? */
-static bool mounted(const char *path)
+bool uovl_mounted(const char *path)
 {
 	struct statfs sf;
 
@@ -175,6 +178,23 @@ static void work_project(const char *name, const char *u, const char *w)
 	}
 }
 
+const char *uovl_own_root(const char *name, const char *root, char *buf, size_t n)
+{
+	if (!uovl_is(name))
+		return root;
+	uovl_path(name, "upper", buf, n);
+	return buf;
+}
+
+void uovl_work_project(const char *name)
+{
+	char u[PATH_MAX], w[PATH_MAX];
+
+	uovl_path(name, "upper", u, sizeof(u));
+	uovl_path(name, "work", w, sizeof(w));
+	work_project(name, u, w);
+}
+
 void uovl_mount(const char *name)
 {
 	char path[PATH_MAX], l[PATH_MAX], s[PATH_MAX], u[PATH_MAX], w[PATH_MAX], opts[4 * PATH_MAX + 128];
@@ -182,12 +202,12 @@ void uovl_mount(const char *name)
 	if (!uovl_is(name))
 		return;
 	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
-	if (mounted(path))
+	if (uovl_mounted(path))
 		return;
 	mount_point(name, path);
-	ovl_path(name, "lower", l, sizeof(l));
-	ovl_path(name, "upper", u, sizeof(u));
-	ovl_path(name, "work", w, sizeof(w));
+	uovl_path(name, "lower", l, sizeof(l));
+	uovl_path(name, "upper", u, sizeof(u));
+	uovl_path(name, "work", w, sizeof(w));
 	xsnprintf(s, sizeof(s), "%s/.ovl/store", rootdir());
 	if (ovl_opts(l, s, u, w, opts, sizeof(opts)))
 		die("%s: overlayfs can't be told a path holding ',' ':' or '\\' (%s)", name, rootdir());
@@ -196,6 +216,22 @@ void uovl_mount(const char *name)
 	 * (a guest's own root is bound nodev at its start anyway) */
 	if (mount("vsbox-unified", path, "overlay", MS_NODEV, opts))
 		die_errno("%s: can't mount its overlay on %s", name, path);
+	/* private: a mount namespace made later gets a copy that our unmount
+	 * does not reach (nor make busy) */
+	if (mount(NULL, path, NULL, MS_PRIVATE, NULL))
+		die_errno("%s: can't make its overlay on %s private", name, path);
+}
+
+int uovl_umount(const char *path)
+{
+	/* a mount namespace being made elsewhere on the host may hold it a
+	 * moment (a copy of ours before it turned its own private) */
+	for (int i = 0; umount2(path, 0); i++) {
+		if (errno != EBUSY || i == 20)
+			return -1;
+		usleep(100000);
+	}
+	return 0;
 }
 
 /* ---- the probe ---------------------------------------------------------- */
@@ -207,7 +243,7 @@ const char *feat_overlay_why(void)
 }
 
 /* a stub at dirfd/name: size bytes whose data is the store's redirect */
-static int stub_xattrs(int fd, const char *redirect)
+int uovl_stub_xattrs(int fd, const char *redirect)
 {
 	return fsetxattr(fd, X_META, "", 0, 0) || fsetxattr(fd, X_REDIRECT, redirect, strlen(redirect), 0) ? -1 : 0;
 }
@@ -270,7 +306,7 @@ int feat_overlay(const char *dir)
 	close(fd);
 	xsnprintf(p, sizeof(p), "%s/x", l);
 	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, 5) || stub_xattrs(fd, "/x")) {
+	if (fd < 0 || ftruncate(fd, 5) || uovl_stub_xattrs(fd, "/x")) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
@@ -314,16 +350,16 @@ static void adopt(const char *name, const char *path)
 {
 	char d[PATH_MAX], up[PATH_MAX];
 
-	ovl_path(name, "", d, sizeof(d));
+	uovl_path(name, "", d, sizeof(d));
 	if (mkdir(d, 0700) && errno != EEXIST)
 		die_errno("%s: can't make %s", name, d);
-	ovl_path(name, "lower", d, sizeof(d));
+	uovl_path(name, "lower", d, sizeof(d));
 	if (mkdir(d, 0755) && errno != EEXIST)
 		die_errno("%s: can't make %s", name, d);
-	ovl_path(name, "work", d, sizeof(d));
+	uovl_path(name, "work", d, sizeof(d));
 	if (mkdir(d, 0700) && errno != EEXIST)
 		die_errno("%s: can't make %s", name, d);
-	ovl_path(name, "upper", up, sizeof(up));
+	uovl_path(name, "upper", up, sizeof(up));
 	if (rename(path, up))
 		die_errno("%s: can't move its root %s to %s", name, path, up);
 	unify_crash_point("adopt");
@@ -334,16 +370,12 @@ static void adopt(const char *name, const char *path)
 static const char *unfit(const char *name, char *why, size_t n)
 {
 	char path[PATH_MAX];
-	struct ctx c;
 	struct stat st;
 	bool subvol;
 	int fd;
 
 	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
-	if (ctx_by_name(name, &c))
-		snprintf(why, n, "%s: running: --method overlay unifies stopped guests only "
-			 "(overlayfs forbids changing a mounted overlay's layers): stop it first", name);
-	else if (uovl_is(name))
+	if (uovl_is(name))
 		return NULL;
 	else if (lstat(path, &st) || !S_ISDIR(st.st_mode))
 		snprintf(why, n, "%s: its root %s is not a directory", name, path);
@@ -375,21 +407,28 @@ const char *uovl_unfit(const struct unify *u)
 	return NULL;
 }
 
-/* Every check before the first change: the guests stopped (their locks
- * held until uovl_close, so that none starts meanwhile), each root a plain
- * directory that can be moved into ROOTDIR/.ovl, or an overlay of ours */
+/* Every check before the first change: each root a plain directory that
+ * can be moved into ROOTDIR/.ovl, or an overlay of ours; a stopped guest
+ * locked until uovl_close (none starts meanwhile), a running one only
+ * read (its lock is not kept: its stop need not wait for us) */
 static void check_guest(struct unify *u, int i)
 {
 	char why[2 * PATH_MAX + 256];
+	struct ctx c;
 
 	if (!u->dry) {
 		O.lock[i] = xcalloc(1, sizeof(struct guest));
 		xsnprintf(O.lock[i]->name, sizeof(O.lock[i]->name), "%s", u->g[i].name);
 		O.lock[i]->lockfd = -1;
 		guest_lock(O.lock[i]);
+		if (ctx_by_name(u->g[i].name, &c)) {
+			O.ro[i] = true;
+			guest_unlock_drop(O.lock[i]);   /* (a running guest has no lock file) */
+			free(O.lock[i]);
+			O.lock[i] = NULL;
+		}
 	}
-	/* (a dry run only reads: a running guest's layers too) */
-	if (unfit(u->g[i].name, why, sizeof(why)) && (!u->dry || !strstr(why, ": running: ")))
+	if (unfit(u->g[i].name, why, sizeof(why)))
 		die("%s", why);
 }
 
@@ -399,6 +438,7 @@ void uovl_open(struct unify *u)
 
 	O.lock = xcalloc((size_t)u->ng, sizeof(*O.lock));
 	O.lower = xcalloc((size_t)u->ng, sizeof(int));
+	O.ro = xcalloc((size_t)u->ng, sizeof(bool));
 	for (int i = 0; i < u->ng; i++)
 		check_guest(u, i);
 	/* overlayfs keeps its own xattrs on upper files (origin, metacopy):
@@ -412,7 +452,7 @@ void uovl_open(struct unify *u)
 		close(g->rootfd);
 		O.lower[i] = -1;
 		if (uovl_is(g->name))
-			ovl_path(g->name, "upper", path, sizeof(path));
+			uovl_path(g->name, "upper", path, sizeof(path));
 		else
 			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), g->name);
 		g->rootfd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
@@ -433,10 +473,11 @@ void uovl_prepare(struct unify *u)
 	/* unmount first, all of them: a busy one is found before any change */
 	for (int i = 0; i < u->ng; i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", rootdir(), u->g[i].name);
-		if (uovl_is(u->g[i].name) && mounted(path) && umount2(path, 0)) {
+		if (!O.ro[i] && uovl_is(u->g[i].name) && uovl_mounted(path) && uovl_umount(path)) {
 			int e = errno;
 			for (int j = 0; j < i; j++)
-				uovl_mount(u->g[j].name);
+				if (!O.ro[j])
+					uovl_mount(u->g[j].name);
 			errno = e;
 			die_errno("%s: can't unmount its overlay %s (a file of it open on the host?)",
 				  u->g[i].name, path);
@@ -451,20 +492,49 @@ void uovl_prepare(struct unify *u)
 		die_errno("can't make the store %s", path);
 	for (int i = 0; i < u->ng; i++) {
 		const char *name = u->g[i].name;
+		if (O.ro[i])
+			continue;
 		if (!uovl_is(name)) {
 			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
 			adopt(name, path);
 		}
-		ovl_path(name, "lower", path, sizeof(path));
+		uovl_path(name, "lower", path, sizeof(path));
 		O.lower[i] = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 	}
 }
 
+/* ROOTDIR/.ovl/.fold/NAME: fold NAME at its next start */
+static void fold_marker(const char *name, char *buf, size_t n)
+{
+	xsnprintf(buf, n, "%s/.ovl/.fold/%s", rootdir(), name);
+}
+
+bool uovl_fold_pending(const char *name)
+{
+	char p[PATH_MAX];
+
+	fold_marker(name, p, sizeof(p));
+	return !access(p, F_OK);
+}
+
 void uovl_close(struct unify *u)
 {
-	for (int i = 0; i < u->ng; i++) {
-		if (!u->dry)
+	char p[PATH_MAX], d[PATH_MAX];
+	int fd;
+
+	xsnprintf(d, sizeof(d), "%s/.ovl/.fold", rootdir());
+	for (int i = 0; i < u->ng && !u->dry; i++) {
+		fold_marker(u->g[i].name, p, sizeof(p));
+		if (!O.ro[i]) {
 			uovl_mount(u->g[i].name);
+			if (unlink(p) && errno != ENOENT)
+				warn_errno("can't remove %s", p);
+		} else if ((mkdir(d, 0700) && errno != EEXIST) ||
+			   (fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 || close(fd)) {
+			warn_errno("%s: can't leave %s for its next start", u->g[i].name, p);
+		}
+	}
+	for (int i = 0; i < u->ng; i++) {
 		if (O.lower[i] >= 0)
 			close(O.lower[i]);
 		if (O.lock[i])
@@ -473,259 +543,32 @@ void uovl_close(struct unify *u)
 	}
 	free(O.lock);
 	free(O.lower);
+	free(O.ro);
 	if (O.store >= 0)
 		close(O.store);
 	O.store = -1;
 }
 
-/* ---- the store ------------------------------------------------------------ */
-/* "ab" and "cdef..." of a content */
-static void store_key(const unsigned char sum[32], char dir[3], char name[64])
+void uovl_start_fold(const char *name, bool quiet)
 {
-	char h[65];
+	pid_t pid;
+	int st;
 
-	unify_hex(sum, 32, h);
-	memcpy(dir, h, 2);
-	dir[2] = 0;
-	memcpy(name, h + 2, 63);
-}
-
-/* the store file of m's content, opened (made from m if missing and make):
- * its fd, or -1 (counted when it was to be made) */
-static int store_get(struct unify *u, const struct ucand *m, bool make)
-{
-	char dir[3], name[64];
-	unsigned char sum[32];
-	struct stat st;
-	int d, fd, src, t;
-
-	store_key(m->csum, dir, name);
-	if (O.store < 0)
-		return -1;
-	d = openat(O.store, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (d < 0 && make && !u->dry) {
-		if (mkdirat(O.store, dir, 0700) && errno != EEXIST)
-			die_errno("can't make %s/.ovl/store/%s", rootdir(), dir);
-		d = xopenat(O.store, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		/* vunify itself: the same checks, locks and crash safety */
+		int null = quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+		if (null >= 0)
+			dup2(null, 1);
+		execl("/proc/self/exe", "vunify", "--method", "overlay", name, (char *)NULL);
+		_exit(127);
 	}
-	if (d < 0)
-		return -1;
-	fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0) {
-		/* one a killed run linked but did not flag: complete (its
-		 * data was synced before its link), flagged now */
-		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size != m->size ||
-		    (!u->dry && fd_setflags(fd, FS_IMMUTABLE_FL, true))) {
-			warn("%s/.ovl/store/%s/%s is not a store file of %s:%s: left alone", rootdir(), dir, name,
-			     u->g[m->guest].name, u->pool + m->path);
-			u->failed++;
-			close(fd);
-			fd = -1;
-		}
-		close(d);
-		return fd;
-	}
-	if (!make || u->dry) {
-		close(d);
-		return -1;
-	}
-	if ((src = ucand_open(u, m)) < 0) {
-		u->changed++;
-		close(d);
-		return -1;
-	}
-	t = openat(d, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0400);
-	if (t < 0 || unify_copy_sum(src, t, sum) || fsync(t)) {
-		warn_errno("can't copy %s:%s into the store %s/.ovl/store", u->g[m->guest].name,
-			   u->pool + m->path, rootdir());
-		u->failed++;
-		goto bad;
-	}
-	if (memcmp(sum, m->csum, 32) || fstat(src, &st) || !ucand_same(m, &st)) {
-		u->changed++;      /* not what was digested: it changed */
-		goto bad;
-	}
-	if (linkat(t, "", d, name, AT_EMPTY_PATH) || fd_setflags(t, FS_IMMUTABLE_FL, true)) {
-		warn_errno("can't store %s:%s in %s/.ovl/store", u->g[m->guest].name, u->pool + m->path, rootdir());
-		u->failed++;
-		goto bad;
-	}
-	unify_crash_point("store");
-	close(src);
-	close(d);
-	return t;
-bad:
-	if (t >= 0)
-		close(t);
-	close(src);
-	close(d);
-	return -1;
-}
-
-/* ---- folding one guest's file --------------------------------------------- */
-/* a directory of upper that overlayfs would not look through to lower's
- * same path: opaque (made over a whiteout) or redirected (renamed) */
-static bool dir_hides(int fd)
-{
-	return fgetxattr(fd, X_OPAQUE, NULL, 0) >= 0 || fgetxattr(fd, X_REDIRECT, NULL, 0) >= 0;
-}
-
-/* The directory of rel ("/usr/lib/x") in upper and lower, the latter made
- * as needed with the owner and mode of upper's: 0 with both open, -1 when
- * the file can't be folded there */
-static int dirs_open(int up, int low, const char *rel, int *ud, int *ld)
-{
-	char comp[NAME_MAX + 1];
-	const char *p = rel + 1, *s;
-	struct stat st;
-
-	*ud = xopenat(up, ".", O_RDONLY | O_DIRECTORY, 0);
-	*ld = xopenat(low, ".", O_RDONLY | O_DIRECTORY, 0);
-	while ((s = strchr(p, '/'))) {
-		if ((size_t)(s - p) > NAME_MAX)
-			goto no;
-		memcpy(comp, p, (size_t)(s - p));
-		comp[s - p] = 0;
-		p = s + 1;
-		int nu = openat(*ud, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(*ud);
-		*ud = nu;
-		if (nu < 0 || dir_hides(nu) || fstat(nu, &st))
-			goto no;
-		if (mkdirat(*ld, comp, st.st_mode & 07777) == 0 &&
-		    (fchownat(*ld, comp, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) ||
-		     fchmodat(*ld, comp, st.st_mode & 07777, 0)))
-			goto no;
-		int nl = openat(*ld, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(*ld);
-		*ld = nl;
-		if (nl < 0)
-			goto no;       /* a stub there: the guest made a directory of a file */
-	}
-	return 0;
-no:
-	if (*ud >= 0)
-		close(*ud);
-	if (*ld >= 0)
-		close(*ld);
-	*ud = *ld = -1;
-	return -1;
-}
-
-/* the stub of the file open as fd (stat st) in lower's directory ld, under
- * base, whose data is the store's redirect: 0, or -1 + errno */
-static int stub_make(int fd, const struct stat *st, int ld, const char *base, const char *redirect)
-{
-	struct timespec tm[2] = { st->st_atim, st->st_mtim };
-	struct stat old;
-	int t = openat(ld, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600), r = -1;
-
-	/* the size first: a truncate drops security.capability, which the
-	 * copy of the xattrs then sets; the owner before the mode (a chown
-	 * clears set-id bits) */
-	if (t < 0 || ftruncate(t, st->st_size) || fchown(t, st->st_uid, st->st_gid) ||
-	    fchmod(t, st->st_mode & 07777) || unify_copy_xattrs(fd, t) || stub_xattrs(t, redirect) ||
-	    futimens(t, tm))
-		goto out;
-	/* a stub a killed run left there is hidden by the file in upper:
-	 * replaced (a directory there is the guest's old one: left) */
-	for (int k = 0; (r = linkat(t, "", ld, base, AT_EMPTY_PATH)) && errno == EEXIST && k < 2; k++)
-		if (fstatat(ld, base, &old, AT_SYMLINK_NOFOLLOW) || S_ISDIR(old.st_mode) || unlinkat(ld, base, 0))
-			break;
-out:
-	if (t >= 0)
-		close(t);
-	return r ? -1 : 0;
-}
-
-/* fold member c onto the store file named redirect: the bytes freed */
-static unsigned long long fold(struct unify *u, const struct ucand *c, const char *redirect)
-{
-	const char *rel = u->pool + c->path, *base = strrchr(rel, '/') + 1;
-	struct stat st, now;
-	int fd = ucand_open(u, c), ud = -1, ld = -1;
-	unsigned long long freed = 0;
-
-	if (fd < 0) {
-		u->changed++;
-		return 0;
-	}
-	/* names elsewhere in the guest, or a copy-up of metadata only (its
-	 * data in lower): the guest's own */
-	if (c->nlink > 1 || fgetxattr(fd, X_META, NULL, 0) >= 0 ||
-	    dirs_open(u->g[c->guest].rootfd, O.lower[c->guest], rel, &ud, &ld)) {
-		u->refused++;
-		goto out;
-	}
-	if (fstat(fd, &st) || stub_make(fd, &st, ld, base, redirect)) {
-		warn_errno("can't make the stub of %s:%s in %s/.ovl/%s/lower", u->g[c->guest].name, rel,
-			   rootdir(), u->g[c->guest].name);
-		u->failed++;
-		goto out;
-	}
-	unify_crash_point("stub");
-	/* still the inode read, under its name: then the stub takes its place */
-	if (fstat(fd, &st) || !ucand_same(c, &st) || fstatat(ud, base, &now, AT_SYMLINK_NOFOLLOW) ||
-	    now.st_ino != c->ino || now.st_dev != c->dev) {
-		u->changed++;
-		goto out;
-	}
-	if (unlinkat(ud, base, 0)) {
-		warn_errno("can't remove %s:%s from its upper layer", u->g[c->guest].name, rel);
-		u->failed++;
-		goto out;
-	}
-	unify_crash_point("fold");
-	u->unified++;
-	freed = (unsigned long long)st.st_blocks * 512;
-out:
-	if (ud >= 0)
-		close(ud);
-	if (ld >= 0)
-		close(ld);
-	close(fd);
-	unify_progress(u, false);
-	return freed;
-}
-
-void unify_overlay(struct unify *u, struct ucand *m, size_t n)
-{
-	char dir[3], name[64], redirect[72], a[32];
-	bool spans = false;
-	unsigned long long freed = 0, cost = 0;
-	struct stat st;
-	int efd;
-
-	for (size_t i = 0; i < n; i++)
-		spans |= m[i].guest != m[0].guest;
-	store_key(m[0].csum, dir, name);
-	xsnprintf(redirect, sizeof(redirect), "/%s/%s", dir, name);
-	efd = store_get(u, &m[0], false);
-	if (efd < 0 && !spans)
-		return;            /* nothing in the store, no other guest */
-	if (u->dry) {
-		/* each copy is folded; the store's costs the first one's room */
-		for (size_t i = efd >= 0 ? 0 : 1; i < n; i++) {
-			unsigned long long b = ((unsigned long long)m[i].size + 4095) & ~4095ULL;
-			printf("%s:%s = .ovl/store%s (%s)\n", u->g[m[i].guest].name, u->pool + m[i].path, redirect,
-			       fmt_kib((b + 1023) / 1024, a, sizeof(a)));
-			u->saved += b;
-		}
-		u->unified += n;
-		if (efd >= 0)
-			close(efd);
-		return;
-	}
-	if (efd < 0) {
-		if ((efd = store_get(u, &m[0], true)) < 0 || fstat(efd, &st)) {
-			if (efd >= 0)
-				close(efd);
-			return;
-		}
-		cost = (unsigned long long)st.st_blocks * 512;
-	}
-	close(efd);
-	for (size_t i = 0; i < n; i++)
-		freed += fold(u, &m[i], redirect);
-	u->saved += freed > cost ? freed - cost : 0;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("can't wait for process %d", (int)pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		warn("%s: folding its files into the store failed (vunify --method overlay %s): starting it as it is",
+		     name, name);
 }

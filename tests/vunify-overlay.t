@@ -48,17 +48,30 @@ store_ok() {
 	[ $n -gt 0 ] && [ $bad = 0 ]
 }
 # unmount_all: the overlays of the stopped guests of this image
-unmount_all() { for m in $(awk -v d="$VSBOX_ROOTDIR/" '$3 == "overlay" && index($2, d) == 1 { print $2 }' /proc/mounts); do umount "$m" || return 1; done; }
-# fsck_clean FS IMG: the unmounted image checks clean
+# (a mount namespace being made elsewhere may hold one a moment: retried)
+unmount_all() {
+	for m in $(awk -v d="$VSBOX_ROOTDIR/" '$3 == "overlay" && index($2, d) == 1 { print $2 }' /proc/mounts); do
+		for try in 1 2 3 4 5 6 7 8 9 10; do umount "$m" 2>/dev/null && break; sleep 0.2; done
+		! grep -q " $m overlay " /proc/mounts || return 1
+	done
+}
+# fsck_clean FS DEV: the unmounted filesystem checks clean (a mount
+# namespace another process on the host makes meanwhile may hold a copy of
+# its mount for a moment: tried again while the checker says mounted)
 fsck_clean() {
-	case $1 in
-	ext4) e2fsck -fn "$2" ;;
-	xfs) xfs_repair -n "$2" ;;
-	btrfs) btrfs check --readonly "$2" ;;
-	esac >"$T_TMP/fsck.log" 2>&1 || { diag "$(tail -5 "$T_TMP/fsck.log")"; return 1; }
+	for try in 1 2 3 4 5; do
+		case $1 in
+		ext4) e2fsck -fn "$2" ;;
+		xfs) xfs_repair -n "$2" ;;
+		btrfs) btrfs check --readonly "$2" ;;
+		esac >"$T_TMP/fsck.log" 2>&1 && return 0
+		grep -qi mounted "$T_TMP/fsck.log" || break
+		sleep 1
+	done
+	diag "$(tail -5 "$T_TMP/fsck.log")"; return 1
 }
 head -c 2097152 /dev/urandom >"$T_TMP/big"
-for f in mod app trunc del ren chmod; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
+for f in mod app trunc del ren chmod h1 h2 h3 h4; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 
 scenario() {
@@ -68,25 +81,30 @@ scenario() {
 		guest $g
 		mkdir -p "$B/$g/usr/lib" "$B/$g/etc"
 		cp "$T_TMP/big" "$B/$g/usr/lib/big"; cp "$T_TMP/big" "$B/$g/etc/big"
-		for f in mod app trunc del ren chmod; do cp "$T_TMP/$f" "$B/$g/usr/lib/$f"; done
+		for f in mod app trunc del ren chmod h1 h2 h3 h4; do cp "$T_TMP/$f" "$B/$g/usr/lib/$f"; done
 	done
 	ln "$B/o3/usr/lib/big" "$B/o3/usr/lib/big.link"   # two names in o3
 	vserver o1 start -q || bail "can't start o1"
-	rc_is "$fs: a running guest is refused" 1 vunify --method overlay o1 o2 o3
-	is "  in one line" "$ERR" "vunify: o1: running: --method overlay unifies stopped guests only (overlayfs forbids changing a mounted overlay's layers): stop it first"
-	check "  nothing changed" test ! -e "$B/.ovl"
-	vserver o1 stop -q
 	for g in o1 o2 o3; do tree "$B/$g" >"$T_TMP/tree.$g"; done
-	rc_is "$fs: --dry-run" 0 vunify --method overlay --dry-run o1 o2 o3
+	rc_is "$fs: --dry-run (o1 running)" 0 vunify --method overlay --dry-run o1 o2 o3
 	like "  lists a file it would share" "$OUT" "^o2:/usr/lib/big = \.ovl/store/[0-9a-f]{2}/[0-9a-f]{62} \(2\.0M\)$"
 	check "  changes nothing" test ! -e "$B/.ovl"
-	rc_is "$fs: vunify --method overlay o1 o2 o3" 0 vunify --method overlay o1 o2 o3
-	like "  a summary line" "$OUT" '^vunify: [0-9]+ files shared, [0-9.]+[KM] saved, 0 already shared, 0 changed during the run \(skipped\), 1 kept own \(hard links, or overlayfs metadata\), 0 failed, [0-9]+ files scanned, [0-9.]+ s$'
+	rc_is "$fs: vunify --method overlay o1 o2 o3 (o1 running)" 0 vunify --method overlay o1 o2 o3
+	like "  a summary line" "$OUT" '^vunify: [0-9]+ files shared, [0-9.]+[KM] saved, 0 already shared, 0 changed during the run \(skipped\), 0 kept own \(overlayfs metadata, or hidden\), [1-9][0-9]* at their guest.s next start, 0 failed, [0-9]+ files scanned, [0-9.]+ s$'
+	check "  the running guest is left as it is" sh -c "[ \$(stat -f -c %T '$B/o1') != overlayfs ] && [ -e '$B/.ovl/.fold/o1' ] && vserver o1 exec true"
+	check "  the others are overlays" sh -c "[ \$(stat -f -c %T '$B/o2') = overlayfs ] && [ \$(stat -f -c %T '$B/o3') = overlayfs ]"
+	vserver o1 stop -q
+	rc_is "  its next start folds it first" 0 vserver o1 start
+	like "  saying so" "$OUT" "^vunify: [1-9][0-9]* files shared"
+	vserver o1 stop -q
+	check "  leaving no marker" test ! -e "$B/.ovl/.fold/o1"
 	is "  each root is an overlay" "$(stat -f -c %T "$B/o1" "$B/o2" "$B/o3" | sort -u)" overlayfs
 	check "  busybox left every upper layer" sh -c "! ls '$B'/.ovl/o*/upper/bin/busybox 2>/dev/null"
 	check "  and a stub is in each lower layer" sh -c "for g in o1 o2 o3; do getfattr -n trusted.overlay.redirect '$B/.ovl/'\$g/lower/bin/busybox >/dev/null 2>&1 || exit 1; done"
 	check "  /etc stays the guest's own" test -f "$B/.ovl/o2/upper/etc/big"
-	check "  a file with two names stays the guest's own" test -f "$B/.ovl/o3/upper/usr/lib/big"
+	check "  a file with two names: one stub under both" sh -c "[ ! -e '$B/.ovl/o3/upper/usr/lib/big' ] && [ ! -e '$B/.ovl/o3/upper/usr/lib/big.link' ] &&
+		[ \$(stat -c %i '$B/.ovl/o3/lower/usr/lib/big') = \$(stat -c %i '$B/.ovl/o3/lower/usr/lib/big.link') ] &&
+		[ \$(stat -c %h:%i '$B/o3/usr/lib/big') = \$(stat -c %h:%i '$B/o3/usr/lib/big.link') ] && [ \$(stat -c %h '$B/o3/usr/lib/big') = 2 ]"
 	check "  every store file immutable, named after its content" store_ok
 	(cd "$B/.ovl/store" && find . -type f | sort | xargs md5sum) >"$T_TMP/store.sums"
 	ok=0; for g in o1 o2 o3; do tree "$B/$g" | cmp -s - "$T_TMP/tree.$g" && ok=$((ok + 1)); done
@@ -118,9 +136,31 @@ scenario() {
 		echo $bad
 	}
 	is "$fs: each running guest sees its own change (modify, append, truncate, delete, rename over, chmod), no other's" "$(changes)" 0
-	check "  the store is unchanged" sh -c "cd '$B/.ovl/store' && find . -type f | sort | xargs md5sum | cmp -s - '$T_TMP/store.sums'"
+	check "  the store's files are unchanged" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
+	# a hostile guest root: a hard link, a rename over, a chown and a write
+	# of unified files, a mount over them; the host can't point a stub
+	# elsewhere through the overlay either
+	vserver o3 exec sh -c 'ln /usr/lib/h1 /usr/lib/h1.link; echo evil >/tmp/e; mv /tmp/e /usr/lib/h2
+		chown 1:1 /usr/lib/h3; echo evil | dd of=/usr/lib/h4 conv=notrunc 2>/dev/null' 2>/dev/null
+	rc_is "$fs: a guest can't mount over its unified files" 1 sh -c "vserver o3 exec mount -t tmpfs x /usr/lib >/dev/null 2>&1 && exit 0 || exit 1"
+	# (overlayfs keeps such an xattr set through it escaped, as its own)
+	setfattr -n trusted.overlay.redirect -v /x "$B/o2/usr/lib/h1" 2>/dev/null
+	check "  an overlayfs xattr set by the host through a root redirects nothing" cmp -s "$B/o2/usr/lib/h1" "$T_TMP/h1"
+	check "  the store's files are unchanged" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
+	bad=0
+	for g in o1 o2; do for f in h1 h2 h3 h4; do
+		[ "$(want $g $f)" = "$(orig $f)" ] || { bad=$((bad + 1)); diag "$g sees $f changed"; }
+	done; done
+	is "  the other guests see the originals" "$bad" 0
+	# an upgrade in running guests (as vapt --unify makes one): the same
+	# new file in two, shared from their next start
+	for g in o2 o3; do vserver $g exec sh -c 'seq 1 20000 >/usr/lib/new'; done
+	rc_is "$fs: vunify o2 o3, both running (auto)" 0 vunify o2 o3
+	check "  each keeps its copy while it runs" sh -c "[ -f '$B/.ovl/o2/upper/usr/lib/new' ] && [ -f '$B/.ovl/o3/upper/usr/lib/new' ]"
 	for g in o1 o2 o3; do vserver $g stop -q; done
 	for g in o1 o2 o3; do vserver $g start -q || bail "can't start $g again"; done
+	check "  from their next start it is shared" sh -c "[ ! -e '$B/.ovl/o2/upper/usr/lib/new' ] && [ ! -e '$B/.ovl/o3/upper/usr/lib/new' ] &&
+		[ \"\$(vserver o3 exec sh -c 'md5sum </usr/lib/new')\" = \"\$(seq 1 20000 | md5sum)\" ]"
 	is "  after stop and start, the same" "$(changes)" 0
 	for g in o1 o2 o3; do vserver $g stop -q; done
 	is "  the stopped guests' roots are overlays still" "$(stat -f -c %T "$B/o1" "$B/o2" "$B/o3" | sort -u)" overlayfs
@@ -128,9 +168,10 @@ scenario() {
 		[ \$(cat '$B/o3/usr/lib/ren') = new ] && cmp -s '$B/o2/usr/lib/mod' '$T_TMP/mod' && [ -x '$B/o3/bin/busybox' ]"
 	echo host >>"$B/o2/usr/lib/chmod"
 	check "  a write by the host there is the guest's own" sh -c "cmp -s '$B/o1/usr/lib/chmod' '$T_TMP/chmod' && [ \$(stat -c %s '$B/o2/usr/lib/chmod') = 65541 ]"
-	check "  and not the store's" sh -c "cd '$B/.ovl/store' && find . -type f | sort | xargs md5sum | cmp -s - '$T_TMP/store.sums'"
+	check "  and not the store's" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
 	check "$fs: the overlays unmount" unmount_all
-	umount "$MNT" || bail "can't unmount $MNT"
+	for try in 1 2 3 4 5 6 7 8 9 10; do umount "$MNT" 2>/dev/null && break; sleep 0.2; done
+	! grep -q " $MNT " /proc/mounts || bail "can't unmount $MNT"
 	check "  the filesystem checks clean" fsck_clean "$fs" "$dev"
 	mount "$dev" "$MNT" || bail "can't mount $MNT again"
 	vserver o1 start -q && vserver o1 stop -q
@@ -177,6 +218,15 @@ rc_is "  then a rerun completes" 0 vunify --method overlay k1 k2 k3
 check "  leaving no r file in any upper layer" sh -c "! ls '$B'/.ovl/k*/upper/bin/r[0-9] 2>/dev/null"
 is "  every guest whole" "$(whole)" 0
 check "  every store file immutable, named after its content" store_ok
+# vdu: what each guest has of its own (its upper layer) and shares (the
+# store files its stubs name), the store counted once in the total
+sync
+k1t=$(vdu_col k1 2 k1) k1s=$(vdu_col k1 3 k1) k1o=$(vdu_col k1 4 k1)
+within "vdu: k1 shares its six unified files and busybox" "$k1s" $((1536 + $(kib "$B/k1/bin/busybox"))) $((1536 + $(kib "$B/k1/bin/busybox") + 64))
+within "  and owns what its upper layer holds" "$k1o" 1 $(( $(du -sk "$B/.ovl/k1/upper" | cut -f1) + 8 ))
+is "  total = shared + own" "$k1t" $((k1s + k1o))
+tt=$(vdu --total k1 k2 k3 | awk '$1 == "TOTAL" { print $2 }')
+within "  --total counts the store once" "$tt" $((k1s + k1o)) $((k1s + 3 * k1o + 64))
 rc_is "  a rerun" 0 vunify --method overlay k1 k2 k3
 is "  shares nothing more" "$(summary shared)" 0
 guest k4
@@ -184,7 +234,11 @@ rc_is "a guest alone joins what the store holds" 0 vunify --method overlay k4
 check "  busybox is a stub in its lower layer" sh -c "getfattr -n trusted.overlay.redirect '$B/.ovl/k4/lower/bin/busybox' >/dev/null 2>&1 && [ ! -e '$B/.ovl/k4/upper/bin/busybox' ] && [ -x '$B/k4/bin/busybox' ]"
 
 # ---- the page cache holds a unified file once ----------------------------------
-for g in p1 p2; do guest $g; mkdir -p "$B/$g/usr"; head -c 20971520 /dev/zero | tr '\0' 'v' >"$B/$g/usr/big20"; done
+for g in p1 p2; do
+	guest $g; mkdir -p "$B/$g/usr"; head -c 20971520 /dev/zero | tr '\0' 'v' >"$B/$g/usr/big20"
+	for i in 1 2 3; do cp "$T_TMP/r$i" "$B/$g/usr/r$i"; done
+	setfattr -n user.kept -v yes "$B/$g/usr/r3"
+done
 rc_is "two stopped guests with a 20 MiB file in common, --method auto" 0 vunify p1 p2
 is "  auto is overlay here (no iunlink on ext4)" "$(stat -f -c %T "$B/p1")" overlayfs
 S=$(find "$B/.ovl/store" -type f -size 20480k)
@@ -207,12 +261,82 @@ done
 check "  both reading it grows the page cache by 20 MiB, not 40 (KiB:$got)" [ $inrange -ge 1 ]
 for g in p1 p2; do vserver $g stop -q; done
 
+# ---- --undo --------------------------------------------------------------------------
+# what the guest did to its unified files: a delete (a whiteout), a new
+# xattr (a copy-up of metadata only), a renamed directory (a redirect), a chmod
+R=$B/p1
+rm "$R/usr/r1"; setfattr -n user.t -v 1 "$R/usr/r2"; mv "$R/usr" "$R/usr2"; chmod 600 "$R/usr2/big20"
+setfattr -n trusted.overlay.mine -v x "$R/usr2/r3"   # (kept escaped in upper)
+xattrs() { (cd "$1" && getfattr -R -h -d -m - . 2>/dev/null); }
+tree "$R" >"$T_TMP/tree.p1"; xattrs "$R" >"$T_TMP/xattrs.p1"
+like "  (xattrs are compared)" "$(cat "$T_TMP/xattrs.p1")" 'user.kept="yes"'
+like "  (one named as overlayfs's, set through the overlay)" "$(cat "$T_TMP/xattrs.p1")" 'trusted.overlay.mine="x"'
+rc_is "vunify --undo p1" 0 vunify --undo p1
+like "  says so" "$OUT" "^vunify: p1: a plain directory again, [0-9]+ entries, [0-9]+ copied up, [0-9.]+ s$"
+check "  a plain directory, its layers gone" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p1' ]"
+is "  the same tree (names, types, modes, owners, mtimes, contents)" "$(tree "$R" | diff "$T_TMP/tree.p1" - 2>&1 | head -8)" ""
+is "  the same xattrs, none of overlayfs's" "$(xattrs "$R" | diff "$T_TMP/xattrs.p1" - 2>&1 | head -8)" ""
+check "  and no whiteout" sh -c "[ -z \"\$(find '$R' -path '$R/dev' -prune -o -type c -print)\" ]"
+rc_is "  it starts" 0 vserver p1 start -q
+is "  and reads its files" "$(vserver p1 exec sh -c 'cat /usr2/r2 /usr2/r3 | md5sum' | cut -d' ' -f1)" "$(cat "$T_TMP/r2" "$T_TMP/r3" | md5sum | cut -d' ' -f1)"
+vserver p1 stop -q
+check "  the store is whole" store_ok
+R=$B/p2
+rm "$R/usr/r1"; mv "$R/usr" "$R/usr2"
+tree "$R" >"$T_TMP/tree.p2"
+for p in undo-copy:5 undo-swap:1; do
+	VSBOX_VUNIFY_CRASH=$p vunify --undo p2 >/dev/null 2>&1
+	vserver p2 start -q && vserver p2 stop -q
+	is "kill -9 of --undo after $p: p2 whole" "$(tree "$R" | diff "$T_TMP/tree.p2" - 2>&1 | head -8)" ""
+done
+rc_is "  then --undo completes" 0 vunify --undo p2
+is "  the same tree" "$(tree "$R" | diff "$T_TMP/tree.p2" - 2>&1 | head -8)" ""
+check "  a plain directory" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p2' ]"
+rc_is "--undo of a plain guest" 1 vunify --undo p2
+is "  says so" "$ERR" "vunify: p2: its root $R is not an overlay of vunify's"
+
+# ---- a template that is an overlay guest ---------------------------------------------
+rc_is "vserver k5 build --template k1 (an overlay guest)" 0 vserver k5 build -q --template k1
+check "  a plain copy of what k1 shows" sh -c "[ \$(stat -f -c %T '$B/k5') != overlayfs ] && cmp -s '$B/k5/bin/r3' '$T_TMP/r3' && [ -x '$B/k5/bin/busybox' ]"
+cp "$VSBOX_CONFDIR/k1.conf" "$VSBOX_CONFDIR/k5.conf"; GUESTS="$GUESTS k5"
+rc_is "vserver k6 build --template k1 --unify" 0 vserver k6 build -q --template k1 --unify
+check "  k6 is an overlay sharing k1's files" sh -c "[ \$(stat -f -c %T '$B/k6') = overlayfs ] && [ ! -e '$B/.ovl/k6/upper/bin/r3' ] && cmp -s '$B/k6/bin/r3' '$T_TMP/r3'"
+
 # ---- bad input ---------------------------------------------------------------------
 rc_is "a missing guest" 1 vunify --method overlay nosuch p1
 like "  named" "$ERR" "^vunify: nosuch: can't open its root"
 mkdir -p "$MNT/a,b/p1" "$MNT/a,b/p2"
 rc_is "a ROOTDIR overlayfs can't be told" 1 env VSBOX_ROOTDIR="$MNT/a,b" vunify --method overlay p1 p2
 is "  says why" "$ERR" "vunify: --method overlay needs overlayfs with data-only lower layers and metacopy on $MNT/a,b: overlayfs can't be told a path holding ',' ':' or '\\' ($MNT/a,b)"
+
+# ---- DISK_LIMIT charges a guest's own layer; delete -----------------------------------
+unmount_all
+# (project quotas need a kernel with CONFIG_QUOTA: the kernel tier's)
+if ufs ext4q 200M mkfs.ext4 -q -F -I 256 -O quota,project -E quotatype=prjquota 2>/dev/null &&
+   umount "$MNT" && mount -o prjquota "$dev" "$MNT" 2>/dev/null; then
+	export VSBOX_ROOTDIR=$MNT/vs B=$MNT/vs
+	mkdir -p "$B"
+	GUESTS=""
+	guest d1; guest d2
+	echo DISK_LIMIT=12M >>"$VSBOX_CONFDIR/d1.conf"
+	vserver d1 start -q && vserver d1 stop -q || bail "can't start d1 with DISK_LIMIT"
+	head -c 6291456 /dev/urandom >"$T_TMP/big6"
+	for g in d1 d2; do cp "$T_TMP/big6" "$B/$g/bin/big6"; done
+	used() { vserver d1 limits --json | python3 -c "import json, sys; print(json.load(sys.stdin)['disk']['used'] // 1024)"; }
+	within "ext4 project quota: d1 holds a 6M file of its own (KiB used)" "$(used)" 6144 8192
+	rc_is "  vunify --method overlay d1 d2" 0 vunify --method overlay d1 d2
+	rc_is "  d1 with DISK_LIMIT starts as an overlay" 0 vserver d1 start -q
+	within "  its 6M file no longer charged to it" "$(used)" 0 2048
+	rc_is "  it writes 8M of its own" 0 vserver d1 exec dd if=/dev/zero of=/f1 bs=1M count=8
+	within "  charged to it" "$(used)" 8192 10240
+	check "  5M more is over its limit" sh -c "! vserver d1 exec dd if=/dev/zero of=/f2 bs=1M count=5 2>/dev/null"
+	vserver d1 stop -q
+	rc_is "vserver d2 delete of an overlay guest" 0 vserver d2 delete --force -q
+	check "  its root, layers and mount point are gone" sh -c "[ ! -e '$B/d2' ] && [ ! -e '$B/.ovl/d2' ] && ! grep -q ' $B/d2 ' /proc/mounts"
+	check "  the other guest is whole" sh -c "cmp -s '$B/d1/bin/big6' '$T_TMP/big6'"
+else
+	skip "DISK_LIMIT on an overlay guest: no ext4 with project quotas here (CONFIG_QUOTA)"
+fi
 
 for fs in xfs btrfs; do
 	unmount_all

@@ -1,0 +1,134 @@
+#!/bin/sh
+# 62-unify-overlay.sh - vunify --method overlay (lib/uovl.c) on a stock
+# kernel: ten Debian minbase guests from the cached debootstrap
+# (/var/cache/vsbox/debian-bookworm-minbase.tar.gz, as 60-unify.sh makes
+# it) on an ext4 loop image, plain directories built by vserver build.
+# - disk: df's used before and after vunify --method overlay ALL, and vdu;
+#   target: each guest beyond the first <= 5 % of a full copy;
+# - memory: the ten guests each running the same program (perl, whose
+#   binary and libraries are the guests' own files): the page cache they
+#   fill, their files' pages dropped first (POSIX_FADV_DONTNEED on those
+#   files only), as plain directories and then unified; target: the shared
+#   files resident once;
+# - start+stop of one guest, plain and then an overlay; target <= +1 ms.
+set -u
+: "${VSBOX:?}"
+N=10
+SUITE=bookworm
+TB=/var/cache/vsbox/debian-$SUITE-minbase.tar.gz
+for c in losetup mkfs.ext4 python3; do
+	command -v $c >/dev/null || { echo "# 62-unify-overlay: $c missing"; exit 1; }
+done
+[ -s "$TB" ] || { echo "# 62-unify-overlay: no $TB (bench/60-unify.sh makes it)"; exit 1; }
+T=$(mktemp -d /tmp/vsbox-bench-ovl.XXXXXX)
+chmod 755 "$T"
+export VSBOX_RUNDIR="$T/run" VSBOX_CONFDIR="$T/etc" VSBOX_CGROUP_BASE="vsbox-bench-ovl-$$"
+CGDIRS="$(cd "$(dirname "$0")/.." && pwd)/build/cgbase-dirs.sh"
+LOOP=""
+cleanup() {
+	for i in $(seq 1 $N); do "$VSBOX" vserver deb$i stop -q >/dev/null 2>&1; done
+	for m in $(awk -v d="$T/" '$3 == "overlay" && index($2, d) == 1 { print $2 }' /proc/mounts); do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+	[ -n "$LOOP" ] && { umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt"; losetup -d "$LOOP"; }
+	chattr -R -i "$T" 2>/dev/null
+	rm -rf "$T"
+	for d in $(sh "$CGDIRS" 2>/dev/null); do rmdir "$d" 2>/dev/null; done
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+mkdir -p "$VSBOX_CONFDIR" "$T/mnt"
+truncate -s 8G "$T/img"
+mkfs.ext4 -q "$T/img" >/dev/null 2>&1 || { echo "# 62-unify-overlay: mkfs.ext4 failed"; exit 1; }
+LOOP=$(losetup -f --show "$T/img") && mount "$LOOP" "$T/mnt" || { echo "# 62-unify-overlay: can't mount"; exit 1; }
+export VSBOX_ROOTDIR=$T/mnt/vs
+mkdir -p "$VSBOX_ROOTDIR"
+for i in $(seq 1 $N); do
+	"$VSBOX" vserver deb$i build -q --tar "$TB" || { echo "# 62-unify-overlay: build deb$i failed"; exit 1; }
+	{ echo 'S_FLAGS="fakeinit"'; echo 'INIT="/usr/bin/perl -e sleep"'; echo "STOPSIG=KILL"
+	  echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/deb$i.conf"
+done
+sync
+used() { df -B1 --output=used "$T/mnt" | tail -1; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f %%", 100 * a / b }'; }
+ONE=$(du -s -B1 "$VSBOX_ROOTDIR/deb1" | cut -f1)
+
+# the files perl maps in each guest, their pages dropped, then ten started
+L=usr/lib/x86_64-linux-gnu
+# (real files, no symlink: one resolved on the host could name the host's)
+FILES="usr/bin/perl $L/libc.so.6 $L/libm.so.6 $L/ld-linux-x86-64.so.2"
+drop() {
+	for i in $(seq 1 $N); do for f in $FILES; do echo "$VSBOX_ROOTDIR/deb$i/$f"; done; done |
+	python3 -c 'import os, sys
+for p in sys.stdin.read().split():
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+    except OSError:
+        pass'
+}
+cached() { awk '$1 == "Cached:" { print $2 * 1024 }' /proc/meminfo; }
+fill() {   # the page cache ten guests starting perl fill (best of 3)
+	best=""
+	for try in 1 2 3; do
+		for i in $(seq 1 $N); do "$VSBOX" vserver deb$i stop -q >/dev/null 2>&1; done
+		sync; drop
+		c0=$(cached)
+		for i in $(seq 1 $N); do "$VSBOX" vserver deb$i start -q || return 1; done
+		c1=$(cached)
+		d=$((c1 - c0))
+		[ -z "$best" ] || [ $d -lt $best ] && best=$d
+	done
+	for i in $(seq 1 $N); do "$VSBOX" vserver deb$i stop -q; done
+	echo "$best"
+}
+# start+stop of guest $1, the mean of 10 (microseconds)
+startstop() {
+	t0=$(date +%s%N)
+	for k in $(seq 1 10); do "$VSBOX" vserver $1 start -q && "$VSBOX" vserver $1 stop -q || return 1; done
+	echo $(( ($(date +%s%N) - t0) / 10000 ))
+}
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
+SIZE=0
+for f in $FILES; do SIZE=$((SIZE + $(stat -c %s "$VSBOX_ROOTDIR/deb1/$f"))); done
+P0=$(fill) || { echo "# 62-unify-overlay: a guest did not start"; exit 1; }
+U0=$(used)
+t0=$(date +%s.%N)
+"$VSBOX" vunify --method overlay ALL >"$T/out1" 2>&1 || { echo "# 62-unify-overlay: vunify failed: $(tail -1 "$T/out1")"; exit 1; }
+t1=$(date +%s.%N)
+sync
+U1=$(used)
+"$VSBOX" vdu --bytes --total ALL >"$T/vdu"
+OWN=$(awk '$1 == "deb2" { print $4 }' "$T/vdu")
+P1=$(fill) || { echo "# 62-unify-overlay: an overlay guest did not start"; exit 1; }
+echo "62-unify-overlay: $N Debian $SUITE minbase guests on ext4 (plain directories): one guest's files $(mib "$ONE")"
+echo "62-unify-overlay: disk used before vunify --method overlay ALL $(mib "$U0"), after $(mib "$U1"); first run $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'): $(sed -n 's/^vunify: \([0-9]* files shared, [^,]* saved\).*/\1/p' "$T/out1")"
+echo "62-unify-overlay: each guest beyond the first costs $(pct "$(( (U1 - ONE) / (N - 1) ))" "$ONE") of a full copy on disk (target <= 5 %); vdu: deb2's own $(mib "$OWN") = $(pct "$OWN" "$ONE")"
+echo "62-unify-overlay: page cache filled by $N guests starting perl (its binary and libraries, $(mib "$SIZE") a copy): plain $(mib "$P0"), unified $(mib "$P1") (target: the shared files once)"
+# apt's caches (lists, pkgcache: /var, never shared) removed in every guest,
+# as one does for a template: what is left of each guest's own
+for i in $(seq 1 $N); do
+	rm -rf "$VSBOX_ROOTDIR/deb$i/var/lib/apt/lists/"* "$VSBOX_ROOTDIR/deb$i/var/cache/apt/"*.bin \
+		"$VSBOX_ROOTDIR/deb$i/var/cache/apt/archives/"*.deb
+done
+sync
+"$VSBOX" vdu --bytes ALL >"$T/vdu2"
+OWN2=$(awk '$1 == "deb2" { print $4 }' "$T/vdu2")
+echo "62-unify-overlay: without apt's caches: each guest's own (vdu, deb2) $(mib "$OWN2") = $(pct "$OWN2" "$ONE") of a full copy (target <= 5 %)"
+# deb2 a plain directory again; then deb1 (an overlay) and deb2 (plain)
+# started and stopped in turn, five rounds of ten each (the host's other
+# work weighs on both alike)
+t0=$(date +%s.%N)
+"$VSBOX" vunify --undo deb2 >"$T/undo" 2>&1 || { echo "# 62-unify-overlay: --undo failed: $(tail -1 "$T/undo")"; exit 1; }
+t1=$(date +%s.%N)
+echo "62-unify-overlay: vunify --undo deb2 $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'): $(sed -n 's/^vunify: deb2: a plain directory again, //p' "$T/undo")"
+"$VSBOX" vserver deb1 start -q && "$VSBOX" vserver deb1 stop -q   # (warm)
+"$VSBOX" vserver deb2 start -q && "$VSBOX" vserver deb2 stop -q
+SO=0 SP=0
+for r in 1 2 3 4 5; do
+	o=$(startstop deb1) && p=$(startstop deb2) || { echo "# 62-unify-overlay: start/stop failed"; exit 1; }
+	SO=$((SO + o)) SP=$((SP + p))
+done
+echo "62-unify-overlay: start+stop of a guest (mean of 50, in turns): plain $(ms $((SP / 5))), overlay $(ms $((SO / 5))) ($(ms $(( (SO - SP) / 5 ))); target <= +1 ms)"

@@ -1,0 +1,25 @@
+/* uovl.h - what lib/uovl.c (layers, mounts, a run) and lib/uovlfold.c
+ * (the store, folding a file) share; the design is at the top of
+ * lib/uovl.c. Not part of vsbox.h: only those two include it.
+ */
+#ifndef VSBOX_UOVL_H
+#define VSBOX_UOVL_H
+
+#define X_PREFIX "trusted.overlay."
+#define X_META X_PREFIX "metacopy"
+#define X_REDIRECT X_PREFIX "redirect"
+#define X_OPAQUE X_PREFIX "opaque"
+
+/* a run's state (lib/uovl.c fills it, lib/uovlfold.c reads it) */
+struct uovl_run {
+	int store;               /* ROOTDIR/.ovl/store */
+	int *lower;              /* each guest's lower layer (-1: a dry run) */
+	struct guest **lock;     /* each guest, locked */
+	bool *ro;                /* running: read only, folded at its next start */
+};
+extern struct uovl_run O;
+
+/* mark fd a stub whose data is the store's file at redirect: 0, -1 + errno */
+int uovl_stub_xattrs(int fd, const char *redirect);
+
+#endif
