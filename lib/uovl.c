@@ -65,6 +65,9 @@
  * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
  * and mounted leaves it for the next start or run to make.
  *
+ * A run ends by removing the store files no stub of any guest names any
+ * more (not while a guest waits to be folded at its next start).
+ *
  * The store and the folding of a file are lib/uovlfold.c; vunify --undo
  * (lib/uovlundo.c) makes a guest a plain directory again.
  *
@@ -534,6 +537,11 @@ void uovl_close(struct unify *u)
 			warn_errno("%s: can't leave %s for its next start", u->g[i].name, p);
 		}
 	}
+	/* the store files the run left unreferenced (replaced, undone, a
+	 * killed run's), while every named stopped guest is still locked */
+	unsigned long gone = u->dry ? 0 : uovl_gc();
+	if (gone)
+		printf("vunify: removed %lu store file%s no guest refers to any more\n", gone, gone == 1 ? "" : "s");
 	for (int i = 0; i < u->ng; i++) {
 		if (O.lower[i] >= 0)
 			close(O.lower[i]);

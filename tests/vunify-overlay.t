@@ -294,6 +294,11 @@ is "  the same tree" "$(tree "$R" | diff "$T_TMP/tree.p2" - 2>&1 | head -8)" ""
 check "  a plain directory" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p2' ]"
 rc_is "--undo of a plain guest" 1 vunify --undo p2
 is "  says so" "$ERR" "vunify: p2: its root $R is not an overlay of vunify's"
+rc_is "a run removes the store files no guest refers to any more" 0 vunify --method overlay k1 k2 k3
+like "  says so" "$OUT" "^vunify: removed [1-9][0-9]* store files? no guest refers to any more$"
+check "  the 20 MiB file is one of them" test ! -e "$S"
+is "  the k guests are whole" "$(whole)" 0
+check "  the others are still there" store_ok
 
 # ---- a template that is an overlay guest ---------------------------------------------
 rc_is "vserver k5 build --template k1 (an overlay guest)" 0 vserver k5 build -q --template k1
