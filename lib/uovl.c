@@ -377,6 +377,20 @@ static const char *unfit(const char *name, char *why, size_t n)
 	bool subvol;
 	int fd;
 
+	/* a user-namespaced guest's root is shown to it through an idmapped
+	 * mount, which an overlay can't be (idmapped layers: not done) */
+	xsnprintf(path, sizeof(path), "%s/%s.conf", confdir(), name);
+	if (!access(path, F_OK)) {
+		struct vconf *c = xcalloc(1, sizeof(*c));
+		conf_load(path, c);
+		bool userns = c->userns;
+		free(c);
+		if (userns) {
+			snprintf(why, n, "%s: USERNS=yes: its root is shown to it through an idmapped mount, "
+				 "which an overlay can't be", name);
+			return why;
+		}
+	}
 	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
 	if (uovl_is(name))
 		return NULL;
