@@ -65,6 +65,9 @@
  * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
  * and mounted leaves it for the next start or run to make.
  *
+ * A run ends by removing the store files no stub of any guest names any
+ * more (not while a guest waits to be folded at its next start).
+ *
  * The store and the folding of a file are lib/uovlfold.c; vunify --undo
  * (lib/uovlundo.c) makes a guest a plain directory again.
  *
@@ -374,6 +377,20 @@ static const char *unfit(const char *name, char *why, size_t n)
 	bool subvol;
 	int fd;
 
+	/* a user-namespaced guest's root is shown to it through an idmapped
+	 * mount, which an overlay can't be (idmapped layers: not done) */
+	xsnprintf(path, sizeof(path), "%s/%s.conf", confdir(), name);
+	if (!access(path, F_OK)) {
+		struct vconf *c = xcalloc(1, sizeof(*c));
+		conf_load(path, c);
+		bool userns = c->userns;
+		free(c);
+		if (userns) {
+			snprintf(why, n, "%s: USERNS=yes: its root is shown to it through an idmapped mount, "
+				 "which an overlay can't be", name);
+			return why;
+		}
+	}
 	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
 	if (uovl_is(name))
 		return NULL;
@@ -534,6 +551,11 @@ void uovl_close(struct unify *u)
 			warn_errno("%s: can't leave %s for its next start", u->g[i].name, p);
 		}
 	}
+	/* the store files the run left unreferenced (replaced, undone, a
+	 * killed run's), while every named stopped guest is still locked */
+	unsigned long gone = u->dry ? 0 : uovl_gc();
+	if (gone)
+		printf("vunify: removed %lu store file%s no guest refers to any more\n", gone, gone == 1 ? "" : "s");
 	for (int i = 0; i < u->ng; i++) {
 		if (O.lower[i] >= 0)
 			close(O.lower[i]);

@@ -19,6 +19,9 @@ struct uovl_run {
 };
 extern struct uovl_run O;
 
+/* store files no stub of any guest names removed (none while a guest
+ * waits to be folded at its next start): their count (lib/uovlfold.c) */
+unsigned long uovl_gc(void);
 /* mark fd a stub whose data is the store's file at redirect: 0, -1 + errno */
 int uovl_stub_xattrs(int fd, const char *redirect);
 

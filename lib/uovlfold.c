@@ -6,6 +6,7 @@
  */
 #include "vsbox.h"
 #include "lib/uovl.h"
+#include <dirent.h>
 #include <linux/fs.h>
 #include <sys/xattr.h>
 
@@ -328,4 +329,123 @@ void unify_overlay(struct unify *u, struct ucand *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		freed += fold(u, &m[i], redirect);
 	u->saved += freed > cost ? freed - cost : 0;
+}
+
+/* ---- store files no guest refers to -------------------------------------- */
+struct gcw {
+	struct uwalk w;
+	char **ref;             /* the redirects of every stub */
+	size_t n, cap;
+};
+
+static void gc_visit(struct uwalk *w, int dirfd, const char *name, const struct stat *st)
+{
+	struct gcw *g = (struct gcw *)w;
+	char r[128];
+
+	if (!S_ISREG(st->st_mode))
+		return;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	ssize_t l = fd < 0 ? -1 : fgetxattr(fd, X_REDIRECT, r, sizeof(r) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (l < 0) {
+		if (fd < 0 || errno != ENODATA)
+			w->errors++;   /* unknown: nothing is removed */
+		return;
+	}
+	r[l] = 0;
+	if (g->n == g->cap)
+		g->ref = xrealloc(g->ref, (g->cap = g->cap ? 2 * g->cap : 4096) * sizeof(char *));
+	g->ref[g->n++] = xstrdup(r);
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* every guest's lower layer read (those not named too); -1 if one could
+ * not be read whole, or a guest waits for its next start to be folded
+ * (the store files made for it have no stub yet) */
+static int gc_refs(struct gcw *g)
+{
+	char p[PATH_MAX];
+	struct dirent *e;
+	int r = 0;
+
+	xsnprintf(p, sizeof(p), "%s/.ovl/.fold", rootdir());
+	DIR *d = opendir(p);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			r = -1;
+	if (d)
+		closedir(d);
+	xsnprintf(p, sizeof(p), "%s/.ovl", rootdir());
+	if (r || !(d = opendir(p)))
+		return -1;
+	while ((e = readdir(d)) && !r) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "store"))
+			continue;
+		uovl_path(e->d_name, "lower", p, sizeof(p));
+		int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = errno == ENOENT ? 0 : -1;
+			continue;
+		}
+		g->w.visit = gc_visit;
+		r = uwalk_run(&g->w, fd) || g->w.errors ? -1 : 0;
+		close(fd);
+	}
+	closedir(d);
+	return r;
+}
+
+unsigned long uovl_gc(void)
+{
+	struct gcw g;
+	unsigned long removed = 0;
+	struct dirent *e, *f;
+	char key[72];
+
+	memset(&g, 0, sizeof(g));
+	if (O.store < 0 || gc_refs(&g))
+		goto out;
+	if (g.n)
+		qsort(g.ref, g.n, sizeof(char *), by_str);
+	int sfd = openat(O.store, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = sfd < 0 ? NULL : fdopendir(sfd);
+	while (d && (e = readdir(d))) {
+		if (strlen(e->d_name) != 2)
+			continue;
+		int afd = openat(O.store, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *a = afd < 0 ? NULL : fdopendir(afd);
+		while (a && (f = readdir(a))) {
+			const char *k = key;
+			if (f->d_name[0] == '.' || strlen(f->d_name) != 62)
+				continue;
+			snprintf(key, sizeof(key), "/%.2s/%.62s", e->d_name, f->d_name);
+			if (g.n && bsearch(&k, g.ref, g.n, sizeof(char *), by_str))
+				continue;
+			/* no stub names it: immutable no more, then gone */
+			int fd = openat(afd, f->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0 && !fd_setflags(fd, FS_IMMUTABLE_FL, false) && !unlinkat(afd, f->d_name, 0))
+				removed++;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (a)
+			closedir(a);
+		else if (afd >= 0)
+			close(afd);
+	}
+	if (d)
+		closedir(d);
+	else if (sfd >= 0)
+		close(sfd);
+out:
+	for (size_t i = 0; i < g.n; i++)
+		free(g.ref[i]);
+	free(g.ref);
+	return removed;
 }

@@ -294,6 +294,11 @@ is "  the same tree" "$(tree "$R" | diff "$T_TMP/tree.p2" - 2>&1 | head -8)" ""
 check "  a plain directory" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p2' ]"
 rc_is "--undo of a plain guest" 1 vunify --undo p2
 is "  says so" "$ERR" "vunify: p2: its root $R is not an overlay of vunify's"
+rc_is "a run removes the store files no guest refers to any more" 0 vunify --method overlay k1 k2 k3
+like "  says so" "$OUT" "^vunify: removed [1-9][0-9]* store files? no guest refers to any more$"
+check "  the 20 MiB file is one of them" test ! -e "$S"
+is "  the k guests are whole" "$(whole)" 0
+check "  the others are still there" store_ok
 
 # ---- a template that is an overlay guest ---------------------------------------------
 rc_is "vserver k5 build --template k1 (an overlay guest)" 0 vserver k5 build -q --template k1
@@ -303,6 +308,12 @@ rc_is "vserver k6 build --template k1 --unify" 0 vserver k6 build -q --template 
 check "  k6 is an overlay sharing k1's files" sh -c "[ \$(stat -f -c %T '$B/k6') = overlayfs ] && [ ! -e '$B/.ovl/k6/upper/bin/r3' ] && cmp -s '$B/k6/bin/r3' '$T_TMP/r3'"
 
 # ---- bad input ---------------------------------------------------------------------
+cp "$VSBOX_CONFDIR/p1.conf" "$VSBOX_CONFDIR/p3.conf"; echo USERNS=yes >>"$VSBOX_CONFDIR/p3.conf"
+mkdir -p "$B/p3"
+rc_is "a USERNS guest is refused" 1 vunify --method overlay p1 p3
+is "  saying why" "$ERR" "vunify: p3: USERNS=yes: its root is shown to it through an idmapped mount, which an overlay can't be"
+check "  and left as it was" sh -c "[ \$(stat -f -c %T '$B/p1') != overlayfs ] && [ ! -e '$B/.ovl/p3' ]"
+rm -r "$VSBOX_CONFDIR/p3.conf" "$B/p3"
 rc_is "a missing guest" 1 vunify --method overlay nosuch p1
 like "  named" "$ERR" "^vunify: nosuch: can't open its root"
 mkdir -p "$MNT/a,b/p1" "$MNT/a,b/p2"
