@@ -11,15 +11,17 @@
  * where gamma(X) is X's bit length less one in zeros, then X itself, and LO
  * is LZ_LOBITS bits. Help texts are ASCII, so literals cost a byte and most
  * of a text is copies of the words and option names that came before.
- * Packing is greedy with one step of lazy matching: the same input always
- * gives the same stream.
+ * Packing chooses the parse of fewest bits (from the end back, each
+ * position's cheapest way on, over the copies its 3-byte hash chain
+ * offers): the same input always gives the same stream.
  */
 #include "vsbox.h"
 
 #define LZ_LOBITS 10
 #define LZ_MIN    3            /* shortest copy */
 #define LZ_HASH   4096         /* heads of the 3-byte hash chains */
-#define LZ_CHAIN  4096         /* the candidates tried at one position */
+#define LZ_CHAIN  256          /* the candidates tried at one position */
+#define LZ_NICE   256          /* the longest copy packed (and the search ends at one) */
 
 struct bits {
 	unsigned char *p;
@@ -65,79 +67,91 @@ static unsigned hash3(const unsigned char *s)
 	return ((unsigned)s[0] << 16 ^ (unsigned)s[1] << 8 ^ s[2]) * 2654435761u >> 20 & (LZ_HASH - 1);
 }
 
-/* the longest earlier copy of in[i..] (its length; *off how far back) */
-static size_t longest(const unsigned char *in, size_t n, size_t i, const long *head,
-		      const long *prev, size_t *off)
+static unsigned gamma_bits(unsigned long x)
 {
-	size_t best = 0;
-	int steps = LZ_CHAIN;
+	return 2 * (unsigned)width(x) - 1;
+}
 
-	if (i + LZ_MIN > n)
-		return 0;
-	for (long j = head[hash3(in + i)]; j >= 0 && steps--; j = prev[j]) {
-		size_t l = 0;
+/* what an item costs in the stream, in bits */
+static unsigned lit_bits(unsigned char c)
+{
+	return c && c < 0x80 ? 8 : 16;
+}
 
-		while (i + l < n && in[j + l] == in[i + l])
-			l++;
-		if (l > best) {
-			best = l;
-			*off = i - (size_t)j;
-		}
-	}
-	return best >= LZ_MIN ? best : 0;
+static unsigned copy_bits(size_t len, size_t off)
+{
+	return 1 + gamma_bits(len - (LZ_MIN - 1)) + gamma_bits(((off - 1) >> LZ_LOBITS) + 1) + LZ_LOBITS;
 }
 
 size_t lz_pack(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
 {
 	struct bits b = { out, 0, cap, 0, false };
 	long head[LZ_HASH], *prev = malloc((n + 1) * sizeof(long));
-	size_t i = 0, added = 0;
+	/* for each position: the fewest bits from there to the end, and the
+	 * item that starts the way there (len 0: a literal) */
+	uint64_t *cost = malloc((n + 1) * sizeof(uint64_t));
+	size_t *len = malloc((n + 1) * sizeof(size_t)), *off = malloc((n + 1) * sizeof(size_t));
 
-	if (!prev)
+	if (!prev || !cost || !len || !off) {
+		free(prev), free(cost), free(len), free(off);
 		return 0;
+	}
+	/* chains: prev[i] is the last position before i with the same 3 bytes' hash */
 	for (size_t k = 0; k < LZ_HASH; k++)
 		head[k] = -1;
-	while (i < n && !b.full) {
-		size_t off = 0, off2 = 0, len;
+	for (size_t i = 0; i + LZ_MIN <= n; i++) {
+		unsigned h = hash3(in + i);
+		prev[i] = head[h];
+		head[h] = (long)i;
+	}
+	/* the cheapest parse, from the end back (ties: the first found) */
+	cost[n] = 0;
+	for (size_t i = n; i-- > 0; ) {
+		size_t best = LZ_MIN - 1;
+		int steps = LZ_CHAIN;
 
-		/* every position before i is in the chains */
-		for (; added < i; added++)
-			if (added + LZ_MIN <= n) {
-				unsigned h = hash3(in + added);
-				prev[added] = head[h];
-				head[h] = (long)added;
-			}
-		len = longest(in, n, i, head, prev, &off);
-		if (len) {
-			/* lazy: a longer copy one byte on wins over this one */
-			unsigned h = i + LZ_MIN <= n ? hash3(in + i) : 0;
-			long keep = head[h];
+		cost[i] = lit_bits(in[i]) + cost[i + 1];
+		len[i] = 0;
+		for (long j = i + LZ_MIN <= n ? prev[i] : -1; j >= 0 && steps--; j = prev[j]) {
+			size_t l = 0, o = i - (size_t)j;
 
-			if (i + LZ_MIN <= n) {
-				prev[i] = head[h];
-				head[h] = (long)i;
+			while (i + l < n && l < LZ_NICE && in[j + l] == in[i + l])
+				l++;
+			if (l <= best)
+				continue;
+			/* lengths best+1..l are nearest at this offset */
+			for (size_t k = best + 1; k <= l; k++) {
+				uint64_t c = copy_bits(k, o) + cost[i + k];
+				if (c < cost[i]) {
+					cost[i] = c;
+					len[i] = k;
+					off[i] = o;
+				}
 			}
-			if (longest(in, n, i + 1, head, prev, &off2) > len + 1)
-				len = 0;
-			head[h] = keep;
+			best = l;
+			if (l >= LZ_NICE)
+				break;
 		}
-		if (!len) {
+	}
+	for (size_t i = 0; i < n && !b.full; i += len[i] ? len[i] : 1) {
+		if (!len[i]) {
 			if (in[i] && in[i] < 0x80) {
 				put(&b, in[i], 8);
 			} else {
 				put(&b, 0, 8);
 				put(&b, in[i], 8);
 			}
-			i++;
 			continue;
 		}
 		put(&b, 1, 1);
-		put_gamma(&b, len - (LZ_MIN - 1));
-		put_gamma(&b, ((off - 1) >> LZ_LOBITS) + 1);
-		put(&b, (unsigned)((off - 1) & ((1u << LZ_LOBITS) - 1)), LZ_LOBITS);
-		i += len;
+		put_gamma(&b, len[i] - (LZ_MIN - 1));
+		put_gamma(&b, ((off[i] - 1) >> LZ_LOBITS) + 1);
+		put(&b, (unsigned)((off[i] - 1) & ((1u << LZ_LOBITS) - 1)), LZ_LOBITS);
 	}
 	free(prev);
+	free(cost);
+	free(len);
+	free(off);
 	return b.full ? 0 : b.n;
 }
 
