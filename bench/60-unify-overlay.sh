@@ -179,7 +179,7 @@ done
 # Two runs of paired rounds, plain first then overlay first: what the
 # order costs (the one before's stop still settling) cancels out in the
 # mean of the two paired medians; a third for the start that mounts
-ROUNDS=${VSBOX_BENCH_ROUNDS:-61}
+ROUNDS=${VSBOX_BENCH_ROUNDS:-201}
 V=$VSBOX
 "$BENCH_BIN/timecmd" "$ROUNDS" plain "$V" vserver plain start -q :: "$V" vserver plain stop -q -- \
 	ovl "$V" vserver deb1 start -q :: "$V" vserver deb1 stop -q >"$T/r" &&
