@@ -114,4 +114,27 @@ like "  a warning naming the tree" "$ERR" "^vdu: $B/v1: 1 entries could not be r
 mv "$T_TMP/away" "$SF" && chattr +i "$SF"
 rc_is "  back: vdu v1" 0 vdu v1
 rc_is "a directory argument is walked as any tree" 0 vdu --bytes "$B/v2/usr/lib/"
+
+# ext4 with inline_data (small directories kept in their inode): the
+# immutable mount point of an overlay guest stays usable (ext4 refuses
+# any flag change on such an inode once immutable, even to the same flags)
+for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
+if ufs ext4i 100M mkfs.ext4 -q -O inline_data; then
+	export VSBOX_ROOTDIR=$MNT/vs
+	mkdir -p "$VSBOX_ROOTDIR"
+	for g in w1 w2; do
+		GUESTS="$GUESTS $g"
+		vserver $g build -q --tar "$T_TMP/guest.tgz" || bail "can't build $g"
+		{ echo "S_HOSTNAME=$g"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
+		  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$g.conf"
+	done
+	rc_is "inline_data ext4: vunify --method overlay w1 w2" 0 vunify --method overlay w1 w2
+	rc_is "  again" 0 vunify --method overlay w1 w2
+	rc_is "  w1 starts on its overlay" 0 vserver w1 start -q
+	vserver w1 stop -q
+	rc_is "  vdu --store w1 w2" 0 vdu --bytes --store w1 w2
+	is "  w1 shares what w2 does" "$(col w1 3 w1)" "$(col w2 3 w2)"
+else
+	for i in 1 2 3 4 5; do skip "ext4 without inline_data here"; done
+fi
 done_testing
