@@ -168,7 +168,7 @@ updirs=$(bytes "$L/upper" -path "$L/upper/var" -prune -o -path "$L/upper/etc" -p
 upfiles=$(bytes "$L/upper" -path "$L/upper/var" -prune -o -path "$L/upper/etc" -prune -o ! -type d)
 lodirs=$(bytes "$L/lower" -type d)
 echo "60-unify-overlay: without apt's caches: a full copy $(mib "$ONE2")$([ -n "$OWN2" ] && echo ", deb2's own $(mib "$OWN2") = $(pct "$OWN2" "$ONE2") (vdu)"); each guest beyond the first $(pct "$(guest_cost "$U2" "$ONE2")" "$ONE2") of a full copy on disk (target <= 5 %)"
-echo "60-unify-overlay: deb2's own by kind: upper layer $(mib "$up"): /var and /etc $(mib "$var"), the rest's directories $(mib "$updirs") and files $(mib "$upfiles") (kept own: hard links); lower layer's directories $(mib "$lodirs") (its stubs' xattr blocks are shared with the other guests' by ext4)"
+echo "60-unify-overlay: deb2's own by kind: upper layer $(mib "$up"): /var and /etc $(mib "$var"), the rest's directories $(mib "$updirs") and files $(mib "$upfiles"); lower layer's directories $(mib "$lodirs") (its stubs' xattr blocks are shared with the other guests' by ext4)"
 
 # start+stop: deb1 (overlay) against plain, the same files, as a bare
 # guest (the system's sleep as its PID 1, no rc)
