@@ -13,19 +13,12 @@
 # one does for a template).
 set -u
 : "${VSBOX:?}"
-for c in losetup mkfs.btrfs btrfs debootstrap; do
+for c in losetup mkfs.btrfs btrfs; do
 	command -v $c >/dev/null || { echo "# 60-unify: $c missing"; exit 1; }
 done
-SUITE=bookworm
-TB=/var/cache/vsbox/debian-$SUITE-minbase.tar.gz
-if [ ! -s "$TB" ]; then
-	mkdir -p /var/cache/vsbox
-	B=$(mktemp -d /tmp/vsbox-bench-deb.XXXXXX)
-	debootstrap --variant=minbase "$SUITE" "$B/root" http://deb.debian.org/debian >"$B/log" 2>&1 &&
-		tar -C "$B/root" --numeric-owner -czf "$TB.tmp" . && mv "$TB.tmp" "$TB"
-	rm -rf "$B"
-	[ -s "$TB" ] || { echo "# 60-unify: no debootstrap of $SUITE (network?)"; exit 1; }
-fi
+. "$(dirname "$0")/debian-lib.sh"
+TB=$DEB_CACHE/debian-$SUITE-minbase.tar.gz
+deb_cached "$TB" || { echo "# 60-unify: no debootstrap of $SUITE (debootstrap, network?)"; exit 1; }
 T=$(mktemp -d /tmp/vsbox-bench-unify.XXXXXX)
 chmod 755 "$T"
 export VSBOX_RUNDIR="$T/run" VSBOX_CONFDIR="$T/etc"

@@ -16,7 +16,9 @@
  * A guest unified by the overlay method (lib/uovl.c) is its upper layer,
  * counted as any tree, and the store files its lower layer's stubs refer
  * to, each once, all shared; the stubs themselves (empty, sparse) and
- * the lower directories are vunify's bookkeeping, not counted.
+ * the lower directories are vunify's bookkeeping, not counted. The store
+ * itself is walked the same way, with every guest's lower layer: the
+ * files a stub names are shared, the rest its own.
  */
 #include "vsbox.h"
 #include <sys/xattr.h>
@@ -98,7 +100,8 @@ static void visit(struct uwalk *w, int dirfd, const char *name, const struct sta
 	i->names++;
 	if (!fresh)
 		return;
-	i->nlink = (unsigned)st->st_nlink;
+	/* a directory's links are its subdirectories' "..": never shared */
+	i->nlink = S_ISDIR(st->st_mode) ? 1 : (unsigned)st->st_nlink;
 	d->f->files++;
 	unsigned long long blocks = (unsigned long long)st->st_blocks * 512;
 	if (!S_ISREG(st->st_mode) || !st->st_size) {
@@ -168,7 +171,7 @@ static void stub_visit(struct uwalk *w, int dirfd, const char *name, const struc
 	close(sd);
 }
 
-int du_tree_ovl(struct du_state *s, int rootfd, int lowerfd, int storefd, struct du_figs *f)
+int du_tree_ovl(struct du_state *s, int rootfd, const int *lowerfd, int nlower, int storefd, struct du_figs *f)
 {
 	struct duw d;
 	struct stat st;
@@ -183,11 +186,11 @@ int du_tree_ovl(struct du_state *s, int rootfd, int lowerfd, int storefd, struct
 	if (fstat(rootfd, &st) || uwalk_run(&d.w, rootfd))
 		return -1;
 	visit(&d.w, rootfd, ".", &st);
-	if (lowerfd >= 0) {
+	d.storefd = storefd;
+	d.w.visit = stub_visit;
+	for (int k = 0; k < nlower; k++) {
 		unsigned long errors = d.w.errors;
-		d.storefd = storefd;
-		d.w.visit = stub_visit;
-		if (uwalk_run(&d.w, lowerfd))
+		if (uwalk_run(&d.w, lowerfd[k]))
 			return -1;
 		d.w.errors += errors;
 	}
@@ -210,7 +213,7 @@ int du_tree_ovl(struct du_state *s, int rootfd, int lowerfd, int storefd, struct
 
 int du_tree(struct du_state *s, int rootfd, struct du_figs *f)
 {
-	return du_tree_ovl(s, rootfd, -1, -1, f);
+	return du_tree_ovl(s, rootfd, NULL, 0, -1, f);
 }
 
 static int by_phys(const void *a, const void *b)

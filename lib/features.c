@@ -52,8 +52,10 @@ int fd_setflags(int fd, unsigned bits, bool on)
 
 	if (ioctl(fd, FS_IOC_GETFLAGS, &fl))
 		return -1;
-	fl = on ? (fl | (int)bits) : (fl & ~(int)bits);
-	return ioctl(fd, FS_IOC_SETFLAGS, &fl);
+	int nf = on ? (fl | (int)bits) : (fl & ~(int)bits);
+	/* nothing to change: not asked (ext4 refuses any SETFLAGS on an
+	 * immutable inode that has inline data, same flags or not) */
+	return nf == fl ? 0 : ioctl(fd, FS_IOC_SETFLAGS, &nf);
 }
 
 const char *feat_iunlink_why(void)

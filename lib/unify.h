@@ -55,8 +55,9 @@ struct du_state {                  /* what several trees have, for the sum */
 /* The figures of the tree at rootfd, remembered in s; -1 + errno */
 int du_tree(struct du_state *s, int rootfd, struct du_figs *f);
 /* the same for an overlay guest: its upper layer at rootfd, and the store
- * files (storefd) the stubs of its lower layer (lowerfd) name, all shared */
-int du_tree_ovl(struct du_state *s, int rootfd, int lowerfd, int storefd, struct du_figs *f);
+ * files (storefd) the stubs of its lower layers (nlower of lowerfd) name,
+ * all shared; for the store: rootfd = storefd, every guest's lower */
+int du_tree_ovl(struct du_state *s, int rootfd, const int *lowerfd, int nlower, int storefd, struct du_figs *f);
 /* f->own set to the sum of the trees' own bytes: total and shared of them
  * all, shared data counted once */
 void du_total(struct du_state *s, struct du_figs *f);
