@@ -90,11 +90,12 @@ if [ "$IU" != yes ]; then
 	rc_is "ext4 without iunlink: --method link" 1 vunify --method link e1 e2
 	like "  refused in one line, naming the missing kernel feature" "$ERR" \
 		"^vunify: --method link needs the kernel's immutable linkage invert \(FS_IXUNLINK_FL, kernel/patches 0001\) on $B: not on ext4 \([A-Za-z ]+\)$"
-	# (e1 a mount of its own: the overlay method can't move it)
+	# (e1 a mount of its own: the overlay method can't move it; a kernel
+	# before 6.5 refuses its data-only lower layers first)
 	mount --bind "$B/e1" "$B/e1"
 	rc_is "  auto, where overlay can't be used either" 1 vunify e1 e2
 	umount "$B/e1"
-	like "  refused, naming the three methods" "$ERR" "^vunify: no method fits: --method link needs the kernel's immutable linkage invert .*: not on ext4 .*; --method overlay: e1: its root $B/e1 is a filesystem of its own: .*; and e1: $B/e1 is on ext4 .*, but --method reflink needs btrfs, or XFS made with reflink=1$"
+	like "  refused, naming the three methods" "$ERR" "^vunify: no method fits: --method link needs the kernel's immutable linkage invert .*: not on ext4 .*; --method overlay: (e1: its root $B/e1 is a filesystem of its own:|overlayfs refused data-only lower layers) .*; and e1: $B/e1 is on ext4 .*, but --method reflink needs btrfs, or XFS made with reflink=1$"
 	rc_is "  one guest with reflink: usage error" 2 vunify --method reflink e1
 	is "  nothing was made" "$(ls -A "$B")" "e1
 e2"
