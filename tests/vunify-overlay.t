@@ -307,6 +307,13 @@ cp "$VSBOX_CONFDIR/k1.conf" "$VSBOX_CONFDIR/k5.conf"; GUESTS="$GUESTS k5"
 rc_is "vserver k6 build --template k1 --unify" 0 vserver k6 build -q --template k1 --unify
 check "  k6 is an overlay sharing k1's files" sh -c "[ \$(stat -f -c %T '$B/k6') = overlayfs ] && [ ! -e '$B/.ovl/k6/upper/bin/r3' ] && cmp -s '$B/k6/bin/r3' '$T_TMP/r3'"
 
+cp "$VSBOX_CONFDIR/k1.conf" "$VSBOX_CONFDIR/k6.conf"; GUESTS="$GUESTS k6"
+tree "$B/k6" >"$T_TMP/tree.k6"
+rc_is "vserver k6 move .:k8 (an overlay guest)" 0 vserver k6 move .:k8 -q
+is "  k8, a plain directory, shows what k6 showed" "$(stat -f -c %T "$B/k8" | grep -c overlayfs):$(tree "$B/k8" | diff "$T_TMP/tree.k6" - | head -3)" "0:"
+check "  k6's layers and mount point are gone" sh -c "[ ! -e '$B/k6' ] && [ ! -e '$B/.ovl/k6' ]"
+GUESTS="$GUESTS k8"
+
 # ---- bad input ---------------------------------------------------------------------
 cp "$VSBOX_CONFDIR/p1.conf" "$VSBOX_CONFDIR/p3.conf"; echo USERNS=yes >>"$VSBOX_CONFDIR/p3.conf"
 mkdir -p "$B/p3"
