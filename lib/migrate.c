@@ -312,7 +312,7 @@ static void send_flags(int rootfd, struct mtree *t)
 }
 
 /* after a move: the guest goes from here (its flags first: an immutable
- * file can't be removed) */
+ * file can't be removed); rootfd is closed */
 static void remove_here(int rootfd, const struct mtree *t)
 {
 	static const char *const sfx[] = { ".conf", ".sh", ".fstab" };
@@ -321,8 +321,10 @@ static void remove_here(int rootfd, const struct mtree *t)
 
 	for (int i = 0; i < t->nflag; i++)
 		mtree_setflags(rootfd, t->flag[i].path, t->flag[i].flags, false);
+	close(rootfd);          /* (an overlay's would keep it mounted) */
 	parent = xopenat(AT_FDCWD, rootdir(), O_RDONLY | O_DIRECTORY, 0);
-	if (quota_rmroot(parent, M.g.name))
+	/* (an overlay guest of vunify's: its layers and mount point) */
+	if (uovl_is(M.g.name) ? uovl_remove(M.g.name) : quota_rmroot(parent, M.g.name))
 		warn_errno("%s: can't remove %s", M.g.name, M.g.root);
 	close(parent);
 	for (int i = 0; i < 3; i++) {
@@ -491,8 +493,9 @@ int guest_migrate(const char *name, char **args, bool move)
 	undo_forget();
 	session_end();
 	if (move && !M.keep)
-		remove_here(rootfd, &t);
-	close(rootfd);
+		remove_here(rootfd, &t);   /* (it closes rootfd) */
+	else
+		close(rootfd);
 	unlink(lock);
 	close(lockfd);
 	if (!M.quiet) {

@@ -31,9 +31,12 @@
 #include <sys/mount.h>
 #include <sys/xattr.h>
 
+struct ulinked { ino_t ino; char *path; };
 struct uw {
 	struct uwalk w;
 	bool copy;               /* pass 1: copy up (through the overlay) */
+	struct ulinked *lk;      /* pass 1: files with several names, as */
+	size_t nlk, clk;         /* the overlay showed them (one inode) */
 	uint64_t sum[4];         /* the entries' digests, added lane by lane */
 	unsigned long n, copied, bad;
 	bool tty;
@@ -85,6 +88,14 @@ static void visit(struct uwalk *w, int dirfd, const char *name, const struct sta
 
 	if (x->copy) {
 		int r = 0;
+		/* a copy-up breaks a hard link: the names of one inode are
+		 * noted (its number before the copy) and linked again */
+		if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+			if (x->nlk == x->clk)
+				x->lk = xrealloc(x->lk, (x->clk = x->clk ? 2 * x->clk : 64) * sizeof(*x->lk));
+			x->lk[x->nlk].ino = st.st_ino;
+			x->lk[x->nlk++].path = xstrdup(w->path);
+		}
 		if (S_ISREG(st.st_mode)) {
 			int fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 			if (fd >= 0)
@@ -153,6 +164,59 @@ static bool unxattr(const char *full)
 			if (lremovexattr(full, x))
 				ok = false;
 		}
+	return ok;
+}
+
+/* the directory of path ("/usr/bin/x") below upfd, *base its last name */
+static int parent_open(int upfd, const char *path, const char **base)
+{
+	char d[PATH_MAX];
+
+	*base = strrchr(path, '/') + 1;
+	xsnprintf(d, sizeof(d), "%.*s", (int)(*base - 1 - path), path);
+	return path_open_beneath(upfd, *d ? d + 1 : ".", O_RDONLY | O_DIRECTORY);
+}
+
+static int by_ino(const void *a, const void *b)
+{
+	const struct ulinked *x = a, *y = b;
+	return x->ino != y->ino ? (x->ino < y->ino ? -1 : 1) : strcmp(x->path, y->path);
+}
+
+/* the names the overlay showed as one inode made one again in upper: a
+ * link of the first made in work/ and renamed over each other (a kill
+ * leaves the copy or the link, the same content; the temporary name is in
+ * work/, which the guest never sees); false if one could not be */
+static bool relink(struct uw *x, int upfd, int workfd)
+{
+	bool ok = true;
+
+	if (x->nlk)
+		qsort(x->lk, x->nlk, sizeof(*x->lk), by_ino);
+	for (size_t i = 1; i < x->nlk; i++) {
+		const struct ulinked *a = &x->lk[i - 1], *b = &x->lk[i];
+		size_t f = i - 1;
+		while (f > 0 && x->lk[f - 1].ino == b->ino)
+			f--;
+		if (a->ino != b->ino)
+			continue;
+		/* each directory opened below upper, no symlink followed */
+		const char *sb, *base;
+		int sd = parent_open(upfd, x->lk[f].path, &sb), pd = parent_open(upfd, b->path, &base);
+		unlinkat(workfd, "vunify-undo-link", 0);
+		if (sd < 0 || pd < 0 || linkat(sd, sb, workfd, "vunify-undo-link", 0) ||
+		    renameat(workfd, "vunify-undo-link", pd, base))
+			ok = false;
+		if (sd >= 0)
+			close(sd);
+		if (pd >= 0)
+			close(pd);
+	}
+	for (size_t i = 0; i < x->nlk; i++)
+		free(x->lk[i].path);
+	free(x->lk);
+	x->lk = NULL;
+	x->nlk = x->clk = 0;
 	return ok;
 }
 
@@ -251,6 +315,12 @@ int uovl_undo(const char *name)
 	x.bad = 0;
 	if (walk(&x, upper, clean) || x.bad || !unxattr(upper))
 		die("%s: can't remove overlayfs's whiteouts and xattrs from %s", name, upper);
+	int ufd = xopenat(AT_FDCWD, upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	int wfd = xopenat(dfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (!relink(&x, ufd, wfd))
+		warn("%s: some files with several names could not be linked again (each a copy now)", name);
+	close(ufd);
+	close(wfd);
 	unify_crash_point("undo-swap");
 	int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rfd >= 0) {

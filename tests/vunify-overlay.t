@@ -57,7 +57,7 @@ unmount_all() {
 }
 # fsck_clean FS DEV: the unmounted filesystem checks clean (a mount
 # namespace another process on the host makes meanwhile may hold a copy of
-# its mount for a moment: tried again while the checker says mounted)
+# its mount for a moment: tried again while the checker says mounted or busy)
 fsck_clean() {
 	for try in 1 2 3 4 5; do
 		case $1 in
@@ -65,7 +65,7 @@ fsck_clean() {
 		xfs) xfs_repair -n "$2" ;;
 		btrfs) btrfs check --readonly "$2" ;;
 		esac >"$T_TMP/fsck.log" 2>&1 && return 0
-		grep -qi mounted "$T_TMP/fsck.log" || break
+		grep -qiE "mounted|busy" "$T_TMP/fsck.log" || break
 		sleep 1
 	done
 	diag "$(tail -5 "$T_TMP/fsck.log")"; return 1
@@ -238,6 +238,7 @@ for g in p1 p2; do
 	guest $g; mkdir -p "$B/$g/usr"; head -c 20971520 /dev/zero | tr '\0' 'v' >"$B/$g/usr/big20"
 	for i in 1 2 3; do cp "$T_TMP/r$i" "$B/$g/usr/r$i"; done
 	setfattr -n user.kept -v yes "$B/$g/usr/r3"
+	cp "$T_TMP/r1" "$B/$g/usr/h1"; ln "$B/$g/usr/h1" "$B/$g/usr/h2"   # one inode, two names
 done
 rc_is "two stopped guests with a 20 MiB file in common, --method auto" 0 vunify p1 p2
 is "  auto is overlay here (no iunlink on ext4)" "$(stat -f -c %T "$B/p1")" overlayfs
@@ -276,6 +277,7 @@ like "  says so" "$OUT" "^vunify: p1: a plain directory again, [0-9]+ entries, [
 check "  a plain directory, its layers gone" sh -c "[ \$(stat -f -c %T '$R') != overlayfs ] && [ ! -e '$B/.ovl/p1' ]"
 is "  the same tree (names, types, modes, owners, mtimes, contents)" "$(tree "$R" | diff "$T_TMP/tree.p1" - 2>&1 | head -8)" ""
 is "  the same xattrs, none of overlayfs's" "$(xattrs "$R" | diff "$T_TMP/xattrs.p1" - 2>&1 | head -8)" ""
+check "  a file with two names is one inode again" sh -c "[ \$(stat -c %h:%i '$R/usr2/h1') = \$(stat -c %h:%i '$R/usr2/h2') ] && [ \$(stat -c %h '$R/usr2/h1') = 2 ]"
 check "  and no whiteout" sh -c "[ -z \"\$(find '$R' -path '$R/dev' -prune -o -type c -print)\" ]"
 rc_is "  it starts" 0 vserver p1 start -q
 is "  and reads its files" "$(vserver p1 exec sh -c 'cat /usr2/r2 /usr2/r3 | md5sum' | cut -d' ' -f1)" "$(cat "$T_TMP/r2" "$T_TMP/r3" | md5sum | cut -d' ' -f1)"
@@ -306,6 +308,13 @@ check "  a plain copy of what k1 shows" sh -c "[ \$(stat -f -c %T '$B/k5') != ov
 cp "$VSBOX_CONFDIR/k1.conf" "$VSBOX_CONFDIR/k5.conf"; GUESTS="$GUESTS k5"
 rc_is "vserver k6 build --template k1 --unify" 0 vserver k6 build -q --template k1 --unify
 check "  k6 is an overlay sharing k1's files" sh -c "[ \$(stat -f -c %T '$B/k6') = overlayfs ] && [ ! -e '$B/.ovl/k6/upper/bin/r3' ] && cmp -s '$B/k6/bin/r3' '$T_TMP/r3'"
+
+cp "$VSBOX_CONFDIR/k1.conf" "$VSBOX_CONFDIR/k6.conf"; GUESTS="$GUESTS k6"
+tree "$B/k6" >"$T_TMP/tree.k6"
+rc_is "vserver k6 move .:k8 (an overlay guest)" 0 vserver k6 move .:k8 -q
+is "  k8, a plain directory, shows what k6 showed" "$(stat -f -c %T "$B/k8" | grep -c overlayfs):$(tree "$B/k8" | diff "$T_TMP/tree.k6" - | head -3)" "0:"
+check "  k6's layers and mount point are gone" sh -c "[ ! -e '$B/k6' ] && [ ! -e '$B/.ovl/k6' ]"
+GUESTS="$GUESTS k8"
 
 # ---- bad input ---------------------------------------------------------------------
 cp "$VSBOX_CONFDIR/p1.conf" "$VSBOX_CONFDIR/p3.conf"; echo USERNS=yes >>"$VSBOX_CONFDIR/p3.conf"

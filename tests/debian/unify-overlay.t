@@ -1,6 +1,6 @@
 #!/bin/sh
 # unify-overlay.t - the slow tier (make check-debian): vapt and vunify on
-# three Debian minbase guests (debootstrap cached under /var/cache/vsbox)
+# five Debian minbase guests (debootstrap cached under /var/cache/vsbox)
 # on an ext4 loop image, where vunify's auto is the overlay method on a
 # stock kernel: tests/debian/vapt-lib.sh (install, unify, upgrade with
 # --unify, a guest's append is its own, reinstall, remove, purge, dpkg on
@@ -35,9 +35,13 @@ same3() {
 	_a=$(ovl_ref "$1")
 	[ "$_a" != own ] && [ "$_a" != none ] && [ "$_a" = "$(ovl_ref "$2")" ] && [ "$_a" = "$(ovl_ref "$3")" ]
 }
-restart() { for g in du1 du2 du3; do vserver $g stop -q && vserver $g start -q || bail "can't restart $g"; done; }
+GUESTS="du1 du2 du3 du4 du5"
+restart() { for g in $GUESTS; do vserver $g stop -q && vserver $g start -q || bail "can't restart $g"; done; }
 AFTER_UNIFY=restart
 SUMMARY="^vunify: .* [1-9][0-9]* at their guest.s next start"
 . "$TOP/tests/debian/vapt-lib.sh"
+for g in du4 du5; do is "$g runs too" "$(vserver $g exec sh -c 'dpkg-query -W vsbox-hello >/dev/null 2>&1; echo $?; apt-get --version | head -1 | cut -d" " -f1')" "1
+apt"; done
+check "du5 shares apt-get with du1" same3 "$B/du1/usr/bin/apt-get" "$B/du5/usr/bin/apt-get" "$B/du4/usr/bin/apt-get"
 check "the store's files are named after their content" sh -c "f=\$(find '$B/.ovl/store' -type f | head -1); [ \"\$(sha256sum <\"\$f\" | cut -c1-64)\" = \"\$(basename \"\$(dirname \"\$f\")\")\$(basename \"\$f\")\" ]"
 done_testing

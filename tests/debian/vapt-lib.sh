@@ -13,7 +13,8 @@
 # there: link, reflink or overlay) and same3 A B C (are the three files
 # one: shared extents, one inode, or one store file). Optional: AFTER_UNIFY,
 # a command run after each vunify (overlay: restart the guests, which folds
-# them), and SUMMARY, what vapt --unify's last line must match.
+# them), SUMMARY, what vapt --unify's last line must match, and GUESTS
+# (du1 du2 du3 and more).
 
 # the package, twice: vsbox-hello 1.0 and 2.0
 mkpkg() {
@@ -35,7 +36,8 @@ mkpkg 1.0
 mkpkg 2.0
 
 mkdir -p "$VSBOX_ROOTDIR" "$VSBOX_CONFDIR"
-GUESTS="du1 du2 du3"
+# (du1, du2 and du3 are checked by name; a caller may add more: GUESTS)
+GUESTS=${GUESTS:-du1 du2 du3}
 on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done'
 repo() { for g in $GUESTS; do rm -rf "$VSBOX_ROOTDIR/$g/srv/repo"; cp -r "$T_TMP/repo$1" "$VSBOX_ROOTDIR/$g/srv/repo"; done; }
 for g in $GUESTS; do
@@ -86,7 +88,7 @@ rc_is "vunify ALL" 0 vunify ALL
 ${AFTER_UNIFY:-true}
 check "  shared again" same3 "$B/du1/$D" "$B/du2/$D" "$B/du3/$D"
 rc_is "vapt ALL -- remove (on unified files)" 0 vapt ALL -- -y -q remove vsbox-hello
-check "  the files are gone, the conffiles stay" sh -c "! ls '$B'/du*/$D 2>/dev/null | grep -q . && [ \$(ls '$B'/du*/etc/vsbox-hello.conf | wc -l) = 3 ]"
+check "  the files are gone, the conffiles stay" sh -c "! ls '$B'/du*/$D 2>/dev/null | grep -q . && [ \$(ls '$B'/du*/etc/vsbox-hello.conf | wc -l) = $(echo $GUESTS | wc -w) ]"
 rc_is "vapt --unify ALL -- purge" 0 vapt --unify ALL -- -y -q purge vsbox-hello
 check "  the conffiles are gone" sh -c "! ls '$B'/du*/etc/vsbox-hello.conf 2>/dev/null | grep -q ."
 is "  dpkg knows it no more" "$(vserver du1 exec dpkg-query -W vsbox-hello >/dev/null 2>&1; echo $?)" 1
