@@ -369,10 +369,7 @@ static unsigned long long link_member(struct unify *u, const struct ucand *c, in
 		return 0;
 	}
 	/* its names: the one it was found by, then the others the walk saw */
-	const struct ualias key = { c->path, 0 }, *a = u->nalias ?
-		bsearch(&key, u->alias, u->nalias, sizeof(*u->alias), ualias_cmp) : NULL;
-	while (a && a > u->alias && a[-1].first == c->path)
-		a--;
+	const struct ualias *a = ualias_first(u, c->path);
 	if (name_open(u, c, c->path, &n[nn++]) >= 0)
 		fd = openat(n[0].pd, n[0].base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	for (; a && a < u->alias + u->nalias && a->first == c->path && nn < 16; a++)

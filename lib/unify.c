@@ -488,6 +488,16 @@ int ualias_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
+const struct ualias *ualias_first(const struct unify *u, uint32_t path)
+{
+	const struct ualias key = { path, 0 }, *a = u->nalias ?
+		bsearch(&key, u->alias, u->nalias, sizeof(*u->alias), ualias_cmp) : NULL;
+
+	while (a && a > u->alias && a[-1].first == path)
+		a--;
+	return a;
+}
+
 static struct unify *sort_u;
 static int cmp_cheap_g(const void *a, const void *b)
 {

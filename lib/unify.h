@@ -113,6 +113,8 @@ struct unify {
 	unsigned long deferred;        /* overlay: of running guests, at their next start */
 	unsigned long long saved;      /* bytes */
 };
+/* the first of the other names of the candidate found as path, or NULL */
+const struct ualias *ualias_first(const struct unify *u, uint32_t path);
 /* The exclude patterns: .defaults/vunify-exclude or the built-in list, then
  * FILE's (extra, may be NULL); dies with FILE:LINE */
 void unify_excludes(struct unify *u, const char *extra);

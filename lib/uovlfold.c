@@ -224,10 +224,7 @@ static unsigned long long fold(struct unify *u, const struct ucand *c, const cha
 		return 0;
 	}
 	/* its names: the one it was found by, then the others the walk saw */
-	const struct ualias key = { c->path, 0 }, *a = u->nalias ?
-		bsearch(&key, u->alias, u->nalias, sizeof(*u->alias), ualias_cmp) : NULL;
-	while (a && a > u->alias && a[-1].first == c->path)
-		a--;
+	const struct ualias *a = ualias_first(u, c->path);
 	n[nn++].rel = u->pool + c->path;
 	for (; a && a < u->alias + u->nalias && a->first == c->path && nn < 16; a++)
 		n[nn++].rel = u->pool + a->path;

@@ -35,3 +35,15 @@ shared() { a=$(phys "$1"); [ -n "$a" ] && [ "$a" = "$(phys "$2")" ]; }
 summary() { printf '%s\n' "$OUT" | sed -n "s/.* \([0-9][0-9]*\) files\{0,1\} $1.*/\1/p; s/.*, \([0-9][0-9]*\) $1.*/\1/p" | head -1; }
 not_shared() { ! shared "$1" "$2"; }
 shared3() { shared "$1" "$2" && shared "$1" "$3"; }
+
+# an overlay test's start: the overlay module, the guest image, an empty
+# GUESTS list, and a cleanup that stops GUESTS, then unmounts their overlays
+# (mounted on the host) before the loop images go
+ovl_test_setup() {
+	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
+	mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
+	mkdir -p "$VSBOX_CONFDIR"
+	GUESTS=""
+	on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
+	for m in $(awk "\$3 == \"overlay\" && \$2 ~ \"^$T_TMP/\" { print \$2 }" /proc/mounts); do umount "$m" 2>/dev/null || umount -l "$m"; done'
+}

@@ -15,12 +15,7 @@ need_root
 . "$(dirname "$0")/guest-lib.sh"
 . "$(dirname "$0")/unify-lib.sh"
 command -v getfattr >/dev/null && command -v chattr >/dev/null || bail "getfattr and chattr are needed (attr, e2fsprogs)"
-grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
-mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
-mkdir -p "$VSBOX_CONFDIR"
-GUESTS=""
-on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
-	for m in $(awk "\$3 == \"overlay\" && \$2 ~ \"^$T_TMP/\" { print \$2 }" /proc/mounts); do umount "$m" 2>/dev/null || umount -l "$m"; done'
+ovl_test_setup
 ufs ext4 300M mkfs.ext4 -q || bail "can't make an ext4 loop image"
 export VSBOX_ROOTDIR=$MNT/vs
 B=$VSBOX_ROOTDIR

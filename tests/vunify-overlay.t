@@ -15,14 +15,7 @@ need_root
 . "$(dirname "$0")/guest-lib.sh"
 . "$(dirname "$0")/unify-lib.sh"
 command -v lsattr >/dev/null && command -v sha256sum >/dev/null || bail "lsattr and sha256sum are needed"
-grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
-mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
-mkdir -p "$VSBOX_CONFDIR"
-GUESTS=""
-# stopped guests first, then their overlays (mounted on the host), before
-# the loop images go
-on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
-	for m in $(awk "\$3 == \"overlay\" && \$2 ~ \"^$T_TMP/\" { print \$2 }" /proc/mounts); do umount "$m" 2>/dev/null || umount -l "$m"; done'
+ovl_test_setup
 guest() {
 	GUESTS="$GUESTS $1"
 	# on btrfs a build makes a subvolume, which the method refuses: a
