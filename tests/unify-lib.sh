@@ -41,6 +41,10 @@ shared3() { shared "$1" "$2" && shared "$1" "$3"; }
 # (mounted on the host) before the loop images go
 ovl_test_setup() {
 	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
+	# (a kernel before 6.5: vunify refuses the method, in one line)
+	case "$("$VSBOX" --check-kernel "$T_TMP" 2>/dev/null | grep '^overlayfs data-only')" in
+	*" no "*) echo "1..0 # SKIP this kernel's overlayfs has no data-only lower layers (Linux 6.5+)"; exit 0 ;;
+	esac
 	mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
 	mkdir -p "$VSBOX_CONFDIR"
 	GUESTS=""
