@@ -174,6 +174,10 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }; 
 # every new network namespace where their code is loaded or built in
 no_fb_tunnels() { grep -vxE '(sit|tunl|ip6tnl|gre|gretap|erspan|ip_vti|ip6_vti|ip6gre|ip6gretap|ip6erspan)0' || true; }
 
+# a guest's init (host pid) from "CMD... status --json", CMD... being how
+# its vserver is reached (e.g. "vserver g1", or through nsenter)
+t_init_pid() { "$@" status --json | tr ',' '\n' | sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p'; }
+
 # the pid in cgroup directory DIR whose command line is CMDLINE (its words,
 # each followed by a space), if any
 t_pid_in() {  # DIR CMDLINE

@@ -163,8 +163,7 @@ is "b2 is unaffected" "$(get 10.201.1.12)" "<p>b2</p>"
 # a stop leaves the veth to the namespace's teardown; one someone keeps
 # (here a host process in it) keeps the host end, and the next start puts
 # that aside and makes its own
-ctx_pid() { H vserver "$1" status --json | tr ',' '\n' | sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p'; }
-he=$(hostend b1) ip1=$(ctx_pid b1)
+he=$(hostend b1) ip1=$(t_init_pid H vserver b1)
 nsenter --net="/proc/$ip1/ns/net" sleep 300 &
 holder=$!
 on_cleanup "kill $holder 2>/dev/null"

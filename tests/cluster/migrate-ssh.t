@@ -120,7 +120,7 @@ rc_is "B runs its own rebootmgr" 0 sh -c "nsenter --net=/run/netns/$NB env VSBOX
 	VSBOX_RUNDIR=$B/run VSBOX_CGROUP_BASE=$BASE_B rebootmgr --log stderr 2>>$RBL"
 RBB=$(cat "$B/run/rebootmgr.pid")
 on_cleanup "kill $RBB 2>/dev/null"
-init_b() { inB vserver web status --json | tr ',' '\n' | sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p'; }
+init_b() { t_init_pid inB vserver web; }
 
 # ---- the move, while a client polls -------------------------------------------------
 nsenter --net=/run/netns/$NA sh -c "while :; do curl -s --max-time 1 http://$GIP/ || echo down; echo; sleep 0.05; done" \
