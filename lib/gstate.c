@@ -1,7 +1,7 @@
 /* gstate.c - a guest's run files under $VSBOX_RUNDIR/guests: NAME.lock,
  * held while a start or stop acts, and NAME, the IPROOT aliases a start
- * is adding (netlink, lib/netlink.c). Each alias is written down the moment
- * it exists, so whatever a crash leaves, the next start or stop removes
+ * is adding (netlink, lib/netlink.c). Each alias is written down (a line
+ * appended) the moment it exists, so whatever a crash leaves, the next start or stop removes
  * exactly those and never an address someone else assigned. Once the
  * context's record lists them (lib/ctx.c: reaping it removes them), the
  * start removes guests/NAME: a running guest has no run file here.
@@ -51,14 +51,22 @@ void guest_unlock_drop(struct guest *g)
 	g->lockfd = -1;
 }
 
-static void state_save(const char *name, const struct ctx *c)
+/* guests/NAME while a start adds aliases: opened (emptied) at the first,
+ * one line appended per alias (a write(2) of one line is whole or not at
+ * all when a process dies), closed when the file goes */
+static int statefd = -1;
+
+static void state_append(const char *name, const struct vc_addr *a)
 {
-	char path[PATH_MAX], buf[4096];
-	size_t n = nl_alias_lines(c->addr, c->naddr, buf, sizeof(buf));
+	char path[PATH_MAX], buf[256];
+	size_t n = nl_alias_lines(a, 1, buf, sizeof(buf));
 
 	state_path(name, "", path, sizeof(path));
 	/* (after a crash of the host the aliases are gone too) */
-	xreplace_file(path, buf, n);
+	if (statefd < 0 &&
+	    (statefd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+		die_errno("can't create %s", path);
+	xwrite_fd(statefd, buf, n, path);
 }
 
 /* the aliases guests/NAME lists: a start that ended before its record */
@@ -82,6 +90,9 @@ void guest_addrs_recorded(const char *name)
 
 	state_path(name, "", path, sizeof(path));
 	unlink(path);
+	if (statefd >= 0)
+		close(statefd);
+	statefd = -1;
 }
 
 /* remove exactly the aliases guests/NAME lists (ones this guest added) */
@@ -103,7 +114,7 @@ static void add_alias(struct guest *g, struct ctx *c, const struct vc_addr *a, c
 	if (nl_addr_add(a->dev, a->family, a->a, a->prefix, bcast))
 		die_errno("%s: can't add address %s", g->name, b);
 	c->addr[c->naddr++] = *a;
-	state_save(g->name, c);
+	state_append(g->name, a);
 }
 
 /* the addresses, as aliases on their device: only those not yet assigned
@@ -153,7 +164,7 @@ void guest_add_addrs(struct guest *g, struct ctx *c, const struct netaddr *lb6)
 				  netaddr_str(lb6, b, sizeof(b)));
 		}
 		c->addr[c->naddr++] = a;
-		state_save(g->name, c);
+		state_append(g->name, &a);
 	}
 }
 

@@ -206,6 +206,7 @@ static void guest_setup(const struct ctx *c, void *arg)
 	int fd;
 
 	close(g->lockfd);       /* vsbox's init would hold it for good */
+	nl_forget();            /* (a restart's stop removed aliases) */
 	/* the reboot(2) filter of everything the guest runs from here on; the
 	 * host's ends of rebootmgr's sockets stay on the host */
 	reboot_start_child(&rbs);

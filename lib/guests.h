@@ -15,6 +15,7 @@ int nl_dev_addrs(const char *dev, void (*each)(int family, const unsigned char *
 /* Add/remove addr/prefix on interface dev (bcast: IPv4 broadcast or NULL) */
 int nl_addr_add(const char *dev, int family, const void *addr, int prefix, const void *bcast);
 int nl_addr_del(const char *dev, int family, const void *addr, int prefix);
+void nl_forget(void);          /* a forked child: drop the parent's socket */
 /* An alias as the run files write it, "DEV:ADDR/PREFIX"; parse: 0 or -1 */
 void nl_alias_str(const struct vc_addr *a, char *buf, size_t n);
 int nl_alias_parse(const char *s, struct vc_addr *a);

@@ -40,33 +40,63 @@ static void add_attr(struct nlreq *r, int type, const void *data, size_t len)
 	r->h.nlmsg_len = NLMSG_ALIGN(r->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
 }
 
+/* one socket per process for these requests (a start adds an alias or
+ * two, a stop removes them): made at the first, kept open (close-on-exec);
+ * a forked child, seeing another pid, makes its own, and one that lives
+ * on without an exec (a guest's init) drops it: nl_forget(). Every caller
+ * is in the host's network namespace, where the socket was made. */
+static int shared_fd = -1;
+
+static int nl_shared(void)
+{
+	static pid_t owner;
+	pid_t me = getpid();
+
+	if (shared_fd >= 0 && owner == me)
+		return shared_fd;
+	nl_forget();            /* (the parent's copy) */
+	shared_fd = nl_open();
+	owner = me;
+	return shared_fd;
+}
+
+void nl_forget(void)
+{
+	if (shared_fd >= 0)
+		close(shared_fd);
+	shared_fd = -1;
+}
+
 /* send one request and wait for its ack: 0, or -1 with the kernel's errno */
 static int nl_talk(struct nlreq *r)
 {
+	static unsigned seq;
 	char buf[4096];
-	int fd = nl_open(), ret = -1, e = EIO;
+	int fd = nl_shared(), e = EIO;
 
 	if (fd < 0)
 		return -1;
 	r->h.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	r->h.nlmsg_seq = 1;
-	if (send(fd, r, r->h.nlmsg_len, 0) == (ssize_t)r->h.nlmsg_len) {
+	r->h.nlmsg_seq = ++seq;
+	if (send(fd, r, r->h.nlmsg_len, 0) != (ssize_t)r->h.nlmsg_len)
+		return -1;
+	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR) {
-			int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-			if (!err)
-				ret = 0;
-			else
-				e = -err;
-		}
-	} else {
-		e = errno;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			break;
+		if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
+			continue;       /* (an answer an interrupted caller left) */
+		int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		if (!err)
+			return 0;
+		e = -err;
+		break;
 	}
-	close(fd);
-	if (ret)
-		errno = e;
-	return ret;
+	errno = e;
+	return -1;
 }
 
 static int addr_req(int type, int flags, const char *dev, int family, const void *addr,

@@ -65,6 +65,23 @@ kill -9 "$(sed -n 's/^pid=//p' "$VSBOX_RUNDIR/ctx/$XA")"
 sleep 0.5
 rc_is "l6a after kill -9 of its init: stop repairs" 0 vserver l6a stop -q
 check "  its private loopback is gone too" sh -c "! ip -6 addr show dev lo | grep -q 'inet6 $A6/'"
+# a start killed while its rc runs: guests/NAME lists what it added, one
+# line each, and the next stop removes exactly those
+printf '#!/bin/sh\nsleep 60\n' >"$VSBOX_ROOTDIR/l6b/etc/rc"
+vserver l6b start -q >/dev/null 2>&1 & SP=$!
+track_pid $SP
+i=0
+while [ "$(grep -c '^addr=' "$VSBOX_RUNDIR/guests/l6b" 2>/dev/null)" != 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+RUNF=$(tr '\n' ' ' <"$VSBOX_RUNDIR/guests/l6b" 2>/dev/null)
+like "a start whose rc runs lists its alias and private loopback in guests/l6b" "$RUNF" \
+	"^addr=lo:127\\.0\\.1\\.51/32 addr=lo:$PFX::[0-9a-f]+/128 \$"
+L6=$(printf '%s\n' "$RUNF" | sed -n "s/.*addr=lo:\($PFX::[0-9a-f]*\)\/128.*/\1/p")
+kill -9 $SP
+wait $SP 2>/dev/null
+rc_is "after a kill -9 of that start, stop repairs" 0 vserver l6b stop -q
+check "  the alias is gone" sh -c "! ip -4 addr show dev lo | grep -q 'inet 127.0.1.51/'"
+check "  and the private loopback ${L6:-?}" sh -c "[ -n '$L6' ] && ! ip -6 addr show dev lo | grep -q 'inet6 $L6/'"
+check "  and the run file" [ ! -e "$VSBOX_RUNDIR/guests/l6b" ]
 VSBOX_LBACK6=none vserver l6a start -q
 check "VSBOX_LBACK6=none: no private loopback" sh -c "! ip -6 addr show dev lo | grep -q 'inet6 $PFX:'"
 is "  and ::1 is unreachable as before (ENETUNREACH)" "$(vserver l6a exec hprobe connect:::1,18751)" connect=$EN
