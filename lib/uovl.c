@@ -200,7 +200,9 @@ void uovl_work_project(const char *name)
 
 void uovl_mount(const char *name)
 {
-	char path[PATH_MAX], l[PATH_MAX], s[PATH_MAX], u[PATH_MAX], w[PATH_MAX], opts[4 * PATH_MAX + 128];
+	static const char opts[] = "lowerdir=lower::../store,upperdir=upper,workdir=work,metacopy=on,redirect_dir=on";
+	char path[PATH_MAX], d[PATH_MAX], u[PATH_MAX], w[PATH_MAX];
+	int here, dfd;
 
 	if (!uovl_is(name))
 		return;
@@ -208,16 +210,27 @@ void uovl_mount(const char *name)
 	if (uovl_mounted(path))
 		return;
 	mount_point(name, path);
-	uovl_path(name, "lower", l, sizeof(l));
 	uovl_path(name, "upper", u, sizeof(u));
 	uovl_path(name, "work", w, sizeof(w));
-	xsnprintf(s, sizeof(s), "%s/.ovl/store", rootdir());
-	if (ovl_opts(l, s, u, w, opts, sizeof(opts)))
-		die("%s: overlayfs can't be told a path holding ',' ':' or '\\' (%s)", name, rootdir());
 	work_project(name, u, w);
+	/* the layers by names relative to ROOTDIR/.ovl/NAME, the directory
+	 * we mount from: overlayfs shows its options as it was given them,
+	 * and a guest reads them in its /proc/mounts and mountinfo, which so
+	 * name no host path (nor can ROOTDIR's name upset the option string) */
+	uovl_path(name, "", d, sizeof(d));
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (here < 0 || dfd < 0 || fchdir(dfd))
+		die_errno("%s: can't enter %s", name, d);
+	close(dfd);
 	/* nodev: a device node in a guest's files opens nothing on the host
 	 * (a guest's own root is bound nodev at its start anyway) */
-	if (mount("vsbox-unified", path, "overlay", MS_NODEV, opts))
+	int r = mount("vsbox-unified", path, "overlay", MS_NODEV, opts), e = errno;
+	if (fchdir(here))
+		die_errno("can't return to the working directory");
+	close(here);
+	errno = e;
+	if (r)
 		die_errno("%s: can't mount its overlay on %s", name, path);
 	/* private: a mount namespace made later gets a copy that our unmount
 	 * does not reach (nor make busy) */

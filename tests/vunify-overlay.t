@@ -104,6 +104,10 @@ scenario() {
 	is "  each root shows the same tree (names, modes, owners, contents)" "$ok" 3
 	check "  a store file can't be written even by root" sh -c "! sh -c 'echo x >>\$(find \"$B/.ovl/store\" -type f | head -1)' 2>/dev/null"
 	for g in o1 o2 o3; do vserver $g start -q || bail "can't start $g"; done
+	MT=$(vserver o1 exec cat /proc/mounts /proc/self/mountinfo)
+	like "$fs: a guest's root is its overlay, layers named relative to it" "$MT" \
+		'^vsbox-unified / overlay [^ ]*lowerdir=lower::\.\./store,upperdir=upper,workdir=work'
+	is "  its /proc/mounts and mountinfo name no host path" "$(printf '%s\n' "$MT" | grep -c "$B")" 0
 	vserver o1 exec sh -c 'printf XXXX | dd of=/usr/lib/mod bs=1 seek=100 conv=notrunc 2>/dev/null; echo more >>/usr/lib/app'
 	vserver o2 exec sh -c 'dd if=/dev/null of=/usr/lib/trunc bs=1 seek=1000 2>/dev/null; rm /usr/lib/del'
 	vserver o3 exec sh -c 'echo new >/usr/lib/ren.new && mv /usr/lib/ren.new /usr/lib/ren; chmod 600 /usr/lib/chmod'
