@@ -124,14 +124,28 @@ bool uovl_mounted(const char *path)
 	return !statfs(path, &sf) && (unsigned long)sf.f_type == OVL_MAGIC && mount_root(path);
 }
 
-/* the mount options of an overlay: lower, store, upper, work; -1 when a
- * path holds what the option string splits on (, : and \\) */
-static int ovl_opts(const char *l, const char *s, const char *u, const char *w, char *buf, size_t n)
+/* mount an overlay of the layers opts names relative to dir, from dir:
+ * overlayfs shows its options as it was given them, and a guest reads
+ * them in its /proc/mounts and mountinfo, which so name no host path (nor
+ * can a path holding ',' or ':' upset the option string); 0 or -1 + errno */
+static int ovl_mount_in(const char *dir, const char *src, const char *target, const char *opts)
 {
-	if (strpbrk(l, ",:\\") || strpbrk(s, ",:\\") || strpbrk(u, ",:\\") || strpbrk(w, ",:\\"))
-		return -1;
-	xsnprintf(buf, n, "lowerdir=%s::%s,upperdir=%s,workdir=%s,metacopy=on,redirect_dir=on", l, s, u, w);
-	return 0;
+	int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = -1, e;
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	/* nodev: a device node in a guest's files opens nothing on the host
+	 * (a guest's own root is bound nodev at its start anyway) */
+	if (here >= 0 && dfd >= 0 && !fchdir(dfd))
+		r = mount(src, target, "overlay", MS_NODEV, opts);
+	e = errno;
+	if (here >= 0 && fchdir(here))
+		die_errno("can't return to the working directory");
+	if (here >= 0)
+		close(here);
+	if (dfd >= 0)
+		close(dfd);
+	errno = e;
+	return r;
 }
 
 /* the empty, immutable mount point ROOTDIR/NAME (made if missing) */
@@ -202,7 +216,6 @@ void uovl_mount(const char *name)
 {
 	static const char opts[] = "lowerdir=lower::../store,upperdir=upper,workdir=work,metacopy=on,redirect_dir=on";
 	char path[PATH_MAX], d[PATH_MAX], u[PATH_MAX], w[PATH_MAX];
-	int here, dfd;
 
 	if (!uovl_is(name))
 		return;
@@ -213,24 +226,8 @@ void uovl_mount(const char *name)
 	uovl_path(name, "upper", u, sizeof(u));
 	uovl_path(name, "work", w, sizeof(w));
 	work_project(name, u, w);
-	/* the layers by names relative to ROOTDIR/.ovl/NAME, the directory
-	 * we mount from: overlayfs shows its options as it was given them,
-	 * and a guest reads them in its /proc/mounts and mountinfo, which so
-	 * name no host path (nor can ROOTDIR's name upset the option string) */
 	uovl_path(name, "", d, sizeof(d));
-	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	dfd = open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (here < 0 || dfd < 0 || fchdir(dfd))
-		die_errno("%s: can't enter %s", name, d);
-	close(dfd);
-	/* nodev: a device node in a guest's files opens nothing on the host
-	 * (a guest's own root is bound nodev at its start anyway) */
-	int r = mount("vsbox-unified", path, "overlay", MS_NODEV, opts), e = errno;
-	if (fchdir(here))
-		die_errno("can't return to the working directory");
-	close(here);
-	errno = e;
-	if (r)
+	if (ovl_mount_in(d, "vsbox-unified", path, opts))
 		die_errno("%s: can't mount its overlay on %s", name, path);
 	/* private: a mount namespace made later gets a copy that our unmount
 	 * does not reach (nor make busy) */
@@ -293,7 +290,7 @@ int feat_overlay(const char *dir)
 {
 	static int cached = -1;
 	char top[PATH_MAX], l[PATH_MAX], d[PATH_MAX], u[PATH_MAX], w[PATH_MAX], m[PATH_MAX], p[PATH_MAX];
-	char opts[4 * PATH_MAX + 128], buf[8] = "";
+	char buf[8] = "";
 	int fd;
 
 	if (cached >= 0)
@@ -333,11 +330,7 @@ int feat_overlay(const char *dir)
 		goto out;
 	}
 	close(fd);
-	if (ovl_opts(l, d, u, w, opts, sizeof(opts))) {
-		snprintf(probe_why, sizeof(probe_why), "overlayfs can't be told a path holding ',' ':' or '\\' (%s)", dir);
-		goto out;
-	}
-	if (mount("vsbox-probe", m, "overlay", MS_NODEV, opts)) {
+	if (ovl_mount_in(top, "vsbox-probe", m, "lowerdir=l::d,upperdir=u,workdir=w,metacopy=on,redirect_dir=on")) {
 		int e = errno;
 		if (e == EPERM)
 			cached = FEAT_UNKNOWN;
@@ -391,16 +384,18 @@ static const char *unfit(const char *name, char *why, size_t n)
 	int fd;
 
 	/* a user-namespaced guest's root is shown to it through an idmapped
-	 * mount, which an overlay can't be (idmapped layers: not done) */
+	 * mount, which an overlay can't be (idmapped layers: not done); with
+	 * USERNS_CHOWN its ids are shifted on disk instead (lib/ushift.c),
+	 * through the overlay: a chown there copies up metadata only */
 	xsnprintf(path, sizeof(path), "%s/%s.conf", confdir(), name);
 	if (!access(path, F_OK)) {
 		struct vconf *c = xcalloc(1, sizeof(*c));
 		conf_load(path, c);
-		bool userns = c->userns;
+		bool userns = c->userns && !c->userns_chown;
 		free(c);
 		if (userns) {
 			snprintf(why, n, "%s: USERNS=yes: its root is shown to it through an idmapped mount, "
-				 "which an overlay can't be", name);
+				 "which an overlay can't be (USERNS_CHOWN=yes shifts its ids on disk instead)", name);
 			return why;
 		}
 	}

@@ -316,15 +316,36 @@ GUESTS="$GUESTS k8"
 # ---- bad input ---------------------------------------------------------------------
 cp "$VSBOX_CONFDIR/p1.conf" "$VSBOX_CONFDIR/p3.conf"; echo USERNS=yes >>"$VSBOX_CONFDIR/p3.conf"
 mkdir -p "$B/p3"
-rc_is "a USERNS guest is refused" 1 vunify --method overlay p1 p3
-is "  saying why" "$ERR" "vunify: p3: USERNS=yes: its root is shown to it through an idmapped mount, which an overlay can't be"
+rc_is "a USERNS guest without USERNS_CHOWN is refused" 1 vunify --method overlay p1 p3
+is "  saying why" "$ERR" "vunify: p3: USERNS=yes: its root is shown to it through an idmapped mount, which an overlay can't be (USERNS_CHOWN=yes shifts its ids on disk instead)"
 check "  and left as it was" sh -c "[ \$(stat -f -c %T '$B/p1') != overlayfs ] && [ ! -e '$B/.ovl/p3' ]"
 rm -r "$VSBOX_CONFDIR/p3.conf" "$B/p3"
+
+# ---- a USERNS guest with USERNS_CHOWN: its ids shifted through the overlay ----------------
+guest u1; guest u2
+printf 'USERNS=yes\nUSERNS_CHOWN=yes\nUSERNS_BASE=3800000\n' >>"$VSBOX_CONFDIR/u2.conf"
+cp "$T_TMP/big" "$B/u1/big"; cp "$T_TMP/big" "$B/u2/big"; chmod 4755 "$B/u2/big"
+rc_is "USERNS_CHOWN=yes: a USERNS guest can be unified" 0 vunify --method overlay u1 u2
+rc_is "  and starts (its ids shifted on disk, through the overlay)" 0 vserver u2 start -q
+is "  inside, its root owns its unified files, setuid kept, content the same" \
+	"$(vserver u2 exec sh -c 'stat -c "%u:%g %a" /bin/busybox /big; md5sum </big | cut -d" " -f1' | tr '\n' ' ')" \
+	"0:0 755 0:0 4755 $(md5 "$T_TMP/big") "
+vserver u2 exec sh -c 'echo x >/new; chown 5:5 /new'
+is "  on the host its files are the shifted ids'" "$(stat -c %u:%g "$B/u2/big" "$B/u2/new" | tr '\n' ' ')" "3800000:3800000 3800005:3800005 "
+# (2 MiB of data is 4096 blocks of 512 bytes; a metadata copy has at most an xattr block)
+check "  the shift copied up metadata only: the data is the store's" [ "$(stat -c %b "$B/.ovl/u2/upper/big")" -lt 64 ]
+is "  u1 is untouched" "$(stat -c %u:%g:%a "$B/u1/big")" "0:0:644"
+vserver u2 stop -q
+rc_is "  --undo gives it a plain root with its shifted ids" 0 vunify --undo u2
+is "  so" "$(stat -f -c %T "$B/u2" | grep -c overlayfs):$(stat -c %u:%g:%a "$B/u2/big")" "0:3800000:3800000:4755"
 rc_is "a missing guest" 1 vunify --method overlay nosuch p1
 like "  named" "$ERR" "^vunify: nosuch: can't open its root"
-mkdir -p "$MNT/a,b/p1" "$MNT/a,b/p2"
-rc_is "a ROOTDIR overlayfs can't be told" 1 env VSBOX_ROOTDIR="$MNT/a,b" vunify --method overlay p1 p2
-is "  says why" "$ERR" "vunify: --method overlay needs overlayfs with data-only lower layers and metacopy on $MNT/a,b: overlayfs can't be told a path holding ',' ':' or '\\' ($MNT/a,b)"
+mkdir -p "$MNT/a,b:c/p1" "$MNT/a,b:c/p2"
+cp "$T_TMP/big" "$MNT/a,b:c/p1/big"; cp "$T_TMP/big" "$MNT/a,b:c/p2/big"
+rc_is "a ROOTDIR holding ',' and ':' (the layers are named relative to it)" 0 env VSBOX_ROOTDIR="$MNT/a,b:c" vunify --method overlay p1 p2
+is "  its guests are overlays sharing the file" "$(stat -f -c %T "$MNT/a,b:c/p1" "$MNT/a,b:c/p2" | sort -u):$(cmp "$MNT/a,b:c/p2/big" "$T_TMP/big" && echo same)" "overlayfs:same"
+rc_is "  and are undone" 0 env VSBOX_ROOTDIR="$MNT/a,b:c" vunify --undo p1 p2
+rm -rf "$MNT/a,b:c"
 
 # ---- DISK_LIMIT charges a guest's own layer; delete -----------------------------------
 unmount_all
