@@ -371,6 +371,7 @@ int guest_migrate(const char *name, char **args, bool move)
 	struct ctx x;
 	unsigned long long total = 0, prev = ~0ULL;
 	uint64_t t_stop = 0;
+	long long port;
 	bool running;
 
 	M.move = move;
@@ -411,7 +412,7 @@ int guest_migrate(const char *name, char **args, bool move)
 		usage_die("%s needs [USER@]HOST[:NEWNAME]", av[0]);
 	if (M.keep && !move)
 		usage_die("--keep is for move");
-	if (M.check_tcp && !strchr(M.check_tcp, ':'))
+	if (M.check_tcp && (!strrchr(M.check_tcp, ':') || !scan_ll(strrchr(M.check_tcp, ':') + 1, 1, 65535, &port)))
 		usage_die("--check-tcp: '%s' is not ADDR:PORT", M.check_tcp);
 	parse_target(dest, name);
 	if (geteuid() != 0)
@@ -481,6 +482,9 @@ int guest_migrate(const char *name, char **args, bool move)
 			snprintf(a, sizeof(a), "%s", M.check_tcp);
 			char *colon = strrchr(a, ':');
 			*colon = 0;
+			/* [IPv6]:PORT: the address without its brackets */
+			if (a[0] == '[' && colon[-1] == ']')
+				colon[-1] = 0;
 			ask(ans, sizeof(ans), "probe tcp %s %s %d\n", a[0] == '[' ? a + 1 : a, colon + 1, M.check_secs);
 		}
 		if (M.check_url)

@@ -25,7 +25,6 @@
 #include "vsbox.h"
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <netdb.h>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -309,39 +308,29 @@ static void install(void)
 	reply("ok");
 }
 
-/* a TCP connection to host:port, or an HTTP GET answered 2xx or 3xx */
-static bool probe_once(const char *host, const char *port, const char *get)
+/* a TCP connection to host:port (lib/resolv.c: each of its addresses in
+ * turn, 2 s each), or an HTTP GET answered 2xx or 3xx */
+static bool probe_once(const char *host, int port, const char *get)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	char buf[64] = "";
-	bool ok = false;
-	int fd;
+	char buf[64] = "", req[1024];
+	struct pollfd p = { tcp_connect(host, port, 2), POLLIN, 0 };
+	bool ok = p.fd >= 0 && !get;
 
-	if (getaddrinfo(host, port, &hints, &ai))
-		return false;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && !connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-		if (!get) {
-			ok = true;
-		} else {
-			char req[1024];
-			struct pollfd p = { fd, POLLIN, 0 };
-			snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", get, host);
-			if (write_nosigpipe(fd, req, strlen(req)) > 0 && poll(&p, 1, 2000) == 1 &&
-			    read(fd, buf, sizeof(buf) - 1) > 12)
-				ok = !strncmp(buf, "HTTP/1.", 7) && (buf[9] == '2' || buf[9] == '3');
-		}
+	if (p.fd >= 0 && get) {
+		snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", get, host);
+		if (write_nosigpipe(p.fd, req, strlen(req)) > 0 && poll(&p, 1, 2000) == 1 &&
+		    read(p.fd, buf, sizeof(buf) - 1) > 12)
+			ok = !strncmp(buf, "HTTP/1.", 7) && (buf[9] == '2' || buf[9] == '3');
 	}
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(ai);
+	if (p.fd >= 0)
+		close(p.fd);
 	return ok;
 }
 
 static void probe(char *args)
 {
 	char host[256], port[16] = "80", *get = NULL, *w[5], *a = "";
-	long long secs = 0;
+	long long secs = 0, pn;
 	uint64_t end;
 	int n = split_words(args, w, 5);
 
@@ -372,9 +361,11 @@ static void probe(char *args)
 	} else {
 		return reply("error bad probe request");
 	}
+	if (!scan_ll(port, 1, 65535, &pn))
+		return reply("error bad port '%s'", port);
 	end = mono_ns() + (uint64_t)secs * 1000000000u;
 	do {
-		if (probe_once(host, port, get))
+		if (probe_once(host, (int)pn, get))
 			return reply("ok");
 		usleep(100000);
 	} while (mono_ns() < end);

@@ -200,6 +200,10 @@ int guest_recv(const char *name, char **args);
  * child first closes the n descriptors given; exit status */
 int guest_fork_cmd(const char *name, bool start, bool quiet, const int *closefds, int n);
 #define MIGRATE_PROTO 1
+/* lib/resolv.c: a TCP connection to HOST (an address, or a name from
+ * /etc/hosts or DNS as /etc/resolv.conf says) port PORT: each of its
+ * addresses in turn until one accepts within SECS; the socket, -1 if none */
+int tcp_connect(const char *host, int port, int secs);
 /* lib/mchan.c: the line channel between the two */
 struct mchan { int in, out; size_t off, len; char buf[8192]; };
 void mchan_init(struct mchan *ch, int in, int out);
