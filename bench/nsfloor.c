@@ -1,6 +1,6 @@
 /* nsfloor.c - the least any context tool can cost on this machine: clone
  * into new PID, mount, UTS and IPC namespaces, vfork there, exec CMD, wait.
- * No cgroup, no registry, no capability or mount work. bench/10-chcontext.sh
+ * No cgroup, no registry, no capability or mount work. bench/10-peers.sh
  * times it beside chcontext, so the ratio to bare CMD has a floor to be read
  * against. Built and run by the bench; not part of vsbox.
  *

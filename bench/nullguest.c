@@ -3,7 +3,7 @@
  * mount, UTS and IPC namespaces, execs CMD there as PID 1, waits until that
  * exec is done (a close-on-exec pipe) and leaves it running; stop kills it
  * and waits until it is gone. No cgroup, mount, address, BPF program,
- * record, lock or capability work. bench/30-vserver.sh times a cycle of it
+ * record, lock or capability work. bench/10-peers.sh times a cycle of it
  * beside vserver's. Built and run by the bench; not part of vsbox.
  *
  * usage: nullguest start PIDFILE CMD [ARG]...  |  nullguest stop PIDFILE

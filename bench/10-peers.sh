@@ -1,0 +1,219 @@
+#!/bin/sh
+# 10-peers.sh - vsbox beside its peers, in the same interleaved rounds
+# (bench/timecmd.c, median of ROUNDS): bare /bin/true; two floors built
+# static with musl like vsbox, nsfloor (bench/nsfloor.c: only the namespace
+# clone, vfork and exec of /bin/true) and a nullguest cycle (bench/nullguest.c:
+# a guest's start and stop with nothing but namespaces and the exec of its
+# PID 1); chcontext (a full new context running /bin/true); a vserver
+# start+stop cycle of the busybox bench guest with one IP; and whichever
+# peers are installed (from Debian's archive, in this set-up): unshare, bwrap,
+# crun (`crun run` of the same busybox root as an OCI bundle, no cgroup
+# manager), lxc-execute (the same root; its cgroups below the bench's own),
+# systemd-nspawn (the same root; --register=no --keep-unit, so no systemd is
+# asked and its cgroups are made below the bench's own) and firejail, each
+# running /bin/true in a new PID, mount, UTS and IPC namespace; none gets a
+# network namespace. Every command runs from a cgroup of the bench's own
+# in every hierarchy, so whatever a tool makes in cgroups is below it; a
+# peer that makes one anywhere else, or fails, is skipped, with the reason.
+# One table: median and min, ratios to bare, nsfloor and nullguest, and what
+# an idle guest costs in memory beyond its own process: NIDLE guests, each a
+# busybox sleep, are started by each tool in a memory cgroup of their own;
+# what that cgroup was charged (resident monitors, kernel objects made at
+# clone time, mounts) less NIDLE bare busybox sleeps, per guest.
+set -u
+export BB_NAME=peers
+# shellcheck source=bench/bblib.sh
+. "$(dirname "$0")/bblib.sh"
+ROUNDS=${VSBOX_BENCH_ROUNDS:-40}      # VSBOX_BENCH_PEERS: only these peers
+NIDLE=${VSBOX_BENCH_IDLE:-50}
+
+# the peers from Debian's archive; one at a time if they can't all be had
+PEERPKGS="bubblewrap crun lxc systemd-container firejail"
+VSBOX_EXTRA_PKGS="$PEERPKGS" sh "$TOP/build/deps.sh" >/dev/null 2>&1 ||
+	for p in $PEERPKGS; do
+		VSBOX_EXTRA_PKGS=$p sh "$TOP/build/deps.sh" >/dev/null 2>&1 || echo "# package $p could not be installed"
+	done
+for c in nsfloor nullguest nocg2; do
+	musl-gcc -static -O2 -o "$BENCH_BIN/$c" "$TOP/bench/$c.c" || { echo "# 10-peers: can't build $c"; exit 1; }
+done
+
+# what the tools leave on the host outside $T: lxc's lock directory,
+# firejail's run directory and the mounts in it, nspawn's lock directory;
+# taken away at exit if they were not there before
+[ -e /run/lxc ] || BB_CLEANUP="$BB_CLEANUP; rm -rf /run/lxc"
+[ -e /run/firejail ] || BB_CLEANUP="$BB_CLEANUP; undo_firejail"
+[ -e /run/systemd/nspawn ] || BB_CLEANUP="$BB_CLEANUP; rm -rf /run/systemd/nspawn"
+BB_CLEANUP="$BB_CLEANUP; rm -rf /run/lxc/lock$T"
+undo_firejail() {
+	for m in $(awk '$5 ~ "^/run/firejail(/|$)" { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount "$m"
+	done
+	rm -rf /run/firejail
+}
+
+# roots of their own for the tools that write into them (nspawn: /run, /var)
+root() { [ -d "$T/roots/$1" ] || { mkdir -p "$T/roots" && cp -al "$T/img" "$T/roots/$1"; }; echo "$T/roots/$1"; }
+# an OCI bundle DIR for crun, root ROOT, running ARG...
+bundle() {
+	d=$1 r=$2
+	shift 2
+	mkdir -p "$d"
+	args=$(printf '"%s", ' "$@")
+	cat >"$d/config.json" <<EOF
+{
+	"ociVersion": "1.0.0",
+	"process": { "terminal": false, "user": { "uid": 0, "gid": 0 },
+		"args": [ ${args%, } ], "env": [ "PATH=/bin" ], "cwd": "/" },
+	"root": { "path": "$r" },
+	"hostname": "crun",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "mode=755" ] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "nosuid", "noexec", "nodev", "ro" ] }
+	],
+	"linux": { "namespaces": [ { "type": "pid" }, { "type": "mount" }, { "type": "uts" }, { "type": "ipc" } ] }
+}
+EOF
+}
+# an lxc configuration FILE for root ROOT; its cgroups (lxc.cgroup.relative)
+# below the caller's, which is the bench's own
+lxcconf() {
+	mkdir -p "$T/lxc"
+	cat >"$1" <<EOF
+lxc.uts.name = lxcg
+lxc.rootfs.path = dir:$2
+lxc.mount.auto = proc:mixed sys:ro
+lxc.autodev = 1
+lxc.namespace.keep = net user
+lxc.apparmor.profile = unconfined
+lxc.cgroup.relative = 1
+lxc.cgroup.dir.container = lxc/$3/c
+lxc.cgroup.dir.monitor = lxc/$3/m
+lxc.cgroup.dir.monitor.pivot = lxc/$3/p
+EOF
+}
+# crun refuses a hybrid host whose cgroup2 has a controller: it runs
+# behind nocg2 there (its cost is the nocg2 row)
+CRUNPRE=""
+grep -qs . /sys/fs/cgroup/unified/cgroup.controllers && CRUNPRE="$BENCH_BIN/nocg2"
+CRUN="crun --root $T/crun --cgroup-manager=disabled"
+
+# peer NAME: the command that runs /bin/true (words, no "--": timecmd's
+# separator); ipeer NAME K: start idle guest K in the background, a sleeper
+peer() {
+	case $1 in
+	unshare) echo "unshare -pfmui --mount-proc /bin/true" ;;
+	bwrap) echo "bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc /bin/true" ;;
+	crun) bundle "$T/oci/true" "$(root crun)" /bin/true
+		echo "$CRUNPRE $CRUN run -b $T/oci/true crun-true" ;;
+	lxc-execute) lxcconf "$T/lxc/true.conf" "$(root lxc)" true
+		echo "lxc-execute -n true -P $T/lxc -f $T/lxc/true.conf /bin/true" ;;
+	systemd-nspawn) echo "systemd-nspawn -q --register=no --keep-unit -D $(root nspawn) /bin/true" ;;
+	firejail) echo "firejail --quiet --noprofile /bin/true" ;;
+	esac
+}
+S="/bin/sleep 100000"
+# shellcheck disable=SC2086
+ipeer() {
+	case $1 in
+	vserver) "$VSBOX" vserver "i$2" start -q ;;
+	nullguest) "$BENCH_BIN/nullguest" start "$T/null$2.pid" "$T/img/bin/sleep" 100000 ;;
+	chcontext) "$VSBOX" chcontext --silent $S & ;;
+	unshare) unshare -pfmui --kill-child --root="$(root "u$2")" --mount-proc $S & ;;
+	bwrap) bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc $S & ;;
+	crun) bundle "$T/oci/i$2" "$(root "c$2")" $S
+		$CRUNPRE $CRUN run -d -b "$T/oci/i$2" "crun-i$2" ;;
+	lxc-execute) lxcconf "$T/lxc/i$2.conf" "$(root "l$2")" "i$2"
+		lxc-execute -n "i$2" -P "$T/lxc" -f "$T/lxc/i$2.conf" $S & ;;
+	systemd-nspawn) systemd-nspawn -q --register=no --keep-unit -D "$(root "n$2")" $S & ;;
+	firejail) firejail --quiet --noprofile $S & ;;
+	esac
+}
+
+# the cgroup directories at the top of each of our own: a tool that made one
+# there left the bench's subtree (vsbox-*: the tests' and benches' bases,
+# which may come and go meanwhile)
+tops() { for o in $BB_OWN; do ls "$o"; done | grep -v '^vsbox-' | sort; }
+bb_mkcg run || { echo "# 10-peers: can't make cgroups of our own"; exit 1; }
+bb_guest one 127.0.11.254
+set -- true /bin/true -- \
+	nsfloor "$BENCH_BIN/nsfloor" /bin/true -- \
+	nullguest "$BENCH_BIN/nullguest" start "$T/null.pid" "$T/img/bin/sleep" 100000 :: "$BENCH_BIN/nullguest" stop "$T/null.pid" -- \
+	chcontext "$VSBOX" chcontext --silent /bin/true -- \
+	vserver "$VSBOX" vserver one start -q :: "$VSBOX" vserver one stop -q
+[ -n "$CRUNPRE" ] && set -- "$@" -- nocg2 "$CRUNPRE" /bin/true
+PEERS=""
+for p in ${VSBOX_BENCH_PEERS:-unshare bwrap crun lxc-execute systemd-nspawn firejail}; do
+	command -v "$p" >/dev/null || { echo "# peer $p skipped: not installed"; continue; }
+	cmd=$(peer $p)
+	tops >"$T/tops"
+	# shellcheck disable=SC2086
+	if ! err=$( (bb_join run && exec timeout 60 $cmd) 2>&1 >/dev/null); then
+		echo "# peer $p skipped: it fails here: $(echo "$err" | head -n 1)"
+		continue
+	fi
+	new=$(tops | comm -13 "$T/tops" -)
+	if [ -n "$new" ]; then
+		echo "# peer $p skipped: it made cgroups outside the bench's own:" $new
+		for o in $BB_OWN; do for d in $new; do [ -d "$o/$d" ] && find "$o/$d" -depth -type d -exec rmdir {} +; done; done
+		continue
+	fi
+	# shellcheck disable=SC2086
+	set -- "$@" -- "$p" $cmd
+	PEERS="$PEERS $p"
+done
+(bb_join run && exec timeout 600 "$BENCH_BIN/timecmd" "$ROUNDS" "$@") >"$T/r" ||
+	{ echo "# 10-peers: a command failed in the timed rounds"; exit 1; }
+
+# idle memory: NIDLE guests of TOOL, started one after another from the
+# cgroup idle-TOOL; adds "TOOL KiB-per-guest processes-per-guest" to $T/idle
+idle() {
+	m=$(bb_memcg "idle-$1") && [ -n "$m" ] || return 1
+	bb_mkcg "idle-$1" || return 1
+	u0=$(bb_usage "$m") k=1
+	while [ $k -le "$NIDLE" ]; do
+		[ "$1" = vserver ] && bb_guest "i$k" "127.0.11.$((100 + k))"     # (in BB_IPS already)
+		(bb_join "idle-$1" && ipeer "$1" $k) </dev/null >/dev/null 2>&1
+		k=$((k + 1))
+	done
+	sleep 2
+	u1=$(bb_usage "$m")
+	np=$(find "$m" -name cgroup.procs -exec cat {} + | wc -l)
+	echo "$1 $(( (u1 - u0) / NIDLE / 1024 )) $(awk -v p="$np" -v n="$NIDLE" 'BEGIN { printf "%.1f", p / n }')" >>"$T/idle"
+	case $1 in
+	vserver) "$VSBOX" vservers -j 4 stop >/dev/null 2>&1 ;;
+	crun) k=1; while [ $k -le "$NIDLE" ]; do $CRUNPRE $CRUN delete -f "crun-i$k" >/dev/null 2>&1; k=$((k + 1)); done ;;
+	esac
+	bb_kill "idle-$1"
+	bb_rmcg "idle-$1"
+	rm -rf "$T/roots"
+}
+k=1
+while [ $k -le "$NIDLE" ]; do BB_IPS="$BB_IPS 127.0.11.$((100 + k))"; k=$((k + 1)); done
+bare=$(bb_bare "$NIDLE") || bare=""
+for t in vserver nullguest chcontext $PEERS; do
+	[ -n "$bare" ] && idle "$t" || echo "# idle memory of $t not measured (no memory cgroup of our own)"
+done
+
+# the table
+med() { awk -v k="$1" -v c="${2:-2}" '$1 == k { print $c }' "$T/r"; }
+base=$(med true) ns=$(med nsfloor) ng=$(med nullguest)
+echo "# peers: $ROUNDS interleaved rounds; us; ratios of medians; idle: KiB an idle guest costs beyond its own process (a busybox sleep, $bare KiB bare), $NIDLE guests, and processes per guest (the sleep included)"
+printf '%-15s %8s %8s %7s %9s %11s %9s %6s\n' tool median min x/true x/nsfloor x/nullguest idle-KiB procs
+for t in true nsfloor nullguest chcontext vserver ${CRUNPRE:+nocg2} $PEERS; do
+	i=$(awk -v k="$t" '$1 == k { print $2 - b, $3 }' b="${bare:-0}" "$T/idle" 2>/dev/null)
+	printf '%-15s %8s %8s %7s %9s %11s %9s %6s\n' "$t" "$(med "$t")" "$(med "$t" 3)" \
+		"$(ratio "$(med "$t")" "$base")" "$(ratio "$(med "$t")" "$ns")" "$(ratio "$(med "$t")" "$ng")" \
+		"${i% *}" "${i#* }"
+done
+echo "# nullguest and vserver rows are a start+stop cycle; the others run /bin/true once.${CRUNPRE:+ crun runs behind nocg2 (row nocg2: its cost alone).}"
+cc=$(med chcontext)
+echo "chcontext-vs-nsfloor: $(ratio "$cc" "$ns") (chcontext $cc us, nsfloor $ns us; issue 22's target <= 1.3x: $(met "$cc" "<=" "$(awk -v n="$ns" 'BEGIN { print n * 1.3 }')"))"
+for p in unshare bwrap; do
+	case " $PEERS " in *" $p "*) ;; *) echo "# chcontext-vs-$p: $p not run"; continue ;; esac
+	echo "chcontext-vs-$p: $(ratio "$cc" "$(med $p)") (chcontext $cc us, $p $(med $p) us; target: below it: $(met "$cc" "<" "$(med $p)"))"
+done
+vc=$(med vserver)
+echo "vserver-cycle-vs-nullguest: $(ratio "$vc" "$ng") (start+stop $vc us: start $(med vserver.1) + stop $(med vserver.2); nullguest $ng us; issue 22's target <= 1.4x: $(met "$vc" "<=" "$(awk -v n="$ng" 'BEGIN { print n * 1.4 }')"))"
+sz=$(stat -c %s "$VSBOX")
+echo "binary-size: $sz bytes ($(( sz / 1024 )) KiB, issue 22's target <= 400000 bytes: $(met "$sz" "<=" 400000))"
