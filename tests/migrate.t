@@ -76,13 +76,17 @@ vserver mg1 start -q || bail "can't start mg1"
 rc_is "copy of a guest whose address is in use here" 1 vserver mg1 copy .:mg3 --new-context
 like "says so" "$ERR" "its address $IP is in use here"
 is "nothing changed on either side" "$(state) $(ls -A "$T_TMP/small")" "$before "
+rc_is "a --check-tcp port that is not a number" 2 vserver mg1 copy .:mg3 --check-tcp $IP:http
+like "says so" "$ERR" "^vserver: --check-tcp: '$IP:http' is not ADDR:PORT"
 rc_is "a bad target" 2 vserver mg1 copy .
 rc_is "a bad new name" 2 vserver mg1 copy .:../x
 rc_is "--keep is for move" 2 vserver mg1 copy .:mg3 --keep
 
 # ---- move of the running guest -----------------------------------------------------
 is "mg1 serves" "$(curl -s --max-time 3 http://$IP/)" hello
-rc_is "move .:mg4 while it runs" 0 vserver mg1 move .:mg4 --check-tcp $IP:80
+# (checked from the target: a bracketed IPv6 literal, the v4-mapped address
+# of the guest's, and a URL)
+rc_is "move .:mg4 while it runs" 0 vserver mg1 move .:mg4 --check-tcp "[::ffff:$IP]:80" --check-url "http://$IP/"
 like "the summary has the passes and the downtime" "$OUT" '^mg1: moved to \.:mg4 in [0-9]+ passes \([0-9]+ bytes sent\), downtime [0-9]+ ms$'
 like "a line per pass, the last one stopped" "$ERR" 'mg1: pass [0-9]+ \(stopped\): '
 diag "$OUT"
