@@ -22,8 +22,8 @@
  *
  * An answer counts only if it comes from the server asked (a connected
  * socket, bound to a random source port), carries the random id of the
- * query (getrandom) and repeats its question. SERVFAIL, REFUSED and the
- * like move on to the next server; a truncated answer (TC) is asked again
+ * query (getrandom) and repeats its question (8 replies that do not are
+ * as silence). SERVFAIL, REFUSED and the like move on to the next server; a truncated answer (TC) is asked again
  * over TCP of the same server (failing that, the next server). A CNAME
  * chain is followed within the answer (8 links at most). Every length in
  * an answer is checked against its end, and a compression pointer must
@@ -34,7 +34,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -75,7 +74,9 @@ static int dial(const struct netaddr *x, int port, int type, int secs)
 		if (!bind(fd, &me.sa, len))
 			break;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));   /* bounds connect(2) */
+	/* bounds connect(2) and each recv(2) */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, &to.sa, len)) {
 		close(fd);
 		return -1;
@@ -214,48 +215,35 @@ static void parse(const u8 *a, int n, int type, struct netaddr *out, int *cnt)
 	}
 }
 
-/* wait until fd is readable or the clock passes end: whether it is */
-static bool wait_in(int fd, uint64_t end)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	uint64_t now = mono_ns();
-
-	return now < end && poll(&p, 1, (int)((end - now) / 1000000) + 1) == 1;
-}
-
 /* Query q (qlen bytes from q + 2; q[0..1]: that length, as TCP sends it)
  * to server s, over TCP or UDP; the answer's length in a, -1 if none that
- * matches came within secs */
+ * matches came. Each wait is bounded by secs (SO_RCVTIMEO), and so is
+ * their number: a server that sends one wrong reply after another is
+ * given up after 8. */
 static int ask(const struct netaddr *s, u8 *q, int qlen, u8 *a, bool tcp, int secs)
 {
-	uint64_t end = mono_ns() + (uint64_t)secs * 1000000000u;
-	int fd = dial(s, 53, tcp ? SOCK_STREAM : SOCK_DGRAM, secs), n = -1, got = 0, want = 2;
+	int fd = dial(s, 53, tcp ? SOCK_STREAM : SOCK_DGRAM, secs), n = -1;
+	ssize_t r;
 
 	if (fd < 0)
 		return -1;
-	if (write_nosigpipe(fd, tcp ? q : q + 2, (size_t)qlen + 2 * tcp) == qlen + 2 * tcp) {
-		while (wait_in(fd, end)) {
-			ssize_t r = tcp ? read(fd, a + got, (size_t)(want - got)) : recv(fd, a, ANSMAX, 0);
-			if (r <= 0)
+	if (send(fd, q + 2 - 2 * tcp, (size_t)(qlen + 2 * tcp), MSG_NOSIGNAL) == qlen + 2 * tcp)
+		for (int k = 0; k < 8 && n < 0; k++) {
+			/* over TCP: two bytes of length, then that many */
+			if (tcp)
+				r = recv(fd, a, 2, MSG_WAITALL) != 2 ? -1 :
+				    recv(fd, a, (a[0] << 8 | a[1]) > ANSMAX ? ANSMAX : (size_t)(a[0] << 8 | a[1]), MSG_WAITALL);
+			else
+				r = recv(fd, a, ANSMAX, 0);
+			if (r < 0)
 				break;
-			if (tcp) {
-				/* two bytes of length, then that many */
-				if ((got += (int)r) == 2)
-					want = 2 + (a[0] << 8 | a[1]) > ANSMAX ? ANSMAX : 2 + (a[0] << 8 | a[1]);
-				if (got < want)
-					continue;
-				memmove(a, a + 2, (size_t)(r = got - 2));
-			}
 			/* its id, "a response", one question: ours */
 			if (r >= qlen && a[0] == q[2] && a[1] == q[3] && a[2] & 0x80 &&
-			    !memcmp(a + 4, q + 6, 2) && !memcmp(a + 12, q + 14, (size_t)qlen - 12)) {
+			    !memcmp(a + 4, q + 6, 2) && !memcmp(a + 12, q + 14, (size_t)qlen - 12))
 				n = (int)r;
-				break;
-			}
-			if (tcp)
+			else if (tcp)
 				break;
 		}
-	}
 	close(fd);
 	return n;
 }
