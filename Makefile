@@ -144,7 +144,7 @@ check-cluster: vsbox
 
 # libFuzzer targets fuzz/fuzz_*.c (the configuration file, the address,
 # capability-name and ULIMIT parsers, rebootmgr's request parser, the tar
-# and JSON readers of OCI images): clang, glibc, ASan+UBSan, every lib/
+# and JSON readers of OCI images, the DNS answers of lib/resolv.c): clang, glibc, ASan+UBSan, every lib/
 # module (a target that #includes a lib/*.c for its static parsers leaves
 # that file out of its link), Debian's libcap. "make fuzz" runs each for
 # FUZZ_TIME seconds (CI: a short run) from its seeds fuzz/corpus/TARGET and
