@@ -20,12 +20,14 @@ USAGE(vunify, usage,
 "candidate when it is a regular file with the same content, size, owner,\n"
 "group, mode and extended attributes (ACLs) in two guests or more, is not\n"
 "under an excluded directory (configuration and state, by default /etc /var\n"
-"/home /root /tmp /run /dev /proc /sys /boot /srv /opt/*/etc; the list is\n"
-"$VSBOX_CONFDIR/.defaults/vunify-exclude when that file exists), is not a dpkg\n"
-"conffile or rpm %config file of its guest (the host's rpm reads a copy of an\n"
-"rpm guest's database), and has no hard link outside its guest. Symlinks are\n"
-"never followed; a file that changes during the run is skipped. Guests may run\n"
-"(with --method overlay a running guest's files are folded at its next start).\n"
+"/home /root /tmp /run /dev /proc /sys /boot /srv /opt/*/etc; --method overlay,\n"
+"where a write copies, only /home /root /tmp /var/tmp /run /dev /proc /sys /srv;\n"
+"the list is $VSBOX_CONFDIR/.defaults/vunify-exclude when that file exists),\n"
+"is not a dpkg conffile or rpm %config file of its guest (but with overlay; the\n"
+"host's rpm reads a copy of an rpm guest's database), and has no hard link\n"
+"outside its guest. Symlinks are never followed; a file that changes during\n"
+"the run is skipped. Guests may run (with --method overlay a running guest's\n"
+"files are folded at its next start).\n"
 "  --method link     identical files become one inode in the store\n"
 "                    $VSBOX_ROOTDIR/.hash, hard-linked into each guest, immutable\n"
 "                    + iunlink: a guest may delete or replace its copy, never\n"
@@ -232,8 +234,9 @@ int vunify_main(int argc, char **argv)
 	}
 	if (u->ng < 2 && G.method == M_REFLINK)
 		usage_die("unifying needs two guests or more (one: with --method link or overlay)");
-	unify_excludes(u, G.excl);
 	int m = pick_method(open_roots());
+	u->copyup = m == M_OVERLAY;
+	unify_excludes(u, G.excl);
 	if (u->ng < 2 && m != M_LINK && m != M_OVERLAY)
 		usage_die("unifying needs two guests or more");
 	if (m == M_REFLINK)

@@ -4,7 +4,12 @@
 # (/var/cache/vsbox/debian-bookworm-minbase.tar.gz, as 60-unify.sh makes
 # it) on an ext4 loop image, plain directories built by vserver build.
 # - disk: df's used before and after vunify --method overlay ALL, and vdu;
-#   target: each guest beyond the first <= 5 % of a full copy;
+#   target: each guest beyond the first <= 5 % of a full copy; then where a
+#   guest's own bytes go (its upper layer's directories and files, its
+#   lower layer's directories), what the first guest costs beyond the store
+#   (an xattr block per store file), and the same once apt's caches are
+#   removed in every guest and vunify has run again (the stubs they hid
+#   swept, their store files gone);
 # - memory: the ten guests each running the same program (perl, whose
 #   binary and libraries are the guests' own files): the page cache they
 #   fill, their files' pages dropped first (POSIX_FADV_DONTNEED on those
@@ -43,13 +48,13 @@ mkfs.ext4 -q "$T/img" >/dev/null 2>&1 || { echo "# 62-unify-overlay: mkfs.ext4 f
 LOOP=$(losetup -f --show "$T/img") && mount "$LOOP" "$T/mnt" || { echo "# 62-unify-overlay: can't mount"; exit 1; }
 export VSBOX_ROOTDIR=$T/mnt/vs
 mkdir -p "$VSBOX_ROOTDIR"
+used() { sync; df -B1 --output=used "$T/mnt" | tail -1; }
+E=$(used)       # an empty filesystem's own (journal, tables)
 for i in $(seq 1 $N); do
 	"$VSBOX" vserver deb$i build -q --tar "$TB" || { echo "# 62-unify-overlay: build deb$i failed"; exit 1; }
 	{ echo 'S_FLAGS="fakeinit"'; echo 'INIT="/usr/bin/perl -e sleep"'; echo "STOPSIG=KILL"
 	  echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/deb$i.conf"
 done
-sync
-used() { df -B1 --output=used "$T/mnt" | tail -1; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f %%", 100 * a / b }'; }
 ONE=$(du -s -B1 "$VSBOX_ROOTDIR/deb1" | cut -f1)
@@ -104,19 +109,34 @@ U1=$(used)
 OWN=$(awk '$1 == "deb2" { print $4 }' "$T/vdu")
 P1=$(fill) || { echo "# 62-unify-overlay: an overlay guest did not start"; exit 1; }
 echo "62-unify-overlay: $N Debian $SUITE minbase guests on ext4 (plain directories): one guest's files $(mib "$ONE")"
-echo "62-unify-overlay: disk used before vunify --method overlay ALL $(mib "$U0"), after $(mib "$U1"); first run $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'): $(sed -n 's/^vunify: \([0-9]* files shared, [^,]* saved\).*/\1/p' "$T/out1")"
-echo "62-unify-overlay: each guest beyond the first costs $(pct "$(( (U1 - ONE) / (N - 1) ))" "$ONE") of a full copy on disk (target <= 5 %); vdu: deb2's own $(mib "$OWN") = $(pct "$OWN" "$ONE")"
+echo "62-unify-overlay: disk used before vunify --method overlay ALL $(mib $((U0 - E))), after $(mib $((U1 - E))) (df, less the empty filesystem's own); first run $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'): $(sed -n 's/^vunify: \([0-9]* files shared, [^,]* saved\).*/\1/p' "$T/out1")"
+echo "62-unify-overlay: each guest beyond the first costs $(pct "$(( (U1 - E - ONE) / (N - 1) ))" "$ONE") of a full copy on disk ((used after - one guest) / $((N - 1)); target <= 5 %); vdu: deb2's own $(mib "$OWN") = $(pct "$OWN" "$ONE")"
+# where the bytes go: deb2's own by kind, and what is paid once
+bytes() { find "$@" -printf '%i %b\n' 2>/dev/null | awk '!seen[$1]++ { s += $2 * 512 } END { print s + 0 }'; }
+count() { find "$@" 2>/dev/null | wc -l; }
+L=$VSBOX_ROOTDIR/.ovl/deb2
+echo "62-unify-overlay: deb2's own by kind: its lower layer's $(count "$L/lower" -type d) directories $(mib "$(bytes "$L/lower" -type d)") (a block each: the stubs' directories), its upper layer's $(count "$L/upper" -type d) directories $(mib "$(bytes "$L/upper" -type d)") and $(count "$L/upper" ! -type d) other entries $(mib "$(bytes "$L/upper" ! -type d)") (symlinks, empty files, devices: never unified; /root; what a start writes)"
+STORE=$(bytes "$VSBOX_ROOTDIR/.ovl/store") TOWN=$(awk '$1 == "TOTAL" { print $4 }' "$T/vdu")
+echo "62-unify-overlay: paid once: the store $(mib "$STORE") ($(pct "$STORE" "$ONE") of a full copy), and $(mib $((U1 - E - STORE - TOWN))) of the stubs' xattr blocks (a redirect does not fit in a 256-byte ext4 inode: a block per store file, which ext4 shares between the guests' stubs of one file)"
+echo "62-unify-overlay: the floor: a guest's own is at least its lower layer's directories (overlayfs needs a tree of them per guest, for its own owners, modes and times) and its upper layer's (its symlinks): $(pct "$OWN" "$ONE") here, the rest is the first guest's share, $(pct "$(( (U1 - E - ONE) / (N - 1) - OWN ))" "$ONE") with $N guests"
 echo "62-unify-overlay: page cache filled by $N guests starting perl (its binary and libraries, $(mib "$SIZE") a copy): plain $(mib "$P0"), unified $(mib "$P1") (target: the shared files once)"
-# apt's caches (lists, pkgcache: /var, never shared) removed in every guest,
-# as one does for a template: what is left of each guest's own
+# apt's caches (lists, pkgcache) removed in every guest, as one does for
+# a template (through the overlays: whiteouts), then vunify again: the
+# stubs they hide swept, their store files gone
 for i in $(seq 1 $N); do
 	rm -rf "$VSBOX_ROOTDIR/deb$i/var/lib/apt/lists/"* "$VSBOX_ROOTDIR/deb$i/var/cache/apt/"*.bin \
 		"$VSBOX_ROOTDIR/deb$i/var/cache/apt/archives/"*.deb
 done
-sync
+"$VSBOX" vunify --method overlay ALL >"$T/out2" 2>&1 || { echo "# 62-unify-overlay: vunify again failed: $(tail -1 "$T/out2")"; exit 1; }
 "$VSBOX" vdu --bytes ALL >"$T/vdu2"
 OWN2=$(awk '$1 == "deb2" { print $4 }' "$T/vdu2")
-echo "62-unify-overlay: without apt's caches: each guest's own (vdu, deb2) $(mib "$OWN2") = $(pct "$OWN2" "$ONE") of a full copy (target <= 5 %)"
+mkdir "$T/mnt/plain" && tar -C "$T/mnt/plain" --numeric-owner -xzf "$TB" || { echo "# 62-unify-overlay: can't unpack $TB"; exit 1; }
+rm -rf "$T/mnt/plain/var/lib/apt/lists/"* "$T/mnt/plain/var/cache/apt/"*.bin "$T/mnt/plain/var/cache/apt/archives/"*.deb
+ONE2=$(du -s -B1 "$T/mnt/plain" | cut -f1)
+rm -rf "$T/mnt/plain"
+U2=$(used)
+FREED=$(sed -n 's/^vunify: removed \([0-9]*\) store file.*/\1/p' "$T/out2")
+echo "62-unify-overlay: without apt's caches (vunify again: ${FREED:-0} store files freed): a full copy $(mib "$ONE2"); each guest beyond the first $(pct "$(( (U2 - E - ONE2) / (N - 1) ))" "$ONE2") of it on disk (target <= 5 %); deb2's own (vdu) $(mib "$OWN2") = $(pct "$OWN2" "$ONE2")"
 # deb2 a plain directory again; then deb1 (an overlay) and deb2 (plain)
 # started and stopped in turn, five rounds of ten each (the host's other
 # work weighs on both alike)

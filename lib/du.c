@@ -15,10 +15,12 @@
  *
  * A guest unified by the overlay method (lib/uovl.c) is its upper layer,
  * counted as any tree, and the store files its lower layer's stubs refer
- * to, each once, all shared; the stubs themselves (empty, sparse) and
- * the lower directories are vunify's bookkeeping, not counted. The store
- * itself is walked the same way, with every guest's lower layer: the
- * files a stub names are shared, the rest its own.
+ * to, each once, all shared, and its lower layer's directories, its own
+ * (vunify moves there the upper directories it leaves empty); the stubs
+ * themselves (empty, sparse, their xattrs shared by ext4 between
+ * guests) are not counted. The store itself is walked the same way, with
+ * every guest's lower layer: the files a stub names are shared, the rest
+ * its own.
  */
 #include "vsbox.h"
 #include <sys/xattr.h>
@@ -70,6 +72,7 @@ struct duw {
 	struct du_figs *f;
 	struct iset local;
 	int storefd;            /* the overlay store, walking a lower layer */
+	bool lowerdirs;         /* a guest's lower layer: its directories count */
 };
 
 static void add_ext(struct du_state *s, const struct fext *e)
@@ -147,6 +150,8 @@ static void stub_visit(struct uwalk *w, int dirfd, const char *name, const struc
 	struct stat sst;
 	bool fresh;
 
+	if (S_ISDIR(st->st_mode) && d->lowerdirs)
+		visit(w, dirfd, name, st);
 	if (!S_ISREG(st->st_mode))
 		return;
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -187,11 +192,13 @@ int du_tree_ovl(struct du_state *s, int rootfd, const int *lowerfd, int nlower, 
 		return -1;
 	visit(&d.w, rootfd, ".", &st);
 	d.storefd = storefd;
+	d.lowerdirs = rootfd != storefd;
 	d.w.visit = stub_visit;
 	for (int k = 0; k < nlower; k++) {
 		unsigned long errors = d.w.errors;
-		if (uwalk_run(&d.w, lowerfd[k]))
+		if (uwalk_run(&d.w, lowerfd[k]) || fstat(lowerfd[k], &st))
 			return -1;
+		stub_visit(&d.w, lowerfd[k], ".", &st);
 		d.w.errors += errors;
 	}
 	for (size_t k = 0; k < d.local.cap; k++) {

@@ -28,6 +28,14 @@ static const char *const default_excl[] = {
 	"/etc", "/var", "/home", "/root", "/tmp", "/run", "/dev", "/proc", "/sys",
 	"/boot", "/srv", "/opt/*/etc",
 };
+/* A method whose unified file is copied for its guest at the first write
+ * (u->copyup: overlay) may take configuration and state too: what the
+ * list above keeps out is what a guest changes in place, which the link
+ * method's immutable inodes would refuse. Only what is volatile or not
+ * files at all, and the users' own, stays out. */
+static const char *const copyup_excl[] = {
+	"/home", "/root", "/tmp", "/var/tmp", "/run", "/dev", "/proc", "/sys", "/srv",
+};
 
 /* ---- excludes -------------------------------------------------------------- */
 static void excl_add(struct unify *u, const char *pat)
@@ -71,8 +79,9 @@ void unify_excludes(struct unify *u, const char *extra)
 	xsnprintf(path, sizeof(path), "%s/.defaults/vunify-exclude", confdir());
 	excl_file(u, path, false);
 	if ((size_t)u->nexcl == n0)     /* no file there: the built-in list */
-		for (size_t i = 0; i < sizeof(default_excl) / sizeof(default_excl[0]); i++)
-			excl_add(u, default_excl[i]);
+		for (size_t i = 0; u->copyup ? i < sizeof(copyup_excl) / sizeof(copyup_excl[0]) :
+					       i < sizeof(default_excl) / sizeof(default_excl[0]); i++)
+			excl_add(u, u->copyup ? copyup_excl[i] : default_excl[i]);
 	if (extra)
 		excl_file(u, extra, true);
 }
@@ -247,8 +256,12 @@ int unify_scan(struct unify *u, int gi)
 	x.w.exclude = (const char *const *)u->excl;
 	x.w.nexclude = u->nexcl;
 	struct uguest *g = &u->g[gi];
-	conffiles(g);
-	urpm_configfiles(g->name, g->rootfd, &g->conff, &g->nconff);
+	/* a conffile is changed in place by its admin: kept out, but where
+	 * a write copies (copyup) */
+	if (!u->copyup) {
+		conffiles(g);
+		urpm_configfiles(g->name, g->rootfd, &g->conff, &g->nconff);
+	}
 	if (g->nconff)
 		qsort(g->conff, (size_t)g->nconff, sizeof(char *), by_str);
 	if (uwalk_run(&x.w, u->g[gi].rootfd))

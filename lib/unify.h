@@ -100,6 +100,8 @@ struct unify {
 	char **excl;
 	int nexcl;
 	bool dry, tty;                 /* tty: progress on stderr */
+	bool copyup;                   /* a write copies a unified file for its
+					* guest (overlay): config and state too */
 	bool every;                    /* hand the method every group of equal
 					* files, one guest's too (the link store) */
 	dev_t sdev;                    /* the link store's inodes, sorted: files */
@@ -115,8 +117,9 @@ struct unify {
 };
 /* the first of the other names of the candidate found as path, or NULL */
 const struct ualias *ualias_first(const struct unify *u, uint32_t path);
-/* The exclude patterns: .defaults/vunify-exclude or the built-in list, then
- * FILE's (extra, may be NULL); dies with FILE:LINE */
+/* The exclude patterns: .defaults/vunify-exclude or the built-in list (a
+ * shorter one for u->copyup), then FILE's (extra, may be NULL); dies with
+ * FILE:LINE */
 void unify_excludes(struct unify *u, const char *extra);
 int unify_scan(struct unify *u, int gi);       /* guest gi's candidates; -1 + errno */
 /* Append the guest's rpm %config files (absolute paths) to *list; their

@@ -65,15 +65,28 @@
  * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
  * and mounted leaves it for the next start or run to make.
  *
+ * What is folded: the candidates of lib/unify.c, but configuration and
+ * state too (/etc, /var, dpkg conffiles): what keeps them out of the
+ * link method is that a guest changes them in place, which here is a
+ * copy-up like any write. Left out are only what is volatile or not
+ * files (/tmp /var/tmp /run /dev /proc /sys) and the users' own (/home
+ * /root /srv).
+ *
+ * Then each upper directory folding left empty, and that lower has too,
+ * goes (lib/uovldir.c): a guest's own is then mostly its lower layer's
+ * directories, one block each on ext4 and XFS, and what is its alone.
+ *
  * A run ends by removing the store files no stub of any guest names any
  * more (not while a guest waits to be folded at its next start).
  *
- * The store and the folding of a file are lib/uovlfold.c; vunify --undo
- * (lib/uovlundo.c) makes a guest a plain directory again.
+ * The store and the folding of a file are lib/uovlfold.c, the upper
+ * layer's directories lib/uovldir.c; vunify --undo (lib/uovlundo.c) makes
+ * a guest a plain directory again.
  *
  * A test hook, VSBOX_VUNIFY_CRASH=POINT:N, kills vunify after the Nth
- * rename of a root ("adopt"), store file ("store"), stub ("stub") or
- * removal from upper ("fold").
+ * rename of a root ("adopt"), store file ("store"), stub ("stub"),
+ * removal from upper ("fold"), of a hidden lower entry ("sweep") or of
+ * an upper directory ("prune").
  */
 #include "vsbox.h"
 #include <linux/fs.h>
@@ -551,6 +564,8 @@ void uovl_close(struct unify *u)
 	for (int i = 0; i < u->ng && !u->dry; i++) {
 		fold_marker(u->g[i].name, p, sizeof(p));
 		if (!O.ro[i]) {
+			if (O.lower[i] >= 0)
+				uovl_tidy(u->g[i].rootfd, O.lower[i]);
 			uovl_mount(u->g[i].name);
 			if (unlink(p) && errno != ENOENT)
 				warn_errno("can't remove %s", p);

@@ -1,6 +1,6 @@
 /* uovl.h - what lib/uovl.c (layers, mounts, a run) and lib/uovlfold.c
  * (the store, folding a file) share; the design is at the top of
- * lib/uovl.c. Not part of vsbox.h: only those two include it.
+ * lib/uovl.c. Not part of vsbox.h: only the uovl*.c files include it.
  */
 #ifndef VSBOX_UOVL_H
 #define VSBOX_UOVL_H
@@ -22,6 +22,10 @@ extern struct uovl_run O;
 /* store files no stub of any guest names removed (none while a guest
  * waits to be folded at its next start): their count (lib/uovlfold.c) */
 unsigned long uovl_gc(void);
+/* a stopped guest's layers tidied: what upper hides removed from lower,
+ * the upper directories left empty removed, lower's showing instead with
+ * their metadata; the count of entries removed (lib/uovldir.c) */
+unsigned long uovl_tidy(int upperfd, int lowerfd);
 /* mark fd a stub whose data is the store's file at redirect: 0, -1 + errno */
 int uovl_stub_xattrs(int fd, const char *redirect);
 

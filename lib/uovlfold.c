@@ -264,6 +264,11 @@ static unsigned long long fold(struct unify *u, const struct ucand *c, const cha
 		u->changed++;
 		goto out;
 	}
+	/* the times of each name's directory, kept (the guest sees them) */
+	struct stat dt[16];
+	for (int k = 0; k < nn; k++)
+		if (fstat(n[k].ud, &dt[k]))
+			dt[k].st_mode = 0;
 	for (int k = 0; k < nn; k++) {
 		if (unlinkat(n[k].ud, n[k].base, 0)) {
 			warn_errno("can't remove %s:%s from its upper layer", gname, n[k].rel);
@@ -272,6 +277,9 @@ static unsigned long long fold(struct unify *u, const struct ucand *c, const cha
 		}
 		unify_crash_point("fold");
 	}
+	for (int k = nn - 1; k >= 0; k--)
+		if (dt[k].st_mode)
+			futimens(n[k].ud, (struct timespec[2]){ dt[k].st_atim, dt[k].st_mtim });
 	u->unified++;
 	freed = (unsigned long long)st.st_blocks * 512;
 out:

@@ -3,7 +3,8 @@
 # overlay, on an ext4 loop image (every directory there takes a block):
 # three busybox guests from one template plus files of their own; a plain
 # tree with nested directories shares nothing; once unified, a guest's own
-# is its upper layer and its shared the store files its stubs name, each
+# is its upper layer and its lower layer's directories (the upper ones
+# vunify leaves empty go), its shared the store files its stubs name, each
 # once, figures checked against the layers themselves; --total counts
 # each store file once over all guests; a host-side write (a copy-up) and
 # a delete (a whiteout) move a guest's own, not the store's; a running
@@ -42,8 +43,10 @@ refs() { for g in "$@"; do find "$B/.ovl/$g/lower" -type f -exec getfattr --abso
 # blocks_of: the bytes of the blocks of the files named on stdin
 blocks_of() { s=0; while read -r f; do s=$((s + $(stat -c '%b * %B' "$f"))); done; echo $s; }
 store_bytes() { refs "$@" | sed "s|^|$B/.ovl/store/|" | blocks_of; }
-# upper_bytes G: what its upper layer's inodes take, each once
-upper_bytes() { find "$B/.ovl/$1/upper" -printf '%i %b\n' | awk '!seen[$1]++ { s += $2 * 512 } END { print s }'; }
+# own_bytes G: what its upper layer's inodes and its lower layer's
+# directories take, each once
+own_bytes() { { find "$B/.ovl/$1/upper" -printf '%i %b\n'; find "$B/.ovl/$1/lower" -type d -printf '%i %b\n'; } |
+	awk '!seen[$1]++ { s += $2 * 512 } END { print s }'; }
 
 rc_is "a plain guest on ext4: vdu v1" 0 vdu --bytes v1
 is "  its nested directories are not shared (their links are subdirectories')" "$(col v1 3 v1)" 0
@@ -56,7 +59,7 @@ sync
 for g in v1 v2 v3; do
 	rc_is "$g: vdu" 0 vdu --bytes $g
 	is "  shared: the store files its stubs name, each once" "$(col $g 3 $g)" "$(store_bytes $g)"
-	is "  own: its upper layer" "$(col $g 4 $g)" "$(upper_bytes $g)"
+	is "  own: its upper layer and its lower layer's directories" "$(col $g 4 $g)" "$(own_bytes $g)"
 	is "  total = shared + own" "$(col $g 2 $g)" $(( $(col $g 3 $g) + $(col $g 4 $g) ))
 done
 within "v3 names f1's store file twice: counted once (its shared is v1's)" "$(col v3 3 v3)" "$(col v1 3 v1)" "$(col v1 3 v1)"
@@ -65,8 +68,8 @@ rc_is "--total v1 v2 v3" 0 vdu --bytes --total v1 v2 v3
 TT=$(printf '%s\n' "$OUT" | awk '$1 == "TOTAL" { print $2 }')
 TO=$(printf '%s\n' "$OUT" | awk '$1 == "TOTAL" { print $4 }')
 O3=$(( $(col v1 4 v1) + $(col v2 4 v2) + $(col v3 4 v3) ))
-is "  each store file once: total = the three upper layers + the store files named" "$TT" $((O3 + $(store_bytes v1 v2 v3)))
-is "  own = the three upper layers" "$TO" "$O3"
+is "  each store file once: total = the three guests' own + the store files named" "$TT" $((O3 + $(store_bytes v1 v2 v3)))
+is "  own = the three guests' own" "$TO" "$O3"
 S3=$(( $(col v1 3 v1) + $(col v2 3 v2) + $(col v3 3 v3) ))
 check "  less than the three totals' sum" [ "$TT" -lt $((O3 + S3)) ]
 
@@ -77,11 +80,11 @@ rm "$B/v3/usr/lib/big"
 sync
 within "v2 appended to a unified file: its copy is its own" "$(col v2 4 v2)" $((V2O + 65536)) $((V2O + 65536 + 3 * 4096))
 is "  the store file its stub names still counts as shared" "$(col v2 3 v2)" "$V2S"
-is "  v1's figures unchanged" "$(col v1 3 v1) $(col v1 4 v1)" "$(store_bytes v1) $(upper_bytes v1)"
+is "  v1's figures unchanged" "$(col v1 3 v1) $(col v1 4 v1)" "$(store_bytes v1) $(own_bytes v1)"
 within "v3 deleted a unified file: a whiteout, own about the same" "$(col v3 4 v3)" "$V3O" $((V3O + 4096))
 
 vserver v1 start -q || bail "can't start v1"
-is "a running guest reads the same" "$(col v1 2 v1) $(col v1 3 v1)" "$(store_bytes v1 | awk -v u="$(upper_bytes v1)" '{ print $1 + u, $1 }')"
+is "a running guest reads the same" "$(col v1 2 v1) $(col v1 3 v1)" "$(store_bytes v1 | awk -v u="$(own_bytes v1)" '{ print $1 + u, $1 }')"
 vserver v1 stop -q
 
 rc_is "--json --total v1 v2" 0 vdu --json --total v1 v2

@@ -26,10 +26,12 @@ guest() {
 	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$1.conf"
 }
 # tree DIR: every name below DIR with its type, mode, owner and, for a
-# file, its content's digest: what a guest's root shows
-# (/run is what a start writes)
+# file, its mtime and content's digest: what a guest's root shows
+# (/run is what a start writes); DIRT=1: directories' mtimes too (which a
+# kill -9 of vunify may leave bumped, as any change in them does)
 tree() { (cd "$1" && find . -path ./proc -prune -o -path ./dev -prune -o -path ./sys -prune -o -path ./run -prune -o -printf '%p %y %m %U:%G %l\n' | sort &&
-	find . -path ./run -prune -o -type f -printf '%p %T@\n' | sort && find . -path ./run -prune -o -type f -exec md5sum {} + | sort -k2); }
+	find . -path ./run -prune -o -type f -printf '%p %T@\n' -o -type d -a -true ${DIRT:+-printf '%p %T@\n'} | sort &&
+	find . -path ./run -prune -o -type f -exec md5sum {} + | sort -k2); }
 # store_ok: every store file is immutable, root's, and named after its SHA-256
 store_ok() {
 	bad=0 n=0
@@ -61,10 +63,10 @@ fsck_clean() {
 		grep -qiE "mounted|busy" "$T_TMP/fsck.log" || break
 		sleep 1
 	done
-	diag "$(tail -5 "$T_TMP/fsck.log")"; return 1
+	diag "$(grep -v '^        - ' "$T_TMP/fsck.log" | head -40)"; return 1
 }
 head -c 2097152 /dev/urandom >"$T_TMP/big"
-for f in mod app trunc del ren chmod h1 h2 h3 h4; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
+for f in mod app trunc del ren chmod h1 h2 h3 h4 gone; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 
 scenario() {
@@ -72,13 +74,13 @@ scenario() {
 	B=$VSBOX_ROOTDIR
 	for g in o1 o2 o3; do
 		guest $g
-		mkdir -p "$B/$g/usr/lib" "$B/$g/etc"
-		cp "$T_TMP/big" "$B/$g/usr/lib/big"; cp "$T_TMP/big" "$B/$g/etc/big"
-		for f in mod app trunc del ren chmod h1 h2 h3 h4; do cp "$T_TMP/$f" "$B/$g/usr/lib/$f"; done
+		mkdir -p "$B/$g/usr/lib" "$B/$g/etc" "$B/$g/root"
+		for d in usr/lib etc root; do cp "$T_TMP/big" "$B/$g/$d/big"; done
+		for f in mod app trunc del ren chmod h1 h2 h3 h4 gone; do cp "$T_TMP/$f" "$B/$g/usr/lib/$f"; done
 	done
 	ln "$B/o3/usr/lib/big" "$B/o3/usr/lib/big.link"   # two names in o3
 	vserver o1 start -q || bail "can't start o1"
-	for g in o1 o2 o3; do tree "$B/$g" >"$T_TMP/tree.$g"; done
+	for g in o1 o2 o3; do DIRT=1 tree "$B/$g" >"$T_TMP/tree.$g"; done
 	rc_is "$fs: --dry-run (o1 running)" 0 vunify --method overlay --dry-run o1 o2 o3
 	like "  lists a file it would share" "$OUT" "^o2:/usr/lib/big = \.ovl/store/[0-9a-f]{2}/[0-9a-f]{62} \(2\.0M\)$"
 	check "  changes nothing" test ! -e "$B/.ovl"
@@ -94,14 +96,17 @@ scenario() {
 	is "  each root is an overlay" "$(stat -f -c %T "$B/o1" "$B/o2" "$B/o3" | sort -u)" overlayfs
 	check "  busybox left every upper layer" sh -c "! ls '$B'/.ovl/o*/upper/bin/busybox 2>/dev/null"
 	check "  and a stub is in each lower layer" sh -c "for g in o1 o2 o3; do getfattr -n trusted.overlay.redirect '$B/.ovl/'\$g/lower/bin/busybox >/dev/null 2>&1 || exit 1; done"
-	check "  /etc stays the guest's own" test -f "$B/.ovl/o2/upper/etc/big"
+	check "  /etc is shared too (a write copies it), /root stays the guest's own" \
+		sh -c "[ ! -e '$B/.ovl/o2/upper/etc/big' ] && [ -f '$B/.ovl/o2/lower/etc/big' ] && [ -f '$B/.ovl/o2/upper/root/big' ]"
+	check "  an upper directory left empty goes, its lower one shows instead" \
+		sh -c "[ ! -e '$B/.ovl/o2/upper/usr/lib' ] && [ -d '$B/.ovl/o2/lower/usr/lib' ] && [ -d '$B/.ovl/o2/upper/root' ]"
 	check "  a file with two names: one stub under both" sh -c "[ ! -e '$B/.ovl/o3/upper/usr/lib/big' ] && [ ! -e '$B/.ovl/o3/upper/usr/lib/big.link' ] &&
 		[ \$(stat -c %i '$B/.ovl/o3/lower/usr/lib/big') = \$(stat -c %i '$B/.ovl/o3/lower/usr/lib/big.link') ] &&
 		[ \$(stat -c %h:%i '$B/o3/usr/lib/big') = \$(stat -c %h:%i '$B/o3/usr/lib/big.link') ] && [ \$(stat -c %h '$B/o3/usr/lib/big') = 2 ]"
 	check "  every store file immutable, named after its content" store_ok
 	(cd "$B/.ovl/store" && find . -type f | sort | xargs md5sum) >"$T_TMP/store.sums"
-	ok=0; for g in o1 o2 o3; do tree "$B/$g" | cmp -s - "$T_TMP/tree.$g" && ok=$((ok + 1)); done
-	is "  each root shows the same tree (names, modes, owners, contents)" "$ok" 3
+	ok=0; for g in o1 o2 o3; do DIRT=1 tree "$B/$g" | cmp -s - "$T_TMP/tree.$g" && ok=$((ok + 1)); done
+	is "  each root shows the same tree (names, modes, owners, times, contents)" "$ok" 3
 	check "  a store file can't be written even by root" sh -c "! sh -c 'echo x >>\$(find \"$B/.ovl/store\" -type f | head -1)' 2>/dev/null"
 	for g in o1 o2 o3; do vserver $g start -q || bail "can't start $g"; done
 	MT=$(vserver o1 exec cat /proc/mounts /proc/self/mountinfo)
@@ -149,16 +154,26 @@ scenario() {
 		[ "$(want $g $f)" = "$(orig $f)" ] || { bad=$((bad + 1)); diag "$g sees $f changed"; }
 	done; done
 	is "  the other guests see the originals" "$bad" 0
+	# a file every guest deletes: its store file goes once none names it
+	GONE=$(getfattr --only-values -n trusted.overlay.redirect "$B/.ovl/o1/lower/usr/lib/gone")
+	for g in o1 o2 o3; do vserver $g exec rm /usr/lib/gone; done
 	# an upgrade in running guests (as vapt --unify makes one): the same
 	# new file in two, shared from their next start
 	for g in o2 o3; do vserver $g exec sh -c 'seq 1 20000 >/usr/lib/new'; done
-	rc_is "$fs: vunify o2 o3, both running (auto)" 0 vunify o2 o3
+	rc_is "$fs: vunify o1 o2 o3, all running (auto)" 0 vunify o1 o2 o3
 	check "  each keeps its copy while it runs" sh -c "[ -f '$B/.ovl/o2/upper/usr/lib/new' ] && [ -f '$B/.ovl/o3/upper/usr/lib/new' ]"
 	for g in o1 o2 o3; do vserver $g stop -q; done
 	for g in o1 o2 o3; do vserver $g start -q || bail "can't start $g again"; done
 	check "  from their next start it is shared" sh -c "[ ! -e '$B/.ovl/o2/upper/usr/lib/new' ] && [ ! -e '$B/.ovl/o3/upper/usr/lib/new' ] &&
 		[ \"\$(vserver o3 exec sh -c 'md5sum </usr/lib/new')\" = \"\$(seq 1 20000 | md5sum)\" ]"
 	is "  after stop and start, the same" "$(changes)" 0
+	check "  the stubs of what a guest deleted are gone, and the whiteouts over them" sh -c "for g in o1 o2; do
+		[ ! -e '$B/.ovl/'\$g/lower/usr/lib/gone ] && [ ! -e '$B/.ovl/'\$g/upper/usr/lib/gone ] || exit 1; done
+		[ ! -e '$B/.ovl/o2/lower/usr/lib/del' ] && [ ! -e '$B/.ovl/o2/upper/usr/lib/del' ]"
+	check "  so is one under a file of its own; a copy of metadata only keeps its stub" sh -c "[ ! -e '$B/.ovl/o1/lower/usr/lib/mod' ] &&
+		[ ! -e '$B/.ovl/o2/lower/usr/lib/trunc' ] && [ -e '$B/.ovl/o2/lower/usr/lib/h1' ]"
+	check "  a guest whose upper layer has a redirect (o3: a hard link made) keeps them all" sh -c "getfattr -n trusted.overlay.redirect '$B/.ovl/o3/upper/usr/lib/h1.link' >/dev/null 2>&1 &&
+		[ -e '$B/.ovl/o3/lower/usr/lib/ren' ] && [ -e '$B/.ovl/o3/lower/usr/lib/gone' ] && [ -e '$B/.ovl/store$GONE' ]"
 	for g in o1 o2 o3; do vserver $g stop -q; done
 	is "  the stopped guests' roots are overlays still" "$(stat -f -c %T "$B/o1" "$B/o2" "$B/o3" | sort -u)" overlayfs
 	check "  showing their whole trees with their changes" sh -c "[ \$(stat -c %s '$B/o1/usr/lib/app') = 65541 ] && [ ! -e '$B/o2/usr/lib/del' ] &&
@@ -189,7 +204,9 @@ for g in k1 k2 k3; do guest $g; done
 for i in 1 2 3 4 5 6; do head -c 262144 /dev/urandom >"$T_TMP/r$i"; done
 # (a first start makes what a start makes: its trees are taken after one)
 for g in k1 k2 k3; do
-	for i in 1 2 3 4 5 6; do cp "$T_TMP/r$i" "$B/$g/bin/r$i"; done
+	# (some in directories of their own, which folding leaves empty)
+	mkdir -p "$B/$g/usr/share/kd/sub"
+	for i in 1 2 3; do cp "$T_TMP/r$i" "$B/$g/bin/r$i"; cp "$T_TMP/r$((i + 3))" "$B/$g/usr/share/kd/sub/r$((i + 3))"; done
 	vserver $g start -q && vserver $g stop -q || bail "can't start $g"
 	tree "$B/$g" >"$T_TMP/tree.$g"
 done
@@ -201,8 +218,10 @@ whole() {   # every k guest, mounted by a start, shows its tree as before
 	done
 	echo $bad
 }
-for p in adopt:2 store:3 stub:4 fold:5 stub:30 fold:40; do
+for p in adopt:2 store:3 stub:4 fold:5 prune:1 stub:30 fold:40; do
 	VSBOX_VUNIFY_CRASH=$p vunify --method overlay k1 k2 k3 >/dev/null 2>&1
+	rc=$?   # (the later ones may find nothing left to do there)
+	case $p in *:[1-5]) is "kill -9 after $p: vunify reached it" "$rc" 137 ;; esac
 	is "kill -9 after $p: every guest whole" "$(whole)" 0
 done
 for d in 0.01 0.05; do
@@ -212,7 +231,7 @@ done
 is "kill -9 at two moments: every guest whole" "$(whole)" 0
 rc_is "  then a rerun completes" 0 vunify --method overlay k1 k2 k3
 [ "$RC" = 0 ] || diag "$ERR"
-check "  leaving no r file in any upper layer" sh -c "! ls '$B'/.ovl/k*/upper/bin/r[0-9] 2>/dev/null"
+check "  leaving no r file in any upper layer" sh -c "! ls '$B'/.ovl/k*/upper/bin/r[0-9] '$B'/.ovl/k*/upper/usr/share/kd 2>/dev/null"
 is "  every guest whole" "$(whole)" 0
 check "  every store file immutable, named after its content" store_ok
 # vdu: what each guest has of its own (its upper layer) and shares (the
@@ -229,6 +248,17 @@ is "  shares nothing more" "$(summary shared)" 0
 guest k4
 rc_is "a guest alone joins what the store holds" 0 vunify --method overlay k4
 check "  busybox is a stub in its lower layer" sh -c "getfattr -n trusted.overlay.redirect '$B/.ovl/k4/lower/bin/busybox' >/dev/null 2>&1 && [ ! -e '$B/.ovl/k4/upper/bin/busybox' ] && [ -x '$B/k4/bin/busybox' ]"
+# a unified file deleted in every k guest (through its overlay, the guest
+# stopped); a kill -9 between a stub's removal and its whiteout's
+R1=$(getfattr --only-values -n trusted.overlay.redirect "$B/.ovl/k1/lower/bin/r1")
+for g in k1 k2 k3; do rm "$B/$g/bin/r1"; tree "$B/$g" >"$T_TMP/tree.$g"; done
+VSBOX_VUNIFY_CRASH=sweep:2 vunify --method overlay k1 k2 k3 >/dev/null 2>&1
+is "kill -9 after sweep:2: vunify reached it" "$?" 137
+is "  every guest whole" "$(whole)" 0
+rc_is "  a rerun" 0 vunify --method overlay k1 k2 k3
+like "  removes its store file" "$OUT" "^vunify: removed 1 store file no guest refers to any more$"
+check "  r1's stubs and whiteouts are gone" sh -c "! ls '$B'/.ovl/k*/lower/bin/r1 '$B'/.ovl/k*/upper/bin/r1 2>/dev/null && [ ! -e '$B/.ovl/store$R1' ]"
+is "  every guest whole" "$(whole)" 0
 
 # ---- the page cache holds a unified file once ----------------------------------
 for g in p1 p2; do
