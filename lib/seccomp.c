@@ -241,8 +241,9 @@ static void guest_filter(unsigned what)
 /* ---- reboot(2) in a guest's boot processes (lib/rebootd.c) -------------
  * A filter of its own, installed in the new context by its PID 1 before
  * anything of the guest runs, so that it covers PID 1 and everything it
- * starts, but nothing that enters later (vserver exec, enter: those keep
- * the guest set's EPERM). The commands a PID namespace knows (restart,
+ * starts (the guest's spawner, and what it forks for vserver exec, enter:
+ * lib/spawner.c), but nothing that enters later (without a spawner,
+ * vserver exec, enter: those keep the guest set's EPERM). The commands a PID namespace knows (restart,
  * restart2, halt, power off: the kernel ends the namespace, kernel/
  * pid_namespace.c reboot_pid_ns()) go to rebootmgr through the listener
  * (notify), or straight to the kernel when no rebootmgr can take them;
@@ -404,9 +405,9 @@ void landlock_spectator(void)
 	close(rfd);
 }
 
-/* A guest's Landlock domain, entered just before CMD's exec (and each
- * exec's, enter's, stop's: every entry gets a domain of its own, which
- * its children inherit).
+/* A guest's Landlock domain, entered just before CMD's exec (and, where
+ * the guest has no spawner, by each exec, enter, stop: such an entry gets
+ * a domain of its own, which its children inherit).
  *
  * fence: a fence, not a sandbox. The domain restricts no file access (it
  * handles only the making of block devices, and allows that under "/"),
@@ -419,14 +420,16 @@ void landlock_spectator(void)
  * of reach. The price: processes of different entries (the guest's rc and
  * its daemons, each exec or enter) cannot trace each other either.
  *
- * unix_scope (UNIX_SCOPE=yes; ABI 6, Linux 6.12, else nothing):
+ * unix_scope (UNIX_SCOPE, default yes; ABI 6, Linux 6.12, else nothing):
  * LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET. A guest on the host's network
  * stack shares its abstract socket names with the host (D-Bus, X11,
  * systemd helpers listen there) and with every other such guest; scoped,
  * a process may connect or send only to abstract sockets made in its own
- * domain or below it: those of its own entry. Its price is the fence's:
- * entries can't trace (or read the /proc links of) each other's
- * processes, which is why it is not the default (vserver(8)). */
+ * domain or below it. Domains can't be joined, so the guest's first
+ * process forks its spawner once restricted (lib/spawner.c), which forks
+ * what vserver exec, enter and stop run in this same domain; only where
+ * it has none (killed, or a fenced guest: it could be traced) does an
+ * entry get a domain of its own, apart from the rc's processes. */
 void landlock_enter(bool fence, bool unix_scope)
 {
 	struct ll_ruleset_attr ra = { fence ? LL_MAKE_BLOCK : 0, 0, LL_SCOPE_UNIX };
