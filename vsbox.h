@@ -460,6 +460,9 @@ void landlock_spectator(void);
  * CAP_SYS_PTRACE; dies without Landlock); unix_scope: no connect or send
  * to abstract unix sockets made outside it (ABI 6; nothing before) */
 void landlock_enter(bool fence, bool unix_scope);
+/* a guest's spawner: reboot(2) EPERM for it and all it forks (needs
+ * CAP_SYS_ADMIN; dies) */
+void seccomp_deny_reboot(void);
 #define CAP_SYS_PTRACE_BIT (1ULL << 19)   /* CAP_SYS_PTRACE, without libcap's header */
 
 /* ---- lib/conf.c: NAME.conf, the guest's settings -------------------------

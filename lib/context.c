@@ -84,6 +84,40 @@ int wait_forward(pid_t pid)
 	return exit_code(st);
 }
 
+/* A guest's spawner (lib/spawner.c): its listening socket and the vsbox
+ * binary (O_PATH), both opened by the host side before the clone; the
+ * pid of the spawner, which CMD's process forks the moment it is
+ * restricted (written by that vfork()ed child into memory it shares with
+ * init, which so learns it) */
+static int spawner_lfd = -1, spawner_exe = -1;
+static volatile pid_t spawner_pid;
+
+/* The guest's first process, in its seccomp filters and Landlock domain,
+ * capabilities not yet lowered: a copy of it becomes the spawner, in the
+ * same domain. It adds a filter of its own (CAP_SYS_ADMIN is still ours):
+ * reboot(2) EPERM, so what it forks is no more the guest's boot than an
+ * entry from outside is (lib/seccomp.c, the reboot filter); then the
+ * ceiling.
+ * Under vsbox's init it is init's child (CLONE_PARENT: never CMD's, whose
+ * shell's "wait" would wait for it), with fakeinit PID 1's. It execs a
+ * fresh vsbox image, not to keep a copy of all start dirtied (lib/spawner.c
+ * for why that is safe); not dumpable from the clone on (the flag is the
+ * memory's, which init and this child share: init wants it anyway). */
+static void start_spawner(bool fakeinit, uint64_t bset)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pid_t pid = (pid_t)syscall(SYS_clone, (fakeinit ? 0 : CLONE_PARENT) | SIGCHLD, 0, 0, 0, 0);
+
+	if (!pid) {
+		seccomp_deny_reboot();
+		caps_reduce(bset);
+		spawner_exec_self(spawner_lfd, spawner_exe, !fakeinit);
+	}
+	spawner_pid = pid;
+	close(spawner_lfd);
+	close(spawner_exe);
+}
+
 void ctx_restrict(unsigned flags, uint64_t bset)
 {
 	/* in a user namespace: root there (host uid USERNS_BASE), which
@@ -102,6 +136,8 @@ void ctx_restrict(unsigned flags, uint64_t bset)
 	 * UNIX_SCOPE, the shared stack's abstract sockets scoped (init
 	 * connects nowhere) */
 	landlock_enter(bset & CAP_SYS_PTRACE_BIT, bset && (flags & CF_ABSUNIX));
+	if (spawner_lfd >= 0)   /* only in a guest's first process */
+		start_spawner(flags & CF_FAKEINIT, bset);
 	caps_reduce(bset);
 }
 
@@ -116,33 +152,6 @@ static void reset_signals(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
-/* A guest's spawner (lib/spawner.c): its listening socket and the vsbox
- * binary (O_PATH), both opened by the host side before the clone; the
- * pid of the spawner, which CMD's process forks the moment it is
- * restricted (written by that vfork()ed child into memory it shares with
- * init, which so learns it) */
-static int spawner_lfd = -1, spawner_exe = -1;
-static volatile pid_t spawner_pid;
-
-/* The guest's first process, restricted (caps, seccomp, Landlock domain)
- * and not yet CMD: a copy of it becomes the spawner, in the same domain.
- * Under vsbox's init it is init's child (CLONE_PARENT: never CMD's, whose
- * shell's "wait" would wait for it), with fakeinit PID 1's. It execs a
- * fresh vsbox image, not to keep a copy of all start dirtied (lib/spawner.c
- * for why that is safe); not dumpable from the clone on (the flag is the
- * memory's, which init and this child share: init wants it anyway). */
-static void start_spawner(bool fakeinit)
-{
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	pid_t pid = (pid_t)syscall(SYS_clone, (fakeinit ? 0 : CLONE_PARENT) | SIGCHLD, 0, 0, 0, 0);
-
-	if (!pid)
-		spawner_exec_self(spawner_lfd, spawner_exe, !fakeinit);
-	spawner_pid = pid;
-	close(spawner_lfd);
-	close(spawner_exe);
-}
-
 /* out: CMD's stdout and stderr (the relay pipes), or NULL to keep ours */
 static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stfd)
 {
@@ -150,8 +159,6 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 		die_errno("can't redirect the output of %s", s->argv[0]);
 	reset_signals();
 	ctx_restrict(s->flags | (s->userns_size ? CF_USERNS : 0), s->bset);
-	if (spawner_lfd >= 0)
-		start_spawner(s->flags & CF_FAKEINIT);
 	if (s->prep)
 		s->prep(s->arg);
 	trace("exec %s", s->argv[0]);
@@ -335,6 +342,7 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	if (spawner_lfd >= 0) {
 		close(spawner_lfd);     /* the spawner's alone */
 		close(spawner_exe);
+		spawner_lfd = spawner_exe = -1;
 	}
 	if (f->go >= 0) {
 		close(f->out[0]);

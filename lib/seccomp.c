@@ -241,9 +241,9 @@ static void guest_filter(unsigned what)
 /* ---- reboot(2) in a guest's boot processes (lib/rebootd.c) -------------
  * A filter of its own, installed in the new context by its PID 1 before
  * anything of the guest runs, so that it covers PID 1 and everything it
- * starts (the guest's spawner, and what it forks for vserver exec, enter:
- * lib/spawner.c), but nothing that enters later (without a spawner,
- * vserver exec, enter: those keep the guest set's EPERM). The commands a PID namespace knows (restart,
+ * starts, but nothing that enters later (vserver exec, enter: those keep
+ * the guest set's EPERM; forked by the guest's spawner, lib/spawner.c,
+ * they are under it too, and under seccomp_deny_reboot()'s EPERM). The commands a PID namespace knows (restart,
  * restart2, halt, power off: the kernel ends the namespace, kernel/
  * pid_namespace.c reboot_pid_ns()) go to rebootmgr through the listener
  * (notify), or straight to the kernel when no rebootmgr can take them;
@@ -286,6 +286,25 @@ int seccomp_reboot_filter(bool notify)
 		die_errno("can't install the reboot filter");
 	guest_allowed |= 1u << seccomp_rule("reboot");
 	return (int)fd;
+}
+
+/* A guest's spawner (lib/spawner.c) forks what enters the guest, in the
+ * boot's filters: this one more puts back the guest set's answer to its
+ * reboot(2), EPERM (ERRNO takes precedence over the boot filter's USER_NOTIF
+ * and ALLOW) */
+void seccomp_deny_reboot(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_reboot, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, DENY(EPERM)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = { sizeof(f) / sizeof(f[0]), f };
+
+	/* (the architecture: the guest set already kills any other) */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp))
+		die_errno("can't install the spawner's reboot filter");
 }
 
 void seccomp_apply(unsigned what)

@@ -469,6 +469,41 @@ void spawner_send(int conn, const struct spawn_cmd *cmd)
 		early_kind = -1;
 }
 
+/* Linux 6.15's PIDFD_GET_INFO (linux/pidfd.h; its first 64 bytes, which
+ * every version takes) */
+struct pidfd_info0 {
+	uint64_t mask, cgroupid;
+	uint32_t ids[11];
+	int32_t exit_code;
+};
+#define PIDFD_INFO_EXIT_ (1ULL << 3)
+#define PIDFD_GET_INFO_ _IOWR(0xFF, 11, struct pidfd_info0)
+
+/* The spawner went away before it said how the command ended (the guest
+ * killed it, or the command stopped the guest: vreboot, halt): once the
+ * command has ended and been reaped (by the guest's init then), the
+ * kernel tells pidfd holders its wait status (Linux 6.15; before, false) */
+static bool pidfd_status(int pidfd, int *st)
+{
+	struct pidfd_info0 in;
+
+	while (poll(&(struct pollfd){ pidfd, POLLIN, 0 }, 1, -1) < 0 && errno == EINTR)
+		;
+	for (int t = 0; t < 100; t++) {
+		memset(&in, 0, sizeof(in));
+		in.mask = PIDFD_INFO_EXIT_;
+		errno = 0;
+		if (!ioctl(pidfd, PIDFD_GET_INFO_, &in) && (in.mask & PIDFD_INFO_EXIT_)) {
+			*st = in.exit_code;
+			return true;
+		}
+		if (errno != ESRCH && errno != 0)
+			return false;   /* no such ioctl: an older kernel */
+		usleep(2000);   /* a zombie, not reaped yet */
+	}
+	return false;
+}
+
 int spawner_wait(int conn)
 {
 	int kind = early_kind, val = early_val;
@@ -476,6 +511,8 @@ int spawner_wait(int conn)
 	if (!kind)
 		while ((kind = recv_msg(conn, -1, &val)) == 'P')
 			;
+	if (kind != 'S' && fwd_pidfd >= 0 && pidfd_status(fwd_pidfd, &val))
+		kind = 'S';
 	if (fwd_pidfd >= 0)
 		close(fwd_pidfd);
 	fwd_pidfd = -1;
