@@ -92,6 +92,8 @@ int main(int argc, char **argv)
 	trace_init();
 	name = name ? name + 1 : argv[0];
 	applet_name = "vsbox";
+	if (!strcmp(name, "vsbox-spawner"))
+		return spawner_main(argc, argv);     /* lib/spawner.c */
 	if (strcmp(name, "vsbox")) {
 		a = find(name);
 		if (!a)

@@ -363,6 +363,41 @@ void ctx_restrict(unsigned flags, uint64_t bset);
 int wait_forward(pid_t pid);
 int exit_code(int wstatus);
 
+/* ---- lib/spawner.c: the process in a guest's Landlock domain that forks
+ * what vserver exec, enter, suexec, service and stop run (the design is at
+ * its top) ------------------------------------------------------------- */
+struct winsize;
+enum { SPAWN_SETSID = 1, SPAWN_CTTY = 2 };
+struct spawn_cmd {
+	const char *file;         /* execvp()ed */
+	char **argv, **envp;
+	const char *cwd;          /* else "/" */
+	unsigned uid, gid;
+	int ngroups;
+	const unsigned *groups;
+	int fds[3];               /* its stdin, stdout, stderr */
+	unsigned flags;           /* SPAWN_SETSID, SPAWN_CTTY (fd 0 a pty slave) */
+	const struct winsize *ws; /* or NULL */
+};
+/* host: the listening socket $RUNDIR/ctx/XID.sock (dies) */
+int spawner_listen(long xid);
+/* inside, forked by the guest's first process once restricted: exec a
+ * fresh image of exe as the spawner on lfd */
+_Noreturn void spawner_exec_self(int lfd, int exe, bool nudge_init);
+/* vsbox's init, the spawner its child for good: does any process of our
+ * PID namespace (all descend from init) remain besides it and spawner? */
+bool spawner_others(pid_t spawner);
+/* main.c: that image (argv[0] "vsbox-spawner") */
+int spawner_main(int argc, char **argv);
+/* host: a connection to xid's spawner; -1: it has none, -2: it is gone
+ * (killed inside) */
+int spawner_connect(long xid);
+/* host: hand cmd over conn; returns once it runs (signals we get are
+ * forwarded to it from then on) */
+void spawner_send(int conn, const struct spawn_cmd *cmd);
+/* host: its exit code, exit_code() style; closes conn */
+int spawner_wait(int conn);
+
 /* ---- lib/userns.c: user namespaces (the design is at its top) ---------- */
 /* A USERNS=yes guest's range: checked against the others', or chosen and
  * written into NAME.conf; fills g->c.userns_base and _size. Dies. */
@@ -425,6 +460,9 @@ void landlock_spectator(void);
  * CAP_SYS_PTRACE; dies without Landlock); unix_scope: no connect or send
  * to abstract unix sockets made outside it (ABI 6; nothing before) */
 void landlock_enter(bool fence, bool unix_scope);
+/* a guest's spawner: reboot(2) EPERM for it and all it forks (needs
+ * CAP_SYS_ADMIN; dies) */
+void seccomp_deny_reboot(void);
 #define CAP_SYS_PTRACE_BIT (1ULL << 19)   /* CAP_SYS_PTRACE, without libcap's header */
 
 /* ---- lib/conf.c: NAME.conf, the guest's settings -------------------------
@@ -457,7 +495,8 @@ struct vconf {
 	char cpuset[256];           /* S_CPUSET: a CPU list as the kernel writes
 				       it ("1", "0-3,6"), "" unset */
 	int lxcfs;                  /* LXCFS: LX_AUTO (default), LX_YES, LX_NO */
-	bool unix_scope;            /* UNIX_SCOPE=yes: Landlock-scoped abstract sockets */
+	bool unix_scope;            /* UNIX_SCOPE: Landlock-scoped abstract sockets (default yes) */
+	bool unix_scope_asked;      /* UNIX_SCOPE=yes written: the kernel must have the scope */
 	char init[1024];            /* INIT, "" = default (words: conf_words) */
 	char env[4096];             /* ENV: NAME=VALUE words for init, "" = none */
 	char init_dir[256];         /* INIT_DIR: its working directory, "" = / */

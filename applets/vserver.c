@@ -94,9 +94,10 @@ USAGE(vserver, usage,
 "               and /sys/devices/system/cpu/online inside show them)\n"
 "  LXCFS        auto|yes|no: bind a host lxcfs's /proc files (meminfo,\n"
 "               cpuinfo...) in the guest (auto: when mounted)\n"
-"  UNIX_SCOPE   yes: no connect to the host's abstract unix sockets on the\n"
-"               shared stack (Landlock ABI 6); each exec/enter is then a\n"
-"               domain apart from the rc's (vserver(8), SECURITY)\n"
+"  UNIX_SCOPE   yes (default with Landlock ABI 6): no connect to the host's\n"
+"               abstract unix sockets on the shared stack; exec, enter,\n"
+"               stop fork through the guest's spawner, in its rc's domain;\n"
+"               no: open (vserver(8), SECURITY)\n"
 "  INIT         the command start runs (default /sbin/init with fakeinit):\n"
 "               words, quoted as in sh ('a b', \"a b\"), never expanded\n"
 "  ENV          NAME=VALUE words added to the environment of INIT (or rc)\n"
@@ -477,181 +478,6 @@ static int delete(void)
 	return 0;
 }
 
-/* ---- running things inside ---------------------------------------------- */
-/* in the forked child, already in the guest's namespaces: the last steps */
-static _Noreturn void exec_inside(const struct ctx *c, const struct guser *u, char **argv,
-				  bool login, const char *term)
-{
-	close_range_from(3);
-	clearenv();
-	setenv("PATH", u->uid ? "/usr/local/bin:/usr/bin:/bin" :
-	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-	setenv("HOME", u->home, 1);
-	setenv("USER", u->name, 1);
-	setenv("LOGNAME", u->name, 1);
-	setenv("SHELL", u->shell, 1);
-	setenv("TERM", term ? term : "dumb", 1);
-	setenv("container", "vsbox", 1);        /* as PID 1 has it */
-	seccomp_loosen(guest_sc_allow(&G.g.c));
-	/* seccomp and the ceiling, then the user (needs CAP_SETUID, kept in
-	 * the ceiling), last exec */
-	ctx_restrict(c->flags, c->bset);
-	if (u->uid || u->gid) {
-		if (setgroups((size_t)u->ngroups, u->groups) ||
-		    setresgid(u->gid, u->gid, u->gid) || setresuid(u->uid, u->uid, u->uid))
-			die_errno("can't become %s", u->name);
-	}
-	if (chdir(login ? u->home : "/") && chdir("/"))
-		die_errno("can't chdir to /");
-	if (login) {
-		char arg0[sizeof(u->shell) + 1];
-		const char *b = strrchr(u->shell, '/');
-		snprintf(arg0, sizeof(arg0), "-%s", b ? b + 1 : u->shell);
-		execl(u->shell, arg0, (char *)NULL);
-		warn_errno("can't execute %s", u->shell);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	execvp(argv[0], argv);
-	warn_errno("can't execute %s", argv[0]);
-	_exit(errno == ENOENT ? 127 : 126);
-}
-
-static volatile sig_atomic_t winch;
-static void on_winch(int sig) { winch = 1; }
-
-/* copy between the host terminal and the pty master until the shell ends */
-static int relay(int master, pid_t pid)
-{
-	struct termios saved, raw;
-	struct winsize ws;
-	struct sigaction sa = { .sa_handler = on_winch };
-	bool in_open = true;
-	int st;
-
-	sigaction(SIGWINCH, &sa, NULL);
-	if (!ioctl(0, TIOCGWINSZ, &ws))
-		ioctl(master, TIOCSWINSZ, &ws);
-	bool tty = !tcgetattr(0, &saved);
-	if (tty) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(0, TCSANOW, &raw);
-	}
-	for (;;) {
-		struct pollfd p[2] = { { master, POLLIN, 0 }, { in_open ? 0 : -1, POLLIN, 0 } };
-		char buf[4096];
-		ssize_t n;
-		if (winch) {
-			winch = 0;
-			if (!ioctl(0, TIOCGWINSZ, &ws))
-				ioctl(master, TIOCSWINSZ, &ws);
-		}
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[0].revents) {
-			n = read(master, buf, sizeof(buf));
-			if (n <= 0)
-				break;  /* EIO: the last slave closed */
-			if (write(1, buf, (size_t)n) < 0)
-				break;
-		}
-		if (p[1].revents) {
-			n = read(0, buf, sizeof(buf));
-			if (n <= 0)
-				in_open = false;
-			else if (write(master, buf, (size_t)n) < 0)
-				break;
-		}
-	}
-	if (tty)
-		tcsetattr(0, TCSANOW, &saved);
-	close(master);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return exit_code(st);
-}
-
-/* the command is in a session of its own: the terminal's ^C, ^\\ and
- * hangup reach only us, so pass every such signal on */
-static volatile pid_t fwd_pid;
-static void fwd_all(int sig) { kill(fwd_pid, sig); }
-
-static int wait_all(pid_t pid)
-{
-	static const int sigs[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGTSTP, SIGWINCH };
-	struct sigaction sa = { .sa_handler = fwd_all, .sa_flags = SA_RESTART };
-	int st;
-
-	fwd_pid = pid;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			die_errno("can't wait for process %d", (int)pid);
-	return exit_code(st);
-}
-
-static int run_inside(const char *who, char **argv, bool login, bool use_pty)
-{
-	const char *term = getenv("TERM");
-	struct ctx c;
-	struct guser u;
-	int master = -1, slave = -1;
-	pid_t pid;
-
-	if (geteuid() != 0)
-		die("running a command in a guest needs root");
-	if (!ctx_by_name(G.name, &c))
-		die("%s is not running", G.name);
-	/* its limits first (inside a user namespace they could only be
-	 * lowered); into its cgroups and namespaces; from here on "/" is
-	 * its root */
-	guest_rlimits(&G.g.c, 0);
-	ctx_enter(c.xid, &c);
-	guser_lookup(G.name, who, &u);
-	guser_groups(&u);
-	if (use_pty) {
-		/* the pty comes from the guest's own devpts: the host terminal
-		 * stays with us and never reaches the guest (no TIOCSTI) */
-		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 || unlockpt(master))
-			die_errno("can't allocate a pty in %s", G.name);
-		slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-		if (slave < 0)
-			die_errno("can't open the pty of %s", G.name);
-	}
-	bool own_tty = !use_pty && (isatty(0) || isatty(1) || isatty(2));
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		die_errno("can't fork");
-	if (!pid) {
-		if (use_pty) {
-			setsid();
-			if (ioctl(slave, TIOCSCTTY, 0))
-				die_errno("can't make the pty the controlling terminal");
-			dup2(slave, 0);
-			dup2(slave, 1);
-			dup2(slave, 2);
-		} else if (own_tty) {
-			/* a host terminal passed through: not our controlling
-			 * terminal, so TIOCSTI on it needs CAP_SYS_ADMIN */
-			setsid();
-		}
-		exec_inside(&c, &u, argv, login, term);
-	}
-	if (own_tty)
-		return wait_all(pid);
-	if (!use_pty)
-		return wait_forward(pid);
-	close(slave);
-	return relay(master, pid);
-}
-
 static int service(char **argv)
 {
 	char path[PATH_MAX], *av[64];
@@ -666,7 +492,7 @@ static int service(char **argv)
 	for (int i = 1; argv[i] && n < 63; i++)
 		av[n++] = argv[i];
 	av[n] = NULL;
-	return run_inside("root", av, false, false);
+	return guest_run(&G.g, "root", av, false, false);
 }
 
 int vserver_main(int argc, char **argv)
@@ -758,21 +584,21 @@ int vserver_main(int argc, char **argv)
 	if (!strcmp(G.cmd, "status"))
 		return guest_status(&G.g, G.json);
 	if (!strcmp(G.cmd, "enter"))
-		return run_inside("root", NULL, true, isatty(0));
+		return guest_run(&G.g, "root", NULL, true, isatty(0));
 	if (!strcmp(G.cmd, "exec")) {
 		if (!*argv)
 			usage_die("exec needs a command");
-		return run_inside("root", argv, false, isatty(0) && isatty(1));
+		return guest_run(&G.g, "root", argv, false, isatty(0) && isatty(1));
 	}
 	if (!strcmp(G.cmd, "suexec")) {
 		if (!argv[0] || !argv[1])
 			usage_die("suexec needs USER and a command");
-		return run_inside(argv[0], argv + 1, false, isatty(0) && isatty(1));
+		return guest_run(&G.g, argv[0], argv + 1, false, isatty(0) && isatty(1));
 	}
 	if (!strcmp(G.cmd, "service"))
 		return service(argv);
 	if (!strcmp(G.cmd, "hwdisable"))
-		return run_inside("root", (char *[]){ "/bin/sh", "-c", (char *)hwoff_script, "sh", (char *)G.name, NULL },
+		return guest_run(&G.g, "root", (char *[]){ "/bin/sh", "-c", (char *)hwoff_script, "sh", (char *)G.name, NULL },
 				  false, false);
 	if (!strcmp(G.cmd, "limits"))
 		return guest_limits_cmd(&G.g, argv, G.json, G.quiet);

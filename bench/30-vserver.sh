@@ -19,7 +19,9 @@
 # mounts made at clone time included) - against the same count of bare
 # busybox sleeps forked in a plain memory cgroup (issue 22's target <= 60
 # KiB). Last, a guest whose rc left a daemon: what vsbox's init (its PID 1
-# then) costs, from its smaps. The cycle of one guest against the floors and
+# then) costs, from its smaps, and its spawner (lib/spawner.c: where
+# Landlock ABI 6 scopes abstract sockets, every guest has one, the
+# fakeinit ones above too). The cycle of one guest against the floors and
 # the peers is in 10-peers.sh.
 set -u
 command -v busybox >/dev/null || { echo "# 30-vserver: busybox missing"; exit 1; }
@@ -78,7 +80,7 @@ while [ $r -le "$ROUNDS" ]; do
 	if [ $r = 1 ]; then
 		# each guest's own cgroup, for comparison with the above
 		tot=0
-		for rec in "$VSBOX_RUNDIR"/ctx/*; do
+		for rec in "$VSBOX_RUNDIR"/ctx/*[0-9]; do
 			for d in $(sed -n 's/^cg=//p' "$rec"); do
 				f=$d/memory.current; [ -f "$f" ] || f=$d/memory.usage_in_bytes
 				[ -f "$f" ] && { tot=$((tot + $(cat "$f"))); n=$((n + 1)); }
@@ -139,7 +141,7 @@ while [ $i -le $NRC ]; do
 done
 sleep 0.5
 pss=0 prv=0 n=0
-for rec in "$VSBOX_RUNDIR"/ctx/*; do
+for rec in "$VSBOX_RUNDIR"/ctx/*[0-9]; do
 	p=$(sed -n 's/^pid=//p' "$rec")
 	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = vsbox-init ] || continue
 	pss=$((pss + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup")))
@@ -147,4 +149,18 @@ for rec in "$VSBOX_RUNDIR"/ctx/*; do
 	n=$((n + 1))
 done
 [ $n -gt 0 ] && echo "vserver-init-memory: vsbox's init (PID 1 of an rc guest) $((prv / n)) KiB private dirty, $((pss / n)) KiB PSS ($n guests; the binary's text is shared between them)"
+pss=0 prv=0 n=0
+for rec in "$VSBOX_RUNDIR"/ctx/*[0-9]; do
+	for d in $(sed -n 's/^cg=//p' "$rec"); do
+		[ -f "$d/cgroup.procs" ] || continue
+		for p in $(cat "$d/cgroup.procs"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = vsbox-spawner ] || continue
+			pss=$((pss + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup")))
+			prv=$((prv + $(awk '/^Private_Dirty:/ { print $2 }' "/proc/$p/smaps_rollup")))
+			n=$((n + 1))
+		done
+		break
+	done
+done
+[ $n -gt 0 ] && echo "vserver-spawner-memory: a guest's spawner $((prv / n)) KiB private dirty, $((pss / n)) KiB PSS ($n guests)"
 "$VSBOX" vservers -j 1 stop >/dev/null 2>&1

@@ -92,7 +92,7 @@ up() {
 # cache part of it, summed: "USAGE FILE"
 charged() {
 	u=0 c=0
-	for rec in "$VSBOX_RUNDIR"/ctx/*; do
+	for rec in "$VSBOX_RUNDIR"/ctx/*[0-9]; do
 		for d in $(sed -n 's/^cg=//p' "$rec"); do
 			f=$d/memory.current; [ -f "$f" ] || f=$d/memory.usage_in_bytes
 			[ -f "$f" ] || continue

@@ -501,6 +501,7 @@ static int set_key(struct pctx *p, int k, char *v, struct vconf *c)
 	case 37:
 		if (!yesno(v, &c->unix_scope))
 			return bad(p, "UNIX_SCOPE: '%s' is not yes or no", v);
+		c->unix_scope_asked = c->unix_scope;
 		return 0;
 	}
 	return 0;
@@ -566,6 +567,7 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 	c->start_timeout = 60;
 	c->stopsig = SIGPWR;
 	c->reboot_limit = 5;
+	c->unix_scope = true;   /* where the kernel has the scope (Landlock ABI 6) */
 	while (*s) {
 		char key[32];
 		size_t kl = 0;

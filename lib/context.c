@@ -16,7 +16,8 @@
  *     its cgroup is now its root
  *  I  PID 1 is vsbox's init (or CMD itself with fakeinit). CMD gets:
  *     seccomp (while CAP_SYS_ADMIN is held, so no no_new_privs) ->
- *     bounding set and capability sets lowered -> exec
+ *     Landlock -> bounding set and capability sets lowered -> (a guest's
+ *     spawner forked, lib/spawner.c) -> exec
  *
  * No vsbox process stays on the host side: the caller waits only for CMD's
  * exit status. If daemons started by CMD live on, init stays as their PID 1
@@ -83,6 +84,40 @@ int wait_forward(pid_t pid)
 	return exit_code(st);
 }
 
+/* A guest's spawner (lib/spawner.c): its listening socket and the vsbox
+ * binary (O_PATH), both opened by the host side before the clone; the
+ * pid of the spawner, which CMD's process forks the moment it is
+ * restricted (written by that vfork()ed child into memory it shares with
+ * init, which so learns it) */
+static int spawner_lfd = -1, spawner_exe = -1;
+static volatile pid_t spawner_pid;
+
+/* The guest's first process, in its seccomp filters and Landlock domain,
+ * capabilities not yet lowered: a copy of it becomes the spawner, in the
+ * same domain. It adds a filter of its own (CAP_SYS_ADMIN is still ours):
+ * reboot(2) EPERM, so what it forks is no more the guest's boot than an
+ * entry from outside is (lib/seccomp.c, the reboot filter); then the
+ * ceiling.
+ * Under vsbox's init it is init's child (CLONE_PARENT: never CMD's, whose
+ * shell's "wait" would wait for it), with fakeinit PID 1's. It execs a
+ * fresh vsbox image, not to keep a copy of all start dirtied (lib/spawner.c
+ * for why that is safe); not dumpable from the clone on (the flag is the
+ * memory's, which init and this child share: init wants it anyway). */
+static void start_spawner(bool fakeinit, uint64_t bset)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pid_t pid = (pid_t)syscall(SYS_clone, (fakeinit ? 0 : CLONE_PARENT) | SIGCHLD, 0, 0, 0, 0);
+
+	if (!pid) {
+		seccomp_deny_reboot();
+		caps_reduce(bset);
+		spawner_exec_self(spawner_lfd, spawner_exe, !fakeinit);
+	}
+	spawner_pid = pid;
+	close(spawner_lfd);
+	close(spawner_exe);
+}
+
 void ctx_restrict(unsigned flags, uint64_t bset)
 {
 	/* in a user namespace: root there (host uid USERNS_BASE), which
@@ -101,6 +136,8 @@ void ctx_restrict(unsigned flags, uint64_t bset)
 	 * UNIX_SCOPE, the shared stack's abstract sockets scoped (init
 	 * connects nowhere) */
 	landlock_enter(bset & CAP_SYS_PTRACE_BIT, bset && (flags & CF_ABSUNIX));
+	if (spawner_lfd >= 0)   /* only in a guest's first process */
+		start_spawner(flags & CF_FAKEINIT, bset);
 	caps_reduce(bset);
 }
 
@@ -195,8 +232,9 @@ struct init_fds {
 	int go, out[2], drain[2];
 };
 
-/* processes in our cgroup other than init itself (pids of processes that
- * joined from outside our pid namespace read as 0: they count too) */
+/* processes in our cgroup other than init itself and the spawner (pids of
+ * processes that joined from outside our pid namespace read as 0: they
+ * count too) */
 static bool others_in_cgroup(const struct init_fds *f)
 {
 	char buf[4096], *p, *end;
@@ -207,7 +245,7 @@ static bool others_in_cgroup(const struct init_fds *f)
 		long pid = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (pid != 1)
+		if (pid != 1 && pid != spawner_pid)
 			return true;
 	}
 	return false;
@@ -215,6 +253,14 @@ static bool others_in_cgroup(const struct init_fds *f)
 
 static _Noreturn void init_cleanup(const struct init_fds *f, int code)
 {
+	char sock[32];
+
+	if (spawner_pid > 0) {
+		kill(spawner_pid, SIGKILL);
+		waitpid(spawner_pid, NULL, 0);
+	}
+	snprintf(sock, sizeof(sock), "%s.sock", f->xid);
+	unlinkat(f->ctxdir, sock, 0);
 	/* leave the context's cgroups for the base (the descriptors carry the
 	 * credentials and cgroup namespace they were opened with), remove
 	 * them, then the record: a new context may take this xid only after */
@@ -293,6 +339,11 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	if (cmd < 0)
 		die_errno("init: can't fork");
 	setup_stfd = -1;        /* CMD runs: what init says goes through 'S' */
+	if (spawner_lfd >= 0) {
+		close(spawner_lfd);     /* the spawner's alone */
+		close(spawner_exe);
+		spawner_lfd = spawner_exe = -1;
+	}
 	if (f->go >= 0) {
 		close(f->out[0]);
 		close(f->out[1]);
@@ -318,8 +369,11 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 			if (p == cmd) {
 				status = st;
 				done = true;
+			} else if (p == spawner_pid) {
+				spawner_pid = 0;        /* killed inside */
 			}
-		left = p == 0;                  /* children remain */
+		/* children remain (the spawner stays till the end: others) */
+		left = p == 0 && (spawner_pid <= 0 || spawner_others(spawner_pid));
 		if (done && !left && !others_in_cgroup(f)) {
 			if (!reported) {
 				struct report r = { 'S', status, 0 };
@@ -603,6 +657,13 @@ int ctx_spawn(const struct ctx_spec *s)
 	}
 	if (!(s->flags & CF_FAKEINIT))
 		open_init_fds(&fds, &c, picks);
+	/* a guest with scoped abstract sockets gets a spawner, so what enters
+	 * later shares its domain (lib/spawner.c); not one whose ceiling keeps
+	 * CAP_SYS_PTRACE: it could trace it */
+	if ((s->flags & CF_ABSUNIX) && landlock_abi() >= 6 && !(s->bset & CAP_SYS_PTRACE_BIT)) {
+		spawner_lfd = spawner_listen(c.xid);
+		spawner_exe = xopenat(AT_FDCWD, "/proc/self/exe", O_PATH | O_CLOEXEC, 0);
+	}
 	fflush(NULL);
 	pid = sys_clone3((uint64_t)nsflags | (uint64_t)s->clone_extra, NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
@@ -625,6 +686,11 @@ int ctx_spawn(const struct ctx_spec *s)
 		child(s, &c, &fds, go[0], st[1], joined, us[1]);
 	}
 	close_init_fds(&fds);
+	if (spawner_lfd >= 0) {
+		close(spawner_lfd);
+		close(spawner_exe);
+	}
+	spawner_lfd = spawner_exe = -1;
 	close(go[0]);
 	close(st[1]);
 	if (relaying) {
@@ -716,78 +782,4 @@ int ctx_spawn(const struct ctx_spec *s)
 	if (n == sizeof(r) && r.kind == 'E')
 		return r.val == ENOENT ? 127 : 126;
 	return code;
-}
-
-/* ---- joining ----------------------------------------------------------- */
-static int ns_flags_differing(pid_t pid)
-{
-	static const struct { const char *name; int flag; } ns[] = {
-		{ "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS }, { "uts", CLONE_NEWUTS },
-		{ "ipc", CLONE_NEWIPC }, { "cgroup", CLONE_NEWCGROUP },
-		{ "net", CLONE_NEWNET }, { "user", CLONE_NEWUSER }, { "time", 0x80 /* CLONE_NEWTIME */ },
-	};
-	int flags = 0;
-
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		char a[64], b[64];
-		struct stat sa, sb;
-		snprintf(a, sizeof(a), "/proc/self/ns/%s", ns[i].name);
-		snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-		if (!stat(a, &sa) && !stat(b, &sb) && sa.st_ino != sb.st_ino)
-			flags |= ns[i].flag;
-	}
-	return flags;
-}
-
-void ctx_enter(long xid, struct ctx *out)
-{
-	struct ctx c;
-	int lock, pidfd, nsflags;
-
-	lock = ctx_lock();
-	if (ctx_load(xid, &c))
-		die("no context %ld", xid);
-	if (!ctx_alive(&c)) {
-		ctx_reap(&c);           /* its init was killed */
-		die("no context %ld", xid);
-	}
-	ctx_unlock(lock);
-	if (c.flags & CF_PRIVATE)
-		die("context %ld is private: nobody may enter it", xid);
-	if (geteuid() != 0 || !(caps_bounding() & (1ULL << 21 /* CAP_SYS_ADMIN */)))
-		die("joining context %ld: only root in context 0 may", xid);
-	/* a pidfd pins the process: check it is still the recorded init */
-	pidfd = sys_pidfd_open(c.pid);
-	if (pidfd < 0 || proc_starttime(c.pid) != c.start)
-		die("no context %ld (its init is gone)", xid);
-	nsflags = ns_flags_differing(c.pid);
-	/* the cgroups first, while we still see the host's tree; then every
-	 * namespace at once; the PID namespace applies to children only */
-	for (int i = 0; i < c.ncg; i++)
-		xcg_join(c.cg[i]);
-	/* (a time namespace wants a single-threaded caller: without it, the
-	 * host's clocks rather than no entry at all) */
-	if (nsflags && setns(pidfd, nsflags) && (!(nsflags & 0x80) || setns(pidfd, nsflags & ~0x80)))
-		die_errno("can't enter the namespaces of context %ld", xid);
-	close(pidfd);
-	*out = c;
-}
-
-int ctx_join(long xid, uint64_t bset_limit, char **argv)
-{
-	struct ctx c;
-	pid_t pid;
-
-	ctx_enter(xid, &c);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		die_errno("can't fork");
-	if (!pid) {
-		ctx_restrict(c.flags, c.bset & bset_limit);
-		execvp(argv[0], argv);
-		warn_errno("can't execute %s", argv[0]);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	return wait_forward(pid);
 }

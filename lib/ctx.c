@@ -210,6 +210,8 @@ void ctx_drop(const struct ctx *c)
 			unlink(npath);
 	}
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/ctx/%ld.sock", rundir(), c->xid);
+	unlink(path);           /* its spawner's (lib/spawner.c) */
 }
 
 bool ctx_by_name(const char *name, struct ctx *c)

@@ -322,7 +322,7 @@ int check_kernel(const char *dir)
 	snprintf(ll, sizeof(ll), "ABI %ld", r);
 	row("Landlock", yes_if(r > 0), r > 0 ? ll : NULL, "spectator context (chcontext --ctx 1)");
 	row("Landlock abstract unix scope", yes_if(r >= 6), NULL,
-	    "UNIX_SCOPE: no connect to the host's abstract sockets");
+	    "UNIX_SCOPE (default): no connect to the host's abstract sockets");
 	row("BPF (cgroup programs)", yes_if(access("/proc/sys/kernel/unprivileged_bpf_disabled", F_OK) == 0),
 	    NULL, "chbind IP lock, device allowlist");
 	row("overlayfs", fs_present("overlay"), NULL, "overlay templates");

@@ -486,7 +486,7 @@ int guest_start(struct guest *g, bool quiet)
 	pick_boot(g);
 	/* what the kernel or host must offer for its settings, before
 	 * anything is made */
-	if (g->c.unix_scope && g->c.net == NET_SHARED && landlock_abi() < 6)
+	if (g->c.unix_scope_asked && g->c.net == NET_SHARED && landlock_abi() < 6)
 		die("%s: UNIX_SCOPE=yes needs Landlock ABI 6 (Linux 6.12); this kernel has %s",
 		    g->name, landlock_abi() ? "an older ABI" : "no Landlock");
 	prepare_lock(g);
@@ -660,7 +660,9 @@ static void run_rc0(const struct guest *g, const struct ctx *c, int ms, bool qui
 	if (!pid) {
 		struct ctx in;
 		char *argv[] = { g->argv[0], "0", NULL };
-		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC), conn = guest_spawner(g->name, c->xid, argv[0]);
+		if (conn >= 0)  /* in the rc's Landlock domain (lib/gexec.c) */
+			_exit(guest_spawn_rc(conn, argv, (int[]){ fd, quiet ? fd : out[1], quiet ? fd : err[1] }));
 		/* before entering: a user namespace could not raise them */
 		guest_rlimits(&g->c, 0);
 		ctx_enter(c->xid, &in);

@@ -84,6 +84,15 @@ struct guser {
 };
 /* USER (a name or number) from the guest's /etc/passwd; dies naming guest */
 void guser_lookup(const char *guest, const char *who, struct guser *u);
+/* lib/gexec.c: vserver exec, enter, suexec, service: who runs argv (or,
+ * login, its shell) in running guest g; its exit code */
+int guest_run(struct guest *g, const char *who, char **argv, bool login, bool use_pty);
+/* a connection to the running guest's spawner (lib/spawner.c) or < 0;
+ * warns if the guest killed it, naming what then runs without it */
+int guest_spawner(const char *name, long xid, const char *what);
+/* stop's "rc 0" (argv) through the spawner on conn, in a session of its
+ * own with fds as 0 1 2 and only PATH set; its exit code */
+int guest_spawn_rc(int conn, char **argv, const int *fds);
 bool guser_group(const char *who, gid_t *gid);   /* a group's name or number */
 void guser_groups(struct guser *u);
 /* a start: INIT_DIR opened, INIT_USER looked up (dies); then, in INIT's

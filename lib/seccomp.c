@@ -242,7 +242,8 @@ static void guest_filter(unsigned what)
  * A filter of its own, installed in the new context by its PID 1 before
  * anything of the guest runs, so that it covers PID 1 and everything it
  * starts, but nothing that enters later (vserver exec, enter: those keep
- * the guest set's EPERM). The commands a PID namespace knows (restart,
+ * the guest set's EPERM; forked by the guest's spawner, lib/spawner.c,
+ * they are under it too, and under seccomp_deny_reboot()'s EPERM). The commands a PID namespace knows (restart,
  * restart2, halt, power off: the kernel ends the namespace, kernel/
  * pid_namespace.c reboot_pid_ns()) go to rebootmgr through the listener
  * (notify), or straight to the kernel when no rebootmgr can take them;
@@ -285,6 +286,25 @@ int seccomp_reboot_filter(bool notify)
 		die_errno("can't install the reboot filter");
 	guest_allowed |= 1u << seccomp_rule("reboot");
 	return (int)fd;
+}
+
+/* A guest's spawner (lib/spawner.c) forks what enters the guest, in the
+ * boot's filters: this one more puts back the guest set's answer to its
+ * reboot(2), EPERM (ERRNO takes precedence over the boot filter's USER_NOTIF
+ * and ALLOW) */
+void seccomp_deny_reboot(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_reboot, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, DENY(EPERM)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = { sizeof(f) / sizeof(f[0]), f };
+
+	/* (the architecture: the guest set already kills any other) */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp))
+		die_errno("can't install the spawner's reboot filter");
 }
 
 void seccomp_apply(unsigned what)
@@ -404,9 +424,9 @@ void landlock_spectator(void)
 	close(rfd);
 }
 
-/* A guest's Landlock domain, entered just before CMD's exec (and each
- * exec's, enter's, stop's: every entry gets a domain of its own, which
- * its children inherit).
+/* A guest's Landlock domain, entered just before CMD's exec (and, where
+ * the guest has no spawner, by each exec, enter, stop: such an entry gets
+ * a domain of its own, which its children inherit).
  *
  * fence: a fence, not a sandbox. The domain restricts no file access (it
  * handles only the making of block devices, and allows that under "/"),
@@ -419,14 +439,16 @@ void landlock_spectator(void)
  * of reach. The price: processes of different entries (the guest's rc and
  * its daemons, each exec or enter) cannot trace each other either.
  *
- * unix_scope (UNIX_SCOPE=yes; ABI 6, Linux 6.12, else nothing):
+ * unix_scope (UNIX_SCOPE, default yes; ABI 6, Linux 6.12, else nothing):
  * LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET. A guest on the host's network
  * stack shares its abstract socket names with the host (D-Bus, X11,
  * systemd helpers listen there) and with every other such guest; scoped,
  * a process may connect or send only to abstract sockets made in its own
- * domain or below it: those of its own entry. Its price is the fence's:
- * entries can't trace (or read the /proc links of) each other's
- * processes, which is why it is not the default (vserver(8)). */
+ * domain or below it. Domains can't be joined, so the guest's first
+ * process forks its spawner once restricted (lib/spawner.c), which forks
+ * what vserver exec, enter and stop run in this same domain; only where
+ * it has none (killed, or a fenced guest: it could be traced) does an
+ * entry get a domain of its own, apart from the rc's processes. */
 void landlock_enter(bool fence, bool unix_scope)
 {
 	struct ll_ruleset_attr ra = { fence ? LL_MAKE_BLOCK : 0, 0, LL_SCOPE_UNIX };

@@ -3,9 +3,12 @@
 # restrictions of what the guest's own rc started: the same capability
 # sets, no_new_privs and seccomp mode, CPUs (S_CPUSET), cgroups, and
 # namespaces (time included), read from the host in /proc/PID/status,
-# /proc/PID/cgroup and /proc/PID/ns of both. The one designed difference
-# (the rc's processes carry one more seccomp filter: their reboot(2) goes
-# to rebootmgr) is checked as such. Guest: e1 (defaults and S_CPUSET).
+# /proc/PID/cgroup and /proc/PID/ns of both. The one designed difference:
+# reboot(2) of the rc's processes goes to rebootmgr (a filter of theirs),
+# an entry's is EPERM: without a spawner, it lacks that filter (one
+# fewer); with one (lib/spawner.c: the default where Landlock ABI 6 is),
+# it is forked in the rc's Landlock domain, under the rc's filters and one
+# more that answers reboot(2) EPERM. Guest: e1 (defaults and S_CPUSET).
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/hardening-lib.sh"
@@ -38,7 +41,14 @@ i=0; while [ -z "$(hpid "sleep 100002")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$
 EXP=$(hpid "sleep 100002")
 check "vserver exec's sleep is found (host pid $EXP)" [ -n "$EXP" ]
 is "vserver exec: the rc's capabilities, seccomp, CPUs, cgroups, namespaces" "$(view "$EXP")" "$RCV"
-is "  seccomp filters: the rc's less its reboot filter" "$(( $(filters "$EXP") + 1 ))" "$(filters "$RCP")"
+if [ -e "$VSBOX_RUNDIR/ctx/$X.sock" ]; then
+	is "  seccomp filters: the rc's and the spawner's reboot EPERM" "$(filters "$EXP")" "$(( $(filters "$RCP") + 1 ))"
+	is "  its reboot(2): EPERM" "$(vserver e1 exec hprobe reboot)" reboot=EPERM
+	G_RC=$(vserver e1 exec sh -c 'for p in $(pidof sleep); do grep -q "^sleep.100001" /proc/$p/cmdline && echo $p; done' | tr -d '\0')
+	is "  its Landlock domain: it reads the rc's sleep's /proc/PID/exe" "$(vserver e1 exec readlink "/proc/$G_RC/exe")" /bin/busybox
+else
+	is "  seccomp filters: the rc's less its reboot filter" "$(( $(filters "$EXP") + 1 ))" "$(filters "$RCP")"
+fi
 like "  the CPU is S_CPUSET's" "$(printf '%s\n' "$RCV" | grep Cpus_allowed_list)" "[[:space:]]$CPU\$"
 like "  seccomp is on (mode 2)" "$(printf '%s\n' "$RCV" | grep '^Seccomp:')" "[[:space:]]2\$"
 kill "$EXP" 2>/dev/null
