@@ -375,7 +375,7 @@ cp "$T_TMP/big" "$MNT/a,b:c/p1/big"; cp "$T_TMP/big" "$MNT/a,b:c/p2/big"
 rc_is "a ROOTDIR holding ',' and ':' (the layers are named relative to it)" 0 env VSBOX_ROOTDIR="$MNT/a,b:c" vunify --method overlay p1 p2
 is "  its guests are overlays sharing the file" "$(stat -f -c %T "$MNT/a,b:c/p1" "$MNT/a,b:c/p2" | sort -u):$(cmp "$MNT/a,b:c/p2/big" "$T_TMP/big" && echo same)" "overlayfs:same"
 rc_is "  and are undone" 0 env VSBOX_ROOTDIR="$MNT/a,b:c" vunify --undo p1 p2
-rm -rf "$MNT/a,b:c"
+chattr -R -i "$MNT/a,b:c" 2>/dev/null; rm -rf "$MNT/a,b:c"
 
 # ---- DISK_LIMIT charges a guest's own layer; delete -----------------------------------
 unmount_all
