@@ -180,8 +180,9 @@ int main(void)
 	ok(!parse("LXCFS=no\n") && c.lxcfs == LX_NO, "LXCFS=no");
 	ok(!parse("LXCFS=auto\n") && c.lxcfs == LX_AUTO, "LXCFS=auto");
 	bad("LXCFS=maybe\n", "g.conf:1: LXCFS: 'maybe' is not auto, yes or no", "LXCFS bad value");
-	ok(!parse("") && !c.unix_scope, "UNIX_SCOPE: no by default");
-	ok(!parse("UNIX_SCOPE=yes\n") && c.unix_scope, "UNIX_SCOPE=yes");
+	ok(!parse("") && c.unix_scope && !c.unix_scope_asked, "UNIX_SCOPE: yes by default (where the kernel can)");
+	ok(!parse("UNIX_SCOPE=yes\n") && c.unix_scope && c.unix_scope_asked, "UNIX_SCOPE=yes");
+	ok(!parse("UNIX_SCOPE=no\n") && !c.unix_scope, "UNIX_SCOPE=no");
 	bad("UNIX_SCOPE=always\n", "g.conf:1: UNIX_SCOPE: 'always' is not yes or no", "UNIX_SCOPE bad value");
 	bad("INIT=sbin/init\n", "g.conf:1: INIT: 'sbin/init' is not an absolute path inside the guest",
 	    "INIT relative");
