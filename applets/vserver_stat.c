@@ -10,7 +10,8 @@
  * (cgroup.threads). No process outside a context is ever looked at, so the
  * cost follows the number of contexts and their processes, not the number
  * of processes on the host. DISK and INODES are what the filesystem counts
- * for a guest's root (lib/quota.c: its project quota or btrfs qgroup).
+ * for a guest's root (lib/quota.c: its project quota or btrfs qgroup), and
+ * for the overlay method's store (lib/uovl.c), a last row when there is one.
  */
 #include "vsbox.h"
 
@@ -29,10 +30,13 @@ USAGE(vserver_stat, usage,
 "            its filesystem counts them (project quota, btrfs qgroup); - where\n"
 "            it counts nothing for it, /- when there is no limit\n"
 "  NAME      the guest's name (\"root server\" for context 0)\n"
+"A last row STORE, when vunify --method overlay made its store, gives the\n"
+"store's DISK and INODES (its project of its own; - where nothing counts it).\n"
 "Times read 1m05s30 (minutes, seconds, hundredths), 2h05m10, 3d04h05.\n"
 "  --json    the same as a JSON array of objects, in bytes, microseconds and\n"
 "            seconds: ctx procs vsz rss user_usec system_usec uptime\n"
-"            disk_used disk_limit inodes_used inodes_limit name (null: none)\n"
+"            disk_used disk_limit inodes_used inodes_limit name (null: none);\n"
+"            the store's has \"store\": true and ctx null\n"
 "Inside a context only that context is shown (computed from /proc).\n");
 
 static const struct option opts[] = {
@@ -50,6 +54,7 @@ struct row {
 	unsigned long long user, sys;   /* microseconds */
 	double uptime;                  /* seconds */
 	char name[64];
+	bool store;                     /* the overlay store's row */
 	long long disk, disk_max;       /* bytes, -1: not counted; max 0: none */
 	long long inodes, inodes_max;
 };
@@ -87,6 +92,21 @@ static bool read_stat(const char *dir, const char *file, char *buf, size_t n)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	return read_file(path, buf, n) > 0;
+}
+
+/* what the filesystem counts for the tree at root (project, qgroup) */
+static void disk_of(struct row *r, const char *root)
+{
+	struct dquota q;
+
+	if (quota_read(root, &q) || !q.label || !q.acct)
+		return;
+	r->disk = (long long)q.used;
+	r->disk_max = (long long)q.limit;
+	if (q.inodes) {
+		r->inodes = (long long)q.iused;
+		r->inodes_max = (long long)q.ilimit;
+	}
 }
 
 /* ---- a context on the host ---------------------------------------------- */
@@ -164,17 +184,26 @@ static void context_row(const struct ctx *c, double now)
 		r->own = r->rss;
 	free(pids);
 	/* a guest's disk: what its root's filesystem counts for it */
-	struct dquota q;
 	char root[PATH_MAX];
-	if (c->name[0] && snprintf(root, sizeof(root), "%s/%s", rootdir(), c->name) < (int)sizeof(root) &&
-	    !quota_read(root, &q) && q.label && q.acct) {
-		r->disk = (long long)q.used;
-		r->disk_max = (long long)q.limit;
-		if (q.inodes) {
-			r->inodes = (long long)q.iused;
-			r->inodes_max = (long long)q.ilimit;
-		}
-	}
+	if (c->name[0] && snprintf(root, sizeof(root), "%s/%s", rootdir(), c->name) < (int)sizeof(root))
+		disk_of(r, root);
+}
+
+/* the overlay store's row, when there is a store */
+static void store_row(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	xsnprintf(path, sizeof(path), "%s/.ovl/store", rootdir());
+	if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+		return;
+	struct row *r = new_row();
+	r->xid = -1;
+	r->vsz = -1;
+	r->store = true;
+	snprintf(r->name, sizeof(r->name), "STORE");
+	disk_of(r, path);
 }
 
 /* every task of the machine: the kernel's own counter, the N of "R/N" in
@@ -330,6 +359,10 @@ static void print_rows(void)
 			json_intn(r->inodes_max, r->inodes >= 0 && r->inodes_max);
 			json_key("name");
 			json_str(r->name);
+			if (r->store) {
+				json_key("store");
+				json_bool(true);
+			}
 			json_close('}');
 		}
 		json_close(']');
@@ -339,6 +372,12 @@ static void print_rows(void)
 	for (int i = 0; i < G.n; i++) {
 		const struct row *r = &G.rows[i];
 		char x[24];
+		if (r->store) {         /* no processes: its disk only */
+			printf("%-5s %4s %6s %6s %9s %9s %9s %11s %11s %s\n", "-", "-", "-", "-", "-", "-", "-",
+			       use_of(r->disk, r->disk_max, true, f, sizeof(f)),
+			       use_of(r->inodes, r->inodes_max, false, g, sizeof(g)), r->name);
+			continue;
+		}
 		snprintf(x, sizeof(x), r->xid < 0 ? "?" : "%ld", r->xid);
 		printf("%-5s %4ld %6s %6s %9s %9s %9s %11s %11s %s\n", x, r->procs,
 		       r->vsz < 0 ? "-" : fmt_kib((unsigned long long)r->vsz / 1024, a, sizeof(a)),
@@ -375,6 +414,7 @@ int vserver_stat_main(int argc, char **argv)
 			if (ctx_alive(&all[i]))
 				context_row(&all[i], now);
 		host_row(&G.rows[0], now);
+		store_row();
 		free(all);
 	}
 	print_rows();

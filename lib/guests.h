@@ -231,8 +231,13 @@ struct dquota {
 int quota_read_fd(int fd, struct dquota *q);
 int quota_read(const char *root, struct dquota *q);
 /* A fresh project id for the root fd's filesystem: from QUOTA_ID_MIN, not
- * held by another guest root, /etc/projid, or any use or limit there */
+ * held by another guest root, the overlay store, /etc/projid, or any use or
+ * limit there */
 unsigned quota_alloc_id(int fd);
+/* the empty directory fd labelled with a fresh project id and PROJINHERIT
+ * where its filesystem has project ids (ext4, XFS), not already labelled:
+ * what is made in it is charged to that project */
+void quota_label_empty(int fd);
 /* build: make the root NAME in parentfd: a subvolume on btrfs, else a
  * directory, labelled with a fresh project id where the filesystem has
  * project ids; 0, or -1 + errno (EEXIST...) as mkdirat */

@@ -266,6 +266,15 @@ unsigned quota_alloc_id(int fd)
 		}
 		closedir(d);
 	}
+	/* the overlay method's store (lib/uovl.c), a project of its own */
+	char sp[PATH_MAX];
+	struct fsxattr sx;
+	xsnprintf(sp, sizeof(sp), "%s/.ovl/store", rootdir());
+	int sfd = open(sp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd >= 0 && !fsx_get(sfd, &sx))
+		idset_add(&used, sx.fsx_projid);
+	if (sfd >= 0)
+		close(sfd);
 	/* the administrator's named projects (NAME:ID) */
 	if (read_file("/etc/projid", buf, sizeof(buf)) > 0)
 		for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
@@ -286,10 +295,23 @@ unsigned quota_alloc_id(int fd)
 }
 
 /* ---- build and delete ------------------------------------------------------ */
-int quota_mkroot(int parentfd, const char *name)
+void quota_label_empty(int fd)
 {
 	struct fsxattr x;
-	int fd, lock;
+	struct dquota q;
+
+	if (fsx_get(fd, &x) || qread(fd, &q, RD_LABEL) || q.kind != QK_PROJECT || q.label)
+		return;
+	int lock = ctx_lock();          /* no other build takes the same id */
+	x.fsx_projid = quota_alloc_id(fd);
+	x.fsx_xflags |= FS_XFLAG_PROJINHERIT;
+	ioctl(fd, FS_IOC_FSSETXATTR, &x);   /* EOPNOTSUPP: ext4 without project */
+	ctx_unlock(lock);
+}
+
+int quota_mkroot(int parentfd, const char *name)
+{
+	int fd;
 
 	/* btrfs: a subvolume, whose qgroup can limit it */
 	if (btrfs_is(parentfd)) {
@@ -304,20 +326,10 @@ int quota_mkroot(int parentfd, const char *name)
 	 * puts in inherits it. Where there are no project ids, it stays a
 	 * plain directory (start says what is missing if it gets a limit). */
 	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fsx_get(fd, &x)) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
+	if (fd >= 0) {
+		quota_label_empty(fd);
+		close(fd);
 	}
-	struct dquota q;
-	if (!qread(fd, &q, RD_LABEL) && q.kind == QK_PROJECT) {
-		lock = ctx_lock();      /* no other build takes the same id */
-		x.fsx_projid = quota_alloc_id(fd);
-		x.fsx_xflags |= FS_XFLAG_PROJINHERIT;
-		ioctl(fd, FS_IOC_FSSETXATTR, &x);   /* EOPNOTSUPP: ext4 without project */
-		ctx_unlock(lock);
-	}
-	close(fd);
 	return 0;
 }
 

@@ -79,6 +79,11 @@
  * A run ends by removing the store files no stub of any guest names any
  * more (not while a guest waits to be folded at its next start).
  *
+ * The store is charged to a project of its own on ext4 and XFS (a fresh
+ * project id with PROJINHERIT given to the empty store, lib/quota.c), so
+ * a guest's DISK_LIMIT charges only its own layer; vdu --store and
+ * vserver-stat report it.
+ *
  * The store and the folding of a file are lib/uovlfold.c, the upper
  * layer's directories lib/uovldir.c; vunify --undo (lib/uovlundo.c) makes
  * a guest a plain directory again.
@@ -528,6 +533,11 @@ void uovl_prepare(struct unify *u)
 	if (O.store < 0 && ((mkdir(path, 0700) && errno != EEXIST) ||
 			    (O.store = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0))
 		die_errno("can't make the store %s", path);
+	/* charged to a project of its own (ext4, XFS), neither guest's: the
+	 * empty store labelled, what is made in it inherits the id */
+	struct stat st;
+	if (!fstat(O.store, &st) && st.st_nlink == 2)
+		quota_label_empty(O.store);
 	for (int i = 0; i < u->ng; i++) {
 		const char *name = u->g[i].name;
 		if (O.ro[i])

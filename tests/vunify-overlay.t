@@ -108,6 +108,15 @@ scenario() {
 	ok=0; for g in o1 o2 o3; do DIRT=1 tree "$B/$g" | cmp -s - "$T_TMP/tree.$g" && ok=$((ok + 1)); done
 	is "  each root shows the same tree (names, modes, owners, times, contents)" "$ok" 3
 	check "  a store file can't be written even by root" sh -c "! sh -c 'echo x >>\$(find \"$B/.ovl/store\" -type f | head -1)' 2>/dev/null"
+	# the store's own project (where the filesystem has project ids and no
+	# quota: XFS here; ext4's project feature needs CONFIG_QUOTA)
+	projid() { lsattr -pd "$1" 2>/dev/null | awk '{ print $1 }'; }
+	if [ $fs = xfs ]; then
+		SP=$(projid "$B/.ovl/store") SF=$(find "$B/.ovl/store" -type f | head -1)
+		check "  xfs: the store has a project id of its own, inherited by its files" sh -c "[ '$SP' -gt 0 ] &&
+			lsattr -pd '$B/.ovl/store' | cut -d' ' -f2 | grep -q P && [ \$(lsattr -p '$SF' | cut -d' ' -f1) = '$SP' ] &&
+			[ '$SP' != '$(projid "$B/.ovl/o2/upper")' ] && [ '$SP' != '$(projid "$B/.ovl/o3/upper")' ]"
+	fi
 	for g in o1 o2 o3; do vserver $g start -q || bail "can't start $g"; done
 	MT=$(vserver o1 exec cat /proc/mounts /proc/self/mountinfo)
 	like "$fs: a guest's root is its overlay, layers named relative to it" "$MT" \
@@ -138,6 +147,8 @@ scenario() {
 		echo $bad
 	}
 	is "$fs: each running guest sees its own change (modify, append, truncate, delete, rename over, chmod), no other's" "$(changes)" 0
+	like "  vserver-stat: a last row for the store" "$(vserver-stat | tail -1)" '^(- +){7}- +- STORE$'
+	is "  --json: the store's object" "$(vserver-stat --json | python3 -c 'import json, sys; r = json.load(sys.stdin)[-1]; print(r["name"], r["store"], r["ctx"])')" "STORE True None"
 	check "  the store's files are unchanged" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
 	# a hostile guest root: a hard link, a rename over, a chown and a write
 	# of unified files, a mount over them; the host can't point a stub

@@ -158,6 +158,19 @@ int main(void)
 	ok(projid("g3") == QUOTA_ID_MIN + 1 && inherit("g3"), "... gives the new root a fresh id and PROJINHERIT");
 	ok(!sh("echo z > %s/g3/z", mnt) && projid("g3/z") == QUOTA_ID_MIN + 1, "... which its files inherit");
 	ok(quota_mkroot(parent, "g3") && errno == EEXIST, "quota_mkroot: EEXIST as mkdir");
+	/* the overlay store (lib/uovl.c): a project of its own, which no
+	 * guest root gets after it */
+	ok(!sh("mkdir -p %s/.ovl/store", mnt), "an empty overlay store");
+	int st = open(strcat(strcpy(p, mnt), "/.ovl/store"), O_RDONLY | O_DIRECTORY);
+	quota_label_empty(st);
+	close(st);
+	ok(projid(".ovl/store") == QUOTA_ID_MIN + 2 && inherit(".ovl/store"), "quota_label_empty: a fresh id, PROJINHERIT");
+	ok(!quota_mkroot(parent, "g4") && projid("g4") == QUOTA_ID_MIN + 3, "quota_mkroot skips the store's id");
+	ok(!sh("chattr -p 5 %s/g4", mnt), "a root relabelled by hand");
+	st = open(strcat(strcpy(p, mnt), "/g4"), O_RDONLY | O_DIRECTORY);
+	quota_label_empty(st);
+	close(st);
+	is_int(projid("g4"), 5, "quota_label_empty: a labelled directory keeps its id");
 	ok(!quota_rmroot(parent, "g3") && access(strcat(strcpy(p, mnt), "/g3"), F_OK), "quota_rmroot");
 	close(parent);
 	close(root);
