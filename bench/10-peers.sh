@@ -195,25 +195,32 @@ for t in vserver nullguest chcontext $PEERS; do
 	[ -n "$bare" ] && idle "$t" || echo "# idle memory of $t not measured (no memory cgroup of our own)"
 done
 
-# the table
+# the table; the ratios are paired (timecmd: the median of the per-round
+# ratios, so that what drifts between rounds cancels out)
 med() { awk -v k="$1" -v c="${2:-2}" '$1 == k { print $c }' "$T/r"; }
-base=$(med true) ns=$(med nsfloor) ng=$(med nullguest)
-echo "# peers: $ROUNDS interleaved rounds; us; ratios of medians; idle: KiB an idle guest costs beyond its own process (a busybox sleep, $bare KiB bare), $NIDLE guests, and processes per guest (the sleep included)"
+# pr A B: the paired ratio of A to B, a number
+pr() {
+	awk -v a="$1" -v b="$2" '$1 == a "-" b { r = $3 } $1 == b "-" a { r = 1 / $3 }
+		END { if (a == b) r = 1; if (r != "") printf "%.3f", r }' "$T/r"
+}
+x() { v=$(pr "$1" "$2"); [ -n "$v" ] && printf '%.2fx' "$v"; }
+echo "# peers: $ROUNDS interleaved rounds; us; paired ratios; idle: KiB an idle guest costs beyond its own process (a busybox sleep, $bare KiB bare), $NIDLE guests, and processes per guest (the sleep included)"
 printf '%-15s %8s %8s %7s %9s %11s %9s %6s\n' tool median min x/true x/nsfloor x/nullguest idle-KiB procs
 for t in true nsfloor nullguest chcontext vserver ${CRUNPRE:+nocg2} $PEERS; do
 	i=$(awk -v k="$t" '$1 == k { print $2 - b, $3 }' b="${bare:-0}" "$T/idle" 2>/dev/null)
 	printf '%-15s %8s %8s %7s %9s %11s %9s %6s\n' "$t" "$(med "$t")" "$(med "$t" 3)" \
-		"$(ratio "$(med "$t")" "$base")" "$(ratio "$(med "$t")" "$ns")" "$(ratio "$(med "$t")" "$ng")" \
-		"${i% *}" "${i#* }"
+		"$(x "$t" true)" "$(x "$t" nsfloor)" "$(x "$t" nullguest)" "${i% *}" "${i#* }"
 done
 echo "# nullguest and vserver rows are a start+stop cycle; the others run /bin/true once.${CRUNPRE:+ crun runs behind nocg2 (row nocg2: its cost alone).}"
-cc=$(med chcontext)
-echo "chcontext-vs-nsfloor: $(ratio "$cc" "$ns") (chcontext $cc us, nsfloor $ns us; issue 22's target <= 1.3x: $(met "$cc" "<=" "$(awk -v n="$ns" 'BEGIN { print n * 1.3 }')"))"
+# goal NAME A B LIMIT OP TARGET: a target line on A's paired ratio to B
+goal() {
+	echo "$1: $(x "$2" "$3") paired ($2 $(med "$2") us, $3 $(med "$3") us median; $(ratio "$(med "$2")" "$(med "$3")") of medians; $6: $(met "$(pr "$2" "$3")" "$5" "$4"))"
+}
+goal chcontext-vs-nsfloor chcontext nsfloor 1.3 "<=" "issue 22's target <= 1.3x"
 for p in unshare bwrap; do
 	case " $PEERS " in *" $p "*) ;; *) echo "# chcontext-vs-$p: $p not run"; continue ;; esac
-	echo "chcontext-vs-$p: $(ratio "$cc" "$(med $p)") (chcontext $cc us, $p $(med $p) us; target: below it: $(met "$cc" "<" "$(med $p)"))"
+	goal "chcontext-vs-$p" chcontext $p 1 "<" "target: below it"
 done
-vc=$(med vserver)
-echo "vserver-cycle-vs-nullguest: $(ratio "$vc" "$ng") (start+stop $vc us: start $(med vserver.1) + stop $(med vserver.2); nullguest $ng us; issue 22's target <= 1.4x: $(met "$vc" "<=" "$(awk -v n="$ng" 'BEGIN { print n * 1.4 }')"))"
+goal vserver-cycle-vs-nullguest vserver nullguest 1.4 "<=" "issue 22's target <= 1.4x; vserver's start $(med vserver.1) + stop $(med vserver.2) us"
 sz=$(stat -c %s "$VSBOX")
 echo "binary-size: $sz bytes ($(( sz / 1024 )) KiB, issue 22's target <= 400000 bytes: $(met "$sz" "<=" 400000))"
