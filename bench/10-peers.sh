@@ -176,7 +176,7 @@ idle() {
 		(bb_join "idle-$1" && ipeer "$1" $k) </dev/null >/dev/null 2>&1
 		k=$((k + 1))
 	done
-	sleep 2
+	bb_sleepers "idle-$1" "$NIDLE"
 	u1=$(bb_usage "$m")
 	np=$(find "$m" -name cgroup.procs -exec cat {} + | wc -l)
 	echo "$1 $(( (u1 - u0) / NIDLE / 1024 )) $(awk -v p="$np" -v n="$NIDLE" 'BEGIN { printf "%.1f", p / n }')" >>"$T/idle"
