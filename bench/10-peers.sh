@@ -11,8 +11,9 @@
 # manager), lxc-execute (the same root; its cgroups below the bench's own),
 # systemd-nspawn (the same root; --register=no --keep-unit, so no systemd is
 # asked and its cgroups are made below the bench's own) and firejail, each
-# running /bin/true in a new PID, mount, UTS and IPC namespace; none gets a
-# network namespace. Every command runs from a cgroup of the bench's own
+# running /bin/true in a new PID, mount, UTS and IPC namespace; none but
+# bwrap, run with --unshare-all as issue 22 names it, gets a network
+# namespace. Every command runs from a cgroup of the bench's own
 # in every hierarchy, so whatever a tool makes in cgroups is below it; a
 # peer that makes one anywhere else, or fails, is skipped, with the reason.
 # One table: median and min, ratios to bare, nsfloor and nullguest, and what
