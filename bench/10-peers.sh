@@ -101,6 +101,7 @@ CRUN="crun --root $T/crun --cgroup-manager=disabled"
 
 # peer NAME: the command that runs /bin/true (words, no "--": timecmd's
 # separator); ipeer NAME K: start idle guest K in the background, a sleeper
+# (what returns only once the guest is up is bounded to a minute)
 peer() {
 	case $1 in
 	unshare) echo "unshare -pfmui --mount-proc /bin/true" ;;
@@ -117,13 +118,13 @@ S="/bin/sleep 100000"
 # shellcheck disable=SC2086
 ipeer() {
 	case $1 in
-	vserver) "$VSBOX" vserver "i$2" start -q ;;
-	nullguest) "$BENCH_BIN/nullguest" start "$T/null$2.pid" "$T/img/bin/sleep" 100000 ;;
+	vserver) timeout 60 "$VSBOX" vserver "i$2" start -q ;;
+	nullguest) timeout 60 "$BENCH_BIN/nullguest" start "$T/null$2.pid" "$T/img/bin/sleep" 100000 ;;
 	chcontext) "$VSBOX" chcontext --silent $S & ;;
 	unshare) unshare -pfmui --kill-child --root="$(root "u$2")" --mount-proc $S & ;;
 	bwrap) bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc $S & ;;
 	crun) bundle "$T/oci/i$2" "$(root "c$2")" $S
-		$CRUNPRE $CRUN run -d -b "$T/oci/i$2" "crun-i$2" ;;
+		timeout 60 $CRUNPRE $CRUN run -d -b "$T/oci/i$2" "crun-i$2" ;;
 	lxc-execute) lxcconf "$T/lxc/i$2.conf" "$(root "l$2")" "i$2"
 		lxc-execute -n "i$2" -P "$T/lxc" -f "$T/lxc/i$2.conf" $S & ;;
 	systemd-nspawn) systemd-nspawn -q --register=no --keep-unit -D "$(root "n$2")" $S & ;;
@@ -182,8 +183,8 @@ idle() {
 	np=$(find "$m" -name cgroup.procs -exec cat {} + | wc -l)
 	echo "$1 $(( (u1 - u0) / NIDLE / 1024 )) $(awk -v p="$np" -v n="$NIDLE" 'BEGIN { printf "%.1f", p / n }')" >>"$T/idle"
 	case $1 in
-	vserver) "$VSBOX" vservers -j 4 stop >/dev/null 2>&1 ;;
-	crun) k=1; while [ $k -le "$NIDLE" ]; do $CRUNPRE $CRUN delete -f "crun-i$k" >/dev/null 2>&1; k=$((k + 1)); done ;;
+	vserver) timeout 300 "$VSBOX" vservers -j 4 stop >/dev/null 2>&1 ;;
+	crun) k=1; while [ $k -le "$NIDLE" ]; do timeout 60 $CRUNPRE $CRUN delete -f "crun-i$k" >/dev/null 2>&1; k=$((k + 1)); done ;;
 	esac
 	bb_kill "idle-$1"
 	bb_rmcg "idle-$1"

@@ -116,7 +116,7 @@ bb_rmcg() {
 }
 
 bb_cleanup() {
-	"$VSBOX" vservers -j 16 stop >/dev/null 2>&1
+	timeout 300 "$VSBOX" vservers -j 16 stop >/dev/null 2>&1
 	eval "$BB_CLEANUP"
 	bb_kill ""
 	_have=$(ip -4 -o addr show dev lo)
