@@ -136,7 +136,7 @@ while [ $i -le $NRC ]; do
 	mv "$VSBOX_ROOTDIR/r$i/etc/rc.new" "$VSBOX_ROOTDIR/r$i/etc/rc"
 	chmod 755 "$VSBOX_ROOTDIR/r$i/etc/rc"
 	printf 'S_FLAGS="lock"\nS_MEMORY=64M\nSTOP_TIMEOUT=0\n' >"$VSBOX_CONFDIR/r$i.conf"
-	"$VSBOX" vserver "r$i" start -q || echo "# r$i failed"
+	timeout 60 "$VSBOX" vserver "r$i" start -q || echo "# r$i failed"
 	i=$((i + 1))
 done
 sleep 0.5
@@ -163,4 +163,4 @@ for rec in "$VSBOX_RUNDIR"/ctx/*[0-9]; do
 	done
 done
 [ $n -gt 0 ] && echo "vserver-spawner-memory: a guest's spawner $((prv / n)) KiB private dirty, $((pss / n)) KiB PSS ($n guests)"
-"$VSBOX" vservers -j 1 stop >/dev/null 2>&1
+timeout 300 "$VSBOX" vservers -j 1 stop >/dev/null 2>&1

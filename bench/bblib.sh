@@ -116,7 +116,7 @@ bb_rmcg() {
 }
 
 bb_cleanup() {
-	"$VSBOX" vservers -j 16 stop >/dev/null 2>&1
+	timeout 300 "$VSBOX" vservers -j 16 stop >/dev/null 2>&1
 	eval "$BB_CLEANUP"
 	bb_kill ""
 	_have=$(ip -4 -o addr show dev lo)
@@ -150,14 +150,31 @@ bb_guest() {
 	BB_IPS="$BB_IPS $2"
 }
 
+# bb_sleepers REL N: wait until N processes named sleep run in
+# $VSBOX_CGROUP_BASE/REL and below (at most 60 s; a loaded machine may take
+# a while to start them all), then a second more for them to settle (a
+# process may end between the listing and the read of its name)
+bb_sleepers() {
+	_n=0
+	for _o in $BB_OWN; do break; done
+	while [ $_n -lt 600 ]; do
+		# shellcheck disable=SC2046
+		[ "$(awk 'BEGIN { for (i = 1; i < ARGC; i++) if ((getline l < ARGV[i]) > 0 && l == "sleep") n++; print n + 0 }' \
+			$(find "$_o/$VSBOX_CGROUP_BASE/$1" -name cgroup.procs -exec cat {} + | sed 's|.*|/proc/&/comm|') 2>/dev/null)" -ge "$2" ] && break
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	sleep 1
+}
+
 # bb_bare N: KiB that one bare busybox sleep charges, N of them forked from
 # a shell in a memory cgroup of their own
 bb_bare() {
 	_m=$(bb_memcg bare) || return 1
 	bb_mkcg bare || return 1
 	_b0=$(bb_usage "$_m")
-	(bb_join bare && _i=0 && while [ $_i -lt "$1" ]; do busybox sleep 100000 & _i=$((_i + 1)); done; wait) &
-	sleep 1
+	(bb_join bare && _i=0 && while [ $_i -lt "$1" ]; do "$T/img/bin/sleep" 100000 & _i=$((_i + 1)); done; wait) &
+	bb_sleepers bare "$1"
 	echo $(( ($(bb_usage "$_m") - _b0) / $1 / 1024 ))
 	bb_kill bare
 	wait

@@ -6,9 +6,10 @@
  * per command. A command may be several steps joined by "::", run one
  * after the other and timed together (a guest's start, then its stop);
  * each step also gets a line "NAME.K median_us min_us" (K from 1). Every
- * command but the first also gets "NAME-FIRST diff_us ratio": the medians
- * of its per-round difference to and ratio with the first command of the
- * same round (paired: what drifts between rounds cancels out). A
+ * command but the first also gets "NAME-OTHER diff_us ratio" for each
+ * command OTHER before it (the first among them): the medians of its
+ * per-round difference to and ratio with OTHER in the same round (paired:
+ * what drifts between rounds cancels out). A
  * command that fails makes timecmd fail. Built and run by the bench/ scripts; not
  * part of vsbox.
  */
@@ -102,15 +103,16 @@ int main(int argc, char **argv)
 			c[k].t[r] = now() - t0;
 		}
 	double *d = calloc(rounds, sizeof(double)), *q = calloc(rounds, sizeof(double));
-	for (int k = 1; k < n; k++) {
-		for (int r = 0; r < rounds; r++) {
-			d[r] = c[k].t[r] - c[0].t[r];
-			q[r] = c[k].t[r] / c[0].t[r];
+	for (int k = 1; k < n; k++)
+		for (int j = 0; j < k; j++) {
+			for (int r = 0; r < rounds; r++) {
+				d[r] = c[k].t[r] - c[j].t[r];
+				q[r] = c[k].t[r] / c[j].t[r];
+			}
+			qsort(d, rounds, sizeof(double), cmpd);
+			qsort(q, rounds, sizeof(double), cmpd);
+			printf("%s-%s %.0f %.3f\n", c[k].name, c[j].name, d[rounds / 2], q[rounds / 2]);
 		}
-		qsort(d, rounds, sizeof(double), cmpd);
-		qsort(q, rounds, sizeof(double), cmpd);
-		printf("%s-%s %.0f %.3f\n", c[k].name, c[0].name, d[rounds / 2], q[rounds / 2]);
-	}
 	for (int k = 0; k < n; k++) {
 		report(c[k].name, 0, c[k].t, rounds);
 		for (int s = 0; c[k].nstep > 1 && s < c[k].nstep; s++)
