@@ -84,11 +84,14 @@ static int install(const char *dir)
 	return 0;
 }
 
+uintptr_t vsbox_stack_top;
+
 int main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/');
 	const struct applet *a;
 
+	vsbox_stack_top = (uintptr_t)__builtin_frame_address(0);
 	trace_init();
 	name = name ? name + 1 : argv[0];
 	applet_name = "vsbox";

@@ -37,6 +37,8 @@
  * Messages read "APPLET: what failed: why". die() unwinds the undo stack
  * (newest first) before exiting 1, so a failed start leaves nothing behind. */
 extern const char *applet_name;
+/* main's frame: the top of what a long-lived init may give back (lib/context.c) */
+extern uintptr_t vsbox_stack_top;
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void usage_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -350,6 +352,10 @@ struct ctx_spec {
 /* Create a context and run spec->argv in it; returns the exit status to
  * pass on (CMD's, or 128+signal) */
 int ctx_spawn(const struct ctx_spec *spec);
+/* Static memory (an applet's state, a guest's parsed config) that a
+ * context's long-lived init never reads again once its CMD runs: init
+ * gives its pages back (at most 4 regions) */
+void ctx_forget(void *p, size_t n);
 /* Run argv inside existing context xid (root in context 0 only) */
 int ctx_join(long xid, uint64_t bset_limit, char **argv);
 /* ctx_join's first half: join xid's cgroups and namespaces (the PID

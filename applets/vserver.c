@@ -566,6 +566,7 @@ int vserver_main(int argc, char **argv)
 	if (!strcmp(G.cmd, "recv"))     /* the target's half of copy and move */
 		return guest_recv(G.name, argv);
 	guest_load(G.name, &G.g);
+	ctx_forget(&G, sizeof(G));      /* (a started guest's init reads none of it) */
 	if (!strcmp(G.cmd, "start"))
 		return guest_start(&G.g, G.quiet);
 	if (!strcmp(G.cmd, "stop"))

@@ -303,19 +303,48 @@ static void drain(struct pollfd *p)
 	}
 }
 
-/* init stays for the guest's life: the stack below this frame, dirtied by
- * the caller's work before the clone and copied with it, is given back (the
- * range below the stack's mapping is a guard gap: madvise skips it) */
-static __attribute__((noinline)) void trim_stack(void)
+/* init stays for the guest's life and never returns: give back the stack
+ * it no longer needs. Below this frame: what the setup and the caller's
+ * work before the clone dirtied (copied with it; the range below the
+ * stack's mapping is a guard gap: madvise skips it). Above run_init's
+ * frame (from) up to main's (vsbox_stack_top): the frames of its callers,
+ * whose locals (paths, buffers, the config's text) nothing reads again -
+ * run_init keeps its own copy of what it needs. And what the applet named
+ * with ctx_forget. */
+static struct { uintptr_t p, n; } forget[4];
+static int nforget;
+
+void ctx_forget(void *p, size_t n)
+{
+	if (nforget < 4)
+		forget[nforget].p = (uintptr_t)p, forget[nforget++].n = n;
+}
+
+/* the whole pages of [p, p + n) given back: they read as zeroes after */
+static void give_back(uintptr_t p, uintptr_t n)
+{
+	uintptr_t lo = (p + 4095) & ~(uintptr_t)4095, hi = (p + n) & ~(uintptr_t)4095;
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+static __attribute__((noinline)) void trim_stack(uintptr_t from)
 {
 	char here;
 	uintptr_t low = ((uintptr_t)&here & ~(uintptr_t)4095) - 4096;
 
 	madvise((void *)(low - 256 * 1024), 256 * 1024, MADV_DONTNEED);
+	if (vsbox_stack_top > from)
+		give_back(from, vsbox_stack_top - from);
+	for (int i = 0; i < nforget; i++)
+		give_back(forget[i].p, forget[i].n);
 }
 
-static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *f, int stfd)
+static __attribute__((noinline)) _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *fds,
+							   int stfd)
 {
+	const struct init_fds fl = *fds, *f = &fl;      /* (its caller's frame goes) */
 	sigset_t set;
 	/* the signals; the go pipe while the caller relays CMD's output; the
 	 * relay pipes after that */
@@ -350,9 +379,10 @@ static _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *
 	}
 	/* init keeps no privilege: it only waits, reaps and forwards; its
 	 * cleanup goes through descriptors it already holds */
-	trim_stack();
 	ctx_restrict(s->flags, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* (s, in a caller's frame, is not read after this) */
+	trim_stack((uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *));
 	trace("init waits");
 	trace_end();
 	pfd[0].fd = sfd;
