@@ -34,7 +34,7 @@ sed -i "s/^S_CPUSET=.*/S_CPUSET=4000/" "$VSBOX_CONFDIR/c3.conf"
 rc_is "S_CPUSET=4000 (a CPU this host lacks) refused at start" 1 vserver c3 start
 like "  in one line naming the key and what the host has" "$ERR" "^vserver: c3: S_CPUSET=4000: not CPUs this host gives its guests \(.* has [0-9]"
 is "  one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
-is "  no record left" "$(ls "$VSBOX_RUNDIR/ctx" 2>/dev/null | grep -c '^[0-9]')" 0
+is "  no record left" "$(ls "$VSBOX_RUNDIR/ctx" 2>/dev/null | grep -c '^[0-9]*$')" 0
 is "  no context cgroup left" "$(t_cgdirs | grep -c '/[0-9][0-9]*$')" 0
 
 # ---- one CPU ----------------------------------------------------------------

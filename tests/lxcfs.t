@@ -103,7 +103,7 @@ is "  no FUSE file in its /proc" "$(vserver l2 exec grep -c fuse /proc/self/moun
 mkdir -p "$T_TMP/nolx"
 VSBOX_LXCFS_DIR=$T_TMP/nolx rc_is "LXCFS=yes without lxcfs: refused" 1 vserver l4 start
 is "  in one line" "$ERR" "vserver: l4: LXCFS=yes, but lxcfs is not mounted on $T_TMP/nolx"
-is "  nothing started" "$(ls "$VSBOX_RUNDIR/ctx" 2>/dev/null | grep -c '^[0-9]')" 2
+is "  nothing started" "$(ls "$VSBOX_RUNDIR/ctx" 2>/dev/null | grep -c '^[0-9]*$')" 2
 VSBOX_LXCFS_DIR=$T_TMP/nolx rc_is "auto without lxcfs: l3 starts" 0 vserver l3 start
 is "  MemTotal in l3: the kernel's (sysinfo's)" "$(memtotal l3)" "$(sysmem l3)"
 
