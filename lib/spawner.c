@@ -260,6 +260,11 @@ static _Noreturn void spawner_run(bool nudge)
 	if (sfd != 1 || dup3(1, 2, O_CLOEXEC) < 0)
 		_exit(1);
 	signal(SIGPIPE, SIG_IGN);
+	/* a session of its own, without the rc's terminal: the console's
+	 * hangup (a "start | cat" ending) sends SIGHUP to the rc's session,
+	 * which must not end the spawner with it */
+	setsid();
+	signal(SIGHUP, SIG_IGN);
 	for (int i = 0; i < SP_SLOTS; i++)
 		slot[i].pid = 0;
 	for (;;) {
@@ -301,6 +306,7 @@ static _Noreturn void spawner_run(bool nudge)
 		if (!pid) {
 			sigprocmask(SIG_UNBLOCK, &set, NULL);
 			signal(SIGPIPE, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
 			sp_child(conn);
 		}
 		if (pid < 0) {

@@ -360,6 +360,7 @@ like "  TERM=dumb: the output goes to no terminal here" "$OUT" "^rc 3 TERM=dumb"
 is "  no error line, no CR" "$(printf '%s\n%s\n' "$OUT" "$ERR" | grep -c "stty:\|$(printf '\r')")" 0
 sleep 0.5
 rc_is "the daemon writing to the rc's stdout lives on (no SIGPIPE)" 0 vserver g3 exec sh -c 'kill -0 $(cat /tmp/ticker.pid)'
+is "  the guest's spawner (if any) outlived the console's hangup" "$(printf '%s\n' "$ERR" | grep -c 'spawner went away')" 0
 X=$(xid_of g3)
 FRZ=$(sed -n 's/^cg=\(.*freezer.*\)/\1/p' "$VSBOX_RUNDIR/ctx/$X")
 if [ -n "$FRZ" ]; then
