@@ -55,15 +55,22 @@ unmount_all() {
 }
 # fsck_clean FS DEV: the unmounted filesystem checks clean (a mount
 # namespace another process on the host makes meanwhile may hold a copy of
-# its mount for a moment: tried again while the checker says mounted or busy)
+# its mount for a moment: waited out, and tried again while the checker
+# says mounted, busy or in use)
 fsck_clean() {
+	# first the device free (opened O_EXCL): no mount of it left in any
+	# mount namespace, whose copy would keep its journal unflushed
+	for try in $(seq 1 100); do
+		python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL))' "$2" 2>/dev/null && break
+		sleep 0.2
+	done
 	for try in 1 2 3 4 5; do
 		case $1 in
 		ext4) e2fsck -fn "$2" ;;
 		xfs) xfs_repair -n "$2" ;;
 		btrfs) btrfs check --readonly "$2" ;;
 		esac >"$T_TMP/fsck.log" 2>&1 && return 0
-		grep -qiE "mounted|busy" "$T_TMP/fsck.log" || break
+		grep -qiE "mounted|busy|in use" "$T_TMP/fsck.log" || break
 		sleep 1
 	done
 	diag "$(grep -v '^        - ' "$T_TMP/fsck.log" | head -40)"; return 1
