@@ -5,8 +5,9 @@
 # on an ext4 loop image.
 # Disk: used before and after vunify --method overlay ALL (df, and a full
 # copy's du), vunify's time, vdu's figures; target: each guest beyond the
-# first <= 5 % of a full copy (given with apt's caches, which are state
-# and never shared, and again once they are removed, as 60-unify.sh does).
+# first <= 5 % of a full copy (given with apt's caches, and again once
+# they are removed in every guest and vunify has run again, which sweeps
+# the stubs they hid and frees their store files).
 # Memory: the ten guests each running the daemon, first as plain
 # directories, then unified; before each run the image's page cache is
 # emptied (bench/pcache.c drop), then the page cache of the image's files
@@ -136,7 +137,7 @@ guest_cost() { echo $(( ($1 - E - $2) / (N - 1) )); }   # used, one guest
 echo "60-unify-overlay: $N Debian $SUITE minbase guests ($([ $DAEMON = nginx ] && echo "with sysv-rc and nginx-light" || echo "and busybox httpd")) on ext4: one guest's files $(mib "$ONE")"
 echo "60-unify-overlay: disk used before vunify --method overlay ALL $(mib $((U0 - E))), after $(mib $((U1 - E))) ($(pct $((U1 - E)) $((U0 - E)))) (df, less the empty filesystem's own)"
 echo "60-unify-overlay: vunify first run $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'): $(sed -n 's/^vunify: \([0-9]* files shared, [^,]* saved\).*/\1/p' "$T/out1"); rerun $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f s", b - a }'): $(sed -n 's/^vunify: \([0-9]* files shared\).*, \([0-9]* files scanned\).*/\1, \2/p' "$T/out2")"
-echo "60-unify-overlay: each guest beyond the first costs $(pct "$(guest_cost "$U1" "$ONE")" "$ONE") of a full copy on disk ((used after - one guest) / 9; apt's lists and caches, ~85 MiB of /var, are each guest's own)"
+echo "60-unify-overlay: each guest beyond the first costs $(pct "$(guest_cost "$U1" "$ONE")" "$ONE") of a full copy on disk ((used after - one guest) / 9; target <= 5 %)"
 [ -n "$OWN" ] && echo "60-unify-overlay: vdu: deb2's own $(mib "$OWN") = $(pct "$OWN" "$ONE") of a full copy; all ten together $(mib "$TOT")"
 echo "60-unify-overlay: page cache of the image's files, $DAEMON in one guest / in ten: plain $(mib "$plain_1") / $(mib "$plain_N"), overlay $(mib "$ovl_1") / $(mib "$ovl_N")"
 echo "60-unify-overlay: each guest beyond the first adds $(mib $(( (ovl_N - ovl_1) / (N - 1) ))) of page cache unified, $(mib $(( (plain_N - plain_1) / (N - 1) ))) plain (target: the shared files resident once)"
@@ -146,10 +147,12 @@ else
 	echo "# 60-unify-overlay: no memory cgroup figures (no memory controller for the guests)"
 fi
 
-# apt's caches removed in every guest (through the overlays: from the
-# upper layers, which alone hold them)
+# apt's caches removed in every guest (through the overlays: whiteouts
+# over their stubs), then vunify again: the stubs swept, their store
+# files gone
 nocache() { rm -rf "$1/var/lib/apt/lists/"* "$1/var/cache/apt/"*.bin "$1/var/cache/apt/archives/"*.deb; }
 for i in $(seq 1 $N); do nocache "$VSBOX_ROOTDIR/deb$i"; done
+"$VSBOX" vunify --method overlay ALL >"$T/out3" 2>&1 || fail "vunify after the caches' removal failed: $(tail -1 "$T/out3")"
 U2=$(used)
 "$VSBOX" vdu --bytes ALL >"$T/vdu2" 2>&1
 # the same root as a plain directory, for the size of a full copy, and
@@ -168,7 +171,7 @@ updirs=$(bytes "$L/upper" -path "$L/upper/var" -prune -o -path "$L/upper/etc" -p
 upfiles=$(bytes "$L/upper" -path "$L/upper/var" -prune -o -path "$L/upper/etc" -prune -o ! -type d)
 lodirs=$(bytes "$L/lower" -type d)
 echo "60-unify-overlay: without apt's caches: a full copy $(mib "$ONE2")$([ -n "$OWN2" ] && echo ", deb2's own $(mib "$OWN2") = $(pct "$OWN2" "$ONE2") (vdu)"); each guest beyond the first $(pct "$(guest_cost "$U2" "$ONE2")" "$ONE2") of a full copy on disk (target <= 5 %)"
-echo "60-unify-overlay: deb2's own by kind: upper layer $(mib "$up"): /var and /etc $(mib "$var"), the rest's directories $(mib "$updirs") and files $(mib "$upfiles"); lower layer's directories $(mib "$lodirs") (its stubs' xattr blocks are shared with the other guests' by ext4)"
+echo "60-unify-overlay: deb2's own by kind: upper layer $(mib "$up"): /var and /etc $(mib "$var"), the rest's directories $(mib "$updirs") and files $(mib "$upfiles"); lower layer's directories $(mib "$lodirs") (its stubs' xattr blocks are shared with the other guests' by ext4; bench/62-unify-overlay.sh says what is paid once)"
 
 # start+stop: deb1 (overlay) against plain, the same files, as a bare
 # guest (the system's sleep as its PID 1, no rc)

@@ -7,7 +7,7 @@
 #   target: each guest beyond the first <= 5 % of a full copy; then where a
 #   guest's own bytes go (its upper layer's directories and files, its
 #   lower layer's directories), what the first guest costs beyond the store
-#   (an xattr block per store file), and the same once apt's caches are
+#   (the stubs' xattr blocks, where they need any), and the same once apt's caches are
 #   removed in every guest and vunify has run again (the stubs they hid
 #   swept, their store files gone);
 # - memory: the ten guests each running the same program (perl, whose
@@ -117,7 +117,7 @@ count() { find "$@" 2>/dev/null | wc -l; }
 L=$VSBOX_ROOTDIR/.ovl/deb2
 echo "62-unify-overlay: deb2's own by kind: its lower layer's $(count "$L/lower" -type d) directories $(mib "$(bytes "$L/lower" -type d)") (a block each: the stubs' directories), its upper layer's $(count "$L/upper" -type d) directories $(mib "$(bytes "$L/upper" -type d)") and $(count "$L/upper" ! -type d) other entries $(mib "$(bytes "$L/upper" ! -type d)") (symlinks, empty files, devices: never unified; /root; what a start writes)"
 STORE=$(bytes "$VSBOX_ROOTDIR/.ovl/store") TOWN=$(awk '$1 == "TOTAL" { print $4 }' "$T/vdu")
-echo "62-unify-overlay: paid once: the store $(mib "$STORE") ($(pct "$STORE" "$ONE") of a full copy), and $(mib $((U1 - E - STORE - TOWN))) of the stubs' xattr blocks (a redirect does not fit in a 256-byte ext4 inode: a block per store file, which ext4 shares between the guests' stubs of one file)"
+echo "62-unify-overlay: paid once: the store $(mib "$STORE") ($(pct "$STORE" "$ONE") of a full copy), and $(mib $((U1 - E - STORE - TOWN))) of other blocks (the xattr blocks of stubs whose xattrs don't fit in a 256-byte ext4 inode, shared by ext4 between the guests' stubs of one file; the layers' own)"
 echo "62-unify-overlay: the floor: a guest's own is at least its lower layer's directories (overlayfs needs a tree of them per guest, for its own owners, modes and times) and its upper layer's (its symlinks): $(pct "$OWN" "$ONE") here, the rest is the first guest's share, $(pct "$(( (U1 - E - ONE) / (N - 1) - OWN ))" "$ONE") with $N guests"
 echo "62-unify-overlay: page cache filled by $N guests starting perl (its binary and libraries, $(mib "$SIZE") a copy): plain $(mib "$P0"), unified $(mib "$P1") (target: the shared files once)"
 # apt's caches (lists, pkgcache) removed in every guest, as one does for

@@ -3,8 +3,11 @@
  * btrfs), one copy on disk and one in the page cache.
  *
  * Where things live (ROOTDIR is $VSBOX_ROOTDIR):
- *   ROOTDIR/.ovl/store/ab/cdef...   one file per content (its SHA-256 in
- *                                   hex), root's, mode 0400, immutable
+ *   ROOTDIR/.ovl/store/X/YZ...      one file per content (its SHA-256's
+ *                                   first 132 bits in base64url, the
+ *                                   whole digest its trusted.vsbox.sha256:
+ *                                   lib/uovlfold.c), root's, mode 0400,
+ *                                   immutable
  *   ROOTDIR/.ovl/NAME/upper         what is the guest's own: its old root,
  *                                   moved here whole by one rename
  *   ROOTDIR/.ovl/NAME/lower         a tree of "metacopy" stubs: for each

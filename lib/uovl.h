@@ -9,6 +9,7 @@
 #define X_META X_PREFIX "metacopy"
 #define X_REDIRECT X_PREFIX "redirect"
 #define X_OPAQUE X_PREFIX "opaque"
+#define X_SUM "trusted.vsbox.sha256"       /* a store file's whole digest */
 
 /* a run's state (lib/uovl.c fills it, lib/uovlfold.c reads it) */
 struct uovl_run {

@@ -11,15 +11,29 @@
 #include <sys/xattr.h>
 
 /* ---- the store ------------------------------------------------------------ */
-/* "ab" and "cdef..." of a content */
+/* The store name of a content: the first 132 bits of its SHA-256 in
+ * base64url, one character for the directory and 21 for the file. The
+ * stub's redirect "/X/..." is then 24 bytes, which with its metacopy mark
+ * fits in a 256-byte ext4 inode: a longer one takes a block of its own
+ * (the 64 hex digits of a whole digest did, 4 KiB a store file, paid once
+ * since ext4 shares equal xattr blocks). The whole digest is the file's
+ * X_SUM, checked before anything joins it: names that collide can't mix
+ * contents. (A store made before has "ab/cdef..." names, 2 + 62 hex
+ * digits, which its stubs keep.) */
 static void store_key(const unsigned char sum[32], char dir[3], char name[64])
 {
-	char h[65];
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char k[22];
 
-	unify_hex(sum, 32, h);
-	memcpy(dir, h, 2);
-	dir[2] = 0;
-	memcpy(name, h + 2, 63);
+	for (int i = 0; i < 22; i++) {
+		int bit = 6 * i, byte = bit / 8;
+		unsigned w = (unsigned)sum[byte] << 8 | (byte < 31 ? sum[byte + 1] : 0);
+		k[i] = b64[(w >> (10 - bit % 8)) & 63];
+	}
+	dir[0] = k[0];
+	dir[1] = 0;
+	memcpy(name, k + 1, 21);
+	name[21] = 0;
 }
 
 /* the store file of m's content, opened (made from m if missing and make):
@@ -47,6 +61,7 @@ static int store_get(struct unify *u, const struct ucand *m, bool make)
 		/* one a killed run linked but did not flag: complete (its
 		 * data was synced before its link), flagged now */
 		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size != m->size ||
+		    fgetxattr(fd, X_SUM, sum, sizeof(sum)) != sizeof(sum) || memcmp(sum, m->csum, sizeof(sum)) ||
 		    (!u->dry && fd_setflags(fd, FS_IMMUTABLE_FL, true))) {
 			warn("%s/.ovl/store/%s/%s is not a store file of %s:%s: left alone", rootdir(), dir, name,
 			     u->g[m->guest].name, u->pool + m->path);
@@ -77,7 +92,8 @@ static int store_get(struct unify *u, const struct ucand *m, bool make)
 		u->changed++;      /* not what was digested: it changed */
 		goto bad;
 	}
-	if (linkat(t, "", d, name, AT_EMPTY_PATH) || fd_setflags(t, FS_IMMUTABLE_FL, true)) {
+	if (fsetxattr(t, X_SUM, sum, sizeof(sum), 0) || linkat(t, "", d, name, AT_EMPTY_PATH) ||
+	    fd_setflags(t, FS_IMMUTABLE_FL, true)) {
 		warn_errno("can't store %s:%s in %s/.ovl/store", u->g[m->guest].name, u->pool + m->path, rootdir());
 		u->failed++;
 		goto bad;
@@ -421,13 +437,15 @@ unsigned long uovl_gc(void)
 	int sfd = openat(O.store, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = sfd < 0 ? NULL : fdopendir(sfd);
 	while (d && (e = readdir(d))) {
-		if (strlen(e->d_name) != 2)
+		/* "X" of a name, or "ab" of an older store's */
+		size_t dl = strlen(e->d_name), fl = dl == 1 ? 21 : 62;
+		if (e->d_name[0] == '.' || dl > 2)
 			continue;
 		int afd = openat(O.store, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		DIR *a = afd < 0 ? NULL : fdopendir(afd);
 		while (a && (f = readdir(a))) {
 			const char *k = key;
-			if (f->d_name[0] == '.' || strlen(f->d_name) != 62)
+			if (f->d_name[0] == '.' || strlen(f->d_name) != fl)
 				continue;
 			snprintf(key, sizeof(key), "/%.2s/%.62s", e->d_name, f->d_name);
 			if (g.n && bsearch(&k, g.ref, g.n, sizeof(char *), by_str))

@@ -51,3 +51,7 @@ ovl_test_setup() {
 	on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
 	for m in $(awk "\$3 == \"overlay\" && \$2 ~ \"^$T_TMP/\" { print \$2 }" /proc/mounts); do umount "$m" 2>/dev/null || umount -l "$m"; done'
 }
+# b64name FILE: the name of its overlay store file (lib/uovlfold.c): the
+# first 22 characters of its SHA-256 in base64url
+b64name() { python3 -c 'import base64, hashlib, sys
+print(base64.urlsafe_b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).decode()[:22])' "$1"; }
