@@ -385,10 +385,17 @@ struct spawn_cmd {
 	unsigned flags;           /* SPAWN_SETSID, SPAWN_CTTY (fd 0 a pty slave) */
 	const struct winsize *ws; /* or NULL */
 };
-/* host: the listening socket $RUNDIR/ctx/XID.sock (dies) */
-int spawner_listen(long xid);
-/* inside, forked by the guest's first process once restricted: exec a
- * fresh image of exe as the spawner on lfd */
+/* host, before the clone: its listening socket $RUNDIR/ctx/XID.sock and
+ * the vsbox binary (dies) */
+void spawner_open(long xid);
+/* in the guest's first process: one to start? start it, between the
+ * Landlock domain and the capability ceiling (lib/context.c) */
+bool spawner_pending(void);
+void spawner_fork(bool fakeinit, uint64_t bset);
+/* host after the clone, init after CMD's start (unmap: its stack) */
+void spawner_drop(bool unmap);
+extern volatile pid_t spawner_pid;  /* under vsbox's init; 0: gone */
+/* the new spawner: exec a fresh image of exe on lfd */
 _Noreturn void spawner_exec_self(int lfd, int exe, bool nudge_init);
 /* vsbox's init, the spawner its child for good: does any process of our
  * PID namespace (all descend from init) remain besides it and spawner? */
@@ -453,6 +460,9 @@ uint64_t caps_default(void);     /* what a context keeps without --secure */
 uint64_t caps_bounding(void);    /* this process's bounding set */
 /* Lower the bounding set to keep (and inheritable/ambient/permitted with it) */
 void caps_reduce(uint64_t keep);
+/* the same with system calls only (no allocation: for a child that shares
+ * our memory), all: caps_all(), asked before; 0, or -1 */
+int caps_reduce_raw(uint64_t keep, uint64_t all);
 void caps_format(uint64_t set, char *buf, size_t n);
 bool caps_have_setpcap(void);   /* may this process lower the bounding set? */
 
@@ -467,8 +477,8 @@ void landlock_spectator(void);
  * to abstract unix sockets made outside it (ABI 6; nothing before) */
 void landlock_enter(bool fence, bool unix_scope);
 /* a guest's spawner: reboot(2) EPERM for it and all it forks (needs
- * CAP_SYS_ADMIN; dies) */
-void seccomp_deny_reboot(void);
+ * CAP_SYS_ADMIN); 0, or -1 with errno (system calls only) */
+int seccomp_deny_reboot(void);
 #define CAP_SYS_PTRACE_BIT (1ULL << 19)   /* CAP_SYS_PTRACE, without libcap's header */
 
 /* ---- lib/conf.c: NAME.conf, the guest's settings -------------------------

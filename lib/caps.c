@@ -9,6 +9,7 @@
 #include "vsbox.h"
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #define B(c) (1ULL << (c))
 
@@ -129,6 +130,28 @@ void caps_reduce(uint64_t keep)
 		   cap_set_proc(cur)))
 		die_errno("can't lower the capability sets");
 	cap_free(cur);
+}
+
+int caps_reduce_raw(uint64_t keep, uint64_t all)
+{
+	struct { uint32_t version; int pid; } h = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct { uint32_t eff, prm, inh; } d[2];
+
+	/* the ceiling first */
+	for (unsigned c = 0; c < 64; c++)
+		if ((all & ~keep & B(c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0))
+			return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
+		return -1;
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = (uint32_t)(keep >> (32 * i));
+		d[i].eff &= k;
+		d[i].prm &= k;
+		d[i].inh &= k;
+	}
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
 }
 
 void caps_format(uint64_t set, char *buf, size_t n)

@@ -84,40 +84,6 @@ int wait_forward(pid_t pid)
 	return exit_code(st);
 }
 
-/* A guest's spawner (lib/spawner.c): its listening socket and the vsbox
- * binary (O_PATH), both opened by the host side before the clone; the
- * pid of the spawner, which CMD's process forks the moment it is
- * restricted (written by that vfork()ed child into memory it shares with
- * init, which so learns it) */
-static int spawner_lfd = -1, spawner_exe = -1;
-static volatile pid_t spawner_pid;
-
-/* The guest's first process, in its seccomp filters and Landlock domain,
- * capabilities not yet lowered: a copy of it becomes the spawner, in the
- * same domain. It adds a filter of its own (CAP_SYS_ADMIN is still ours):
- * reboot(2) EPERM, so what it forks is no more the guest's boot than an
- * entry from outside is (lib/seccomp.c, the reboot filter); then the
- * ceiling.
- * Under vsbox's init it is init's child (CLONE_PARENT: never CMD's, whose
- * shell's "wait" would wait for it), with fakeinit PID 1's. It execs a
- * fresh vsbox image, not to keep a copy of all start dirtied (lib/spawner.c
- * for why that is safe); not dumpable from the clone on (the flag is the
- * memory's, which init and this child share: init wants it anyway). */
-static void start_spawner(bool fakeinit, uint64_t bset)
-{
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	pid_t pid = (pid_t)syscall(SYS_clone, (fakeinit ? 0 : CLONE_PARENT) | SIGCHLD, 0, 0, 0, 0);
-
-	if (!pid) {
-		seccomp_deny_reboot();
-		caps_reduce(bset);
-		spawner_exec_self(spawner_lfd, spawner_exe, !fakeinit);
-	}
-	spawner_pid = pid;
-	close(spawner_lfd);
-	close(spawner_exe);
-}
-
 void ctx_restrict(unsigned flags, uint64_t bset)
 {
 	/* in a user namespace: root there (host uid USERNS_BASE), which
@@ -136,8 +102,8 @@ void ctx_restrict(unsigned flags, uint64_t bset)
 	 * UNIX_SCOPE, the shared stack's abstract sockets scoped (init
 	 * connects nowhere) */
 	landlock_enter(bset & CAP_SYS_PTRACE_BIT, bset && (flags & CF_ABSUNIX));
-	if (spawner_lfd >= 0)   /* only in a guest's first process */
-		start_spawner(flags & CF_FAKEINIT, bset);
+	if (spawner_pending())  /* only in a guest's first process */
+		spawner_fork(flags & CF_FAKEINIT, bset);
 	caps_reduce(bset);
 }
 
@@ -368,11 +334,7 @@ static __attribute__((noinline)) _Noreturn void run_init(const struct ctx_spec *
 	if (cmd < 0)
 		die_errno("init: can't fork");
 	setup_stfd = -1;        /* CMD runs: what init says goes through 'S' */
-	if (spawner_lfd >= 0) {
-		close(spawner_lfd);     /* the spawner's alone */
-		close(spawner_exe);
-		spawner_lfd = spawner_exe = -1;
-	}
+	spawner_drop(true);     /* its socket is the spawner's alone */
 	if (f->go >= 0) {
 		close(f->out[0]);
 		close(f->out[1]);
@@ -690,10 +652,8 @@ int ctx_spawn(const struct ctx_spec *s)
 	/* a guest with scoped abstract sockets gets a spawner, so what enters
 	 * later shares its domain (lib/spawner.c); not one whose ceiling keeps
 	 * CAP_SYS_PTRACE: it could trace it */
-	if ((s->flags & CF_ABSUNIX) && landlock_abi() >= 6 && !(s->bset & CAP_SYS_PTRACE_BIT)) {
-		spawner_lfd = spawner_listen(c.xid);
-		spawner_exe = xopenat(AT_FDCWD, "/proc/self/exe", O_PATH | O_CLOEXEC, 0);
-	}
+	if ((s->flags & CF_ABSUNIX) && landlock_abi() >= 6 && !(s->bset & CAP_SYS_PTRACE_BIT))
+		spawner_open(c.xid);
 	fflush(NULL);
 	pid = sys_clone3((uint64_t)nsflags | (uint64_t)s->clone_extra, NULL, v2fd);
 	if (pid < 0 && errno == ENOSYS) {
@@ -716,11 +676,7 @@ int ctx_spawn(const struct ctx_spec *s)
 		child(s, &c, &fds, go[0], st[1], joined, us[1]);
 	}
 	close_init_fds(&fds);
-	if (spawner_lfd >= 0) {
-		close(spawner_lfd);
-		close(spawner_exe);
-	}
-	spawner_lfd = spawner_exe = -1;
+	spawner_drop(false);
 	close(go[0]);
 	close(st[1]);
 	if (relaying) {

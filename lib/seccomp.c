@@ -292,7 +292,7 @@ int seccomp_reboot_filter(bool notify)
  * boot's filters: this one more puts back the guest set's answer to its
  * reboot(2), EPERM (ERRNO takes precedence over the boot filter's USER_NOTIF
  * and ALLOW) */
-void seccomp_deny_reboot(void)
+int seccomp_deny_reboot(void)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR),
@@ -303,8 +303,7 @@ void seccomp_deny_reboot(void)
 	struct sock_fprog fp = { sizeof(f) / sizeof(f[0]), f };
 
 	/* (the architecture: the guest set already kills any other) */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp))
-		die_errno("can't install the spawner's reboot filter");
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
 }
 
 void seccomp_apply(unsigned what)

@@ -6,10 +6,11 @@
  * domain when its rc or INIT is started; a process that enters later and
  * restricts itself gets a domain of its own, from which it reaches no
  * abstract socket of the rc's daemons and may not trace them or read
- * their /proc/PID/exe. So the guest's first process forks this spawner
- * right after it restricted itself and before it execs (lib/context.c,
- * exec_cmd()): the spawner has the very restrictions of the rc (cgroups,
- * namespaces, seccomp, Landlock domain, capability ceiling, rlimits) and
+ * their /proc/PID/exe. So the guest's first process starts this spawner
+ * once in its Landlock domain and before it execs (lib/context.c,
+ * ctx_restrict(); spawner_fork() below): the spawner has the very
+ * restrictions of the rc (cgroups, namespaces, seccomp, Landlock domain,
+ * capability ceiling, rlimits; and reboot(2) EPERM, as any entry) and
  * forks every later entry's process, which so is in the same domain.
  *
  * The channel: a SOCK_SEQPACKET socket bound by the host side before the
@@ -34,13 +35,15 @@
  * no scope to keep: the host's sockets stay out of reach, the guest's
  * daemons' too).
  *
- * Memory: forked from the guest's first process, it shares that image's
- * pages copy-on-write; what only vsbox's start needed (its heap, the
- * stack below its frames) is given back at once, and it never allocates.
+ * Memory and time: a fresh image of vsbox (its text shared with every
+ * other), about 20 KiB of its own; the start pays one clone(CLONE_VM) in
+ * the guest's first process, the exec runs beside it (spawner_fork()).
  */
 #include "vsbox.h"
 #include "guests.h"
 #include <poll.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -50,6 +53,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 
 #define SP_MAGIC 0x76737031u    /* "vsp1" */
 #define SP_MAX (64 * 1024)      /* a request: header, strings */
@@ -83,7 +87,7 @@ static void undo_sock(void *xid)
 	unlink(path);
 }
 
-int spawner_listen(long xid)
+static int spawner_listen(long xid)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	char dir[PATH_MAX];
@@ -110,6 +114,105 @@ int spawner_listen(long xid)
 }
 
 static _Noreturn void spawner_run(bool nudge);
+
+/* ---- its start (lib/context.c) --------------------------------------------
+ * The listening socket and the vsbox binary (O_PATH), both opened by the
+ * host side before the clone; the pid of the spawner, which the guest's
+ * first process starts the moment it is restricted (under vsbox's init a
+ * vfork()ed child, which writes it into memory it shares with init, which
+ * so learns it). */
+static int sp_lfd = -1, sp_exe = -1;
+volatile pid_t spawner_pid;
+
+void spawner_open(long xid)
+{
+	sp_lfd = spawner_listen(xid);
+	sp_exe = xopenat(AT_FDCWD, "/proc/self/exe", O_PATH | O_CLOEXEC, 0);
+}
+
+bool spawner_pending(void)
+{
+	return sp_lfd >= 0;
+}
+
+/* The guest's first process, in its seccomp filters and Landlock domain,
+ * capabilities not yet lowered: a child of it becomes the spawner, in the
+ * same domain. It adds a filter of its own (CAP_SYS_ADMIN is still ours):
+ * reboot(2) EPERM, so what it forks is no more the guest's boot than an
+ * entry from outside is (lib/seccomp.c, the reboot filter); lowers the
+ * ceiling; execs a fresh vsbox image (spawner_exec_self()), not to keep a
+ * copy of all start dirtied. Under vsbox's init it is init's child
+ * (CLONE_PARENT: never CMD's, whose shell's "wait" would wait for it),
+ * with fakeinit PID 1's.
+ *
+ * It shares our memory until its exec (CLONE_VM: a fork's page-table copy
+ * costs this path a third of a millisecond on some VMs), on a stack of its
+ * own, running beside us (we never wait for it): system calls only, its
+ * arguments in a static nobody writes meanwhile. Its first call closes its
+ * copies of every descriptor but its two, the status pipe's among them,
+ * whose end tells start that a fakeinit PID 1 has exec'd. The memory is
+ * not dumpable from before the clone on (init's, under vsbox's init: it
+ * wants that anyway). The kernel clears sp_ctid when the spawner leaves
+ * it (CLONE_CHILD_CLEARTID), after which init unmaps its stack. */
+#define SP_STACK 16384
+static struct { bool fakeinit; uint64_t bset, all; int lfd, exe; } sp_arg;
+static char *sp_stack;
+static volatile pid_t sp_ctid;
+
+static int sp_start(void *unused)
+{
+	int lo = sp_arg.lfd < sp_arg.exe ? sp_arg.lfd : sp_arg.exe;
+	int hi = sp_arg.lfd < sp_arg.exe ? sp_arg.exe : sp_arg.lfd;
+
+	/* (no call here fails but for a reason to give up: errno, our
+	 * parent's too, stays as it is) */
+	if ((lo > 0 && syscall(SYS_close_range, 0U, (unsigned)lo - 1, 0)) ||
+	    (hi > lo + 1 && syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0)) ||
+	    syscall(SYS_close_range, (unsigned)hi + 1, ~0U, 0) ||
+	    seccomp_deny_reboot() || caps_reduce_raw(sp_arg.bset, sp_arg.all))
+		_exit(1);
+	spawner_exec_self(sp_arg.lfd, sp_arg.exe, !sp_arg.fakeinit);
+}
+
+void spawner_fork(bool fakeinit, uint64_t bset)
+{
+	pid_t pid = -1;
+
+	sp_arg.fakeinit = fakeinit;
+	sp_arg.bset = bset;
+	sp_arg.all = caps_all();
+	sp_arg.lfd = sp_lfd;
+	sp_arg.exe = sp_exe;
+	sp_ctid = 1;
+	sp_stack = mmap(NULL, SP_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (sp_stack != MAP_FAILED)
+		pid = clone(sp_start, sp_stack + SP_STACK,
+			    CLONE_VM | CLONE_CHILD_CLEARTID | (fakeinit ? 0 : CLONE_PARENT) | SIGCHLD,
+			    NULL, NULL, NULL, &sp_ctid);
+	trace("spawner cloned");
+	spawner_pid = pid;
+	if (pid < 0)
+		sp_ctid = 0;    /* none: vserver exec falls back, saying so */
+	/* (our copies; the variables stay: under vsbox's init they are
+	 * init's too, which closes its own) */
+	close(sp_lfd);
+	close(sp_exe);
+}
+
+void spawner_drop(bool unmap)
+{
+	if (sp_lfd < 0)
+		return;
+	close(sp_lfd);
+	close(sp_exe);
+	sp_lfd = sp_exe = -1;
+	/* init, once the spawner left its memory (a second at most) */
+	for (int t = 0; unmap && sp_ctid && t < 100; t++)
+		syscall(SYS_futex, &sp_ctid, FUTEX_WAIT, sp_ctid, &(struct timespec){ 0, 10000000 }, NULL, 0);
+	if (unmap && !sp_ctid && sp_stack && sp_stack != MAP_FAILED)
+		munmap(sp_stack, SP_STACK);
+}
 
 /* ---- guest side ---------------------------------------------------------- */
 static bool send_msg(int conn, int kind, int val, int fd)
@@ -209,9 +312,10 @@ static __attribute__((noinline)) _Noreturn void sp_child(int conn)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* In the copy of the guest's first process: only the listening socket
- * (fd 0) and the binary go on (not what the rc's process held: the status
- * pipe, its output); the exec runs with a real gid other than the
+/* In the child of the guest's first process (which shares its memory:
+ * system calls only, lib/context.c): only the listening socket (fd 0) and
+ * the binary go on (not what the rc's process held: the status pipe, its
+ * output, a trace); the exec runs with a real gid other than the
  * effective one, which makes the new image not dumpable from its first
  * instruction on: its /proc/PID/exe is the host's vsbox, which no process
  * of the guest may ever open (nor its fd/ or mem). */
@@ -219,10 +323,10 @@ _Noreturn void spawner_exec_self(int lfd, int exe, bool nudge)
 {
 	char *argv[] = { "vsbox-spawner", nudge ? "init" : NULL, NULL }, *envp[] = { NULL };
 
-	if (dup2(lfd, 0) < 0 || fcntl(0, F_SETFD, 0) || dup3(exe, 1, O_CLOEXEC) < 0)
+	if (dup2(lfd, 0) < 0 || fcntl(0, F_SETFD, 0) || dup3(exe, 1, O_CLOEXEC) < 0 ||
+	    syscall(SYS_close_range, 2U, ~0U, 0))
 		_exit(1);
-	close_range_from(2);
-	if (setresgid(65534, 0, 0) && setresgid(1, 0, 0))
+	if (syscall(SYS_setresgid, 65534, 0, 0) && syscall(SYS_setresgid, 1, 0, 0))
 		_exit(1);
 	syscall(SYS_execveat, 1, "", argv, envp, AT_EMPTY_PATH);
 	_exit(1);
