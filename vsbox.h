@@ -9,6 +9,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -164,6 +165,13 @@ int sys_pidfd_open(pid_t pid);
 int sys_pidfd_send_signal(int pidfd, int sig);
 int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve);
 bool have_clone3(void);
+/* A directory listed without malloc: opendir() allocates a DIR that
+ * musl's malloc maps and unmaps again each time (a page fault and a TLB
+ * flush per listing). On the caller's stack; entries as readdir() gives. */
+struct xdir { int fd, pos, len; _Alignas(8) char buf[2048]; };
+bool xdir_open(struct xdir *d, int dirfd, const char *path);   /* false + errno */
+struct dirent *xdir_read(struct xdir *d);                      /* NULL at the end */
+void xdir_close(struct xdir *d);
 bool have_openat2(void);
 int landlock_abi(void);   /* 0 when Landlock is unavailable */
 /* Start time of a process (field 22 of /proc/PID/stat), 0 when gone or a zombie */

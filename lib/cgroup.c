@@ -268,32 +268,50 @@ void xcg_join(const char *dir)
  * false when dir has no cgroup.procs */
 static bool add_pids(const char *dir, bool tree, pid_t **pids, int *n, int *cap)
 {
-	char path[CG_PATH + 32];
-	char line[32];
-	FILE *f;
+	char path[CG_PATH + 32], buf[1024];
+	size_t have = 0;
+	ssize_t r;
 	long long pid;
+	bool more = true;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	if (!(f = fopen(path, "re")))
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
-	while (fgets(line, sizeof(line), f) && (line[strcspn(line, "\n")] = 0, 1) &&
-	       scan_ll(line, 1, INT_MAX, &pid)) {
-		if (*n == *cap) {
-			*cap = *cap ? 2 * *cap : 16;
-			*pids = xrealloc(*pids, (size_t)*cap * sizeof(pid_t));
+	/* a pid a line, up to the first line that is none; read in pieces
+	 * (no FILE: its buffer, musl's malloc maps and unmaps each time) */
+	while (more && (r = read(fd, buf + have, sizeof(buf) - 1 - have)) >= 0) {
+		char *p = buf, *nl;
+		have += (size_t)r;
+		buf[have] = 0;
+		while (more && ((nl = strchr(p, '\n')) || (!r && *p))) {
+			if (nl)
+				*nl = 0;
+			if ((more = scan_ll(p, 1, INT_MAX, &pid))) {
+				if (*n == *cap) {
+					*cap = *cap ? 2 * *cap : 16;
+					*pids = xrealloc(*pids, (size_t)*cap * sizeof(pid_t));
+				}
+				(*pids)[(*n)++] = (pid_t)pid;
+			}
+			p = nl ? nl + 1 : p + strlen(p);
 		}
-		(*pids)[(*n)++] = (pid_t)pid;
+		/* the end, or a line no pid is that long */
+		if (!r || (have = strlen(p)) == sizeof(buf) - 1)
+			break;
+		memmove(buf, p, have + 1);
 	}
-	fclose(f);
-	DIR *d = tree ? opendir(dir) : NULL;
-	for (struct dirent *e; d && (e = readdir(d)); ) {
+	close(fd);
+	struct xdir d;
+	bool listed = tree && xdir_open(&d, AT_FDCWD, dir);
+	for (struct dirent *e; listed && (e = xdir_read(&d)); ) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		add_pids(path, true, pids, n, cap);
 	}
-	if (d)
-		closedir(d);
+	if (listed)
+		xdir_close(&d);
 	return true;
 }
 
@@ -441,17 +459,18 @@ void cg_kill_all(char (*dirs)[CG_PATH], int n)
 int cg_rmdir(const char *dir)
 {
 	/* the sub-cgroups first, deepest first (a systemd guest's units) */
-	DIR *d = opendir(dir);
+	struct xdir d;
+	bool listed = xdir_open(&d, AT_FDCWD, dir);
 	char path[CG_PATH + 256];
 
-	for (struct dirent *e; d && (e = readdir(d)); ) {
+	for (struct dirent *e; listed && (e = xdir_read(&d)); ) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		cg_rmdir(path);
 	}
-	if (d)
-		closedir(d);
+	if (listed)
+		xdir_close(&d);
 	/* killed tasks may linger a moment before the cgroup is empty */
 	for (int i = 0; i < 400; i++) {
 		if (!rmdir(dir) || errno == ENOENT)

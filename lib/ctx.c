@@ -248,14 +248,13 @@ static void ctx_each(void (*xid_fn)(long xid), void (*fn)(struct ctx *c, void *a
 {
 	char path[PATH_MAX];
 	struct ctx c;
-	DIR *d;
+	struct xdir d;
 	struct dirent *e;
 
 	xsnprintf(path, sizeof(path), "%s/ctx", rundir());
-	d = opendir(path);
-	if (!d)
+	if (!xdir_open(&d, AT_FDCWD, path))
 		return;
-	while ((e = readdir(d))) {
+	while ((e = xdir_read(&d))) {
 		char *end;
 		long xid = strtol(e->d_name, &end, 10);
 		if (*end || xid <= 0)
@@ -265,7 +264,7 @@ static void ctx_each(void (*xid_fn)(long xid), void (*fn)(struct ctx *c, void *a
 		else if (!ctx_load(xid, &c))
 			fn(&c, arg);
 	}
-	closedir(d);
+	xdir_close(&d);
 }
 
 struct list { struct ctx *v; int n, cap; };

@@ -101,3 +101,36 @@ unsigned long long proc_starttime(pid_t pid)
 		start = strtoull(p + 1, NULL, 10);
 	return start;
 }
+
+bool xdir_open(struct xdir *d, int dirfd, const char *path)
+{
+	d->pos = d->len = 0;
+	d->fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return d->fd >= 0;
+}
+
+struct dirent *xdir_read(struct xdir *d)
+{
+	struct dirent *e;
+
+	if (d->pos >= d->len) {
+		long n = syscall(SYS_getdents64, d->fd, d->buf, sizeof(d->buf));
+		if (n <= 0)
+			return NULL;
+		d->len = (int)n;
+		d->pos = 0;
+	}
+	/* (musl's struct dirent is the kernel's linux_dirent64) */
+	e = (struct dirent *)(void *)(d->buf + d->pos);
+	d->pos += e->d_reclen;
+	return e;
+}
+
+void xdir_close(struct xdir *d)
+{
+	int e = errno;
+
+	close(d->fd);
+	d->fd = -1;
+	errno = e;
+}
