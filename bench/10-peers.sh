@@ -181,7 +181,10 @@ idle() {
 	bb_sleepers "idle-$1" "$NIDLE"
 	u1=$(bb_usage "$m")
 	np=$(find "$m" -name cgroup.procs -exec cat {} + | wc -l)
-	echo "$1 $(( (u1 - u0) / NIDLE / 1024 )) $(awk -v p="$np" -v n="$NIDLE" 'BEGIN { printf "%.1f", p / n }')" >>"$T/idle"
+	# the names of what runs beside the sleepers, and how many of each a guest
+	res=$(find "$m" -name cgroup.procs -exec cat {} + | sed 's|.*|/proc/&/comm|' | xargs cat 2>/dev/null |
+		grep -vx sleep | sort | uniq -c | awk -v n="$NIDLE" '{ printf "%s%s", s, $2; if ($1 != n) printf " x%.1f", $1 / n; s = ", " }')
+	echo "$1 $(( (u1 - u0) / NIDLE / 1024 )) $(awk -v p="$np" -v n="$NIDLE" 'BEGIN { printf "%.1f", p / n }') ${res:-nothing}" >>"$T/idle"
 	case $1 in
 	vserver) timeout 300 "$VSBOX" vservers -j 4 stop >/dev/null 2>&1 ;;
 	crun) k=1; while [ $k -le "$NIDLE" ]; do timeout 60 $CRUNPRE $CRUN delete -f "crun-i$k" >/dev/null 2>&1; k=$((k + 1)); done ;;
@@ -214,6 +217,7 @@ for t in true nsfloor nullguest chcontext vserver ${CRUNPRE:+nocg2} $PEERS; do
 		"$(x "$t" true)" "$(x "$t" nsfloor)" "$(x "$t" nullguest)" "${i% *}" "${i#* }"
 done
 echo "# nullguest and vserver rows are a start+stop cycle; the others run /bin/true once.${CRUNPRE:+ crun runs behind nocg2 (row nocg2: its cost alone).}"
+[ -s "$T/idle" ] && echo "# resident beside each idle guest's sleep: $(awk '{ printf "%s%s: ", s, $1; for (i = 4; i <= NF; i++) printf "%s%s", (i > 4 ? " " : ""), $i; s = "; " }' "$T/idle")"
 # goal NAME A B LIMIT OP TARGET: a target line on A's paired ratio to B
 goal() {
 	echo "$1: $(x "$2" "$3") paired ($2 $(med "$2") us, $3 $(med "$3") us median; $(ratio "$(med "$2")" "$(med "$3")") of medians; $6: $(met "$(pr "$2" "$3")" "$5" "$4"))"
