@@ -218,20 +218,8 @@ void spawner_drop(bool unmap)
 static bool send_msg(int conn, int kind, int val, int fd)
 {
 	struct sp_msg m = { kind, val };
-	struct iovec iov = { &m, sizeof(m) };
-	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (fd >= 0) {
-		mh.msg_control = u.b;
-		mh.msg_controllen = sizeof(u.b);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(conn, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m);
+	return rb_send(conn, &m, sizeof(m), fd) == (ssize_t)sizeof(m);
 }
 
 /* the next of n NUL-terminated strings at *p (below end) */
@@ -492,10 +480,8 @@ static void fwd_sig(int sig, siginfo_t *si, void *uc)
  * or 0 when the spawner went away; waits at most ms (-1: no limit) */
 static int recv_msg(int conn, int ms, int *val)
 {
-	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
 	struct sp_msg m;
-	struct iovec iov = { &m, sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b };
+	int fd;
 
 	for (;;) {
 		int k = poll(&(struct pollfd){ conn, POLLIN, 0 }, 1, ms);
@@ -503,22 +489,16 @@ static int recv_msg(int conn, int ms, int *val)
 			continue;
 		if (k == 0)
 			die("the guest's spawner does not answer (stopped inside?)");
-		mh.msg_controllen = sizeof(u.b);
-		ssize_t n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(m) || (m.kind != 'P' && m.kind != 'S'))
+		ssize_t n = rb_recv(conn, &m, sizeof(m), &fd, 0);
+		if (n != (ssize_t)sizeof(m) || (m.kind != 'P' && m.kind != 'S')) {
+			if (fd >= 0)
+				close(fd);
 			return 0;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-			    c->cmsg_len == CMSG_LEN(sizeof(int))) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(c), sizeof(int));
-				if (m.kind == 'P' && fwd_pidfd < 0)
-					fwd_pidfd = fd;
-				else
-					close(fd);
-			}
+		}
+		if (fd >= 0 && m.kind == 'P' && fwd_pidfd < 0)
+			fwd_pidfd = fd;
+		else if (fd >= 0)
+			close(fd);
 		*val = m.val;
 		return m.kind;
 	}
