@@ -84,7 +84,7 @@ r=1 gs="" ts="" tp="" tu="" tj="" n=0 sp=0
 while [ $r -le "$ROUNDS" ]; do
 	# shellcheck disable=SC2046
 	set -- $(seqstart "s$r")
-	ts="$ts $1" gs="$gs${2:+ $2}"
+	ts="$ts $1" gs="$gs${2:+ $2}" t1=$1
 	if [ $r = 1 ]; then
 		# the guests' spawners (lib/spawner.c), if they have them
 		sp=$(find "$(bb_memcg s1)" -name cgroup.procs -exec cat {} + 2>/dev/null | sed 's|.*|/proc/&/comm|' |
@@ -108,12 +108,14 @@ while [ $r -le "$ROUNDS" ]; do
 	t0=$(date +%s%N)
 	(bb_join ueq && exec timeout 300 sh "$T/ustarts" "$U")
 	tu="$tu $(ms "$t0")"
+	qu="${qu:-} $(awk -v a="$t1" -v b="${tu##* }" 'BEGIN { printf "%.2f", a / b }')"
 	ustop
 
 	# in parallel
 	t0=$(date +%s%N)
 	(bb_join "p$r" && exec timeout 300 "$VSBOX" vservers -j "$JOBS" start >/dev/null)
 	tj="$tj $(ms "$t0")"
+	qj="${qj:-} $(awk -v a="$t1" -v b="${tj##* }" 'BEGIN { printf "%.2f", a / b }')"
 	timeout 300 "$VSBOX" vservers -j "$JOBS" stop >/dev/null
 	bb_rmcg "p$r"
 	r=$((r + 1))
@@ -121,8 +123,10 @@ done
 s=$(median "$ts") u=$(median "$tu") j=$(median "$tj")
 echo "vserver-100-starts: $s ms total ($(( s * 1000 / N )) us per guest, one after another; median of $ROUNDS rounds:$ts)"
 echo "unshare-100-starts: $u ms total ($(( u * 1000 / N )) us per guest, the unshare equivalents one after another; median of $ROUNDS rounds:$tu)"
-echo "vserver-100-vs-unshare: $(ratio "$s" "$u") (issue 22's target <= 0.2x: $(met "$s" "<=" "$(awk -v u="$u" 'BEGIN { print u * 0.2 }')"))"
-echo "vservers-100-parallel: $j ms total (vservers -j $JOBS start on $(nproc) cpus; median of $ROUNDS rounds:$tj): $(ratio "$s" "$j") the speed of one after another"
+# paired: the median of the rounds' own ratios (what drifts between rounds
+# cancels out), as 10-peers.sh's
+echo "vserver-100-vs-unshare: $(median "$qu")x paired ($(ratio "$s" "$u") of medians; issue 22's target <= 0.2x: $(met "$(median "$qu")" "<=" 0.2))"
+echo "vservers-100-parallel: $j ms total (vservers -j $JOBS start on $(nproc) cpus; median of $ROUNDS rounds:$tj): $(median "$qj")x the speed of one after another, paired ($(ratio "$s" "$j") of medians)"
 if [ -n "$gs" ] && b=$(bb_bare $N); then
 	g=$(median "$gs")
 	# what the kernel allocates for one empty memory cgroup (a guest with
