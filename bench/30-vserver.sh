@@ -21,7 +21,8 @@
 # KiB). Last, a guest whose rc left a daemon: what vsbox's init (its PID 1
 # then) costs, from its smaps, and its spawner (lib/spawner.c: where
 # Landlock ABI 6 scopes abstract sockets, every guest has one, the
-# fakeinit ones above too). The cycle of one guest against the floors and
+# fakeinit ones above too; then one more round of starts with
+# UNIX_SCOPE=no tells what the spawners cost an idle guest). The cycle of one guest against the floors and
 # the peers is in 10-peers.sh.
 set -u
 command -v busybox >/dev/null || { echo "# 30-vserver: busybox missing"; exit 1; }
@@ -66,18 +67,28 @@ ustop() {
 	bb_rmcg ueq
 }
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-
-r=1 gs="" ts="" tp="" tu="" tj="" n=0
-while [ $r -le "$ROUNDS" ]; do
-	# one after another, in a memory cgroup of their own
-	S=$(bb_memcg "s$r") && bb_mkcg "s$r" || S=""
+# seqstart REL: the guests started one after another from the cgroup REL;
+# prints the ms they took and the KiB a guest charged there (none without
+# a memory cgroup)
+seqstart() {
+	S=$(bb_memcg "$1") && bb_mkcg "$1" || S=""
 	u0=$( [ -n "$S" ] && bb_usage "$S" )
 	t0=$(date +%s%N)
-	(bb_join "s$r" && exec timeout 300 sh "$T/starts")
-	ts="$ts $(ms "$t0")"
+	(bb_join "$1" && exec timeout 300 sh "$T/starts")
+	t=$(ms "$t0")
 	sleep 1
-	[ -n "$S" ] && gs="$gs $(( ($(bb_usage "$S") - u0) / N / 1024 ))"
+	echo "$t $( [ -n "$S" ] && echo $(( ($(bb_usage "$S") - u0) / N / 1024 )) )"
+}
+
+r=1 gs="" ts="" tp="" tu="" tj="" n=0 sp=0
+while [ $r -le "$ROUNDS" ]; do
+	# shellcheck disable=SC2046
+	set -- $(seqstart "s$r")
+	ts="$ts $1" gs="$gs${2:+ $2}" t1=$1
 	if [ $r = 1 ]; then
+		# the guests' spawners (lib/spawner.c), if they have them
+		sp=$(find "$(bb_memcg s1)" -name cgroup.procs -exec cat {} + 2>/dev/null | sed 's|.*|/proc/&/comm|' |
+			xargs cat 2>/dev/null | grep -cx vsbox-spawner)
 		# each guest's own cgroup, for comparison with the above
 		tot=0
 		for rec in "$VSBOX_RUNDIR"/ctx/*[0-9]; do
@@ -97,12 +108,14 @@ while [ $r -le "$ROUNDS" ]; do
 	t0=$(date +%s%N)
 	(bb_join ueq && exec timeout 300 sh "$T/ustarts" "$U")
 	tu="$tu $(ms "$t0")"
+	qu="${qu:-} $(awk -v a="$t1" -v b="${tu##* }" 'BEGIN { printf "%.2f", a / b }')"
 	ustop
 
 	# in parallel
 	t0=$(date +%s%N)
 	(bb_join "p$r" && exec timeout 300 "$VSBOX" vservers -j "$JOBS" start >/dev/null)
 	tj="$tj $(ms "$t0")"
+	qj="${qj:-} $(awk -v a="$t1" -v b="${tj##* }" 'BEGIN { printf "%.2f", a / b }')"
 	timeout 300 "$VSBOX" vservers -j "$JOBS" stop >/dev/null
 	bb_rmcg "p$r"
 	r=$((r + 1))
@@ -110,8 +123,10 @@ done
 s=$(median "$ts") u=$(median "$tu") j=$(median "$tj")
 echo "vserver-100-starts: $s ms total ($(( s * 1000 / N )) us per guest, one after another; median of $ROUNDS rounds:$ts)"
 echo "unshare-100-starts: $u ms total ($(( u * 1000 / N )) us per guest, the unshare equivalents one after another; median of $ROUNDS rounds:$tu)"
-echo "vserver-100-vs-unshare: $(ratio "$s" "$u") (issue 22's target <= 0.2x: $(met "$s" "<=" "$(awk -v u="$u" 'BEGIN { print u * 0.2 }')"))"
-echo "vservers-100-parallel: $j ms total (vservers -j $JOBS start on $(nproc) cpus; median of $ROUNDS rounds:$tj): $(ratio "$s" "$j") the speed of one after another"
+# paired: the median of the rounds' own ratios (what drifts between rounds
+# cancels out), as 10-peers.sh's
+echo "vserver-100-vs-unshare: $(median "$qu")x paired ($(ratio "$s" "$u") of medians; issue 22's target <= 0.2x: $(met "$(median "$qu")" "<=" 0.2))"
+echo "vservers-100-parallel: $j ms total (vservers -j $JOBS start on $(nproc) cpus; median of $ROUNDS rounds:$tj): $(median "$qj")x the speed of one after another, paired ($(ratio "$s" "$j") of medians)"
 if [ -n "$gs" ] && b=$(bb_bare $N); then
 	g=$(median "$gs")
 	# what the kernel allocates for one empty memory cgroup (a guest with
@@ -122,6 +137,16 @@ if [ -n "$gs" ] && b=$(bb_bare $N); then
 	(bb_join mkdir && i=0 && while [ $i -lt $N ]; do mkdir "$C/$i"; i=$((i + 1)); done)
 	e=$(( ($(bb_usage "$M") - e0) / N / 1024 ))
 	echo "vserver-idle-memory: $((g - b)) KiB per idle guest beyond its own process (issue 22's target <= 60 KiB: $(met $((g - b)) "<=" 60); guest with PID 1 busybox sleep: $g KiB all told, median of $ROUNDS rounds:$gs, cgroup charges at clone time included; a bare busybox sleep: $b KiB; $N of each; of it, $e KiB are what the kernel allocates for the empty memory cgroup itself on this host)"
+	if [ "$sp" -gt 0 ]; then
+		# once more without them: what they cost
+		i=1
+		while [ $i -le $N ]; do echo UNIX_SCOPE=no >>"$VSBOX_CONFDIR/g$i.conf"; i=$((i + 1)); done
+		# shellcheck disable=SC2046
+		set -- $(seqstart nosp)
+		timeout 300 "$VSBOX" vservers -j 1 stop >/dev/null
+		bb_rmcg nosp
+		[ -n "${2:-}" ] && echo "vserver-idle-memory-no-spawner: $(($2 - b)) KiB per idle guest beyond its own process with UNIX_SCOPE=no ($2 KiB all told, one round): the guests above had $sp spawners ($N guests), which cost $((g - $2)) KiB a guest"
+	fi
 else
 	echo "# vserver-idle-memory: no memory cgroup of our own to measure in"
 fi
