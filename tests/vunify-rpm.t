@@ -1,6 +1,6 @@
 #!/bin/sh
-# vunify-rpm.t - vunify never unifies a guest's rpm %config files
-# (lib/urpm.c): a package the test builds with rpmbuild, installed with
+# vunify-rpm.t - vunify's link and reflink methods never unify a guest's
+# rpm %config files (lib/urpm.c; overlay copies them at a write): a package the test builds with rpmbuild, installed with
 # the host's rpm into two guest roots on a btrfs loop image. Its %config
 # file (outside the default excludes) stays each guest's own while its
 # other file is shared; the same two files in guests without an rpm
@@ -59,7 +59,8 @@ sync
 leftover() { ls -d /tmp/vsbox-rpmdb.* 2>/dev/null | wc -l; }
 L0=$(leftover)
 
-rc_is "a guest with an rpm database, no rpm on the host" 1 env PATH="$T_TMP/bin" vunify r1 r2
+# (the method that keeps %config files out: overlay copies them at a write)
+rc_is "a guest with an rpm database, no rpm on the host" 1 env PATH="$T_TMP/bin" vunify --method reflink r1 r2
 is "  one line says so" "$ERR" "vunify: r1: has an rpm database, and the host has no rpm to read its %config files (apt-get install rpm)"
 check "  nothing was shared" not_shared "$VSBOX_ROOTDIR/r1/$F/data.bin" "$VSBOX_ROOTDIR/r2/$F/data.bin"
 is "  no copy of the database left" "$(leftover)" "$L0"
