@@ -41,6 +41,7 @@
  */
 #include "vsbox.h"
 #include "guests.h"
+#include <grp.h>
 #include <poll.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
