@@ -14,13 +14,13 @@ LIBCAP   = build/libcap
 # one to where a RELRO region would end: musl's static start-up never makes
 # that region read-only (the page stays rw-p in /proc/PID/maps), so the
 # padding bought nothing (lintian checks RELRO on dynamic binaries only).
-# -z common-page-size=64 lets the writable segment start in the file right
+# -z common-page-size=16 lets the writable segment start in the file right
 # after the code (its address still on a page of its own): ld otherwise
 # starts it on a page boundary in the file too, up to 4 KB of padding.
 CFLAGS   = -std=c11 -Oz -fno-pie -fno-jump-tables -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	   -I. -isystem $(LIBCAP)/include -isystem $(KINC)
-LDFLAGS  = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=64 -s
+LDFLAGS  = -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 -s
 # vsbox itself is linked with link-time optimization (3 KB: code inlined and
 # dropped across files). The objects are "fat", with ordinary code beside
 # the LTO form, so the unit and kernel-tier test programs link as before,

@@ -165,6 +165,11 @@ static int pick_method(int noreflink)
 	}
 	if (G.method == M_LINK && iu != FEAT_YES)
 		die("%s", link_why);
+	/* auto keeps a unified guest's method: one that is an overlay
+	 * already folds into its store, whatever else the kernel has */
+	for (int i = 0; G.method == M_AUTO && i < G.u.ng; i++)
+		if (uovl_is(G.u.g[i].name) && feat_overlay(rd) == FEAT_YES)
+			return M_OVERLAY;
 	if (G.method == M_LINK || (G.method == M_AUTO && iu == FEAT_YES))
 		return M_LINK;
 	/* auto: overlay where it can be used (roots it can move), else

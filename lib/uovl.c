@@ -415,8 +415,7 @@ static const char *unfit(const char *name, char *why, size_t n)
 		bool userns = c->userns && !c->userns_chown;
 		free(c);
 		if (userns) {
-			snprintf(why, n, "%s: USERNS=yes: its root is shown to it through an idmapped mount, "
-				 "which an overlay can't be (USERNS_CHOWN=yes shifts its ids on disk instead)", name);
+			snprintf(why, n, "%s: USERNS=yes needs USERNS_CHOWN=yes here: an overlay can't be idmapped", name);
 			return why;
 		}
 	}

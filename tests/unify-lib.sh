@@ -55,3 +55,18 @@ ovl_test_setup() {
 # first 22 characters of its SHA-256 in base64url
 b64name() { python3 -c 'import base64, hashlib, sys
 print(base64.urlsafe_b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).decode()[:22])' "$1"; }
+# iunlink on the filesystem at $1, asked by python's ioctl (not vsbox's probe)
+iunlink_here() {
+	python3 - "$1/.probe" <<'EOF'
+import fcntl, struct, sys
+f = open(sys.argv[1], "w")
+fl = struct.unpack("i", fcntl.ioctl(f, 0x80086601, b"\0" * 8)[:4])[0]
+try:
+    fcntl.ioctl(f, 0x40086602, struct.pack("i", fl | 0x08000000) + b"\0" * 4)
+    fcntl.ioctl(f, 0x40086602, struct.pack("i", fl) + b"\0" * 4)
+    print("yes")
+except OSError:
+    print("no")
+EOF
+	rm -f "$1/.probe"
+}

@@ -23,21 +23,6 @@ head -c 2097152 /dev/urandom >"$T_TMP/big"
 head -c 65536 /dev/urandom >"$T_TMP/lib"
 head -c 98304 /dev/urandom >"$T_TMP/multi"
 
-# iunlink on the filesystem at $1, asked by python's ioctl (not vsbox's probe)
-iunlink_here() {
-	python3 - "$1/.probe" <<'EOF'
-import fcntl, struct, sys
-f = open(sys.argv[1], "w")
-fl = struct.unpack("i", fcntl.ioctl(f, 0x80086601, b"\0" * 8)[:4])[0]
-try:
-    fcntl.ioctl(f, 0x40086602, struct.pack("i", fl | 0x08000000) + b"\0" * 4)
-    fcntl.ioctl(f, 0x40086602, struct.pack("i", fl) + b"\0" * 4)
-    print("yes")
-except OSError:
-    print("no")
-EOF
-	rm -f "$1/.probe"
-}
 # flags FILE: "iu" when immutable + iunlink, else "-"
 flags() {
 	python3 - "$1" <<'EOF'
