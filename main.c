@@ -84,8 +84,6 @@ static int install(const char *dir)
 	return 0;
 }
 
-uintptr_t vsbox_stack_top;
-
 int main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/');

@@ -277,6 +277,7 @@ static void drain(struct pollfd *p)
  * whose locals (paths, buffers, the config's text) nothing reads again -
  * run_init keeps its own copy of what it needs. And what the applet named
  * with ctx_forget. */
+uintptr_t vsbox_stack_top;      /* main's frame (main.c sets it) */
 static struct { uintptr_t p, n; } forget[4];
 static int nforget;
 
