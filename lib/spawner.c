@@ -431,23 +431,18 @@ static _Noreturn void spawner_run(bool nudge)
 
 bool spawner_others(pid_t spawner)
 {
-	char buf[1024];
-	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct xdir d;
+	struct dirent *e;
 	bool found = false;
-	long n;
 
-	if (fd < 0)
+	if (!xdir_open(&d, AT_FDCWD, "/proc"))
 		return true;
-	while (!found && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
-		for (long o = 0; o < n && !found; ) {
-			unsigned short reclen;
-			memcpy(&reclen, buf + o + 16, sizeof(reclen));
-			char *end, *name = buf + o + 19;
-			long pid = strtol(name, &end, 10);
-			found = end != name && !*end && pid != 1 && pid != spawner;
-			o += reclen;
-		}
-	close(fd);
+	while (!found && (e = xdir_read(&d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		found = end != e->d_name && !*end && pid != 1 && pid != spawner;
+	}
+	xdir_close(&d);
 	return found;
 }
 
