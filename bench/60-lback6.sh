@@ -2,7 +2,7 @@
 # 60-lback6.sh - what the private IPv6 loopback (lib/lback6.c) costs a
 # start+stop cycle: one busybox guest with IPROOT 127.0.1.60 on lo, started
 # with VSBOX_LBACK6=none and with a prefix (an alias more on lo, added and
-# removed, and its address in the lock), interleaved, 60 rounds: medians,
+# removed, and its address in the lock), interleaved, 600 rounds (LB6_ROUNDS): medians,
 # and the median of each round's difference (paired, as noise drifts).
 # Target: at most +0.2 ms.
 set -u
@@ -26,7 +26,7 @@ mkdir -p "$VSBOX_CONFDIR" "$T/img/bin" "$T/img/etc" "$T/img/proc" "$T/img/sys" "
 cp "$(command -v busybox)" "$T/img/bin/busybox"
 ln -s busybox "$T/img/bin/sleep"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$T/img/etc/passwd"
-R=60
+R=${LB6_ROUNDS:-600}
 "$VSBOX" vserver b6 build -q --template "$T/img" || { echo "# 60-lback6: build failed"; exit 1; }
 printf 'IPROOT=127.0.1.60\nIPROOTDEV=lo\nS_FLAGS="fakeinit"\nINIT="/bin/sleep 100000"\nSTOPSIG=KILL\nSTOP_TIMEOUT=0\n' >"$VSBOX_CONFDIR/b6.conf"
 "$BENCH_BIN/timecmd" $R \
