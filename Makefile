@@ -1,5 +1,5 @@
 # vsbox - one static binary. Targets: all deps demo check check-asan check-debian kernel-check
-# check-pkg check-systemd deb check-cluster fuzz bench bench-peers bench-kernel size install clean
+# check-pkg check-systemd deb check-cluster fuzz bench bench-peers bench-compare bench-kernel size install clean
 # (see README.md). musl + static libcap, warnings are errors.
 
 CC       = musl-gcc
@@ -221,6 +221,13 @@ bench: vsbox
 bench-peers: vsbox
 	VSBOX=$(CURDIR)/vsbox BENCH_OUT=$(CURDIR)/bench/peers-results.txt sh bench/run.sh 10-peers.sh 30-vserver.sh
 
+# This tree's vsbox against the one at git revision BEFORE (or the binary
+# BEFORE_BIN): chcontext and a guest's start+stop in the same rounds
+# (bench/compare.sh), into build/obj/bench/compare.txt.
+bench-compare: vsbox
+	BEFORE='$(BEFORE)' BEFORE_BIN='$(BEFORE_BIN)' VSBOX=$(CURDIR)/vsbox \
+		BENCH_OUT=$(CURDIR)/build/obj/bench/compare.txt sh bench/run.sh compare.sh
+
 # The benches that need the patched kernel (bench/kernel/, vunify --method
 # link): inside the kernel tier, on the cached patched kernel BENCH_KVER
 # ("6.1 6.12" for both; never builds one), results in
@@ -259,4 +266,4 @@ install: vsbox
 clean:
 	rm -rf build/obj vsbox
 
-.PHONY: all deps demo ktests check check-asan check-debian kernel-check check-pkg check-systemd deb check-cluster fuzz bench bench-peers bench-kernel size install clean
+.PHONY: all deps demo ktests check check-asan check-debian kernel-check check-pkg check-systemd deb check-cluster fuzz bench bench-peers bench-compare bench-kernel size install clean
