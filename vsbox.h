@@ -187,6 +187,8 @@ const char *feat_iunlink_why(void);  /* what its probe found ("not on tmpfs (...
 int feat_cow_link(const char *dir);  /* copy-on-write link breaking */
 int feat_overlay(const char *dir);   /* overlayfs data-only layers + metacopy (lib/uovl.c) */
 const char *feat_overlay_why(void);
+int feat_overlay_idmap(const char *dir);   /* ... with idmapped layers (USERNS guests) */
+const char *feat_overlay_idmap_why(void);
 int feat_meminfo(void);              /* memory-honest /proc/meminfo, sysinfo(2) */
 /* set (on) or clear FS_IOC_SETFLAGS bits on fd: 0 or -1 + errno */
 int fd_setflags(int fd, unsigned bits, bool on);
@@ -426,6 +428,12 @@ struct guest;
 void userns_range(struct guest *g);
 /* Write /proc/PID/WHICH ("uid_map", "gid_map"): one line; dies */
 void userns_map(pid_t pid, const char *which, unsigned inside, unsigned outside, unsigned count);
+/* A detached copy of the mount tree at path (recursive: and the mounts
+ * below), nodev, idmapped through user namespace ns (-1: not); -1 + errno */
+int userns_clone(const char *path, int ns, bool recursive);
+/* A user namespace mapped 0..size-1 -> base.. for uids and gids, made
+ * for idmapped mounts (its maker gone); -1 + errno */
+int userns_fd(unsigned base, unsigned size);
 /* host side, after the clone: the maps, the idmapped root, over sock */
 void userns_handoff(pid_t pid, const struct ctx_spec *s, int sock);
 /* inside: wait for it; returns the idmapped tree (-1: none) */

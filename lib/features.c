@@ -328,6 +328,8 @@ int check_kernel(const char *dir)
 	row("overlayfs", fs_present("overlay"), NULL, "overlay templates");
 	row("overlayfs data-only layers", feat_overlay(dir), feat_overlay_why(),
 	    "unification on a stock kernel (vunify --method overlay)");
+	row("overlayfs idmapped layers", feat_overlay_idmap(dir), feat_overlay_idmap_why(),
+	    "USERNS guests unified by --method overlay");
 	row("immutable linkage invert", feat_iunlink(dir), iu_why,
 	    "unification: guests may unlink shared files (kernel/patches 0001)");
 	row("copy-on-write link breaking", feat_cow_link(dir), cow_why,

@@ -100,6 +100,7 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -169,6 +170,44 @@ static int ovl_mount_in(const char *dir, const char *src, const char *target, co
 	return r;
 }
 
+/* ovl_mount_in, opts naming the layers relative to dir/sub; with a user
+ * namespace ns, each layer idmapped through it: a copy of dir shown
+ * through ns is attached on stage (an empty directory) for the names to
+ * reach, and detached once the overlay is made (overlayfs keeps private
+ * clones of its layers); 0 or -1 + errno */
+static int ovl_mount_ns(const char *dir, const char *sub, const char *target, const char *opts,
+			int ns, unsigned base, const char *stage)
+{
+	char d[PATH_MAX];
+	int t = -1, r = -1, e, sb;
+
+	xsnprintf(d, sizeof(d), "%s/%s", ns < 0 ? dir : stage, sub);
+	if (ns < 0)
+		return ovl_mount_in(d, "vsbox-unified", target, opts);
+	if ((t = userns_clone(dir, ns, false)) >= 0 &&
+	    !syscall(SYS_move_mount, t, "", AT_FDCWD, stage, 4 /* MOVE_MOUNT_F_EMPTY_PATH */)) {
+		/* overlayfs makes its work files, copy-ups and whiteouts as
+		 * its mounter, whose file ids must map into the layers: host
+		 * root's do not, root inside's (base) do; every capability
+		 * kept meanwhile (no set*id fixup), then host root's again */
+		sb = prctl(PR_GET_SECUREBITS);
+		if (sb < 0 || prctl(PR_SET_SECUREBITS, sb | 4 /* SECBIT_NO_SETUID_FIXUP */))
+			die_errno("can't keep the capabilities over a change of file ids");
+		userns_fsids(base, base);
+		r = ovl_mount_in(d, "vsbox-unified", target, opts);
+		e = errno;
+		userns_fsids(0, 0);
+		prctl(PR_SET_SECUREBITS, sb);
+		umount2(stage, MNT_DETACH);
+		errno = e;
+	}
+	e = errno;
+	if (t >= 0)
+		close(t);
+	errno = e;
+	return r;
+}
+
 /* the empty, immutable mount point ROOTDIR/NAME (made if missing) */
 static void mount_point(const char *name, const char *path)
 {
@@ -233,10 +272,58 @@ void uovl_work_project(const char *name)
 	work_project(name, u, w);
 }
 
+/* why a USERNS guest's overlay can't be shown to it, in why (NULL: it can) */
+static const char *userns_why(const char *name, bool chown, char *why, size_t n)
+{
+	if (chown || feat_overlay_idmap(rootdir()) == FEAT_YES)
+		return NULL;
+	snprintf(why, n, "%s: USERNS=yes needs overlayfs with idmapped layers here (%s), or USERNS_CHOWN=yes",
+		 name, feat_overlay_idmap_why());
+	return why;
+}
+
+/* The user namespace a USERNS guest's overlay is shown through (its
+ * range chosen now if it has none yet); -1: not a USERNS guest, or one
+ * whose ids USERNS_CHOWN shifts on disk (lib/ushift.c) instead: unified
+ * before idmapped layers (its own layer's root is owned by USERNS_BASE),
+ * or where overlayfs can't idmap them. Dies where neither can be done */
+static int guest_ns(const char *name, unsigned *base)
+{
+	char p[PATH_MAX], why[PATH_MAX + 256];
+	struct guest *g;
+	struct stat st;
+	int ns = -1;
+
+	xsnprintf(p, sizeof(p), "%s/%s.conf", confdir(), name);
+	if (access(p, F_OK))
+		return -1;
+	g = xcalloc(1, sizeof(*g));
+	guest_load(name, g);
+	if (g->c.userns) {
+		userns_range(g);
+		uovl_path(name, "upper", p, sizeof(p));
+		if (lstat(p, &st))
+			die_errno("%s: can't stat %s", name, p);
+		if (st.st_uid == g->c.userns_base)
+			;       /* shifted on disk */
+		else if (userns_why(name, g->c.userns_chown, why, sizeof(why)))
+			die("%s", why);
+		else if (feat_overlay_idmap(rootdir()) == FEAT_YES &&
+			 (ns = userns_fd(g->c.userns_base, g->c.userns_size)) < 0)
+			die_errno("%s: can't make a user namespace mapped as its", name);
+		*base = g->c.userns_base;
+	}
+	free(g->mounts);
+	free(g);
+	return ns;
+}
+
 void uovl_mount(const char *name)
 {
 	static const char opts[] = "lowerdir=lower::../store,upperdir=upper,workdir=work,metacopy=on,redirect_dir=on";
-	char path[PATH_MAX], d[PATH_MAX], u[PATH_MAX], w[PATH_MAX];
+	char path[PATH_MAX], d[PATH_MAX], u[PATH_MAX], w[PATH_MAX], stage[PATH_MAX];
+	unsigned base = 0;
+	int ns, r;
 
 	if (!uovl_is(name))
 		return;
@@ -247,9 +334,26 @@ void uovl_mount(const char *name)
 	uovl_path(name, "upper", u, sizeof(u));
 	uovl_path(name, "work", w, sizeof(w));
 	work_project(name, u, w);
-	uovl_path(name, "", d, sizeof(d));
-	if (ovl_mount_in(d, "vsbox-unified", path, opts))
-		die_errno("%s: can't mount its overlay on %s", name, path);
+	/* a USERNS guest's layers idmapped: the host and the guest see its
+	 * ids shifted at ROOTDIR/NAME, its files on disk keep them plain
+	 * (as a plain USERNS guest's, and the store's) */
+	ns = guest_ns(name, &base);
+	xsnprintf(d, sizeof(d), "%s/.ovl", rootdir());
+	xsnprintf(stage, sizeof(stage), "%s/ovl.%s", rundir(), name);
+	if (ns >= 0) {
+		xmkdir_p(rundir(), 0755);
+		if (mkdir(stage, 0700) && errno != EEXIST)
+			die_errno("%s: can't make %s", name, stage);
+	}
+	r = ovl_mount_ns(d, name, path, opts, ns, base, stage);
+	if (ns >= 0) {
+		int e = errno;
+		rmdir(stage);
+		close(ns);
+		errno = e;
+	}
+	if (r)
+		die_errno("%s: can't mount its overlay on %s%s", name, path, ns >= 0 ? " (idmapped layers)" : "");
 	/* private: a mount namespace made later gets a copy that our unmount
 	 * does not reach (nor make busy) */
 	if (mount(NULL, path, NULL, MS_PRIVATE, NULL))
@@ -284,7 +388,7 @@ int uovl_stub_xattrs(int fd, const char *redirect)
 
 static void probe_rm(const char *top)
 {
-	static const char *const sub[] = { "m", "l/x", "l", "d/x", "d", "u", "w/work", "w/index", "w", "" };
+	static const char *const sub[] = { "m", "s", "l/x", "l", "d/x", "d", "u/x", "u", "w/work", "w/index", "w", "" };
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
@@ -303,6 +407,60 @@ static const char *fs_of(const char *dir)
 	if (fd >= 0)
 		close(fd);
 	return n;
+}
+
+#define PROBE_ID 2000000000u
+static int idmap_cached = FEAT_NO;
+static char idmap_why[sizeof(probe_why)];
+
+/* overlayfs with idmapped layers (Linux 5.19+, on a filesystem that can
+ * be idmapped: ext4, XFS, btrfs...), what a USERNS guest's overlay is: a
+ * stub read and written (a copy-up) through the scratch layers in top
+ * idmapped, shown owned by the id its owner maps to, on disk its own */
+static void probe_idmap(const char *dir, const char *top, const char *m)
+{
+	char p[PATH_MAX], s[PATH_MAX], buf[8] = "";
+	struct stat st;
+	int ns = userns_fd(PROBE_ID, 1), fd;
+	bool ok;
+
+	xsnprintf(s, sizeof(s), "%s/s", top);
+	mkdir(s, 0700);
+	if (ns < 0 || ovl_mount_ns(top, "", m, "lowerdir=l::d,upperdir=u,workdir=w,metacopy=on,redirect_dir=on",
+				   ns, PROBE_ID, s)) {
+		snprintf(idmap_why, sizeof(idmap_why), "overlayfs refused idmapped layers on %s (Linux 5.19+): %s",
+			 fs_of(dir), strerror(errno));
+	} else {
+		xsnprintf(p, sizeof(p), "%s/x", m);
+		fd = open(p, O_RDWR | O_CLOEXEC);
+		ok = fd >= 0 && read(fd, buf, 5) == 5 && !memcmp(buf, "vsbox", 5) && write(fd, "!", 1) == 1 &&
+		     !fstat(fd, &st) && st.st_uid == PROBE_ID;
+		snprintf(idmap_why, sizeof(idmap_why), "overlayfs did not read, write or show a file through idmapped "
+			 "layers on %s: %s", fs_of(dir), strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		umount2(m, 0);
+		xsnprintf(p, sizeof(p), "%s/u/x", top);
+		if (ok && !lstat(p, &st) && st.st_uid == 0) {
+			idmap_cached = FEAT_YES;
+			snprintf(idmap_why, sizeof(idmap_why), "on %s", fs_of(dir));
+		}
+	}
+	if (ns >= 0)
+		close(ns);
+}
+
+int feat_overlay_idmap(const char *dir)
+{
+	if (feat_overlay(dir) == FEAT_YES)
+		return idmap_cached;
+	snprintf(idmap_why, sizeof(idmap_why), "%s", probe_why);
+	return feat_overlay(dir);
+}
+
+const char *feat_overlay_idmap_why(void)
+{
+	return idmap_why;
 }
 
 /* Mount a scratch overlay of the method's kind in dir and read a file
@@ -369,6 +527,8 @@ int feat_overlay(const char *dir)
 		snprintf(probe_why, sizeof(probe_why), "data-only lower layers, metacopy, on %s", fs_of(dir));
 	}
 	umount2(m, 0);
+	if (cached == FEAT_YES)
+		probe_idmap(dir, top, m);
 out:
 	probe_rm(top);
 	return cached;
@@ -404,20 +564,17 @@ static const char *unfit(const char *name, char *why, size_t n)
 	bool subvol;
 	int fd;
 
-	/* a user-namespaced guest's root is shown to it through an idmapped
-	 * mount, which an overlay can't be (idmapped layers: not done); with
-	 * USERNS_CHOWN its ids are shifted on disk instead (lib/ushift.c),
+	/* a user-namespaced guest's overlay has idmapped layers; where it
+	 * can't, USERNS_CHOWN shifts its ids on disk instead (lib/ushift.c),
 	 * through the overlay: a chown there copies up metadata only */
 	xsnprintf(path, sizeof(path), "%s/%s.conf", confdir(), name);
 	if (!access(path, F_OK)) {
 		struct vconf *c = xcalloc(1, sizeof(*c));
 		conf_load(path, c);
-		bool userns = c->userns && !c->userns_chown;
+		bool userns = c->userns, chown = c->userns_chown;
 		free(c);
-		if (userns) {
-			snprintf(why, n, "%s: USERNS=yes needs USERNS_CHOWN=yes here: an overlay can't be idmapped", name);
+		if (userns && userns_why(name, chown, why, n))
 			return why;
-		}
 	}
 	xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
 	if (uovl_is(name))

@@ -42,6 +42,7 @@ struct uw {
 	bool tty;
 	uint64_t shown;
 	const char *name;
+	unsigned du, dg;         /* pass 2: what idmapped layers add to ids */
 };
 
 /* an entry's digest, added to the order-free sum of the tree's */
@@ -50,7 +51,7 @@ static void add_entry(struct uw *x, int dirfd, const char *name, const struct st
 	char link[PATH_MAX] = "";
 	unsigned char d[32];
 	struct sha256 s;
-	uint64_t v[8] = { st->st_mode, st->st_uid, st->st_gid, S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size,
+	uint64_t v[8] = { st->st_mode, st->st_uid + x->du, st->st_gid + x->dg, S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size,
 			  S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_mtim.tv_sec,
 			  S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_mtim.tv_nsec, st->st_rdev, 0 };
 
@@ -296,6 +297,14 @@ int uovl_undo(const char *name)
 		die("%s: not every entry could be read or copied: nothing undone", name);
 	memcpy(s1, x.sum, sizeof(s1));
 	n1 = x.n;
+	/* a USERNS guest's overlay shows its ids shifted (idmapped layers,
+	 * lib/uovl.c), which its upper layer keeps plain, as a plain root of
+	 * a USERNS guest has them: the comparison shifts them as well */
+	struct stat a, b;
+	if (stat(root, &a) || stat(upper, &b))
+		die_errno("%s: can't stat %s or %s", name, root, upper);
+	x.du = a.st_uid - b.st_uid;
+	x.dg = a.st_gid - b.st_gid;
 	if (uovl_umount(root))
 		die_errno("%s: can't unmount its overlay %s (a file of it open on the host?)", name, root);
 	/* 2: the upper layer alone shows the same */

@@ -186,9 +186,64 @@ void userns_map(pid_t pid, const char *which, unsigned inside, unsigned outside,
 	close(fd);
 }
 
+/* A detached copy of the mount tree at path (recursive: with the mounts
+ * below it), nodev (a device node in a guest's files opens nothing), shown
+ * through user namespace ns (-1: as it is); -1 + errno */
+int userns_clone(const char *path, int ns, bool recursive)
+{
+	unsigned rec = recursive ? AT_RECURSIVE : 0;
+	int t = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	struct mount_attr a = { .attr_set = (ns >= 0 ? MOUNT_ATTR_IDMAP : 0) | MOUNT_ATTR_NODEV,
+				.userns_fd = ns >= 0 ? (unsigned)ns : 0 };
+
+	if (t >= 0 && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | rec, &a, sizeof(a))) {
+		int e = errno;
+		close(t);
+		errno = e;
+		t = -1;
+	}
+	return t;
+}
+
+/* A user namespace mapped like a guest's (0..size-1 inside are base..),
+ * for an idmapped mount made while none of its processes runs: a child's,
+ * made for the purpose, whose descriptor outlives it; -1 + errno */
+int userns_fd(unsigned base, unsigned size)
+{
+	int sp[2], ns = -1;
+	char b = 0, path[64];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
+		return -1;
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		die_errno("can't fork");
+	if (!pid) {
+		close(sp[0]);
+		b = unshare(CLONE_NEWUSER) ? 'E' : 'u';
+		if (write(sp[1], &b, 1) == 1)
+			(void)!read(sp[1], &b, 1);      /* until the host is done */
+		_exit(0);
+	}
+	close(sp[1]);
+	if (read(sp[0], &b, 1) == 1 && b == 'u') {
+		userns_map(pid, "uid_map", 0, base, size);
+		userns_map(pid, "gid_map", 0, base, size);
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		ns = open(path, O_RDONLY | O_CLOEXEC);
+	} else {
+		errno = EPERM;
+	}
+	close(sp[0]);           /* the child ends */
+	waitpid(pid, NULL, 0);
+	return ns;
+}
+
 /* A detached copy of the tree at root, shown through pid's user namespace
- * (plain: as it is, its ids shifted on disk, lib/ushift.c); where the
- * filesystem can't, the start stops here with one line */
+ * (plain: as it is, its ids shifted on disk, lib/ushift.c, or an overlay
+ * whose layers are idmapped, lib/uovl.c); where the filesystem can't, the
+ * start stops here with one line */
 static int idmap_tree(pid_t pid, const char *root, bool plain)
 {
 	char path[64];
@@ -196,13 +251,7 @@ static int idmap_tree(pid_t pid, const char *root, bool plain)
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	ns = xopenat(AT_FDCWD, path, O_RDONLY, 0);
-	t = (int)syscall(SYS_open_tree, AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (t < 0)
-		die_errno("can't clone the mount tree of %s", root);
-	/* nodev: a device node in the guest's files opens nothing */
-	struct mount_attr a = { .attr_set = (plain ? 0 : MOUNT_ATTR_IDMAP) | MOUNT_ATTR_NODEV,
-				.userns_fd = plain ? 0 : (unsigned)ns };
-	if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a))) {
+	if ((t = userns_clone(root, plain ? -1 : ns, true)) < 0) {
 		int e = errno;
 		struct statfs sf;
 		if (statfs(root, &sf))

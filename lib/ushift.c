@@ -32,40 +32,13 @@
  * guest's) and a detached copy of the root, both gone afterwards */
 static bool can_idmap(const char *root, unsigned base, unsigned size)
 {
-	int sp[2], ns = -1, t = -1;
-	char b = 0, path[64];
-	bool yes = false;
-	pid_t pid;
+	int ns = userns_fd(base, size), t = ns < 0 ? -1 : userns_clone(root, ns, false);
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
-		die_errno("can't create a socketpair");
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		die_errno("can't fork");
-	if (!pid) {
-		close(sp[0]);
-		b = unshare(CLONE_NEWUSER) ? 'E' : 'u';
-		if (write(sp[1], &b, 1) == 1)
-			(void)!read(sp[1], &b, 1);      /* until the host is done */
-		_exit(0);
-	}
-	close(sp[1]);
-	if (read(sp[0], &b, 1) == 1 && b == 'u') {
-		userns_map(pid, "uid_map", 0, base, size);
-		userns_map(pid, "gid_map", 0, base, size);
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		ns = open(path, O_RDONLY | O_CLOEXEC);
-		t = (int)syscall(SYS_open_tree, AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned)ns };
-		yes = ns >= 0 && t >= 0 && !syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof(a));
-	}
-	close(sp[0]);           /* the child ends */
-	waitpid(pid, NULL, 0);
 	if (t >= 0)
 		close(t);
 	if (ns >= 0)
 		close(ns);
-	return yes;
+	return t >= 0;
 }
 
 struct shift {
@@ -144,16 +117,18 @@ bool ushift_prepare(const struct guest *g, bool quiet)
 	int rootfd;
 	uint64_t t0 = mono_ns();
 
-	if (!g->c.userns_chown)
+	if (!g->c.userns_chown && !uovl_is(g->name))
 		return false;
 	rootfd = xopenat(AT_FDCWD, g->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 	if (fstat(rootfd, &st))
 		die_errno("can't stat %s", g->root);
+	/* shifted, or an overlay whose layers are idmapped (lib/uovl.c):
+	 * shown as it is */
 	if (st.st_uid == s.base) {
 		close(rootfd);
-		return true;    /* shifted: shown as it is */
+		return true;
 	}
-	if (can_idmap(g->root, s.base, s.size)) {
+	if (!g->c.userns_chown || can_idmap(g->root, s.base, s.size)) {
 		close(rootfd);
 		return false;   /* idmapped as usual: nothing to shift */
 	}
