@@ -39,6 +39,21 @@
  * start, or vunify, mounts it again (uovl_mount); until then ROOTDIR/NAME
  * is the empty immutable directory: nothing can be written into it.
  *
+ * A USERNS guest's overlay has idmapped layers (Linux 5.19+): each layer,
+ * the store's too, is a copy of ROOTDIR/.ovl shown through a user
+ * namespace mapped as the guest's (userns_fd), attached a moment on a
+ * staging directory for the option string to name, and overlayfs works
+ * in them as root inside (USERNS_BASE): host root's ids are not in the
+ * map, and a layer it can't write in leaves the overlay read-only. So the
+ * files on disk keep plain ids (the store is shared with plain guests)
+ * and the one overlay shows them shifted, to the guest (whose root is a
+ * plain copy of it, lib/ushift.c) and to the host at ROOTDIR/NAME alike:
+ * overlayfs can't be idmapped itself, and a second overlay on the same
+ * upper layer would be undefined. A guest whose ids USERNS_CHOWN shifted
+ * on disk before (its upper's root owned by USERNS_BASE) keeps a plain
+ * overlay, as does one where overlayfs can't idmap its layers and
+ * USERNS_CHOWN is set; without it such a guest is refused.
+ *
  * A running guest is folded at its next start: overlayfs leaves changes
  * to the layers of a mounted overlay undefined, and a guest keeps its root
  * mounted while it runs. Its files still count for what is shared (its
@@ -410,42 +425,35 @@ static const char *fs_of(const char *dir)
 }
 
 #define PROBE_ID 2000000000u
+#define PROBE_OPTS "lowerdir=l::d,upperdir=u,workdir=w,metacopy=on,redirect_dir=on"
 static int idmap_cached = FEAT_NO;
 static char idmap_why[sizeof(probe_why)];
 
 /* overlayfs with idmapped layers (Linux 5.19+, on a filesystem that can
- * be idmapped: ext4, XFS, btrfs...), what a USERNS guest's overlay is: a
- * stub read and written (a copy-up) through the scratch layers in top
- * idmapped, shown owned by the id its owner maps to, on disk its own */
+ * be idmapped: ext4, XFS, btrfs...), what a USERNS guest's overlay is: the
+ * stub of the scratch layers in top shown owned by the id its owner maps
+ * to, and written (a copy-up: where it can't be, the overlay is read-only) */
 static void probe_idmap(const char *dir, const char *top, const char *m)
 {
-	char p[PATH_MAX], s[PATH_MAX], buf[8] = "";
+	char p[PATH_MAX];
 	struct stat st;
-	int ns = userns_fd(PROBE_ID, 1), fd;
-	bool ok;
+	int ns = userns_fd(PROBE_ID, 1), fd = -1;
 
-	xsnprintf(s, sizeof(s), "%s/s", top);
-	mkdir(s, 0700);
-	if (ns < 0 || ovl_mount_ns(top, "", m, "lowerdir=l::d,upperdir=u,workdir=w,metacopy=on,redirect_dir=on",
-				   ns, PROBE_ID, s)) {
-		snprintf(idmap_why, sizeof(idmap_why), "overlayfs refused idmapped layers on %s (Linux 5.19+): %s",
-			 fs_of(dir), strerror(errno));
-	} else {
+	xsnprintf(p, sizeof(p), "%s/s", top);
+	mkdir(p, 0700);
+	if (ns >= 0 && !ovl_mount_ns(top, "", m, PROBE_OPTS, ns, PROBE_ID, p)) {
 		xsnprintf(p, sizeof(p), "%s/x", m);
-		fd = open(p, O_RDWR | O_CLOEXEC);
-		ok = fd >= 0 && read(fd, buf, 5) == 5 && !memcmp(buf, "vsbox", 5) && write(fd, "!", 1) == 1 &&
-		     !fstat(fd, &st) && st.st_uid == PROBE_ID;
-		snprintf(idmap_why, sizeof(idmap_why), "overlayfs did not read, write or show a file through idmapped "
-			 "layers on %s: %s", fs_of(dir), strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		umount2(m, 0);
-		xsnprintf(p, sizeof(p), "%s/u/x", top);
-		if (ok && !lstat(p, &st) && st.st_uid == 0) {
+		if ((fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC)) >= 0 && write(fd, "!", 1) == 1 &&
+		    !fstat(fd, &st) && st.st_uid == PROBE_ID)
 			idmap_cached = FEAT_YES;
-			snprintf(idmap_why, sizeof(idmap_why), "on %s", fs_of(dir));
-		}
+		else if (!errno)
+			errno = EIO;
 	}
+	snprintf(idmap_why, sizeof(idmap_why), idmap_cached == FEAT_YES ? "on %s" :
+		 "overlayfs can't use idmapped layers on %s (Linux 5.19+): %s", fs_of(dir), strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	umount2(m, 0);
 	if (ns >= 0)
 		close(ns);
 }
@@ -509,7 +517,7 @@ int feat_overlay(const char *dir)
 		goto out;
 	}
 	close(fd);
-	if (ovl_mount_in(top, "vsbox-probe", m, "lowerdir=l::d,upperdir=u,workdir=w,metacopy=on,redirect_dir=on")) {
+	if (ovl_mount_in(top, "vsbox-probe", m, PROBE_OPTS)) {
 		int e = errno;
 		if (e == EPERM)
 			cached = FEAT_UNKNOWN;
