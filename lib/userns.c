@@ -29,6 +29,7 @@
 #include "vsbox.h"
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -210,24 +211,21 @@ int userns_clone(const char *path, int ns, bool recursive)
  * made for the purpose, whose descriptor outlives it; -1 + errno */
 int userns_fd(unsigned base, unsigned size)
 {
-	int sp[2], ns = -1;
-	char b = 0, path[64];
+	char path[64];
+	int ns = -1, st;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
-		return -1;
 	fflush(NULL);
 	if ((pid = fork()) < 0)
 		die_errno("can't fork");
 	if (!pid) {
-		close(sp[0]);
-		b = unshare(CLONE_NEWUSER) ? 'E' : 'u';
-		if (write(sp[1], &b, 1) == 1)
-			(void)!read(sp[1], &b, 1);      /* until the host is done */
-		_exit(0);
+		/* stopped in its namespace until the host is done (or dies) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!unshare(CLONE_NEWUSER))
+			raise(SIGSTOP);
+		_exit(1);
 	}
-	close(sp[1]);
-	if (read(sp[0], &b, 1) == 1 && b == 'u') {
+	if (waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st)) {
 		userns_map(pid, "uid_map", 0, base, size);
 		userns_map(pid, "gid_map", 0, base, size);
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
@@ -235,7 +233,7 @@ int userns_fd(unsigned base, unsigned size)
 	} else {
 		errno = EPERM;
 	}
-	close(sp[0]);           /* the child ends */
+	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return ns;
 }
