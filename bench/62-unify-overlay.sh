@@ -15,10 +15,13 @@
 #   fill, their files' pages dropped first (POSIX_FADV_DONTNEED on those
 #   files only), as plain directories and then unified; target: the shared
 #   files resident once;
-# - start+stop of one guest, plain and then an overlay; target <= +1 ms.
+# - start+stop of one guest, an overlay and the same files plain, in
+#   turns (OVL_ROUNDS pairs, default 50): the medians and the median of
+#   the paired differences, with the load average; target <= +1 ms.
+# OVL_N guests (default 10; 2 for a quick start+stop figure).
 set -u
 : "${VSBOX:?}"
-N=10
+N=${OVL_N:-10}
 SUITE=bookworm
 TB=/var/cache/vsbox/debian-$SUITE-minbase.tar.gz
 for c in losetup mkfs.ext4 python3; do
@@ -89,12 +92,13 @@ fill() {   # the page cache ten guests starting perl fill (best of 3)
 	for i in $(seq 1 $N); do "$VSBOX" vserver deb$i stop -q; done
 	echo "$best"
 }
-# start+stop of guest $1, the mean of 10 (microseconds)
-startstop() {
+# one start+stop of guest $1 (microseconds)
+once() {
 	t0=$(date +%s%N)
-	for k in $(seq 1 10); do "$VSBOX" vserver $1 start -q && "$VSBOX" vserver $1 stop -q || return 1; done
-	echo $(( ($(date +%s%N) - t0) / 10000 ))
+	"$VSBOX" vserver $1 start -q && "$VSBOX" vserver $1 stop -q || return 1
+	echo $(( ($(date +%s%N) - t0) / 1000 ))
 }
+med() { sort -n | awk '{ a[NR] = $1 } END { print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
 SIZE=0
 for f in $FILES; do SIZE=$((SIZE + $(stat -c %s "$VSBOX_ROOTDIR/deb1/$f"))); done
@@ -138,17 +142,22 @@ U2=$(used)
 FREED=$(sed -n 's/^vunify: removed \([0-9]*\) store file.*/\1/p' "$T/out2")
 echo "62-unify-overlay: without apt's caches (vunify again: ${FREED:-0} store files freed): a full copy $(mib "$ONE2"); each guest beyond the first $(pct "$(( (U2 - E - ONE2) / (N - 1) ))" "$ONE2") of it on disk (target <= 5 %); deb2's own (vdu) $(mib "$OWN2") = $(pct "$OWN2" "$ONE2")"
 # deb2 a plain directory again; then deb1 (an overlay) and deb2 (plain)
-# started and stopped in turn, five rounds of ten each (the host's other
-# work weighs on both alike)
+# started and stopped in turns, which one first alternating (the host's
+# other work weighs on both alike): medians of each and of the pairs'
+# differences
 t0=$(date +%s.%N)
 "$VSBOX" vunify --undo deb2 >"$T/undo" 2>&1 || { echo "# 62-unify-overlay: --undo failed: $(tail -1 "$T/undo")"; exit 1; }
 t1=$(date +%s.%N)
 echo "62-unify-overlay: vunify --undo deb2 $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'): $(sed -n 's/^vunify: deb2: a plain directory again, //p' "$T/undo")"
 "$VSBOX" vserver deb1 start -q && "$VSBOX" vserver deb1 stop -q   # (warm)
 "$VSBOX" vserver deb2 start -q && "$VSBOX" vserver deb2 stop -q
-SO=0 SP=0
-for r in 1 2 3 4 5; do
-	o=$(startstop deb1) && p=$(startstop deb2) || { echo "# 62-unify-overlay: start/stop failed"; exit 1; }
-	SO=$((SO + o)) SP=$((SP + p))
+R=${OVL_ROUNDS:-50}
+L0=$(cut -d' ' -f1-3 /proc/loadavg)
+: >"$T/pairs"
+for r in $(seq 1 "$R"); do
+	if [ $((r % 2)) = 1 ]; then o=$(once deb1) && p=$(once deb2)
+	else p=$(once deb2) && o=$(once deb1); fi || { echo "# 62-unify-overlay: start/stop failed"; exit 1; }
+	echo "$o $p $((o - p))" >>"$T/pairs"
 done
-echo "62-unify-overlay: start+stop of a guest (mean of 50, in turns): plain $(ms $((SP / 5))), overlay $(ms $((SO / 5))) ($(ms $(( (SO - SP) / 5 ))); target <= +1 ms)"
+MO=$(cut -d' ' -f1 "$T/pairs" | med) MP=$(cut -d' ' -f2 "$T/pairs" | med) MD=$(cut -d' ' -f3 "$T/pairs" | med)
+echo "62-unify-overlay: start+stop of a guest ($R pairs in turns, medians): plain $(ms "$MP"), overlay $(ms "$MO"), paired difference $(ms "$MD") (target <= +1 ms); load average $L0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
