@@ -190,6 +190,10 @@ const char *feat_overlay_why(void);
 int feat_overlay_idmap(const char *dir);   /* ... with idmapped layers (USERNS guests) */
 const char *feat_overlay_idmap_why(void);
 int feat_meminfo(void);              /* memory-honest /proc/meminfo, sysinfo(2) */
+/* kernel/patches 0004: a cgroup's view of sockets, interfaces, mount roots
+ * (prctl; lib/gview.c kview_set); PR_GET answers EINVAL without it */
+#define PR_SET_VSBOX_VIEW 0x76737601
+#define PR_GET_VSBOX_VIEW 0x76737602
 /* set (on) or clear FS_IOC_SETFLAGS bits on fd: 0 or -1 + errno */
 int fd_setflags(int fd, unsigned bits, bool on);
 #ifndef FS_IXUNLINK_FL

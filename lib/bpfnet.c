@@ -532,8 +532,10 @@ const char *bpfnet_try_lock(int cgfd, const struct netaddrs *l, unsigned opts)
 {
 	const char *miss;
 
-	if (!attach(cgfd, l, opts))
+	if (!attach(cgfd, l, opts)) {
+		kview_set(cgfd, l);     /* and, where the kernel can, hidden */
 		return NULL;
+	}
 	/* a host that can't lock at all gets told why (no probe on the way
 	 * to success) */
 	if ((miss = bpfnet_missing()))

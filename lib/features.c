@@ -23,6 +23,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 
 #define PROBE_MEM (64ULL << 20)
 
@@ -336,5 +337,7 @@ int check_kernel(const char *dir)
 	    "unification: a write gives a private copy (kernel/patches 0002)");
 	row("memory-honest meminfo/sysinfo", feat_meminfo(), mem_why,
 	    "S_MEMORY: free/top in a guest show its limit (kernel/patches 0003)");
+	row("guest views", yes_if(prctl(PR_GET_VSBOX_VIEW, 0, 0, 0, 0) >= 0), NULL,
+	    "guests: own sockets, interfaces, mounts (kernel/patches 0004)");
 	return 0;
 }

@@ -368,6 +368,8 @@ static void guest_programs(struct ctx *c, void *arg)
 			if (why)
 				die("%s: IPROOT can't be enforced here: %s", g->name, why);
 			trace("IP lock attached");
+		} else {
+			kview_set(fd, NULL);    /* its mounts' roots, at least */
 		}
 		close(fd);
 	}

@@ -308,6 +308,12 @@ bool netaddrs_has(const struct netaddrs *l, const struct netaddr *x);
  * it is in already)? 0, or the errno (EPERM: a lock refuses or rewrites it) */
 int netaddr_probe(const struct netaddr *x);
 
+/* lib/gview.c: the kernel's view (kernel/patches 0004) for the cgroup v2
+ * directory cgfd and below: with l, only its own sockets and l's interfaces
+ * and addresses seen; always, mountinfo's roots relative to the guest root.
+ * Nothing on a kernel without it */
+void kview_set(int cgfd, const struct netaddrs *l);
+
 /* lib/lback6.c: the private IPv6 loopback PREFIX::XID; the prefix: false if none */
 bool lback6_prefix(struct netaddr *pfx);
 void lback6_addr(const struct netaddr *pfx, long xid, struct netaddr *out);

@@ -12,6 +12,8 @@
  * (memory-honest, probed by feat_meminfo) beats lxcfs's.
  */
 #include "vsbox.h"
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 /* ---- CPU lists ("0-3,6"), as cpuset.cpus and sysfs write them ---------- */
@@ -179,4 +181,32 @@ void gview_prepare(struct guest *g)
 	/* the kernel's own honest meminfo: no FUSE round trip for it */
 	g->lx_meminfo = !kernel_honest();
 	trace("lxcfs on %s%s", dir, g->lx_meminfo ? "" : " (meminfo: the kernel's)");
+}
+
+/* ---- the kernel's view (kernel/patches 0004) ------------------------------
+ * prctl(PR_SET_VSBOX_VIEW) gives cgfd's cgroup and all below it a view:
+ * with l (the IP lock's addresses), other contexts' and the host's sockets,
+ * interfaces and addresses hidden; always, mountinfo's roots shown relative
+ * to the reader's root. The kernel's struct vsbox_view_args. A kernel
+ * without the patch says EINVAL, a nested lock without CAP_SYS_ADMIN EPERM
+ * (the view above it holds): nothing to do then either. */
+struct kview {
+	uint32_t flags, n4, n6;
+	int32_t cgfd;
+	unsigned char a4[16][4], a6[16][16];
+};
+
+void kview_set(int cgfd, const struct netaddrs *l)
+{
+	struct kview v = { .flags = l ? 3 : 2, .cgfd = cgfd };
+
+	/* (the loopback stand-ins are among them) */
+	for (int i = 0; l && i < l->n; i++) {
+		const struct netaddr *x = &l->a[i];
+		if (x->family == AF_INET && v.n4 < 16)
+			memcpy(v.a4[v.n4++], x->a, 4);
+		if (x->family == AF_INET6 && v.n6 < 16)
+			memcpy(v.a6[v.n6++], x->a, 16);
+	}
+	prctl(PR_SET_VSBOX_VIEW, &v, sizeof(v), 0, 0);
 }

@@ -11,7 +11,7 @@ mkdir -p "$D"
 run_rc "$VSBOX" --check-kernel "$D"
 is "--check-kernel exits 0" "$RC" 0
 rows=$(printf '%s\n' "$OUT" | grep -cE '^[a-zA-Z].* (yes|no|unknown) ')
-is "22 feature rows, each yes, no or unknown" "$rows" 22
+is "23 feature rows, each yes, no or unknown" "$rows" 23
 state() { printf '%s\n' "$OUT" | sed -n "s#^$1  *\\(yes\\|no\\|unknown\\) .*#\\1#p"; }
 
 for ns in pid:pid mnt:mount uts:uts ipc:ipc cgroup:cgroup net:network user:user time:time; do
@@ -85,6 +85,15 @@ if mkdir "$cg" 2>/dev/null && echo 67108864 > "$cg/$lim" 2>/dev/null; then
 else
 	rmdir "$cg" 2>/dev/null
 	skip "no memory cgroup of our own to limit here"
+fi
+
+# Guest views (kernel/patches 0004): prctl(PR_GET_VSBOX_VIEW) by python's
+# ctypes, EINVAL on a kernel without them
+if command -v python3 >/dev/null; then
+	want=$(python3 -c 'import ctypes; print("no" if ctypes.CDLL(None, use_errno=True).prctl(0x76737602, 0, 0, 0, 0) < 0 else "yes")')
+	is "guest views: $want, as the prctl says" "$(state "guest views")" "$want"
+else
+	skip "no python3 to ask the prctl independently"
 fi
 
 rc_is "two DIRs are a usage error" 2 "$VSBOX" --check-kernel "$D" "$D"

@@ -1,7 +1,7 @@
 # hardening-lib.sh - shared by tests/hardening*.t: a busybox guest image,
 # the static probe tests/data/hprobe.c, and hguest to build a guest from
 # them. Source after lib.sh (it sources guest-lib.sh itself).
-. "$(dirname "$0")/guest-lib.sh"
+. "$T_TOP/tests/guest-lib.sh"
 command -v gcc >/dev/null || bail "gcc is needed (for the static probe)"
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
 gcc -static -O -o "$T_TMP/hprobe" "$T_TOP/tests/data/hprobe.c" || bail "can't build tests/data/hprobe.c"
