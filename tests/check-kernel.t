@@ -11,7 +11,7 @@ mkdir -p "$D"
 run_rc "$VSBOX" --check-kernel "$D"
 is "--check-kernel exits 0" "$RC" 0
 rows=$(printf '%s\n' "$OUT" | grep -cE '^[a-zA-Z].* (yes|no|unknown) ')
-is "23 feature rows, each yes, no or unknown" "$rows" 23
+is "24 feature rows, each yes, no or unknown" "$rows" 24
 state() { printf '%s\n' "$OUT" | sed -n "s#^$1  *\\(yes\\|no\\|unknown\\) .*#\\1#p"; }
 
 for ns in pid:pid mnt:mount uts:uts ipc:ipc cgroup:cgroup net:network user:user time:time; do
