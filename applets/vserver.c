@@ -329,15 +329,18 @@ static int build(void)
 	rootfd = xopenat(parent, G.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 	if (G.template) {
 		char src[PATH_MAX];
+		unsigned shift = 0;
 		if (strchr(G.template, '/'))
 			xsnprintf(src, sizeof(src), "%s", G.template);
-		else if (guest_name_ok(G.template))
+		else if (guest_name_ok(G.template)) {
 			xsnprintf(src, sizeof(src), "%s/%s", rootdir(), G.template);
-		else
+			shift = uovl_shift(G.template);   /* (its plain ids copied) */
+		} else {
 			usage_die("--template: '%s' is neither a guest name nor a directory", G.template);
+		}
 		if (tty)
 			fprintf(stderr, "copying %s...\n", src);
-		copy_tree(src, rootfd, G.exclude, G.nexclude, tty);
+		copy_tree(src, rootfd, G.exclude, G.nexclude, tty, shift);
 	} else if (G.tar) {
 		/* the host's tar (it knows every compression); then whatever
 		 * device nodes the archive carried are removed */
@@ -422,7 +425,7 @@ static int build(void)
 				sub[ns++] = rootdir() + rl + 1;
 			if (!strncmp(confdir(), src, rl) && confdir()[rl] == '/')
 				sub[ns++] = confdir() + rl + 1;
-			copy_tree(src, d, sub, ns, tty);
+			copy_tree(src, d, sub, ns, tty, 0);
 			close(d);
 		}
 	}

@@ -4,8 +4,9 @@
  * symlink is copied as a symlink and never followed, on either side. Device
  * nodes and sockets are never copied (a guest gets its /dev from vsbox);
  * hard links inside the tree stay hard links. Owners, modes and times are
- * kept. Used by "vserver NAME build" (the host's directories) and
- * --template.
+ * kept (less a shift: a unified USERNS guest's overlay shows its ids
+ * shifted, lib/uovl.c). Used by "vserver NAME build" (the host's
+ * directories) and --template.
  */
 #include "vsbox.h"
 #include <dirent.h>
@@ -19,6 +20,7 @@ struct walk {
 	bool progress;
 	struct { dev_t dev; ino_t ino; char *path; } *links;
 	int nlinks, caplinks;
+	unsigned shift;          /* taken from ids from it on */
 };
 
 static bool excluded(struct walk *w, const char *rel)
@@ -33,11 +35,13 @@ static bool excluded(struct walk *w, const char *rel)
 	return false;
 }
 
-static void copy_meta(int dfd, const char *name, const struct stat *st)
+static void copy_meta(const struct walk *w, int dfd, const char *name, const struct stat *st)
 {
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	unsigned s = w->shift;
 
-	fchownat(dfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+	fchownat(dfd, name, st->st_uid - (st->st_uid >= s ? s : 0), st->st_gid - (st->st_gid >= s ? s : 0),
+		 AT_SYMLINK_NOFOLLOW);
 	if (!S_ISLNK(st->st_mode))
 		fchmodat(dfd, name, st->st_mode & 07777, 0);
 	utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
@@ -131,7 +135,7 @@ static void walk(struct walk *w, int sfd, int dfd, const char *rel)
 		} else {
 			continue;       /* device nodes and sockets: never */
 		}
-		copy_meta(dfd, e->d_name, &st);
+		copy_meta(w, dfd, e->d_name, &st);
 		if (w->progress && ++w->files % 2000 == 0)
 			fprintf(stderr, "\r%lu files copied...", w->files);
 	}
@@ -139,9 +143,9 @@ static void walk(struct walk *w, int sfd, int dfd, const char *rel)
 }
 
 unsigned long copy_tree(const char *src, int dstfd, const char *const *exclude, int nexclude,
-			bool progress)
+			bool progress, unsigned shift)
 {
-	struct walk w = { .exclude = exclude, .nexclude = nexclude, .progress = progress };
+	struct walk w = { .exclude = exclude, .nexclude = nexclude, .progress = progress, .shift = shift };
 	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 

@@ -401,9 +401,10 @@ int debian_finish(const char *root, const char *name, bool quiet);
 
 /* ---- lib/copy.c: copying trees into a guest root (never following links) -- */
 /* Copy src's contents into dstfd (exclude: fnmatch patterns relative to
- * src); device nodes and sockets are skipped. Returns the file count */
+ * src; shift taken from the ids it is at least); device nodes and sockets
+ * are skipped. Returns the file count */
 unsigned long copy_tree(const char *src, int dstfd, const char *const *exclude, int nexclude,
-			bool progress);
+			bool progress, unsigned shift);
 /* Remove device nodes and sockets anywhere under dirfd */
 void sweep_devices(int dirfd);
 /* Remove everything under dirfd (not crossing mounts, never following

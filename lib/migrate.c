@@ -374,6 +374,9 @@ int guest_migrate(const char *name, char **args, bool move)
 	long long port;
 	bool running;
 
+	/* rsync copies ids as they are shown */
+	if (uovl_shift(name))
+		die("%s: its overlay shows its ids shifted (USERNS=yes, unified): vunify --undo %s first", name, name);
 	M.move = move;
 	M.passes = 5;
 	M.check_secs = 10;

@@ -171,6 +171,7 @@ int uovl_umount(const char *path);   /* unmounted (a busy moment waited out); -1
 int uovl_undo(const char *name);
 /* vserver NAME delete of an overlay guest: unmounted, its layers and
  * mount point removed (its own layer as quota_rmroot does); -1 + errno */
+unsigned uovl_shift(const char *name);  /* what its overlay adds to ids on disk (USERNS) */
 int uovl_remove(const char *name);
 /* the directory a guest's disk limits label and charge: its upper layer
  * for an overlay guest (buf), else root */

@@ -42,7 +42,7 @@ struct uw {
 	bool tty;
 	uint64_t shown;
 	const char *name;
-	unsigned du, dg;         /* pass 2: what idmapped layers add to ids */
+	unsigned shift;          /* pass 2: what idmapped layers add to ids */
 };
 
 /* an entry's digest, added to the order-free sum of the tree's */
@@ -51,7 +51,7 @@ static void add_entry(struct uw *x, int dirfd, const char *name, const struct st
 	char link[PATH_MAX] = "";
 	unsigned char d[32];
 	struct sha256 s;
-	uint64_t v[8] = { st->st_mode, st->st_uid + x->du, st->st_gid + x->dg, S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size,
+	uint64_t v[8] = { st->st_mode, st->st_uid + x->shift, st->st_gid + x->shift, S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size,
 			  S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_mtim.tv_sec,
 			  S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_mtim.tv_nsec, st->st_rdev, 0 };
 
@@ -300,11 +300,7 @@ int uovl_undo(const char *name)
 	/* a USERNS guest's overlay shows its ids shifted (idmapped layers,
 	 * lib/uovl.c), which its upper layer keeps plain, as a plain root of
 	 * a USERNS guest has them: the comparison shifts them as well */
-	struct stat a, b;
-	if (stat(root, &a) || stat(upper, &b))
-		die_errno("%s: can't stat %s or %s", name, root, upper);
-	x.du = a.st_uid - b.st_uid;
-	x.dg = a.st_gid - b.st_gid;
+	x.shift = uovl_shift(name);
 	if (uovl_umount(root))
 		die_errno("%s: can't unmount its overlay %s (a file of it open on the host?)", name, root);
 	/* 2: the upper layer alone shows the same */
@@ -348,6 +344,16 @@ int uovl_undo(const char *name)
 	printf("vunify: %s: a plain directory again, %lu entries, %lu copied up, %.2f s\n", name, n1, x.copied,
 	       (double)(mono_ns() - t0) / 1e9);
 	return 0;
+}
+
+unsigned uovl_shift(const char *name)
+{
+	char root[PATH_MAX], up[PATH_MAX];
+	struct stat a, b;
+
+	xsnprintf(root, sizeof(root), "%s/%s", rootdir(), name);
+	uovl_path(name, "upper", up, sizeof(up));
+	return uovl_mounted(root) && !stat(root, &a) && !stat(up, &b) ? a.st_uid - b.st_uid : 0;
 }
 
 int uovl_remove(const char *name)

@@ -7,8 +7,9 @@
 # of ext4 and XFS: root inside creates, modifies, chowns and deletes files
 # and sees them as any guest's root does; its upper layer keeps them plain;
 # the plain guest and the store see nothing of it; vdu counts its own
-# layer; --undo gives the plain root a USERNS guest has, showing the guest
-# the same tree. No addresses.
+# layer; a template copy of it gets its plain ids, vserver copy is refused;
+# --undo gives the plain root a USERNS guest has, showing the guest the
+# same tree. No addresses.
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/guest-lib.sh"
@@ -102,6 +103,11 @@ scenario() {
 		sed -n 's|^trusted.overlay.redirect="\(.*\)"$|\1|p' | sort -u | while read -r f; do stat -c '%b * %B' "$B/.ovl/store$f"; done |
 		awk '{ s += $1 * $3 } END { print s }')
 	[ $fs = ext4 ] && is "  vdu: what n1 shares is the store files its stubs name, each once" "$(vdu --bytes n1 | awk '$1 == "n1" { print $3 }')" "$SH"
+	rc_is "$fs: vserver t1 build --template n1" 0 vserver t1 build -q --template n1
+	is "  copies the ids n1 has inside, as a plain tree" "$(stat -c %u:%g "$B/t1/new" "$B/t1/d/f" "$B/t1/usr/lib/own" "$B/t1" | tr '\n' ' ')" "5:6 9:9 0:3 0:0 "
+	rc_is "  vserver n1 copy refused: rsync would copy the shifted ids" 1 vserver n1 copy .:n9 -q
+	is "  saying so" "$ERR" "vserver: n1: its overlay shows its ids shifted (USERNS=yes, unified): vunify --undo n1 first"
+	check "  nothing made" sh -c "[ ! -e '$B/n9' ] && [ ! -e '$VSBOX_CONFDIR/n9.conf' ]"
 	rc_is "$fs: --undo n1" 0 vunify --undo n1
 	check "  a plain directory" sh -c "[ \$(stat -f -c %T '$B/n1') != overlayfs ] && [ ! -e '$B/.ovl/n1' ]"
 	is "  with plain ids on disk, as a USERNS guest's root has them" \
@@ -110,7 +116,7 @@ scenario() {
 	is "  started, it shows the same tree" "$(inside n1 | diff "$T_TMP/ovl.n1" -)" ""
 	vserver n1 stop -q
 	check "  the store's files are unchanged" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
-	for g in p1 n1; do vserver $g delete --force -q >/dev/null 2>&1; done
+	for g in p1 n1 t1; do vserver $g delete --force -q >/dev/null 2>&1; done
 }
 
 for fs in ext4 xfs; do
