@@ -359,6 +359,7 @@ void uovl_mount(const char *name)
 		xmkdir_p(rundir(), 0755);
 		if (mkdir(stage, 0700) && errno != EEXIST)
 			die_errno("%s: can't make %s", name, stage);
+		umount2(stage, MNT_DETACH);     /* (what a kill -9 here left) */
 	}
 	r = ovl_mount_ns(d, name, path, opts, ns, base, stage);
 	if (ns >= 0) {
