@@ -51,7 +51,7 @@ USAGE(vunify, usage,
 "                    (each guest may still write its copy: copy-on-write)\n"
 "  --method auto     the default: link where the kernel and filesystem can,\n"
 "                    else overlay where every guest's root can move (not a\n"
-"                    mount or a btrfs subvolume), else reflink\n"
+"                    mount of its own), else reflink\n"
 "  -n, --dry-run     print what would be shared and the saving; change nothing\n"
 "  --exclude-from FILE  more patterns (fnmatch, from the guest's /), one a line\n"
 "  --undo GUEST...   turn stopped guests unified by --method overlay back into\n"
@@ -239,6 +239,10 @@ int vunify_main(int argc, char **argv)
 	}
 	if (u->ng < 2 && G.method == M_REFLINK)
 		usage_die("unifying needs two guests or more (one: with --method link or overlay)");
+	/* a btrfs subvolume's move to or from an overlay left half done by
+	 * a kill: finished first (lib/uovlsv.c) */
+	for (int i = 0; i < u->ng && !u->dry; i++)
+		uovl_resume_locked(u->g[i].name);
 	int m = pick_method(open_roots());
 	u->copyup = m == M_OVERLAY;
 	unify_excludes(u, G.excl);

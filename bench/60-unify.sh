@@ -3,7 +3,7 @@
 # Debian minbase guests from the cached debootstrap
 # (/var/cache/vsbox/debian-bookworm-minbase.tar.gz, made once: a few
 # minutes) on a btrfs loop image, built with vserver build --tar (subvolume
-# roots); disk used before and after vunify ALL (btrfs filesystem du, and
+# roots); disk used before and after vunify --method reflink ALL (btrfs filesystem du, and
 # df), vunify's time (first run, and a rerun that finds everything shared),
 # vdu's figures. Target: each guest beyond the first costs <= 5 % of a full
 # copy after unification (the reference paper: 1.9 %). A minbase guest
@@ -44,9 +44,9 @@ used() { btrfs filesystem usage -b "$T/mnt" 2>/dev/null | awk '/^ *Used:/ { prin
 ONE=$(btrfs filesystem du -s --raw "$VSBOX_ROOTDIR/deb1" | awk 'NR == 2 { print $1 }')
 U0=$(used)
 t0=$(date +%s.%N)
-"$VSBOX" vunify ALL >"$T/out1" 2>&1 || { echo "# 60-unify: vunify failed: $(tail -1 "$T/out1")"; exit 1; }
+"$VSBOX" vunify --method reflink ALL >"$T/out1" 2>&1 || { echo "# 60-unify: vunify failed: $(tail -1 "$T/out1")"; exit 1; }
 t1=$(date +%s.%N)
-"$VSBOX" vunify ALL >"$T/out2" 2>&1
+"$VSBOX" vunify --method reflink ALL >"$T/out2" 2>&1
 t2=$(date +%s.%N)
 sync; btrfs filesystem sync "$T/mnt"
 U1=$(used)

@@ -480,8 +480,11 @@ int guest_start(struct guest *g, bool quiet)
 	 * vunify that ran while the guest ran left it to be folded now. */
 	if (uovl_fold_pending(g->name))
 		uovl_start_fold(g->name, quiet);   /* a vunify while it ran */
-	if (uovl_is(g->name) && !uovl_mounted(g->root)) {
+	bool ovl = uovl_is(g->name);
+	/* (a missing root: a btrfs subvolume's move was interrupted?) */
+	if ((ovl || (access(g->root, F_OK) && uovl_pending(g->name))) && !uovl_mounted(g->root)) {
 		guest_lock(g);
+		uovl_resume(g->name);
 		uovl_mount(g->name);
 		guest_unlock_drop(g);
 	}

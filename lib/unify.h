@@ -156,8 +156,8 @@ void uovl_prepare(struct unify *u);
 void unify_overlay(struct unify *u, struct ucand *m, size_t n);
 void uovl_close(struct unify *u);
 bool uovl_is(const char *name);       /* its root is an overlay of ours */
-/* why the named guests can't be made overlays (a root that is a mount or
- * a btrfs subvolume); NULL if they can */
+/* why the named guests can't be made overlays (a root that is a mount);
+ * NULL if they can */
 const char *uovl_unfit(const struct unify *u);
 void uovl_mount(const char *name);    /* mounted on ROOTDIR/NAME if not yet; dies */
 bool uovl_fold_pending(const char *name);  /* a run left it for its next start */
@@ -167,14 +167,29 @@ void uovl_start_fold(const char *name, bool quiet);
 void uovl_path(const char *name, const char *sub, char *buf, size_t n);  /* ROOTDIR/.ovl/NAME/sub */
 bool uovl_mounted(const char *path); /* an overlay's mount root */
 int uovl_umount(const char *path);   /* unmounted (a busy moment waited out); -1 + errno */
+/* lib/uovlsv.c: a guest whose root is a btrfs subvolume. uovl_sv: is path
+ * a subvolume's root; uovl_sv_unfit: why its root (rootfd) can't be
+ * adopted, or NULL; uovl_sv_adopt: the subvolume at path becomes
+ * ROOTDIR/.ovl/NAME with its layers; uovl_sv_undo: back to root, a
+ * subvolume root (its layers cleaned by --undo). uovl_pending: a move of
+ * either kind was interrupted; uovl_resume finishes it (the guest locked
+ * by the caller; _locked: locked meanwhile). All die on failure. */
+bool uovl_sv(const char *path);
+const char *uovl_sv_unfit(const char *name, int rootfd, char *why, size_t n);
+void uovl_sv_adopt(const char *name, const char *path);
+void uovl_sv_undo(const char *name, const char *root);
+bool uovl_pending(const char *name);
+void uovl_resume(const char *name);
+void uovl_resume_locked(const char *name);
 /* lib/uovlundo.c: vunify --undo NAME, a plain directory again; dies */
 int uovl_undo(const char *name);
 /* vserver NAME delete of an overlay guest: unmounted, its layers and
  * mount point removed (its own layer as quota_rmroot does); -1 + errno */
 unsigned uovl_shift(const char *name);  /* what its overlay adds to ids on disk (USERNS) */
 int uovl_remove(const char *name);
-/* the directory a guest's disk limits label and charge: its upper layer
- * for an overlay guest (buf), else root */
+/* the directory a guest's disk limits label and charge: for an overlay
+ * guest (buf) its upper layer, or on btrfs the subvolume holding it
+ * (ROOTDIR/.ovl/NAME), else root */
 const char *uovl_own_root(const char *name, const char *root, char *buf, size_t n);
 /* its work directory given the project id of its upper layer again (after
  * the start labelled it for DISK_LIMIT: a copy-up renames across them) */

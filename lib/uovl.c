@@ -81,7 +81,8 @@
  * complete before its link and is made immutable by the next run. A guest
  * still a plain directory becomes an overlay by one rename of its root
  * into .ovl/NAME/upper; a run killed before the empty ROOTDIR/NAME is made
- * and mounted leaves it for the next start or run to make.
+ * and mounted leaves it for the next start or run to make. A btrfs
+ * subvolume root becomes .ovl/NAME itself, with them in it: lib/uovlsv.c.
  *
  * What is folded: the candidates of lib/unify.c, but configuration and
  * state too (/etc, /var, dpkg conffiles): what keeps them out of the
@@ -274,7 +275,9 @@ const char *uovl_own_root(const char *name, const char *root, char *buf, size_t 
 {
 	if (!uovl_is(name))
 		return root;
-	uovl_path(name, "upper", buf, n);
+	uovl_path(name, "", buf, n);
+	if (!uovl_sv(buf))
+		uovl_path(name, "upper", buf, n);
 	return buf;
 }
 
@@ -549,6 +552,11 @@ static void adopt(const char *name, const char *path)
 {
 	char d[PATH_MAX], up[PATH_MAX];
 
+	if (uovl_sv(path)) {          /* a btrfs subvolume: lib/uovlsv.c */
+		uovl_sv_adopt(name, path);
+		mount_point(name, path);
+		return;
+	}
 	uovl_path(name, "", d, sizeof(d));
 	if (mkdir(d, 0700) && errno != EEXIST)
 		die_errno("%s: can't make %s", name, d);
@@ -570,7 +578,6 @@ static const char *unfit(const char *name, char *why, size_t n)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	bool subvol;
 	int fd;
 
 	/* a user-namespaced guest's overlay has idmapped layers; where it
@@ -593,17 +600,10 @@ static const char *unfit(const char *name, char *why, size_t n)
 	else if (mount_root(path))
 		snprintf(why, n, "%s: its root %s is a filesystem of its own: --method overlay moves it into "
 			 "%s/.ovl, which needs it on %s's filesystem", name, path, rootdir(), rootdir());
-	else {
-		/* a copy-up is made in work/ and renamed into upper: both must
-		 * be on one btrfs subvolume, and a subvolume's root can have no
-		 * sibling in it */
+	else {   /* (a btrfs subvolume moves whole: lib/uovlsv.c) */
 		fd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-		subvol = btrfs_subvol_id(fd) != 0;
-		close(fd);
-		if (!subvol)
-			return NULL;
-		snprintf(why, n, "%s: its root %s is a btrfs subvolume: overlayfs needs the guest's own layer "
-			 "and its work directory in one subvolume (--method reflink shares extents there)", name, path);
+		const char *w = btrfs_subvol_id(fd) ? uovl_sv_unfit(name, fd, why, n) : NULL;
+		return close(fd), w;
 	}
 	return why;
 }
@@ -713,6 +713,9 @@ void uovl_prepare(struct unify *u)
 		if (!uovl_is(name)) {
 			xsnprintf(path, sizeof(path), "%s/%s", rootdir(), name);
 			adopt(name, path);
+			close(u->g[i].rootfd);   /* (a subvolume's entries: in upper now) */
+			uovl_path(name, "upper", path, sizeof(path));
+			u->g[i].rootfd = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		}
 		uovl_path(name, "lower", path, sizeof(path));
 		O.lower[i] = xopenat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);

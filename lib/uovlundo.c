@@ -20,7 +20,9 @@
  * A kill -9 anywhere leaves the guest whole: an overlay until the rename
  * (its next start mounts it), a plain directory after; --undo again
  * finishes the job. The store's files stay (other guests may refer to
- * them).
+ * them). A guest whose root was a btrfs subvolume (ROOTDIR/.ovl/NAME
+ * then) gets it back instead of the rename: upper's entries moved up
+ * into it, which is renamed to ROOTDIR/NAME (lib/uovlsv.c).
  *
  * A test hook, VSBOX_VUNIFY_CRASH=POINT:N, kills it after the Nth copy-up
  * ("undo-copy") or before the rename ("undo-swap").
@@ -276,9 +278,19 @@ int uovl_undo(const char *name)
 	guest_lock(g);             /* no start meanwhile */
 	if (ctx_by_name(name, &c))
 		die("%s: running: --undo changes stopped guests only: stop it first", name);
+	uovl_resume(name);         /* a btrfs subvolume's interrupted move */
 	xsnprintf(root, sizeof(root), "%s/%s", rootdir(), name);
 	uovl_path(name, "upper", upper, sizeof(upper));
 	uovl_path(name, "", dir, sizeof(dir));
+	bool sv = uovl_is(name) && uovl_sv(dir);
+	if (sv) {
+		/* its upper's entries go back up into the subvolume's root */
+		char why[PATH_MAX + 128];
+		int ufd = xopenat(AT_FDCWD, upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		if (uovl_sv_unfit(name, ufd, why, sizeof(why)))
+			die("%s", why);
+		close(ufd);
+	}
 	if (!uovl_is(name)) {
 		/* a run killed after its rename leaves ROOTDIR/.ovl/NAME */
 		struct stat st;
@@ -327,6 +339,11 @@ int uovl_undo(const char *name)
 	close(ufd);
 	close(wfd);
 	unify_crash_point("undo-swap");
+	if (sv) {
+		close(dfd);
+		uovl_sv_undo(name, root);
+		goto done;
+	}
 	int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rfd >= 0) {
 		fd_setflags(rfd, FS_IMMUTABLE_FL, false);
@@ -337,6 +354,7 @@ int uovl_undo(const char *name)
 	if (remove_tree(AT_FDCWD, dir))
 		warn_errno("%s: can't remove %s", name, dir);
 	close(dfd);
+done:
 	guest_unlock_drop(g);
 	free(g);
 	if (x.tty)
@@ -367,13 +385,17 @@ int uovl_remove(const char *name)
 	if (uovl_mounted(root) && uovl_umount(root))
 		return -1;
 	/* its own layer as quota_rmroot removes a root (its project's limits
-	 * go too), then the rest; the mount point last */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	 * go too; a btrfs subvolume holding the layers, all of it), then the
+	 * rest; the mount point last */
+	bool sv = uovl_sv(dir);
+	xsnprintf(mark, sizeof(mark), "%s/.ovl", rootdir());
+	if ((dfd = open(sv ? mark : dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return -1;
-	int r = quota_rmroot(dfd, "upper");
+	int r = quota_rmroot(dfd, sv ? name : "upper");
 	close(dfd);
 	if (r || remove_tree(AT_FDCWD, dir))
 		return -1;
+	xsnprintf(mark, sizeof(mark), "%s/.ovl/.fold/%s", rootdir(), name);
 	if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 		fd_setflags(fd, FS_IMMUTABLE_FL, false);
 		close(fd);

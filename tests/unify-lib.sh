@@ -70,3 +70,55 @@ except OSError:
 EOF
 	rm -f "$1/.probe"
 }
+
+# ---- the overlay tests' checks (vunify-overlay.t, vunify-btrfs.t) ----
+# tree DIR: every name below DIR with its type, mode, owner and, for a
+# file, its mtime and content's digest: what a guest's root shows
+# (/run is what a start writes); DIRT=1: directories' mtimes too (which a
+# kill -9 of vunify may leave bumped, as any change in them does)
+tree() { (cd "$1" && find . -path ./proc -prune -o -path ./dev -prune -o -path ./sys -prune -o -path ./run -prune -o -printf '%p %y %m %U:%G %l\n' | sort &&
+	find . -path ./run -prune -o -type f -printf '%p %T@\n' -o -type d -a -true ${DIRT:+-printf '%p %T@\n'} | sort &&
+	find . -path ./run -prune -o -type f -exec md5sum {} + | sort -k2); }
+# store_ok: every store file is immutable, root's, named after its SHA-256
+# (X/YZ...: its first 132 bits) and carries the whole digest
+store_ok() {
+	bad=0 n=0
+	for f in $(find "$VSBOX_ROOTDIR/.ovl/store" -type f); do
+		n=$((n + 1))
+		[ "$(b64name "$f")" = "$(basename "$(dirname "$f")")$(basename "$f")" ] || bad=$((bad + 1))
+		[ "$(getfattr --absolute-names -e hex -n trusted.vsbox.sha256 "$f" 2>/dev/null | sed -n 's/^trusted.vsbox.sha256=0x//p')" = \
+		  "$(sha256sum <"$f" | cut -c1-64)" ] || bad=$((bad + 1))
+		lsattr "$f" | cut -c1-20 | grep -q i || bad=$((bad + 1))
+	done
+	[ $n -gt 0 ] && [ $bad = 0 ]
+}
+# unmount_all: the overlays of the stopped guests of this image
+# (a mount namespace being made elsewhere may hold one a moment: retried)
+unmount_all() {
+	for m in $(awk -v d="$VSBOX_ROOTDIR/" '$3 == "overlay" && index($2, d) == 1 { print $2 }' /proc/mounts); do
+		for try in 1 2 3 4 5 6 7 8 9 10; do umount "$m" 2>/dev/null && break; sleep 0.2; done
+		! grep -q " $m overlay " /proc/mounts || return 1
+	done
+}
+# fsck_clean FS DEV: the unmounted filesystem checks clean (a mount
+# namespace another process on the host makes meanwhile may hold a copy of
+# its mount for a moment: waited out, and tried again while the checker
+# says mounted, busy or in use)
+fsck_clean() {
+	# first the device free (opened O_EXCL): no mount of it left in any
+	# mount namespace, whose copy would keep its journal unflushed
+	for try in $(seq 1 100); do
+		python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL))' "$2" 2>/dev/null && break
+		sleep 0.2
+	done
+	for try in 1 2 3 4 5; do
+		case $1 in
+		ext4) e2fsck -fn "$2" ;;
+		xfs) xfs_repair -n "$2" ;;
+		btrfs) btrfs check --readonly "$2" ;;
+		esac >"$T_TMP/fsck.log" 2>&1 && return 0
+		grep -qiE "mounted|busy|in use" "$T_TMP/fsck.log" || break
+		sleep 1
+	done
+	diag "$(grep -v '^        - ' "$T_TMP/fsck.log" | head -40)"; return 1
+}

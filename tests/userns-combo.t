@@ -53,7 +53,7 @@ is "  the file is plain root's on disk (the mount is idmapped)" "$(stat -c %u:%g
 H vserver uc1 exec rm /fill
 
 # ---- unification of two running USERNS guests ------------------------------
-rc_is "vunify uc1 uc2 (both running)" 0 H vunify uc1 uc2
+rc_is "vunify --method reflink uc1 uc2 (both running)" 0 H vunify --method reflink uc1 uc2
 check "  their same file shares its extents" shared "$VSBOX_ROOTDIR/uc1/usr/lib/same" "$VSBOX_ROOTDIR/uc2/usr/lib/same"
 is "  inside it is still root's" "$(H vserver uc2 exec stat -c %u:%g /usr/lib/same)" "0:0"
 H vserver uc2 exec sh -c 'echo mine >> /usr/lib/same'

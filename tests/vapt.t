@@ -36,6 +36,7 @@ vserver va3 start -q
 sync
 rc_is "vapt --unify ALL -- install pkg" 0 vapt --unify ALL -- install pkg
 like "  ends with vunify's summary" "$OUT" '^vunify: [0-9]+ files shared'
+pm_restart va1 va2 va3
 check "  the installed file is shared by the three guests" shared3 "$VSBOX_ROOTDIR/va1/usr/lib/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg" "$VSBOX_ROOTDIR/va3/usr/lib/pkg"
 vserver va1 exec sh -c 'echo local >> /usr/lib/pkg'
 check "  a guest's write to it stays its own" cmp -s "$T_TMP/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg"

@@ -43,6 +43,7 @@ like "  nothing to share with" "$ERR" "^vrpm: --unify: one guest, nothing to sha
 sync
 rc_is "vrpm --unify vr1 vr2 -- -i pkg" 0 vrpm --unify vr1 vr2 -- -i pkg
 like "  ends with vunify's summary" "$OUT" '^vunify: [0-9]+ files shared'
+pm_restart vr1 vr2
 check "  the installed file is shared by both guests" shared "$VSBOX_ROOTDIR/vr1/usr/lib/pkg" "$VSBOX_ROOTDIR/vr2/usr/lib/pkg"
 vserver vr1 exec sh -c 'echo local >> /usr/lib/pkg'
 check "  a guest's write to it stays its own" cmp -s "$T_TMP/pkg" "$VSBOX_ROOTDIR/vr2/usr/lib/pkg"

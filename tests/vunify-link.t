@@ -1,8 +1,8 @@
 #!/bin/sh
 # vunify-link.t - vunify's link method (lib/ulink.c). Everywhere: without
 # the immutable linkage invert (kernel/patches 0001) --method link is
-# refused naming it, and auto falls back to reflink (btrfs) or refuses
-# naming both (ext4). With it (the kernel tier's patched kernels, ext4):
+# refused naming it, and auto falls back to overlay or reflink (btrfs) or
+# refuses naming all three (ext4). With it (the kernel tier's patched kernels, ext4):
 # identical files of three busybox guests become one store inode
 # (ROOTDIR/.hash) flagged immutable + iunlink; the rules of the reflink
 # method hold (excludes, conffiles, owner, xattrs, links elsewhere); a
@@ -36,8 +36,8 @@ ino() { stat -c %i "$1"; }
 same_ino() { [ "$(ino "$1")" = "$(ino "$2")" ]; }
 other_ino() { ! same_ino "$1" "$2"; }
 
-# ---- btrfs: auto is reflink (no iunlink on btrfs; subvolume roots, which
-# the overlay method can't move) ----------------------------------------------------
+# ---- btrfs: no iunlink there; auto is overlay (its subvolume roots move
+# whole, lib/uovlsv.c) where overlayfs has data-only layers, else reflink ----------
 ufs btrfs 300M mkfs.btrfs -q || bail "can't make a btrfs loop image"
 export VSBOX_ROOTDIR=$MNT/vs
 mkdir -p "$VSBOX_ROOTDIR"
@@ -47,7 +47,7 @@ for g in b1 b2; do
 done
 sync
 rc_is "btrfs: vunify b1 b2 (auto, subvolume roots)" 0 vunify b1 b2
-check "  falls back to reflink: the copies share their extents" shared "$VSBOX_ROOTDIR/b1/usr/lib/big" "$VSBOX_ROOTDIR/b2/usr/lib/big"
+check "  falls back to overlay or reflink: the copies share their extents" shared "$VSBOX_ROOTDIR/b1/usr/lib/big" "$VSBOX_ROOTDIR/b2/usr/lib/big"
 check "  two inodes still, no store" sh -c "[ $(stat -c %d:%i "$VSBOX_ROOTDIR/b1/usr/lib/big") != $(stat -c %d:%i "$VSBOX_ROOTDIR/b2/usr/lib/big") ] && [ ! -e '$VSBOX_ROOTDIR/.hash' ]"
 rc_is "btrfs: --method link" 1 vunify --method link b1 b2
 like "  refused, naming the kernel feature" "$ERR" "^vunify: --method link needs the kernel's immutable linkage invert \(FS_IXUNLINK_FL, kernel/patches 0001\) on $VSBOX_ROOTDIR: not on btrfs"

@@ -57,7 +57,7 @@ sync
 H0=$(phys "$MNT/hostfile")
 for g in vu1 vu2; do vserver $g start -q || bail "can't start $g"; done
 
-rc_is "dry-run" 0 vunify --dry-run vu1 vu2 vu3
+rc_is "dry-run" 0 vunify --method reflink --dry-run vu1 vu2 vu3
 like "  lists a file it would share" "$OUT" "^vu2:/usr/lib/big = vu1:/usr/lib/big \(2.0M\)$"
 like "  and the saving in its summary" "$OUT" '^vunify: [0-9]+ files would be shared, [0-9.]+[KM] would be saved'
 check "  changes nothing" not_shared "$B/vu1/usr/lib/big" "$B/vu2/usr/lib/big"
@@ -65,7 +65,7 @@ check "  changes nothing" not_shared "$B/vu1/usr/lib/big" "$B/vu2/usr/lib/big"
 ( while :; do touch "$B/vu2/usr/lib/busy"; done ) & TOUCH=$!
 track_pid $TOUCH
 sleep 0.2
-rc_is "vunify vu1 vu2 vu3 (vu1 and vu2 running)" 0 vunify vu1 vu2 vu3
+rc_is "vunify --method reflink vu1 vu2 vu3 (vu1 and vu2 running)" 0 vunify --method reflink vu1 vu2 vu3
 kill $TOUCH; wait $TOUCH 2>/dev/null
 like "  a summary line" "$OUT" '^vunify: [0-9]+ files shared, [0-9.]+[KM] saved, 0 already shared, [0-9]+ changed during the run \(skipped\), 0 refused \(immutable\), 0 failed, [0-9]+ files scanned, [0-9.]+ s$'
 check "  a 2M file is shared by the three guests" shared3 "$B/vu1/usr/lib/big" "$B/vu2/usr/lib/big" "$B/vu3/usr/lib/big"
@@ -89,7 +89,7 @@ vserver vu2 exec sh -c 'echo x >> /usr/lib/big'
 check "a running guest appends to its unified file" sh -c "[ \$(stat -c %s '$B/vu2/usr/lib/big') = 2097154 ]"
 check "  the others never see it" sh -c "cmp -s '$T_TMP/big' '$B/vu1/usr/lib/big' && cmp -s '$T_TMP/big' '$B/vu3/usr/lib/big'"
 is "  vu1 reads its own copy unchanged" "$(vserver vu1 exec md5sum /usr/lib/big | cut -d' ' -f1)" "$(md5sum <"$T_TMP/big" | cut -d' ' -f1)"
-rc_is "a rerun" 0 vunify vu1 vu2 vu3
+rc_is "a rerun" 0 vunify --method reflink vu1 vu2 vu3
 is "  shares only the file that kept changing before" "$(summary shared)" 1
 within "  finds the rest already shared" "$(summary 'already shared')" 10 100000
 sync
@@ -100,14 +100,14 @@ within "  and its shared part holds busybox" "$(vdu_col vu3 3 vu3)" "$(kib "$B/v
 printf '# more\n/usr/lib/skip1\n' >"$T_TMP/excl"
 for f in skip1 skip2; do cp "$T_TMP/big" "$B/vu1/usr/lib/$f"; cp "$T_TMP/big" "$B/vu2/usr/lib/$f"; done
 sync
-rc_is "--exclude-from" 0 vunify --exclude-from "$T_TMP/excl" vu1 vu2
+rc_is "--exclude-from" 0 vunify --method reflink --exclude-from "$T_TMP/excl" vu1 vu2
 check "  its pattern is excluded" not_shared "$B/vu1/usr/lib/skip1" "$B/vu2/usr/lib/skip1"
 check "  the rest is not" shared "$B/vu1/usr/lib/skip2" "$B/vu2/usr/lib/skip2"
 printf 'usr/lib\n' >"$T_TMP/bad"
-rc_is "a relative pattern" 1 vunify --exclude-from "$T_TMP/bad" vu1 vu2
+rc_is "a relative pattern" 1 vunify --method reflink --exclude-from "$T_TMP/bad" vu1 vu2
 is "  FILE:LINE" "$ERR" "vunify: $T_TMP/bad:1: 'usr/lib' is not an absolute path pattern"
 mkdir -p "$VSBOX_CONFDIR/.defaults"; echo /usr >"$VSBOX_CONFDIR/.defaults/vunify-exclude"
-rc_is ".defaults/vunify-exclude replaces the built-in list" 0 vunify --dry-run vu1 vu2
+rc_is ".defaults/vunify-exclude replaces the built-in list" 0 vunify --method reflink --dry-run vu1 vu2
 like "  /etc is a candidate now, /usr is not" "$(printf '%s\n' "$OUT" | grep '^vu2:' | cut -d: -f2 | cut -d/ -f2 | sort -u | tr '\n' ' ')" '^etc (opt )?$'
 rm -r "$VSBOX_CONFDIR/.defaults"
 
@@ -120,7 +120,7 @@ done
 for g in k1 k2 k3; do for i in 1 2 3 4 5 6 7 8; do cp "$T_TMP/r$i" "$B/$g/bin/r$i"; done; (cd "$B/$g" && find . | sort >"$T_TMP/names.$g"); done
 sync
 for d in 0.005 0.02 0.05; do
-	vunify k1 k2 k3 >/dev/null 2>&1 & P=$!
+	vunify --method reflink k1 k2 k3 >/dev/null 2>&1 & P=$!
 	sleep $d; kill -9 $P 2>/dev/null; wait $P 2>/dev/null
 done
 bad=0
@@ -129,12 +129,16 @@ for g in k1 k2 k3; do
 	[ "$(cd "$B/$g" && find . | sort)" = "$(cat "$T_TMP/names.$g")" ] || bad=$((bad + 1))
 done
 is "kill -9 during vunify (3 times): every file whole, the same names" "$bad" 0
-rc_is "  then a run completes" 0 vunify k1 k2 k3
+rc_is "  then a run completes" 0 vunify --method reflink k1 k2 k3
 check "  and shares them" shared "$B/k1/bin/r8" "$B/k3/bin/r8"
 
+# (--unify runs vunify's auto method: overlay, where overlayfs can; the
+# files then share the extents of their one store file)
 rc_is "vbuild --unify vu3 vu4" 0 vbuild -q --unify vu3 vu4
 like "  prints vunify's summary" "$OUT" '^vunify: [1-9][0-9]* files shared'
+is "  both overlays now (auto)" "$(stat -f -c %T "$B/vu3" "$B/vu4" | sort -u)" overlayfs
 check "  the copy shares busybox with its template" shared "$B/vu3/bin/busybox" "$B/vu4/bin/busybox"
+vserver vu1 stop -q
 rc_is "vserver vu5 build --template vu1 --unify" 0 vserver vu5 build -q --template vu1 --unify
 check "  shares the template's files at once" shared "$B/vu1/usr/lib/lib.so" "$B/vu5/usr/lib/lib.so"
 rc_is "  --unify without a template guest: usage error" 2 vserver vu6 build --tar "$T_TMP/guest.tgz" --unify
