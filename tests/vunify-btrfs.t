@@ -8,7 +8,8 @@
 # changes stay its own, the store's files are unchanged, two guests
 # reading one unified 20 MiB file fill the page cache once; vdu; the
 # filesystem checks clean; --undo gives back a subvolume root equal to
-# what the guest showed, also after kill -9 at its steps; delete. No
+# what the guest showed, also after kill -9 at its steps; DISK_LIMIT
+# (a qgroup) charges the guest's own layer, not the store; delete. No
 # addresses.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -138,6 +139,23 @@ rc_is "and it can be unified again" 0 vunify --method overlay s1 s2
 like "  sharing its files in the run that moves its root" "$OUT" '^vunify: [1-9][0-9]* files shared, [^,]*, [0-9]+ already shared, 0 changed during the run'
 check "  no r file left in its upper layer" sh -c "! ls '$B'/.ovl/s2/upper/bin/r[0-9] '$B'/.ovl/s2/upper/usr/share/kd/r[0-9] 2>/dev/null"
 is "  both overlays" "$(stat -f -c %T "$B/s1" "$B/s2" | sort -u):$(tree "$B/s2" | diff "$T_TMP/tree.s2" - | head -3)" "overlayfs:"
+
+# ---- DISK_LIMIT: the subvolume's qgroup charges what is the guest's own ----------------
+if btrfs quota enable "$MNT" 2>/dev/null && btrfs quota rescan -w "$MNT" >/dev/null 2>&1; then
+	echo DISK_LIMIT=40M >>"$VSBOX_CONFDIR/s2.conf"
+	rc_is "DISK_LIMIT=40M on s2, btrfs quotas on" 0 vserver s2 start -q
+	[ "$RC" = 0 ] || diag "$ERR"
+	used() { sync; vserver s2 limits --json | python3 -c "import json, sys; print(json.load(sys.stdin)['disk']['used'] // 1024)"; }
+	within "  its unified 20 MiB file is not charged to it (KiB used)" "$(used)" 1 8192
+	rc_is "  it writes 16M of its own" 0 vserver s2 exec dd if=/dev/zero of=/f1 bs=1M count=16
+	within "  charged to it" "$(used)" 16384 24576
+	check "  30M more is over its limit" sh -c "! vserver s2 exec dd if=/dev/zero of=/f2 bs=1M count=30 2>/dev/null"
+	vserver s2 exec rm -f /f1 /f2
+	vserver s2 stop -q
+	sed -i '/^DISK_LIMIT/d' "$VSBOX_CONFDIR/s2.conf"
+else
+	skip "DISK_LIMIT on btrfs: can't enable quotas here"
+fi
 
 # ---- delete; the filesystem checks clean ------------------------------------------------
 rc_is "vserver s3 delete" 0 vserver s3 delete --force -q
