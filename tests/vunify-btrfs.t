@@ -157,11 +157,26 @@ else
 	skip "DISK_LIMIT on btrfs: can't enable quotas here"
 fi
 
+# ---- a USERNS guest: its overlay's layers idmapped ----------------------------------------
+if "$VSBOX" --check-kernel "$B" 2>/dev/null | grep -q '^overlayfs idmapped layers  *yes'; then
+	guest u1; echo USERNS=yes >>"$VSBOX_CONFDIR/u1.conf"
+	cp "$T_TMP/r1" "$B/u1/bin/r1"
+	rc_is "a USERNS guest's subvolume root becomes an overlay" 0 vunify --method overlay u1
+	rc_is "  it starts" 0 vserver u1 start -q
+	is "  inside, its root owns its unified file, content the same" \
+		"$(vserver u1 exec sh -c 'stat -c %u:%g /bin/r1; md5sum </bin/r1 | cut -d" " -f1' | tr '\n' ' ')" "0:0 $(md5sum <"$T_TMP/r1" | cut -d' ' -f1) "
+	vserver u1 exec sh -c 'echo x >>/bin/r1; echo y >/new'
+	is "  what it writes is plain root's on disk, in its subvolume" "$(stat -c %u:%g "$B/.ovl/u1/upper/bin/r1" "$B/.ovl/u1/upper/new" | tr '\n' ' ')" "0:0 0:0 "
+	vserver u1 stop -q
+else
+	skip "a USERNS guest on btrfs: this kernel's overlayfs can't idmap its layers"
+fi
+
 # ---- delete; the filesystem checks clean ------------------------------------------------
 rc_is "vserver s3 delete" 0 vserver s3 delete --force -q
 check "  its subvolume and mount point are gone" sh -c "[ ! -e '$B/s3' ] && [ ! -e '$B/.ovl/s3' ] && ! btrfs subvolume list '$MNT' | grep -q ' vs/.ovl/s3\$'"
 check "  the others are whole" sh -c "cmp -s '$B/s2/bin/r1' '$T_TMP/r1' && [ -x '$B/s1/bin/busybox' ]"
-GUESTS="s1 s2"
+GUESTS="s1 s2 u1"
 check "the overlays unmount" unmount_all
 for try in 1 2 3 4 5 6 7 8 9 10; do umount "$MNT" 2>/dev/null && break; sleep 0.2; done
 ! grep -q " $MNT " /proc/mounts || bail "can't unmount $MNT"
