@@ -30,7 +30,8 @@
  * A kill -9 anywhere leaves it there, and the next start, vunify or
  * --undo of the guest finishes the move (uovl_resume) before anything
  * else: the guest is then whole, as it was or as an overlay. A root that
- * already holds an entry named .vsbox-upper is refused.
+ * already holds an entry named .vsbox-upper, or is immutable or
+ * append-only, is refused.
  *
  * A test hook, VSBOX_VUNIFY_CRASH=POINT:N, kills after the Nth entry
  * moved ("adopt-move", "undo-move").
@@ -38,6 +39,7 @@
 #include "vsbox.h"
 #include <dirent.h>
 #include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/xattr.h>
 
 #include "lib/uovl.h"
@@ -273,9 +275,16 @@ void uovl_resume_locked(const char *name)
 
 const char *uovl_sv_unfit(const char *name, int rootfd, char *why, size_t n)
 {
-	if (faccessat(rootfd, TMP, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+	int fl = 0;
+
+	/* (its entries could not move out of an immutable or append-only
+	 * root, nor would its new one carry the flag) */
+	if (!ioctl(rootfd, FS_IOC_GETFLAGS, &fl) && (fl & (FS_IMMUTABLE_FL | FS_APPEND_FL)))
+		snprintf(why, n, "%s: its root (a btrfs subvolume) is immutable or append-only (chattr -ia)", name);
+	else if (faccessat(rootfd, TMP, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
 		return NULL;
-	snprintf(why, n, "%s: its root (a btrfs subvolume) holds /%s, the name its adoption needs", name, TMP);
+	else
+		snprintf(why, n, "%s: its root (a btrfs subvolume) holds /%s, the name its move needs", name, TMP);
 	return why;
 }
 

@@ -43,6 +43,17 @@ for g in s1 s2 s3; do
 	eval "ID_$g=$(rootid "$B/$g")"
 done
 is "vserver build made subvolumes" "$(stat -c %i "$B/s1" "$B/s2" "$B/s3" | sort -u)" 256
+# refused, changing nothing: a root holding the name the move needs, an
+# immutable one
+mkdir "$B/s3/.vsbox-upper"
+rc_is "a subvolume root holding /.vsbox-upper is refused" 1 vunify --method overlay s1 s3
+is "  saying why" "$ERR" "vunify: s3: its root (a btrfs subvolume) holds /.vsbox-upper, the name its move needs"
+rmdir "$B/s3/.vsbox-upper"; touch -d @1000000000 "$B/s3"
+chattr +i "$B/s3"
+rc_is "an immutable one too" 1 vunify --method overlay s1 s3
+is "  saying why" "$ERR" "vunify: s3: its root (a btrfs subvolume) is immutable or append-only (chattr -ia)"
+chattr -i "$B/s3"
+is "  nothing changed" "$(ls -A "$B" | tr '\n' ' ')$(stat -c %i "$B/s1" "$B/s3" | tr '\n' ' ')$(tree "$B/s3" | diff "$T_TMP/tree.s3" -)" "s1 s2 s3 256 256 "
 whole() {   # every s guest, mounted (or its move finished) by a start, shows its tree as before
 	bad=0
 	for g in s1 s2 s3; do
