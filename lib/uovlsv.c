@@ -124,18 +124,20 @@ static void copy_meta(int from, int to, const char *name)
 	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1)
 		if (strcmp(names + i, X_ADOPT) && fgetxattr(from, names + i, NULL, 0) < 0 &&
 		    (errno != ENODATA || fremovexattr(to, names + i)))
-			die_errno("%s: can't remove xattr %s from a root", name, names + i);
+			goto fail;
 	n = flistxattr(from, names, sizeof(names));
 	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
 		if (!strcmp(names + i, X_ADOPT))
 			continue;
 		ssize_t l = fgetxattr(from, names + i, val, sizeof(val));
 		if (l < 0 || fsetxattr(to, names + i, val, (size_t)l, 0))
-			die_errno("%s: can't copy xattr %s of its root", name, names + i);
+			goto fail;
 	}
 	/* the owner before the mode, an ACL (an xattr) before the mode too */
-	if (fstat(from, &st) || fchown(to, st.st_uid, st.st_gid) || fchmod(to, st.st_mode & 07777))
-		die_errno("%s: can't give a root its owner and mode", name);
+	if (!fstat(from, &st) && !fchown(to, st.st_uid, st.st_gid) && !fchmod(to, st.st_mode & 07777))
+		return;
+fail:
+	die_errno("%s: can't give its root's owner, mode and xattrs to another", name);
 }
 
 static void times_set(int fd, const struct phase *ph, const char *name)
@@ -166,14 +168,14 @@ static void finish_adopt(const char *name, const char *at)
 	}
 	if (ph.p == 1) {
 		if (mkdirat(s, TMP, 0700) && errno != EEXIST)
-			die_errno("%s: can't make %s/%s", name, at, TMP);
+			die_errno("%s: can't make its layers in %s", name, at);
 		t = xopenat(s, TMP, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		move_all(s, t, TMP, name, "adopt-move");
 		close(t);
 		phase_set(s, name, &ph, 2);
 	}
 	if (ph.p != 2)
-		die("%s: %s: its subvolume's root says phase %d of an adoption", name, at, ph.p);
+		die("%s: %s: its move's note says phase %d", name, at, ph.p);
 	if ((t = sub_open(s, TMP)) >= 0) {
 		copy_meta(s, t, name);
 		times_set(t, &ph, name);
@@ -184,7 +186,7 @@ static void finish_adopt(const char *name, const char *at)
 		die_errno("%s: can't make its layers in %s", name, at);
 	/* the subvolume's root is ours now, as ROOTDIR/.ovl/NAME is */
 	if (fchown(s, 0, 0) || fchmod(s, 0700))
-		die_errno("%s: can't make %s root's", name, at);
+		die_errno("%s: can't make its layers in %s", name, at);
 	close(s);
 	uovl_path(name, "", dst, sizeof(dst));
 	if (rename(at, dst))
@@ -206,7 +208,7 @@ static void finish_undo(const char *name, const char *at)
 		phase_set(s, name, &ph, 4);
 	}
 	if (ph.p != 4)
-		die("%s: %s: its subvolume's root says phase %d of an --undo", name, at, ph.p);
+		die("%s: %s: its move's note says phase %d", name, at, ph.p);
 	if ((t = sub_open(s, TMP)) >= 0) {
 		move_all(t, s, NULL, name, "undo-move");
 		copy_meta(t, s, name);
