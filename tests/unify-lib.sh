@@ -51,6 +51,31 @@ ovl_test_setup() {
 	on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done
 	for m in $(awk "\$3 == \"overlay\" && \$2 ~ \"^$T_TMP/\" { print \$2 }" /proc/mounts); do umount "$m" 2>/dev/null || umount -l "$m"; done'
 }
+# guest NAME: a busybox guest built from $T_TMP/guest.tgz (on btrfs a
+# build makes a subvolume), its PID 1 a sleeper; added to GUESTS
+guest() {
+	GUESTS="$GUESTS $1"
+	vserver "$1" build -q --tar "$T_TMP/guest.tgz" || bail "can't build $1"
+	{ echo "S_HOSTNAME=$1"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
+	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$1.conf"
+}
+# cache_once G1 G2 FILE PATH: drop FILE's pages only (POSIX_FADV_DONTNEED),
+# then guests G1 and G2 each read PATH (FILE, 20 MiB, as they see it); true
+# when the page cache grew by one copy (16-30 MiB), not two, in one try of
+# three (other work on the host moves Cached too); CACHE_GOT: each try's KiB
+cache_once() {
+	CACHE_GOT="" _in=0
+	for _t in 1 2 3; do
+		sync
+		python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$3"
+		_c0=$(awk '$1 == "Cached:" { print $2 }' /proc/meminfo)
+		vserver "$1" exec cat "$4" >/dev/null; vserver "$2" exec cat "$4" >/dev/null
+		_d=$(( $(awk '$1 == "Cached:" { print $2 }' /proc/meminfo) - _c0 ))
+		CACHE_GOT="$CACHE_GOT $_d"
+		[ $_d -ge 16384 ] && [ $_d -le 30720 ] && _in=$((_in + 1))
+	done
+	[ $_in -ge 1 ]
+}
 # b64name FILE: the name of its overlay store file (lib/uovlfold.c): the
 # first 22 characters of its SHA-256 in base64url
 b64name() { python3 -c 'import base64, hashlib, sys

@@ -23,12 +23,6 @@ mkdir -p "$VSBOX_CONFDIR/.defaults"
 printf 'USERNS_BASE=3900000\nUSERNS_SIZE=65536\n' >"$VSBOX_CONFDIR/.defaults/userns"
 export VSBOX_SUBUID="$T_TMP/nosub" VSBOX_SUBGID="$T_TMP/nosub"
 BASE=3900000
-guest() {
-	GUESTS="$GUESTS $1"
-	vserver "$1" build -q --tar "$T_TMP/guest.tgz" || bail "can't build $1"
-	{ echo "S_HOSTNAME=$1"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
-	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$1.conf"
-}
 head -c 2097152 /dev/urandom >"$T_TMP/big"
 for f in mod own gone; do head -c 65536 /dev/urandom >"$T_TMP/$f"; done
 md5() { md5sum <"$1" | cut -d' ' -f1; }

@@ -18,12 +18,6 @@ mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
 mkdir -p "$VSBOX_CONFDIR"
 GUESTS=""
 on_cleanup 'for g in $GUESTS; do vserver $g stop -q >/dev/null 2>&1; done'
-guest() {
-	GUESTS="$GUESTS $1"
-	vserver "$1" build -q --tar "$T_TMP/guest.tgz" || bail "can't build $1"
-	{ echo "S_HOSTNAME=$1"; echo 'S_FLAGS="fakeinit"'; echo 'INIT="/bin/sleep 100000"'
-	  echo "STOPSIG=KILL"; echo "STOP_TIMEOUT=0"; } >"$VSBOX_CONFDIR/$1.conf"
-}
 
 ufs btrfs 400M mkfs.btrfs -q || bail "can't make a btrfs loop image"
 export VSBOX_ROOTDIR=$MNT/vs
