@@ -259,6 +259,13 @@ int cg_rmdir(const char *dir);
 /* ---- lib/ctx.c: the context registry (VSBOX_RUNDIR) ----------------------
  * One record per live context: $RUNDIR/ctx/XID, "key=value" lines. Records
  * are written under the registry lock, atomically (tmp + rename). */
+/* $RUNDIR/FILE: what a start found out once and may take as true until
+ * the next boot, as long as KEY (what else it depends on; may be "") is
+ * the same. run_note: its value into val (n bytes), false if there is none
+ * for this boot and key; run_note_set: best effort (a start does not fail
+ * for want of it), through FILE.PID and a rename */
+bool run_note(const char *file, const char *key, char *val, size_t n);
+void run_note_set(const char *file, const char *key, const char *val);
 #define XID_MAX 49151L
 #define VC_MAXIP 16
 struct vc_addr {                       /* an IPROOT address, an alias */

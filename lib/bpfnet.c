@@ -212,24 +212,21 @@ none:
 	return -1;
 }
 
-/* What makes the set's name: this binary (its file), the kernel (its boot:
- * the probes of gen_map answer the same until the next) and VSBOX_TRACE.
- * KEY gets them as text; false if they can't be had. */
-static bool name_key(char *key, size_t n)
+/* What makes the set's name, besides the kernel (its boot: the probes of
+ * gen_map answer the same until the next): this binary (its file) and
+ * VSBOX_TRACE. KEY gets them as text; "" if they can't be had. */
+static void name_key(char *key, size_t n)
 {
-	char boot[40];
 	struct stat st;
 
-	if (stat("/proc/self/exe", &st) || read_file("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) < 36)
-		return false;
-	boot[36] = 0;
-	snprintf(key, n, "%s %llx:%llx:%llx:%llx.%lx %d", boot, (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino, (unsigned long long)st.st_size,
-		 (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec, trace_fileno() >= 0);
-	return true;
+	key[0] = 0;
+	if (!stat("/proc/self/exe", &st))
+		snprintf(key, n, "%llx:%llx:%llx:%llx.%lx %d", (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino, (unsigned long long)st.st_size,
+			 (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec, trace_fileno() >= 0);
 }
 
-/* RUNDIR/bpfset, "KEY NAME": the name set_name gave the last run of this
+/* RUNDIR/bpfset (run_note): the name set_name gave the last run of this
  * binary on this boot. Looking the set up under it spares a start the
  * probes (three BPF loads), the 37 KB of the generator and generating all
  * nine programs to hash them; a name that finds nothing (the base is new,
@@ -238,35 +235,7 @@ static bool name_key(char *key, size_t n)
  * could attach other programs than these. */
 static bool name_cached(const char *key, char name[BPF_OBJ_NAME_LEN])
 {
-	char path[PATH_MAX], buf[256], *sp;
-	size_t k = strlen(key);
-
-	snprintf(path, sizeof(path), "%s/bpfset", rundir());
-	if (!key[0] || read_file(path, buf, sizeof(buf)) <= 0 || strncmp(buf, key, k) || buf[k] != ' ')
-		return false;
-	sp = buf + k + 1;
-	sp[strcspn(sp, "\n")] = 0;
-	if (strlen(sp) >= BPF_OBJ_NAME_LEN || strncmp(sp, "vsbox_", 6))
-		return false;
-	memcpy(name, sp, strlen(sp) + 1);
-	return true;
-}
-
-static void name_cache(const char *key, const char *name)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 32], line[256];
-	int fd, n;
-
-	if (!key[0])
-		return;
-	snprintf(path, sizeof(path), "%s/bpfset", rundir());
-	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
-	n = snprintf(line, sizeof(line), "%s %s\n", key, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	if (write(fd, line, (size_t)n) != n || close(fd) || rename(tmp, path))
-		unlink(tmp);            /* (only a start's shortcut is lost) */
+	return key[0] && run_note("bpfset", key, name, BPF_OBJ_NAME_LEN) && !strncmp(name, "vsbox_", 6);
 }
 
 /* The set every lock shares: found on the v2 base, or loaded and attached
@@ -289,15 +258,15 @@ static int set_shared(struct set **out)
 		set_init(&s);
 	if (!v2 || (base = open(v2->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
-	if (!name_key(key, sizeof(key)))
-		key[0] = 0;
+	name_key(key, sizeof(key));
 	if (name_cached(key, name) && !set_find(base, &s, name)) {
 		trace("BPF programs found under the name of the last start");
 		goto done;
 	}
 	g = gen_map();
 	set_name(g, name);
-	name_cache(key, name);
+	if (key[0])
+		run_note_set("bpfset", key, name);
 	if (!set_find(base, &s, name))
 		goto done;
 	/* one loader at a time; the next finds its set */

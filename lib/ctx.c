@@ -35,6 +35,55 @@ const char *rundir(void)
 	return rdir;
 }
 
+/* RUNDIR/FILE, one line "BOOT [KEY] VALUE": HEAD gets "BOOT KEY" (the
+ * boot id, and KEY unless empty); false without a boot id */
+static bool note_head(const char *key, char *head, size_t n)
+{
+	char boot[64];
+
+	if (read_file("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) < 36)
+		return false;
+	boot[36] = 0;
+	snprintf(head, n, "%s%s%s", boot, key[0] ? " " : "", key);
+	return true;
+}
+
+bool run_note(const char *file, const char *key, char *val, size_t n)
+{
+	char path[PATH_MAX], head[256], buf[512], *v;
+	size_t k;
+
+	xsnprintf(path, sizeof(path), "%s/%s", rundir(), file);
+	if (!note_head(key, head, sizeof(head)) || read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	k = strlen(head);
+	if (strncmp(buf, head, k) || buf[k] != ' ')
+		return false;
+	v = buf + k + 1;
+	v[strcspn(v, "\n")] = 0;
+	if (strlen(v) >= n)
+		return false;
+	memcpy(val, v, strlen(v) + 1);
+	return true;
+}
+
+void run_note_set(const char *file, const char *key, const char *val)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16], head[256], line[512];
+	int fd, len;
+
+	if (!note_head(key, head, sizeof(head)))
+		return;
+	xsnprintf(path, sizeof(path), "%s/%s", rundir(), file);
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	len = snprintf(line, sizeof(line), "%s %s\n", head, val);
+	if (len >= (int)sizeof(line) || (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+		return;
+	bool ok = write(fd, line, (size_t)len) == len;
+	if (close(fd) || !ok || rename(tmp, path))
+		unlink(tmp);            /* (only a shortcut is lost) */
+}
+
 /* The registry belongs to the PID namespace that made it (the host's).
  * Seen from inside a context, host pids are invisible and every record
  * would look dead: such a caller must not judge, let alone reap, them. */

@@ -136,27 +136,13 @@ const char *lxcfs_dir(void)
  * reboot changes the kernel. "unknown" is not kept. */
 static bool kernel_honest(void)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], boot[64], buf[128];
-	size_t bl;
-	int f, fd;
+	char v[4];
+	int f;
 
-	if (read_file("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) < 0)
-		boot[0] = 0;
-	boot[strcspn(boot, "\n")] = 0;
-	bl = strlen(boot);
-	xsnprintf(path, sizeof(path), "%s/meminfo-honest", rundir());
-	if (bl && read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, boot, bl) && buf[bl] == ' ')
-		return buf[bl + 1] == '1';
-	if ((f = feat_meminfo()) == FEAT_UNKNOWN || !bl)
-		return f == FEAT_YES;
-	/* best effort: a start does not fail for want of the note */
-	snprintf(buf, sizeof(buf), "%s %d\n", boot, f == FEAT_YES);
-	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) >= 0) {
-		bool ok = write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf);
-		if (close(fd) || !ok || rename(tmp, path))
-			unlink(tmp);
-	}
+	if (run_note("meminfo-honest", "", v, sizeof(v)))
+		return v[0] == '1';
+	if ((f = feat_meminfo()) != FEAT_UNKNOWN)
+		run_note_set("meminfo-honest", "", f == FEAT_YES ? "1" : "0");
 	return f == FEAT_YES;
 }
 
