@@ -4,7 +4,8 @@
  * Kernel interfaces: none of its own. Each guest's command is "vserver
  * NAME exec PM ARGS..." (this binary again): it runs inside the running
  * guest, in its context, with its environment; --unify runs vunify over
- * the guests afterwards, so that an upgrade of all guests ends with the
+ * the guests afterwards (--unify=METHOD: with that method, the one the
+ * guests were unified with, as auto may pick another), so that an upgrade of all guests ends with the
  * new files shared again (vunify's reflinks are copy-on-write, and its
  * hard links, immutable + iunlink, may be unlinked and replaced: the
  * package manager works on unified files as on any other).
@@ -12,24 +13,24 @@
 #include "vsbox.h"
 
 USAGE(vapt, usage_apt,
-"usage: vapt [--unify] [--stop-on-error] GUEST...|ALL -- APT-GET-ARGS...\n"
+"usage: vapt [--unify[=METHOD]] [--stop-on-error] GUEST...|ALL -- APT-GET-ARGS...\n"
 "Run apt-get APT-GET-ARGS inside each running guest (ALL: every guest of\n"
 "$VSBOX_CONFDIR), one after another, as vserver NAME exec would; then print\n"
 "each guest's exit status. A guest that fails does not stop the others.\n"
-"  --unify          then run vunify over the guests (two or more)\n"
+"  --unify[=METHOD] then run vunify [--method METHOD] over the guests (2+)\n"
 "  --stop-on-error  stop at the first guest that fails\n"
 "Exit status 1 if the command failed in any guest (or vunify did).\n");
 USAGE(vapt, usage_rpm,
-"usage: vrpm [--unify] [--stop-on-error] GUEST...|ALL -- RPM-ARGS...\n"
+"usage: vrpm [--unify[=METHOD]] [--stop-on-error] GUEST...|ALL -- RPM-ARGS...\n"
 "Run rpm RPM-ARGS inside each running guest (ALL: every guest of\n"
 "$VSBOX_CONFDIR), one after another, as vserver NAME exec would; then print\n"
 "each guest's exit status. A guest that fails does not stop the others.\n"
-"  --unify          then run vunify over the guests (two or more)\n"
+"  --unify[=METHOD] then run vunify [--method METHOD] over the guests (2+)\n"
 "  --stop-on-error  stop at the first guest that fails\n"
 "Exit status 1 if the command failed in any guest (or vunify did).\n");
 
 static const struct option opts[] = {
-	{ "unify", no_argument, NULL, 'u' },
+	{ "unify", optional_argument, NULL, 'u' },
 	{ "stop-on-error", no_argument, NULL, 's' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
@@ -38,12 +39,17 @@ static const struct option opts[] = {
 static int run(int argc, char **argv, const char *pm, const struct usage *usage)
 {
 	bool unify = false, stop = false;
-	char **names = NULL;
+	char **names = NULL, *method = NULL;
 	int c, n = 0, failed = 0, ran = 0;
 
 	while ((c = opt_next(argc, argv, "", opts, usage)) != -1) {
 		switch (c) {
-		case 'u': unify = true; break;
+		case 'u':
+			unify = true;
+			if ((method = optarg) && strcmp(method, "link") && strcmp(method, "overlay") &&
+			    strcmp(method, "reflink") && strcmp(method, "auto"))
+				usage_die("--unify=%s: not link, overlay, reflink or auto", method);
+			break;
 		case 's': stop = true; break;
 		default: usage_die("unknown option");
 		}
@@ -106,9 +112,14 @@ static int run(int argc, char **argv, const char *pm, const struct usage *usage)
 		if (n < 2) {
 			warn("--unify: one guest, nothing to share with");
 		} else {
-			char **uv = xcalloc((size_t)n + 2, sizeof(char *));
-			uv[0] = "vunify";
-			memcpy(uv + 1, names, (size_t)n * sizeof(char *));
+			char **uv = xcalloc((size_t)n + 4, sizeof(char *));
+			int k = 0;
+			uv[k++] = "vunify";
+			if (method) {
+				uv[k++] = "--method";
+				uv[k++] = method;
+			}
+			memcpy(uv + k, names, (size_t)n * sizeof(char *));
 			if (run_self(uv))
 				ret = 1;
 			free(uv);

@@ -4,7 +4,8 @@
 # is a small script recording what it was asked; the real apt-get is
 # in the Debian tier): each guest's exit status summarised, a failure does
 # not stop the others unless --stop-on-error, a stopped guest is reported,
-# --unify shares what the package manager installed (btrfs loop image).
+# --unify shares what the package manager installed (btrfs loop image),
+# --unify=METHOD asks vunify for that method.
 . "$(dirname "$0")/lib.sh"
 need_root
 . "$(dirname "$0")/guest-lib.sh"
@@ -40,6 +41,12 @@ pm_restart va1 va2 va3
 check "  the installed file is shared by the three guests" shared3 "$VSBOX_ROOTDIR/va1/usr/lib/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg" "$VSBOX_ROOTDIR/va3/usr/lib/pkg"
 vserver va1 exec sh -c 'echo local >> /usr/lib/pkg'
 check "  a guest's write to it stays its own" cmp -s "$T_TMP/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg"
+rc_is "--unify=bogus: usage error" 2 vapt --unify=bogus va1 va2 -- install pkg
+like "  names it" "$ERR" "^vapt: --unify=bogus: not link, overlay, reflink or auto$"
+check "  apt-get did not run" sh -c "! printf '%s\n' \"\$OUT\" | grep -q '^apt-get'"
+# (ext4 alone has the link method, with kernel/patches 0001)
+rc_is "--unify=link runs vunify --method link: refused on btrfs" 1 vapt --unify=link va1 va2 -- update
+like "  in vunify's words" "$ERR" "^vunify: --method link needs"
 rc_is "no -- : usage error" 2 vapt va1 install
 rc_is "nothing after -- : usage error" 2 vapt va1 --
 rc_is "a bad guest name" 2 vapt 'a b' -- update

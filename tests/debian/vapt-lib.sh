@@ -11,7 +11,8 @@
 # work on unified files. Source after lib.sh, guest-lib.sh and
 # unify-lib.sh, with TB (the minbase debootstrap tarball), VSBOX_ROOTDIR on
 # the filesystem under test, METHOD (the method vunify's auto must pick
-# there: link, reflink or overlay) and same3 A B C (are the three files
+# there, or the one UNIFY_OPT, --method METHOD, asks for: link, reflink or
+# overlay) and same3 A B C (are the three files
 # one: shared extents, one inode, or one store file). Optional: AFTER_UNIFY,
 # a command run after each vunify (overlay: restart the guests, which folds
 # them), SUMMARY, what vapt --unify's last line must match, and GUESTS
@@ -59,14 +60,14 @@ rc_is "vapt ALL -- install vsbox-hello (1.0)" 0 vapt ALL -- -y -q install vsbox-
 [ "$RC" = 0 ] || diag "$(printf '%s\n' "$OUT" "$ERR" | tail -20)"
 for g in $GUESTS; do is "  $g runs 1.0" "$(vserver $g exec vsbox-hello)" "hello 1.0 greeting=1.0"; done
 sync
-rc_is "vunify ALL (auto: $METHOD here)" 0 vunify ALL
+rc_is "vunify ${UNIFY_OPT:-(auto: $METHOD here)} ALL" 0 vunify $UNIFY_OPT ALL
 diag "$OUT"
 ${AFTER_UNIFY:-true}
 check "  1.0's data file is shared by the three" same3 "$B/du1/$D" "$B/du2/$D" "$B/du3/$D"
 check "  so is /usr/bin/apt-get" same3 "$B/du1/usr/bin/apt-get" "$B/du2/usr/bin/apt-get" "$B/du3/usr/bin/apt-get"
 vserver du2 exec sed -i s/greeting=1.0/greeting=mine/ /etc/vsbox-hello.conf
 repo 2.0
-rc_is "vapt --unify ALL -- install vsbox-hello (2.0, over unified files)" 0 sh -c 'vapt ALL -- -q update >/dev/null && vapt --unify ALL -- -y -q -o Dpkg::Options::=--force-confold install vsbox-hello'
+rc_is "vapt --unify ALL -- install vsbox-hello (2.0, over unified files)" 0 sh -c "vapt ALL -- -q update >/dev/null && vapt --unify${UNIFY_OPT:+=$METHOD} ALL -- -y -q -o Dpkg::Options::=--force-confold install vsbox-hello"
 [ "$RC" = 0 ] || diag "$(printf '%s\n' "$OUT" "$ERR" | tail -20)"
 like "  ends with vunify's summary" "$OUT" "${SUMMARY:-^vunify: [1-9][0-9]* files shared}"
 ${AFTER_UNIFY:-true}
@@ -90,11 +91,11 @@ check "  the others never see it" sh -c "cmp -s '$T_TMP/pkg2.0/$D' '$B/du1/$D' &
 rc_is "vapt ALL -- reinstall (on unified files)" 0 vapt ALL -- -y -q reinstall vsbox-hello
 check "  du3's file is the package's again" cmp -s "$T_TMP/pkg2.0/$D" "$B/du3/$D"
 check "  and so are the others'" sh -c "cmp -s '$T_TMP/pkg2.0/$D' '$B/du1/$D' && cmp -s '$T_TMP/pkg2.0/$D' '$B/du2/$D'"
-rc_is "vunify ALL" 0 vunify ALL
+rc_is "vunify $UNIFY_OPT ALL" 0 vunify $UNIFY_OPT ALL
 ${AFTER_UNIFY:-true}
 check "  shared again" same3 "$B/du1/$D" "$B/du2/$D" "$B/du3/$D"
 rc_is "vapt ALL -- remove (on unified files)" 0 vapt ALL -- -y -q remove vsbox-hello
 check "  the files are gone, the conffiles stay" sh -c "! ls '$B'/du*/$D 2>/dev/null | grep -q . && [ \$(ls '$B'/du*/etc/vsbox-hello.conf | wc -l) = $(echo $GUESTS | wc -w) ]"
-rc_is "vapt --unify ALL -- purge" 0 vapt --unify ALL -- -y -q purge vsbox-hello
+rc_is "vapt --unify ALL -- purge" 0 vapt --unify${UNIFY_OPT:+=$METHOD} ALL -- -y -q purge vsbox-hello
 check "  the conffiles are gone" sh -c "! ls '$B'/du*/etc/vsbox-hello.conf 2>/dev/null | grep -q ."
 is "  dpkg knows it no more" "$(vserver du1 exec dpkg-query -W vsbox-hello >/dev/null 2>&1; echo $?)" 1
