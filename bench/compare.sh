@@ -54,8 +54,10 @@ B="env VSBOX_RUNDIR=$T/run $VSBOX"
 	cycle-before2 $A vserver one start -q :: $A vserver one stop -q) >"$T/r" ||
 	{ echo "# compare: a command failed in the timed rounds"; exit 1; }
 f() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$T/r"; }
-# d NAME: now - before, paired, the mean of both orders
-d() { awk -v k="$1" '$1 == k "-" k "-before" { a = $2 } $1 == k "-before2-" k "2" { b = $2 }
+# d NAME [.STEP]: now - before, paired, the mean of both orders
+d() { awk -v k="$1" -v s="${2:-}" '$1 == k s "-" k "-before" s { a = $2 } $1 == k "-before2" s "-" k "2" s { b = $2 }
 	END { printf "%+.3f ms (%+.3f ms before first, %+.3f ms now first)", (a - b) / 2000, a / 1000, -b / 1000 }' "$T/r"; }
 echo "compare-chcontext: $(f ctx 2) us median now, $(f ctx-before 2) us at $rev; paired: $(d ctx) ($ROUNDS rounds, interleaved)"
 echo "compare-cycle: $(f cycle 2) us median start+stop now (start $(f cycle.1 2), stop $(f cycle.2 2)), $(f cycle-before 2) us at $rev (start $(f cycle-before.1 2), stop $(f cycle-before.2 2)); paired: $(d cycle) ($ROUNDS rounds, interleaved)"
+echo "compare-start: paired $(d cycle .1)"
+echo "compare-stop: paired $(d cycle .2)"

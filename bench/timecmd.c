@@ -9,7 +9,8 @@
  * command but the first also gets "NAME-OTHER diff_us ratio" for each
  * command OTHER before it (the first among them): the medians of its
  * per-round difference to and ratio with OTHER in the same round (paired:
- * what drifts between rounds cancels out). A
+ * what drifts between rounds cancels out); when both have the same
+ * number of steps, each step too ("NAME.K-OTHER.K diff_us ratio"). A
  * command that fails makes timecmd fail. Built and run by the bench/ scripts; not
  * part of vsbox.
  */
@@ -112,6 +113,16 @@ int main(int argc, char **argv)
 			qsort(d, rounds, sizeof(double), cmpd);
 			qsort(q, rounds, sizeof(double), cmpd);
 			printf("%s-%s %.0f %.3f\n", c[k].name, c[j].name, d[rounds / 2], q[rounds / 2]);
+			for (int s = 0; c[k].nstep > 1 && c[k].nstep == c[j].nstep && s < c[k].nstep; s++) {
+				for (int r = 0; r < rounds; r++) {
+					d[r] = c[k].ts[s][r] - c[j].ts[s][r];
+					q[r] = c[k].ts[s][r] / c[j].ts[s][r];
+				}
+				qsort(d, rounds, sizeof(double), cmpd);
+				qsort(q, rounds, sizeof(double), cmpd);
+				printf("%s.%d-%s.%d %.0f %.3f\n", c[k].name, s + 1, c[j].name, s + 1, d[rounds / 2],
+				       q[rounds / 2]);
+			}
 		}
 	for (int k = 0; k < n; k++) {
 		report(c[k].name, 0, c[k].t, rounds);
