@@ -16,7 +16,7 @@ rm -f "$VSBOX_ROOTDIR"/vr3/usr/bin/rpm "$VSBOX_ROOTDIR"/vr3/bin/rpm  # vr3 has n
 pm_start vr1 vr2 vr3
 
 rc_is "vrpm --help" 0 vrpm --help
-like "  the usage, on stdout" "$OUT" "^usage: vrpm \[--unify\] \[--stop-on-error\] GUEST\.\.\.\|ALL -- RPM-ARGS"
+like "  the usage, on stdout" "$OUT" "^usage: vrpm \[--unify\[=METHOD\]\] \[--stop-on-error\] GUEST\.\.\.\|ALL -- RPM-ARGS"
 rc_is "vrpm vr1 vr2 -- -q --whatprovides 'a b'" 0 vrpm vr1 vr2 -- -q --whatprovides 'a b'
 is "  rpm ran in each guest, as root, in order, its arguments unchanged" \
 	"$(printf '%s\n' "$OUT" | grep '^rpm' | tr '\n' ';')" \
