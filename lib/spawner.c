@@ -38,6 +38,13 @@
  * Memory and time: a fresh image of vsbox (its text shared with every
  * other), about 20 KiB of its own; the start pays one clone(CLONE_VM) in
  * the guest's first process, the exec runs beside it (spawner_fork()).
+ * Measured on a 2-CPU VM (make bench-compare against a build without
+ * it): about 1.1 ms of a fakeinit guest's start and 0.3 ms of its stop.
+ * Its exec shares a CPU with PID 1's; waiting for PID 1's exec, or for
+ * the start's end, or running it SCHED_BATCH or on the other CPU only
+ * moved that time into the caller's exit or the next stop. Not exec'ing
+ * (it owns the old memory once PID 1 has exec'd) saved 0.7 ms of the
+ * start but kept 300 KiB a guest.
  */
 #include "vsbox.h"
 #include "guests.h"
