@@ -18,6 +18,8 @@
 # them), SUMMARY, what vapt --unify's last line must match, and GUESTS
 # (du1 du2 du3 and more).
 
+UNIFY_OPT=${UNIFY_OPT:-}
+
 # the package, twice: vsbox-hello 1.0 and 2.0
 mkpkg() {
 	v=$1 d=$T_TMP/pkg$1
@@ -91,7 +93,7 @@ check "  the others never see it" sh -c "cmp -s '$T_TMP/pkg2.0/$D' '$B/du1/$D' &
 rc_is "vapt ALL -- reinstall (on unified files)" 0 vapt ALL -- -y -q reinstall vsbox-hello
 check "  du3's file is the package's again" cmp -s "$T_TMP/pkg2.0/$D" "$B/du3/$D"
 check "  and so are the others'" sh -c "cmp -s '$T_TMP/pkg2.0/$D' '$B/du1/$D' && cmp -s '$T_TMP/pkg2.0/$D' '$B/du2/$D'"
-rc_is "vunify $UNIFY_OPT ALL" 0 vunify $UNIFY_OPT ALL
+rc_is "vunify${UNIFY_OPT:+ $UNIFY_OPT} ALL" 0 vunify $UNIFY_OPT ALL
 ${AFTER_UNIFY:-true}
 check "  shared again" same3 "$B/du1/$D" "$B/du2/$D" "$B/du3/$D"
 rc_is "vapt ALL -- remove (on unified files)" 0 vapt ALL -- -y -q remove vsbox-hello
