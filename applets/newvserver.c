@@ -43,7 +43,7 @@ static const struct option opts[] = {
 static struct {
 	char name[64], ip[512], dev[32], hostname[70], method[16], source[PATH_MAX], memory[32];
 	bool onboot, have_onboot, yes;
-} G;
+} G BIG;
 
 /* ask QUESTION [def] on the terminal; the answer (or def) into buf */
 static void ask(const char *q, const char *def, char *buf, size_t n)

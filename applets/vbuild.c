@@ -52,7 +52,7 @@ int vbuild_main(int argc, char **argv)
 	if ((rc = vserver_main(6, av)))
 		return rc;
 	/* its settings, then what must be NEW's own */
-	static char text[65536];
+	static char text[65536] BIG;
 	if (read_file(from, text, sizeof(text)) < 0)
 		die_errno("can't read %s", from);
 	int fd = open(to, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);

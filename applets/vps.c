@@ -216,7 +216,7 @@ static bool keep(pid_t pid, void *arg)
 }
 
 /* ---- output: a hand-rolled buffer, printf per field costs too much ----- */
-static char obuf[1 << 16];
+static char obuf[1 << 16] BIG;
 static size_t olen, linestart;
 static int maxw;                        /* cut lines here (tty), 0: never */
 

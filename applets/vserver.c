@@ -161,7 +161,7 @@ static struct {
 	int nexclude;
 	bool force, quiet, json, unify;
 	struct guest g;
-} G;
+} G BIG;
 
 /* ---- build ------------------------------------------------------------ */
 /* an option's value made only of the characters in ok (it becomes a
@@ -241,7 +241,7 @@ static void skeleton(int rootfd)
 static void write_conf(const char *path, const char *name, const char *flags, const char *extra)
 {
 	char buf[PATH_MAX + 512], err[512];
-	static struct vconf check;
+	static struct vconf check BIG;
 	int fd;
 
 	snprintf(buf, sizeof(buf),
@@ -272,7 +272,7 @@ static void write_conf(const char *path, const char *name, const char *flags, co
 /* the last line a command wrote to the file fd (for an error message) */
 static const char *last_line(int fd)
 {
-	static char buf[4096];
+	static char buf[4096] BIG;
 	off_t end = lseek(fd, 0, SEEK_END);
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
 	char *p;

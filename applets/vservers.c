@@ -37,7 +37,7 @@ static struct {
 /* NAME.conf without dying: false (and a message) when it is bad */
 static bool read_conf(const char *name, struct vconf *c, bool quiet)
 {
-	static char text[65536];
+	static char text[65536] BIG;
 	char path[PATH_MAX], err[512];
 
 	xsnprintf(path, sizeof(path), "%s/%s.conf", confdir(), name);

@@ -76,7 +76,7 @@ static struct {
 	bool undo;
 	char why[PATH_MAX + 128];
 	struct unify u;
-} G;
+} G BIG;
 
 static void add_guest(const char *name)
 {

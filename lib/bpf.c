@@ -12,7 +12,7 @@ long bpf_sys(int cmd, union bpf_attr *attr)
 	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-static char vlog[16384];       /* the verifier's complaint, on failure */
+static char vlog[16384] BIG;       /* the verifier's complaint, on failure */
 
 char *bpf_log(void)
 {

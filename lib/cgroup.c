@@ -11,7 +11,7 @@
 #include <poll.h>
 #include <sys/utsname.h>
 
-static struct cg_hier hiers[CG_MAX];
+static struct cg_hier hiers[CG_MAX] BIG;
 static int nhier = -1;
 static unsigned v2_ctrls;       /* controllers the v2 tree offers */
 static int own_nprocs(const char *dir);
@@ -74,7 +74,7 @@ static bool own_path(const char *cgfile, bool v2, unsigned bits, char *out, size
 
 static void discover(void)
 {
-	static char mi[65536], cgf[4096];
+	static char mi[65536] BIG, cgf[4096] BIG;
 	const char *base = getenv("VSBOX_CGROUP_BASE");
 	char *save, *line;
 

@@ -557,7 +557,7 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 	struct pctx p = { file, 1, err, n };
 	bool seen[NKEYS] = { false };
 	const char *s = text;
-	static char val[4096];
+	static char val[4096] BIG;
 	int netline = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -635,7 +635,7 @@ int conf_parse(const char *file, const char *text, struct vconf *c, char *err, s
 
 void conf_load(const char *path, struct vconf *c)
 {
-	static char text[65536];
+	static char text[65536] BIG;
 	char err[512];
 	ssize_t n = read_file(path, text, sizeof(text));
 
@@ -653,7 +653,7 @@ void conf_load(const char *path, struct vconf *c)
 
 bool conf_get(const char *path, const char *key, char *out, size_t n)
 {
-	static char text[65536];
+	static char text[65536] BIG;
 	char err[256];
 	size_t kl = strlen(key);
 

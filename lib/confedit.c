@@ -10,7 +10,7 @@
  * replaces the file (tmp + rename): a reader sees the old or the new one. */
 void conf_edit(const char *path, int n, const char *const *keys, const char *const *values)
 {
-	static char text[65536], out[65536 + 4096];
+	static char text[65536] BIG, out[65536 + 4096] BIG;
 	char err[512];
 	struct vconf check;
 	bool done[16] = { false };

@@ -97,7 +97,7 @@ static bool envname_ok(const char *s, size_t l)
 
 const char *conf_init_key(int k, const char *v, struct vconf *c, char *msg, size_t n)
 {
-	static char buf[4096];
+	static char buf[4096] BIG;
 	char *w[256];
 	const char *why;
 	int nw;

@@ -14,7 +14,7 @@
 #include <dirent.h>
 #include <sys/file.h>
 
-static char rdir[PATH_MAX];
+static char rdir[PATH_MAX] BIG;
 
 static int write_file_new(const char *path, const char *s)
 {
@@ -398,7 +398,7 @@ void ctx_gc_name(const char *name)
 }
 
 /* xids with a record, one bit each */
-static unsigned char used[(XID_MAX + 8) / 8];
+static unsigned char used[(XID_MAX + 8) / 8] BIG;
 
 static void mark_used(long xid)
 {

@@ -27,7 +27,7 @@
 
 #define PROBE_MEM (64ULL << 20)
 
-static char iu_why[PATH_MAX + 128], cow_why[PATH_MAX + 128], mem_why[PATH_MAX + 128];
+static char iu_why[PATH_MAX + 128] BIG, cow_why[PATH_MAX + 128] BIG, mem_why[PATH_MAX + 128] BIG;
 
 static const char *fs_of(int fd)
 {

@@ -37,13 +37,13 @@ static const char *envdir(const char *var, const char *def, char *buf, size_t n)
 
 const char *confdir(void)
 {
-	static char b[PATH_MAX];
+	static char b[PATH_MAX] BIG;
 	return envdir("VSBOX_CONFDIR", "/etc/vservers", b, sizeof(b));
 }
 
 const char *rootdir(void)
 {
-	static char b[PATH_MAX];
+	static char b[PATH_MAX] BIG;
 	return envdir("VSBOX_ROOTDIR", "/vservers", b, sizeof(b));
 }
 
@@ -89,7 +89,7 @@ static void pick_boot(struct guest *g)
 
 void guest_load(const char *name, struct guest *g)
 {
-	static char text[65536];
+	static char text[65536] BIG;
 	char err[512];
 
 	memset(g, 0, sizeof(*g));

@@ -60,7 +60,7 @@ static bool numeric(const char *s)
 
 void guser_lookup(const char *guest, const char *who, struct guser *u)
 {
-	static char buf[65536];
+	static char buf[65536] BIG;
 	char *f[7], *cur = buf;
 
 	guest_file("/etc/passwd", buf, sizeof(buf));
@@ -90,7 +90,7 @@ void guser_lookup(const char *guest, const char *who, struct guser *u)
 
 bool guser_group(const char *who, gid_t *gid)
 {
-	static char buf[65536];
+	static char buf[65536] BIG;
 	char *f[4], *cur = buf;
 
 	guest_file("/etc/group", buf, sizeof(buf));
@@ -104,7 +104,7 @@ bool guser_group(const char *who, gid_t *gid)
 
 void guser_groups(struct guser *u)
 {
-	static char buf[65536];
+	static char buf[65536] BIG;
 	char *f[4], *cur = buf, *m, *s2;
 
 	u->ngroups = 0;
@@ -119,7 +119,7 @@ void guser_groups(struct guser *u)
 /* ---- a start: ENV, INIT_DIR, INIT_USER --------------------------------- */
 void guest_init_env(const struct vconf *c)
 {
-	static char buf[4096];
+	static char buf[4096] BIG;
 	char *w[256];
 	const char *why;
 	int n = conf_words(c->env, buf, sizeof(buf), w, 256, &why);

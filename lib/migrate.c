@@ -49,7 +49,7 @@ static struct {
 	pid_t sess;
 	bool stopped, commit_sent;
 	char troot[PATH_MAX];
-} M;
+} M BIG;
 
 int guest_fork_cmd(const char *name, bool start, bool quiet, const int *closefds, int n)
 {
@@ -205,7 +205,7 @@ static void ask(char *ans, size_t n, const char *fmt, ...)
 
 static void send_file(const char *kind, const char *path)
 {
-	static char buf[1 << 20];
+	static char buf[1 << 20] BIG;
 	char ans[256];
 	ssize_t n = read_file(path, buf, sizeof(buf));
 

@@ -42,7 +42,7 @@ static struct {
 	bool newctx, root_made, started, committed;
 	struct mtree flags;             /* those set, cleared before removal */
 	char root[PATH_MAX], lock[PATH_MAX];
-} S;
+} S BIG;
 
 static void fpath(int k, char *buf, size_t n)
 {

@@ -65,7 +65,7 @@ static void remount_ro(const char *path)
 
 void mount_ro_tree(const char *top)
 {
-	static char mi[65536];
+	static char mi[65536] BIG;
 	char *save, *line;
 	size_t tl = strlen(top);
 

@@ -362,7 +362,7 @@ int nl_socket(int proto, int nsfd)
 
 int nl_call(int fd, struct nlm *m, int acks)
 {
-	static char buf[8192];
+	static char buf[8192] BIG;
 	int got = 0, err = 0;
 
 	if (send(fd, m->buf, m->len, 0) != (ssize_t)m->len)
@@ -399,7 +399,7 @@ int nl_dump(int fd, int type, int family, void (*each)(const struct nlmsghdr *h,
 {
 	struct { struct nlmsghdr h; struct rtgenmsg g; } req = {
 		{ sizeof(req), (uint16_t)type, NLM_F_REQUEST | NLM_F_DUMP, 1, 0 }, { (unsigned char)family } };
-	static char buf[32768];
+	static char buf[32768] BIG;
 
 	if (send(fd, &req, sizeof(req), 0) != sizeof(req))
 		return -1;

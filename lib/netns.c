@@ -69,7 +69,7 @@ static void state_path(const char *name, char *buf, size_t n)
 static int ifindex(int fd, const char *dev, char *kind, size_t kn)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	static char buf[8192];
+	static char buf[8192] BIG;
 	struct nlm m = { 0 };
 
 	nlm_begin(&m, RTM_GETLINK, 0, &ifi, sizeof(ifi));
@@ -475,7 +475,7 @@ static void st_addr(const struct nlmsghdr *h, void *arg)
 
 void netns_status(const struct guest *g, pid_t pid)
 {
-	static struct st_links l;
+	static struct st_links l BIG;
 	struct netns_names n;
 	char path[64];
 	int nsfd, fd = -1;

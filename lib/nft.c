@@ -191,7 +191,7 @@ static int batch(struct nlm *m, bool begin)
 void nft_spoof_add(const char *name, const struct netns_names *n, const unsigned char *mac,
 		   const struct vc_addr *ip, int nip)
 {
-	static struct nlm m;
+	static struct nlm m BIG;
 	static const unsigned char any6[16], ll6[8] = { 0xfe, 0x80 };
 	int fd, acks;
 	size_t h, r;
@@ -245,7 +245,7 @@ void nft_spoof_add(const char *name, const struct netns_names *n, const unsigned
 
 void nft_spoof_del(const char *name, const char *table)
 {
-	static struct nlm m;
+	static struct nlm m BIG;
 	int fd;
 
 	memset(&m, 0, sizeof(m));

@@ -174,7 +174,7 @@ static void hex(const unsigned char *h, char *out)
 /* sha256 of the blob, against d's digest */
 static void blob_verify(const struct src *s, const struct desc *d, char *mem)
 {
-	static char buf[1 << 16];
+	static char buf[1 << 16] BIG;
 	unsigned char h[32];
 	char got[65];
 	struct sha256 c;
@@ -278,7 +278,7 @@ static void undo_layer(void *unused)
  * decompressor; exit 3: not the digest any more (changed meanwhile) */
 static _Noreturn void feed(int fd, unsigned long long off, const struct desc *d, int out)
 {
-	static char buf[1 << 16];
+	static char buf[1 << 16] BIG;
 	unsigned char h[32];
 	char got[65];
 	struct sha256 c;

@@ -246,7 +246,7 @@ static void owner_mode(struct ap *a, int fd, const struct tar_ent *e)
 
 static void copy_data(struct ap *a, int fd)
 {
-	static char buf[65536];
+	static char buf[65536] BIG;
 	ssize_t n;
 
 	while ((n = tar_read(a->r, buf, sizeof(buf))) > 0)

@@ -185,7 +185,7 @@ static int read_one(int procfd, const char *name, unsigned want, struct proc *p,
 	if (slurp(procfd, path, buf, sizeof(buf)) <= 0 || proc_parse_stat(buf, p))
 		return -1;
 	if (want & PR_STATUS) {
-		static char st[4096];
+		static char st[4096] BIG;
 		memcpy(path + l, "/status", 8);
 		if (slurp(procfd, path, st, sizeof(st)) > 0)
 			parse_status(st, p);
@@ -214,7 +214,7 @@ int proc_read(pid_t pid, unsigned want, struct proc *p)
 
 int proc_scan(struct proclist *l, unsigned want, bool (*keep)(pid_t pid, void *arg), void *arg)
 {
-	static char dents[1 << 16], args[1 << 15];
+	static char dents[1 << 16] BIG, args[1 << 15] BIG;
 	size_t pool_cap = 0;
 	int procfd, cap = 0;
 	long n;
@@ -300,7 +300,7 @@ unsigned long long proc_meminfo(const char *key)
 
 time_t proc_boottime(void)
 {
-	static char buf[16384];
+	static char buf[16384] BIG;
 	const char *p;
 
 	if (read_file("/proc/stat", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nbtime ")))
@@ -363,7 +363,7 @@ const char *proc_stat_str(const struct proc *p, char *buf, size_t n)
  * cached: a process list has few distinct uids */
 const char *proc_user(uid_t uid)
 {
-	static struct { uid_t uid; char name[33]; } cache[64];
+	static struct { uid_t uid; char name[33]; } cache[64] BIG;
 	static int n;
 	struct passwd *pw;
 

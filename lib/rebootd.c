@@ -69,7 +69,7 @@
 #include <syslog.h>
 #include <time.h>
 
-struct rbd rbd;         /* zeroed (bss): rebootd_run() opens its fds first */
+struct rbd rbd BIG;         /* zeroed (bss): rebootd_run() opens its fds first */
 
 uint64_t rbd_now(void)
 {

@@ -303,7 +303,7 @@ static int reboot_limit(struct rguest *g)
  * guest already (its stop need not tell us) */
 static _Noreturn void restart_child(const char *name, int verb)
 {
-	static struct guest gs;
+	static struct guest gs BIG;
 	sigset_t none;
 	int code;
 

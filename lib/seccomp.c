@@ -53,7 +53,7 @@
 #define OFF_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define OFF_HI(i) (OFF_LO(i) + 4)   /* little-endian: the high word follows */
 
-static struct sock_filter prog[512];
+static struct sock_filter prog[512] BIG;
 static unsigned len;
 
 static void emit(struct sock_filter f)

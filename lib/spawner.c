@@ -263,7 +263,7 @@ static char *next_str(char **p, const char *end)
  * is said on the command's own stderr once it is in place. */
 static __attribute__((noinline)) _Noreturn void sp_child(int conn)
 {
-	static char buf[SP_MAX];        /* (the child's copy only) */
+	static char buf[SP_MAX] BIG;    /* (the child's copy only) */
 	union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
 	struct iovec iov = { buf, sizeof(buf) - 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
@@ -529,7 +529,7 @@ static int early_kind, early_val;       /* an 'S' before any 'P' */
 
 void spawner_send(int conn, const struct spawn_cmd *cmd)
 {
-	static char buf[SP_MAX];
+	static char buf[SP_MAX] BIG;
 	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
 				    SIGALRM, SIGWINCH, SIGPWR, SIGTSTP };
 	struct sp_req *r = (struct sp_req *)buf;

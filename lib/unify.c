@@ -47,7 +47,7 @@ static void excl_add(struct unify *u, const char *pat)
 /* One pattern a line, absolute, # comments; dies with FILE:LINE */
 static void excl_file(struct unify *u, const char *file, bool must)
 {
-	static char text[65536];
+	static char text[65536] BIG;
 	char *line, *save;
 	int ln = 0;
 
@@ -97,7 +97,7 @@ static void conffiles(struct uguest *g)
 	int dfd = path_open_beneath(g->rootfd, "var/lib/dpkg/info", O_RDONLY | O_DIRECTORY);
 	DIR *d;
 	struct dirent *e;
-	static char text[1 << 20];
+	static char text[1 << 20] BIG;
 
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
 		if (dfd >= 0)
@@ -344,7 +344,7 @@ int unify_copy_xattrs(int from, int to)
 
 int unify_copy_sum(int from, int to, unsigned char sum[32])
 {
-	static char buf[1 << 17];
+	static char buf[1 << 17] BIG;
 	struct sha256 s;
 	ssize_t r;
 
@@ -416,7 +416,7 @@ int unify_xattr_sum(int fd, unsigned char out[32])
 
 static int content_sum(int fd, unsigned char out[32])
 {
-	static char buf[1 << 17];
+	static char buf[1 << 17] BIG;
 	struct sha256 s;
 	ssize_t n;
 

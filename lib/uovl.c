@@ -392,7 +392,7 @@ int uovl_umount(const char *path)
 }
 
 /* ---- the probe ---------------------------------------------------------- */
-static char probe_why[PATH_MAX + 128];
+static char probe_why[PATH_MAX + 128] BIG;
 
 const char *feat_overlay_why(void)
 {
@@ -431,7 +431,7 @@ static const char *fs_of(const char *dir)
 #define PROBE_ID 2000000000u
 #define PROBE_OPTS "lowerdir=l::d,upperdir=u,workdir=w,metacopy=on,redirect_dir=on"
 static int idmap_cached = FEAT_NO;
-static char idmap_why[sizeof(probe_why)];
+static char idmap_why[sizeof(probe_why)] BIG;
 
 /* overlayfs with idmapped layers (Linux 5.19+, on a filesystem that can
  * be idmapped: ext4, XFS, btrfs...), what a USERNS guest's overlay is: the
@@ -610,7 +610,7 @@ static const char *unfit(const char *name, char *why, size_t n)
 
 const char *uovl_unfit(const struct unify *u)
 {
-	static char why[2 * PATH_MAX + 256];
+	static char why[2 * PATH_MAX + 256] BIG;
 
 	for (int i = 0; i < u->ng; i++)
 		if (unfit(u->g[i].name, why, sizeof(why)))

@@ -70,7 +70,7 @@ static void pool(unsigned *base, unsigned *size)
 static int subids(const char *var, const char *dflt, struct idrange *r, int n, int max)
 {
 	const char *path = getenv(var) && *getenv(var) ? getenv(var) : dflt;
-	static char buf[65536];
+	static char buf[65536] BIG;
 	char *save, *line;
 
 	if (read_file(path, buf, sizeof(buf)) < 0)
@@ -131,8 +131,8 @@ static int overlap(const struct idrange *r, int n, unsigned long long lo, unsign
 
 void userns_range(struct guest *g)
 {
-	static struct idrange r[MAXR];
-	static char who[MAXR][64];
+	static struct idrange r[MAXR] BIG;
+	static char who[MAXR][64] BIG;
 	unsigned base, dsize;
 	char path[PATH_MAX];
 	int lock, n, i;
