@@ -90,6 +90,10 @@ int main(int argc, char **argv)
 	const struct applet *a;
 
 	vsbox_stack_top = (uintptr_t)__builtin_frame_address(0);
+	if (argc > 0) {
+		vsbox_args[0] = argv[0];
+		vsbox_args[1] = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	}
 	trace_init();
 	name = name ? name + 1 : argv[0];
 	applet_name = "vsbox";

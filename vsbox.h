@@ -30,8 +30,9 @@
 #define VSBOX_VERSION "0.1.0"
 
 /* A static buffer or table of 2 KiB or more goes to .lbss, which ld
- * places after .bss: the small variables then share a few pages instead
- * of lying one or two to a page between the buffers. */
+ * places after .bss: the small variables then share a few pages, and a
+ * process that keeps only those (the spawner, lib/spawner.c) gives every
+ * buffer back in one call. */
 #define BIG __attribute__((section(".lbss")))
 
 /* ---- main.c: the applet registry ---------------------------------------- */
@@ -45,6 +46,9 @@
 extern const char *applet_name;
 /* main's frame: the top of what a long-lived init may give back (lib/context.c) */
 extern uintptr_t vsbox_stack_top;
+/* where main's argv strings lie, [start, end): a process that lives on
+ * in a start's memory writes its own name there (lib/spawner.c) */
+extern char *vsbox_args[2];
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void usage_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -170,6 +174,8 @@ int sys_pidfd_open(pid_t pid);
 int sys_pidfd_send_signal(int pidfd, int sig);
 int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve);
 bool have_clone3(void);
+/* the pages a start writes anyway, present at once (lib/sys.c) */
+void prefault(void);
 /* A directory listed without malloc: opendir() allocates a DIR that
  * musl's malloc maps and unmaps again each time (a page fault and a TLB
  * flush per listing). On the caller's stack; entries as readdir() gives. */
@@ -394,6 +400,8 @@ void ctx_restrict(unsigned flags, uint64_t bset);
  * style exit status */
 int wait_forward(pid_t pid);
 int exit_code(int wstatus);
+/* no failed-setup report at exit: a process living on in the start's memory */
+void setup_forget(void);
 
 /* ---- lib/spawner.c: the process in a guest's Landlock domain that forks
  * what vserver exec, enter, suexec, service and stop run (the design is at
@@ -418,6 +426,8 @@ void spawner_open(long xid);
  * Landlock domain and the capability ceiling (lib/context.c) */
 bool spawner_pending(void);
 void spawner_fork(bool fakeinit, uint64_t bset);
+/* in the guest's first process, just before its exec */
+void spawner_first_exec(void);
 /* host after the clone, init after CMD's start (unmap: its stack) */
 void spawner_drop(bool unmap);
 extern volatile pid_t spawner_pid;  /* under vsbox's init; 0: gone */

@@ -128,6 +128,7 @@ static _Noreturn void exec_cmd(const struct ctx_spec *s, const int *out, int stf
 	if (s->prep)
 		s->prep(s->arg);
 	trace("exec %s", s->argv[0]);
+	spawner_first_exec();
 	execvp(s->argv[0], s->argv);
 	int e = errno;
 	warn_errno("can't execute %s", s->argv[0]);
@@ -278,6 +279,14 @@ static void drain(struct pollfd *p)
  * run_init keeps its own copy of what it needs. And what the applet named
  * with ctx_forget. */
 uintptr_t vsbox_stack_top;      /* main's frame (main.c sets it) */
+char *vsbox_args[2];            /* main's argv strings, [start, end) */
+
+/* a process that lives on in the start's memory (lib/spawner.c): no
+ * report of a failed setup at its exit */
+void setup_forget(void)
+{
+	setup_stfd = -1;
+}
 static struct { uintptr_t p, n; } forget[4];
 static int nforget;
 

@@ -35,16 +35,17 @@
  * no scope to keep: the host's sockets stay out of reach, the guest's
  * daemons' too).
  *
- * Memory and time: a fresh image of vsbox (its text shared with every
- * other), about 20 KiB of its own; the start pays one clone(CLONE_VM) in
- * the guest's first process, the exec runs beside it (spawner_fork()).
- * Measured on a 2-CPU VM (make bench-compare against a build without
- * it): about 1.1 ms of a fakeinit guest's start and 0.3 ms of its stop.
- * Its exec shares a CPU with PID 1's; waiting for PID 1's exec, or for
- * the start's end, or running it SCHED_BATCH or on the other CPU only
- * moved that time into the caller's exit or the next stop. Not exec'ing
- * (it owns the old memory once PID 1 has exec'd) saved 0.7 ms of the
- * start but kept 300 KiB a guest.
+ * Memory and time: under vsbox's init, a fresh image of vsbox (its text
+ * shared with every other), about 20 KiB of its own. With fakeinit it
+ * does not exec: once PID 1 has exec'd, the memory the two shared is the
+ * spawner's alone, and it gives back all but the small variables
+ * (sp_own()). The start pays one clone(CLONE_VM) in the guest's first
+ * process. Measured on a 2-CPU VM (make bench-compare against a build
+ * without a spawner), an exec'd spawner cost a fakeinit guest's start
+ * about 1.1 ms: its exec took turns with PID 1's on one CPU, and waiting
+ * for PID 1's exec or for the start's end, or running it SCHED_BATCH or
+ * on the other CPU, only moved that time into the caller's exit or the
+ * next stop.
  */
 #include "vsbox.h"
 #include "guests.h"
@@ -148,10 +149,12 @@ bool spawner_pending(void)
  * same domain. It adds a filter of its own (CAP_SYS_ADMIN is still ours):
  * reboot(2) EPERM, so what it forks is no more the guest's boot than an
  * entry from outside is (lib/seccomp.c, the reboot filter); lowers the
- * ceiling; execs a fresh vsbox image (spawner_exec_self()), not to keep a
- * copy of all start dirtied. Under vsbox's init it is init's child
- * (CLONE_PARENT: never CMD's, whose shell's "wait" would wait for it),
- * with fakeinit PID 1's.
+ * ceiling. Under vsbox's init it is init's child (CLONE_PARENT: never
+ * CMD's, whose shell's "wait" would wait for it) and execs a fresh vsbox
+ * image (spawner_exec_self()): init lives on in the memory they share.
+ * With fakeinit it is PID 1's, waits for PID 1 to leave that memory (its
+ * exec, or its exit: the kernel clears sp_first, which PID 1 named with
+ * set_tid_address() just before, spawner_first_exec()), and runs on in it.
  *
  * It shares our memory until its exec (CLONE_VM: a fork's page-table copy
  * costs this path a third of a millisecond on some VMs), on a stack of its
@@ -162,10 +165,47 @@ bool spawner_pending(void)
  * not dumpable from before the clone on (init's, under vsbox's init: it
  * wants that anyway). The kernel clears sp_ctid when the spawner leaves
  * it (CLONE_CHILD_CLEARTID), after which init unmaps its stack. */
-#define SP_STACK 16384
+/* (the stack of what the spawner forks too: a request's argv and envp
+ * arrays, 64 KiB at most; untouched pages cost nothing; a guard below) */
+#define SP_STACK (256 * 1024)
 static struct { bool fakeinit; uint64_t bset, all; int lfd, exe; } sp_arg;
 static char *sp_stack;
 static volatile pid_t sp_ctid;
+static volatile int sp_first;
+
+#ifndef __GLIBC__
+/* The fakeinit spawner, alone in the memory the start dirtied: all of it
+ * given back but the small variables (BIG, vsbox.h: every buffer is in
+ * .lbss, from vsbox_small_end on) and the top of the main stack (argv,
+ * environ, the auxiliary vector, which libc still reads); nothing left to
+ * run at exit or to undo; named vsbox-spawner in ps, its argv too. */
+__asm__(".pushsection .dynlbss,\"aw\",@nobits\n.globl vsbox_small_end\nvsbox_small_end:\n.popsection");
+extern char vsbox_small_end[], _end[];
+
+static _Noreturn void sp_own(int lfd, int exe)
+{
+	uintptr_t lo = ((uintptr_t)vsbox_small_end + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = (uintptr_t)_end & ~(uintptr_t)4095;
+	uintptr_t top = vsbox_stack_top & ~(uintptr_t)4095;
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	/* (the 8 MiB below the stack are its own: no other mapping there) */
+	madvise((void *)(top - 8 * 1024 * 1024), 8 * 1024 * 1024, MADV_DONTNEED);
+	trace_end();
+	setup_forget();
+	undo_forget();
+	if (vsbox_args[0] && vsbox_args[1] > vsbox_args[0]) {
+		memset(vsbox_args[0], 0, (size_t)(vsbox_args[1] - vsbox_args[0]));
+		snprintf(vsbox_args[0], (size_t)(vsbox_args[1] - vsbox_args[0]), "vsbox-spawner");
+	}
+	if (lfd != 0 && (dup2(lfd, 0) < 0 || close(lfd)))
+		_exit(1);
+	close(exe);
+	prctl(PR_SET_NAME, "vsbox-spawner", 0, 0, 0);
+	spawner_run(false);
+}
+#endif
 
 static int sp_start(void *unused)
 {
@@ -187,8 +227,19 @@ static int sp_start(void *unused)
 	prctl(PR_SET_NAME, "vsbox-spawner", 0, 0, 0);
 	spawner_run(!sp_arg.fakeinit);
 #else
+	if (sp_arg.fakeinit) {
+		while (sp_first)
+			syscall(SYS_futex, &sp_first, FUTEX_WAIT, 1, NULL, NULL, 0);
+		sp_own(sp_arg.lfd, sp_arg.exe);
+	}
 	spawner_exec_self(sp_arg.lfd, sp_arg.exe, !sp_arg.fakeinit);
 #endif
+}
+
+void spawner_first_exec(void)
+{
+	if (sp_first)
+		syscall(SYS_set_tid_address, &sp_first);
 }
 
 void spawner_fork(bool fakeinit, uint64_t bset)
@@ -211,7 +262,8 @@ void spawner_fork(bool fakeinit, uint64_t bset)
 	sp_stack = MAP_FAILED;
 #else
 	sp_stack = mmap(NULL, SP_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (sp_stack != MAP_FAILED)
+	sp_first = fakeinit;
+	if (sp_stack != MAP_FAILED && !mprotect(sp_stack, 4096, PROT_NONE))
 		pid = clone(sp_start, sp_stack + SP_STACK,
 			    CLONE_VM | CLONE_CHILD_CLEARTID | (fakeinit ? 0 : CLONE_PARENT) | SIGCHLD,
 			    NULL, NULL, NULL, &sp_ctid);
@@ -219,7 +271,7 @@ void spawner_fork(bool fakeinit, uint64_t bset)
 	trace("spawner cloned");
 	spawner_pid = pid;
 	if (pid < 0)
-		sp_ctid = 0;    /* none: vserver exec falls back, saying so */
+		sp_ctid = sp_first = 0; /* none: vserver exec falls back, saying so */
 	/* (our copies; the variables stay: under vsbox's init they are
 	 * init's too, which closes its own) */
 	close(sp_lfd);
