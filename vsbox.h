@@ -174,8 +174,6 @@ int sys_pidfd_open(pid_t pid);
 int sys_pidfd_send_signal(int pidfd, int sig);
 int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve);
 bool have_clone3(void);
-/* the pages a start writes anyway, present at once (lib/sys.c) */
-void prefault(void);
 /* A directory listed without malloc: opendir() allocates a DIR that
  * musl's malloc maps and unmaps again each time (a page fault and a TLB
  * flush per listing). On the caller's stack; entries as readdir() gives. */

@@ -5,10 +5,11 @@
  * NAME exec PM ARGS..." (this binary again): it runs inside the running
  * guest, in its context, with its environment; --unify runs vunify over
  * the guests afterwards (--unify=METHOD: with that method, the one the
- * guests were unified with, as auto may pick another), so that an upgrade of all guests ends with the
- * new files shared again (vunify's reflinks are copy-on-write, and its
- * hard links, immutable + iunlink, may be unlinked and replaced: the
- * package manager works on unified files as on any other).
+ * guests were unified with, as auto may pick another), so that an
+ * upgrade of all guests ends with the new files shared again (vunify's
+ * reflinks are copy-on-write, and its hard links, immutable + iunlink,
+ * may be unlinked and replaced: the package manager works on unified
+ * files as on any other).
  */
 #include "vsbox.h"
 
@@ -46,9 +47,8 @@ static int run(int argc, char **argv, const char *pm, const struct usage *usage)
 		switch (c) {
 		case 'u':
 			unify = true;
-			if ((method = optarg) && strcmp(method, "link") && strcmp(method, "overlay") &&
-			    strcmp(method, "reflink") && strcmp(method, "auto"))
-				usage_die("--unify=%s: not link, overlay, reflink or auto", method);
+			if ((method = optarg))
+				unify_method(method, "--unify");
 			break;
 		case 's': stop = true; break;
 		default: usage_die("unknown option");

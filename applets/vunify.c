@@ -69,7 +69,6 @@ static const struct option opts[] = {
 	{ 0 }
 };
 
-enum { M_AUTO, M_LINK, M_REFLINK, M_OVERLAY };
 static struct {
 	const char *excl;
 	int method;
@@ -198,18 +197,7 @@ int vunify_main(int argc, char **argv)
 	while ((c = opt_next(argc, argv, "n", opts, usage)) != -1) {
 		switch (c) {
 		case 'n': u->dry = true; break;
-		case 'm':
-			if (!strcmp(optarg, "link"))
-				G.method = M_LINK;
-			else if (!strcmp(optarg, "reflink"))
-				G.method = M_REFLINK;
-			else if (!strcmp(optarg, "overlay"))
-				G.method = M_OVERLAY;
-			else if (!strcmp(optarg, "auto"))
-				G.method = M_AUTO;
-			else
-				usage_die("--method: '%s' is not link, overlay, reflink or auto", optarg);
-			break;
+		case 'm': G.method = unify_method(optarg, "--method"); break;
 		case 'x': G.excl = optarg; break;
 		case 'u': G.undo = true; break;
 		default: usage_die("unknown option");

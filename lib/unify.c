@@ -358,6 +358,16 @@ int unify_copy_sum(int from, int to, unsigned char sum[32])
 	return r < 0 ? -1 : 0;
 }
 
+int unify_method(const char *name, const char *opt)
+{
+	static const char *const names[] = { "auto", "link", "reflink", "overlay" };
+
+	for (int m = 0; m < 4; m++)
+		if (!strcmp(name, names[m]))
+			return m;
+	usage_die("%s: '%s' is not link, overlay, reflink or auto", opt, name);
+}
+
 void unify_hex(const unsigned char *b, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)

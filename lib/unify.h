@@ -64,6 +64,10 @@ void du_total(struct du_state *s, struct du_figs *f);
 void du_free(struct du_state *s);
 
 /* ---- lib/unify.c: the files guests have in common (vunify) --------------- */
+/* vunify's methods; unify_method() names one (--method, vapt --unify=), or
+ * dies with a usage error naming opt */
+enum { M_AUTO, M_LINK, M_REFLINK, M_OVERLAY };
+int unify_method(const char *name, const char *opt);
 struct ucand {                     /* one inode of one guest */
 	int guest;                     /* index in unify.g */
 	uint32_t path;                 /* its path from the guest's root (pool) */

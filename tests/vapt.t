@@ -42,7 +42,7 @@ check "  the installed file is shared by the three guests" shared3 "$VSBOX_ROOTD
 vserver va1 exec sh -c 'echo local >> /usr/lib/pkg'
 check "  a guest's write to it stays its own" cmp -s "$T_TMP/pkg" "$VSBOX_ROOTDIR/va2/usr/lib/pkg"
 rc_is "--unify=bogus: usage error" 2 vapt --unify=bogus va1 va2 -- install pkg
-like "  names it" "$ERR" "^vapt: --unify=bogus: not link, overlay, reflink or auto$"
+like "  names it" "$ERR" "^vapt: --unify: 'bogus' is not link, overlay, reflink or auto$"
 check "  apt-get did not run" sh -c "! printf '%s\n' \"\$OUT\" | grep -q '^apt-get'"
 # (ext4 alone has the link method, with kernel/patches 0001)
 rc_is "--unify=link runs vunify --method link: refused on btrfs" 1 vapt --unify=link va1 va2 -- update
