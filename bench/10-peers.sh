@@ -4,7 +4,10 @@
 # static with musl like vsbox, nsfloor (bench/nsfloor.c: only the namespace
 # clone, vfork and exec of /bin/true) and a nullguest cycle (bench/nullguest.c:
 # a guest's start and stop with nothing but namespaces and the exec of its
-# PID 1); chcontext (a full new context running /bin/true); a vserver
+# PID 1); two floors with the kernel work of vsbox's own (ctxfloor.c:
+# chcontext's, done alone; guestfloor.c: a lower bound of a guest's start
+# and stop, and, with a resident helper process, of its idle memory);
+# chcontext (a full new context running /bin/true); a vserver
 # start+stop cycle of the busybox bench guest with one IP; and whichever
 # peers are installed (from Debian's archive, in this set-up): unshare, bwrap,
 # crun (`crun run` of the same busybox root as an OCI bundle, no cgroup
@@ -34,8 +37,9 @@ VSBOX_EXTRA_PKGS="$PEERPKGS" sh "$TOP/build/deps.sh" >/dev/null 2>&1 ||
 	for p in $PEERPKGS; do
 		VSBOX_EXTRA_PKGS=$p sh "$TOP/build/deps.sh" >/dev/null 2>&1 || echo "# package $p could not be installed"
 	done
-for c in nsfloor nullguest nocg2; do
-	musl-gcc -static -O2 -o "$BENCH_BIN/$c" "$TOP/bench/$c.c" || { echo "# 10-peers: can't build $c"; exit 1; }
+for c in nsfloor nullguest nocg2 ctxfloor guestfloor; do
+	musl-gcc -static -O2 -isystem "$TOP/build/obj/kinc" -o "$BENCH_BIN/$c" "$TOP/bench/$c.c" ||
+		{ echo "# 10-peers: can't build $c"; exit 1; }
 done
 
 # what the tools leave on the host outside $T: lxc's lock directory,
@@ -115,11 +119,13 @@ peer() {
 	esac
 }
 S="/bin/sleep 100000"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2046
 ipeer() {
 	case $1 in
 	vserver) timeout 60 "$VSBOX" vserver "i$2" start -q ;;
 	nullguest) timeout 60 "$BENCH_BIN/nullguest" start "$T/null$2.pid" "$T/img/bin/sleep" 100000 ;;
+	guestfloor) timeout 60 $(gfloor "$T/gf$2.pid" "127.0.12.$2" "/idle-$1" 0) ;;
+	guestres) timeout 60 $(gfloor "$T/gf$2.pid" "127.0.12.$2" "/idle-$1" 1) ;;
 	chcontext) "$VSBOX" chcontext --silent $S & ;;
 	unshare) unshare -pfmui --kill-child --root="$(root "u$2")" --mount-proc $S & ;;
 	bwrap) bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc $S & ;;
@@ -138,9 +144,27 @@ ipeer() {
 tops() { for o in $BB_OWN; do ls "$o"; done | grep -v '^vsbox-' | sort; }
 bb_mkcg run || { echo "# 10-peers: can't make cgroups of our own"; exit 1; }
 bb_guest one 127.0.11.254
+# the floors with the kernel work of chcontext and (a lower bound) of a
+# guest's start (bench/ctxfloor.c, bench/guestfloor.c): their cgroups below
+# the bench's own (cgroup2; the v1 memory hierarchy if there is one, "-")
+CG2=$(echo "$BB_OWN" | while read -r o; do [ -f "$o/cgroup.subtree_control" ] && echo "$o/$VSBOX_CGROUP_BASE"; done | head -n 1)
+MCG=$(echo "$BB_OWN" | while read -r o; do [ -f "$o/memory.limit_in_bytes" ] && echo "$o/$VSBOX_CGROUP_BASE"; done | head -n 1)
+[ -n "$CG2" ] || { echo "# 10-peers: no cgroup2 of our own"; exit 1; }
+mkdir -p "$T/rec"
+BB_IPS="$BB_IPS 127.0.11.250"
+# gfloor PIDFILE ADDR DIR RESIDENT: guestfloor's start of a sleeper, its
+# cgroups below DIR (relative to the base)
+gfloor() {
+	_m=-
+	[ -n "$MCG" ] && _m=$MCG$3
+	echo "$BENCH_BIN/guestfloor start $1 $T/img $2 $CG2$3 $_m 67108864 $4 /bin/sleep 100000"
+}
+# shellcheck disable=SC2046
 set -- true /bin/true -- \
 	nsfloor "$BENCH_BIN/nsfloor" /bin/true -- \
+	ctxfloor "$BENCH_BIN/ctxfloor" "$CG2/run" "$T/rec" /bin/true -- \
 	nullguest "$BENCH_BIN/nullguest" start "$T/null.pid" "$T/img/bin/sleep" 100000 :: "$BENCH_BIN/nullguest" stop "$T/null.pid" -- \
+	guestfloor $(gfloor "$T/gf.pid" 127.0.11.250 /run 0) :: "$BENCH_BIN/guestfloor" stop "$T/gf.pid" -- \
 	chcontext "$VSBOX" chcontext --silent /bin/true -- \
 	vserver "$VSBOX" vserver one start -q :: "$VSBOX" vserver one stop -q
 [ -n "$CRUNPRE" ] && set -- "$@" -- nocg2 "$CRUNPRE" /bin/true
@@ -187,6 +211,7 @@ idle() {
 	echo "$1 $(( (u1 - u0) / NIDLE / 1024 )) $(awk -v p="$np" -v n="$NIDLE" 'BEGIN { printf "%.1f", p / n }') ${res:-nothing}" >>"$T/idle"
 	case $1 in
 	vserver) timeout 300 "$VSBOX" vservers -j 4 stop >/dev/null 2>&1 ;;
+	guestfloor|guestres) k=1; while [ $k -le "$NIDLE" ]; do "$BENCH_BIN/guestfloor" stop "$T/gf$k.pid"; k=$((k + 1)); done ;;
 	crun) k=1; while [ $k -le "$NIDLE" ]; do timeout 60 $CRUNPRE $CRUN delete -f "crun-i$k" >/dev/null 2>&1; k=$((k + 1)); done ;;
 	esac
 	bb_kill "idle-$1"
@@ -194,9 +219,9 @@ idle() {
 	rm -rf "$T/roots"
 }
 k=1
-while [ $k -le "$NIDLE" ]; do BB_IPS="$BB_IPS 127.0.11.$((100 + k))"; k=$((k + 1)); done
+while [ $k -le "$NIDLE" ]; do BB_IPS="$BB_IPS 127.0.11.$((100 + k)) 127.0.12.$k"; k=$((k + 1)); done
 bare=$(bb_bare "$NIDLE") || bare=""
-for t in vserver nullguest chcontext $PEERS; do
+for t in vserver nullguest guestfloor guestres chcontext $PEERS; do
 	[ -n "$bare" ] && idle "$t" || echo "# idle memory of $t not measured (no memory cgroup of our own)"
 done
 
@@ -211,12 +236,12 @@ pr() {
 x() { v=$(pr "$1" "$2"); [ -n "$v" ] && printf '%.2fx' "$v"; }
 echo "# peers: $ROUNDS interleaved rounds; us; paired ratios; idle: KiB an idle guest costs beyond its own process (a busybox sleep, $bare KiB bare), $NIDLE guests, and processes per guest (the sleep included)"
 printf '%-15s %8s %8s %7s %9s %11s %9s %6s\n' tool median min x/true x/nsfloor x/nullguest idle-KiB procs
-for t in true nsfloor nullguest chcontext vserver ${CRUNPRE:+nocg2} $PEERS; do
+for t in true nsfloor ctxfloor nullguest guestfloor guestres chcontext vserver ${CRUNPRE:+nocg2} $PEERS; do
 	i=$(awk -v k="$t" '$1 == k { print $2 - b, $3 }' b="${bare:-0}" "$T/idle" 2>/dev/null)
 	printf '%-15s %8s %8s %7s %9s %11s %9s %6s\n' "$t" "$(med "$t")" "$(med "$t" 3)" \
 		"$(x "$t" true)" "$(x "$t" nsfloor)" "$(x "$t" nullguest)" "${i% *}" "${i#* }"
 done
-echo "# nullguest and vserver rows are a start+stop cycle; the others run /bin/true once.${CRUNPRE:+ crun runs behind nocg2 (row nocg2: its cost alone).}"
+echo "# nullguest, guestfloor and vserver rows are a start+stop cycle; the others run /bin/true once.${CRUNPRE:+ crun runs behind nocg2 (row nocg2: its cost alone).} guestres: guestfloor with a resident helper process in each guest (idle memory only)."
 [ -s "$T/idle" ] && echo "# resident beside each idle guest's sleep: $(awk '{ printf "%s%s: ", s, $1; for (i = 4; i <= NF; i++) printf "%s%s", (i > 4 ? " " : ""), $i; s = "; " }' "$T/idle")"
 # goal NAME A B LIMIT OP TARGET: a target line on A's paired ratio to B
 goal() {
@@ -228,5 +253,8 @@ for p in unshare bwrap; do
 	goal "chcontext-vs-$p" chcontext $p 1 "<" "target: below it"
 done
 goal vserver-cycle-vs-nullguest vserver nullguest 1.4 "<=" "issue 22's target <= 1.4x; vserver's start $(med vserver.1) + stop $(med vserver.2) us"
+# what the floors with the kernel work say of those targets
+echo "ctxfloor-vs-nsfloor: $(x ctxfloor nsfloor) paired (chcontext's kernel work done alone: cgroup2 directory, proc and read-only mounts, cgroup namespace, bounding set, record); chcontext is $(x chcontext ctxfloor) of it"
+echo "guestfloor-vs-nullguest: $(x guestfloor nullguest) paired (a lower bound of a guest's kernel work, without BPF, seccomp, Landlock, capabilities, device nodes, lock or record: start $(med guestfloor.1) + stop $(med guestfloor.2) us); vserver is $(x vserver guestfloor) of it"
 sz=$(stat -c %s "$VSBOX")
 echo "binary-size: $sz bytes ($(( sz / 1024 )) KiB, issue 22's target <= 400000 bytes: $(met "$sz" "<=" 400000))"
