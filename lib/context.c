@@ -218,7 +218,7 @@ static bool others_in_cgroup(const struct init_fds *f)
 	return false;
 }
 
-static _Noreturn void init_cleanup(const struct init_fds *f, int code)
+static _Noreturn void init_cleanup(const struct init_fds *f, int code, bool caller_reaps)
 {
 	char sock[32];
 
@@ -228,6 +228,11 @@ static _Noreturn void init_cleanup(const struct init_fds *f, int code)
 	}
 	snprintf(sock, sizeof(sock), "%s.sock", f->xid);
 	unlinkat(f->ctxdir, sock, 0);
+	/* the caller has our report and waits for our exit: it removes the
+	 * cgroups and the record then (reap_context()), without moving us
+	 * out first - a cgroup migration waits for an RCU grace period */
+	if (caller_reaps)
+		_exit(code);
 	/* leave the context's cgroups for the base (the descriptors carry the
 	 * credentials and cgroup namespace they were opened with), remove
 	 * them, then the record: a new context may take this xid only after */
@@ -377,11 +382,15 @@ static __attribute__((noinline)) _Noreturn void run_init(const struct ctx_spec *
 		/* children remain (the spawner stays till the end: others) */
 		left = p == 0 && (spawner_pid <= 0 || spawner_others(spawner_pid));
 		if (done && !left && !others_in_cgroup(f)) {
+			bool caller_reaps = false;
+
 			if (!reported) {
+				/* a caller that reads this waits for us and
+				 * reaps; one that is gone can't (EPIPE) */
 				struct report r = { 'S', status, 0 };
-				write(stfd, &r, sizeof(r));
+				caller_reaps = write(stfd, &r, sizeof(r)) == (ssize_t)sizeof(r);
 			}
-			init_cleanup(f, exit_code(status));
+			init_cleanup(f, exit_code(status), caller_reaps);
 		}
 		if (done && !reported) {
 			struct report r = { 'S', status, 1 };

@@ -186,6 +186,15 @@ chcontext --silent sh -c 'sleep 1 >/dev/null 2>&1 &'
 sleep 1.2; wait_gone "records"
 is "a context ends with its last process: record removed" "$(records)" ""
 is "... cgroups removed" "$(leftover_cgroups)" ""
+# init leaves the cleanup to a caller that reads its report (and waits to
+# reap); one killed meanwhile can't: init sees that and cleans up itself
+chcontext --silent sleep 1 &
+CPID=$!
+sleep 0.4
+kill -9 "$CPID"
+sleep 1; wait_gone "records"
+is "a context whose caller was killed ends cleanly: record removed" "$(records)" ""
+is "... cgroups removed" "$(leftover_cgroups)" ""
 chcontext --silent sh -c 'sleep 2 >/dev/null 2>&1 &'
 HOSTSIDE=$(for p in $(pgrep -x vsbox-init); do
 	# gone meanwhile, or exited and not yet reaped: not resident
