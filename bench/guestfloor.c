@@ -36,6 +36,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
+#include "floor.h"
 
 /* ADDR/32 on lo added (RTM_NEWADDR) or removed (RTM_DELADDR) */
 static int addr(int type, const char *a)
@@ -141,7 +142,6 @@ static int start(const char *pidfile, char **a)
 
 static int stop(const char *pidfile)
 {
-	struct pollfd p = { .events = POLLIN };
 	char a[64], cg2[512], mcg[512];
 	FILE *f = fopen(pidfile, "r");
 	int pid;
@@ -149,11 +149,8 @@ static int stop(const char *pidfile)
 	if (!f || fscanf(f, "%d %63s %511s %511s", &pid, a, cg2, mcg) != 4)
 		return 1;
 	fclose(f);
-	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p.fd < 0 || syscall(SYS_pidfd_send_signal, p.fd, SIGKILL, NULL, 0))
+	if (kill_wait(pid))
 		return 1;
-	while (poll(&p, 1, -1) < 0)
-		;
 	/* the resident helper dies with its PID namespace; a cgroup is
 	 * busy until the last of its processes is gone */
 	for (int t = 0; rmdir(cg2) && t < 1000; t++)

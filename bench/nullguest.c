@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include "floor.h"
 
 static int start(const char *pidfile, char **argv)
 {
@@ -50,18 +51,14 @@ static int start(const char *pidfile, char **argv)
 
 static int stop(const char *pidfile)
 {
-	struct pollfd p = { .events = POLLIN };
 	FILE *f = fopen(pidfile, "r");
 	int pid;
 
 	if (!f || fscanf(f, "%d", &pid) != 1)
 		return 1;
 	fclose(f);
-	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p.fd < 0 || syscall(SYS_pidfd_send_signal, p.fd, SIGKILL, NULL, 0))
+	if (kill_wait(pid))
 		return 1;
-	while (poll(&p, 1, -1) < 0)
-		;
 	unlink(pidfile);
 	return 0;
 }
