@@ -386,6 +386,9 @@ int ctx_spawn(const struct ctx_spec *spec);
  * context's long-lived init never reads again once its CMD runs: init
  * gives its pages back (at most 4 regions) */
 void ctx_forget(void *p, size_t n);
+/* the whole pages of [p, p + n) given back (MADV_DONTNEED): they read as
+ * zeroes after (init's trimmed stack, the fakeinit spawner's buffers) */
+void mem_give_back(uintptr_t p, uintptr_t n);
 /* Run argv inside existing context xid (root in context 0 only) */
 int ctx_join(long xid, uint64_t bset_limit, char **argv);
 /* ctx_join's first half: join xid's cgroups and namespaces (the PID

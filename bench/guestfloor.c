@@ -79,8 +79,6 @@ static int put(const char *dir, const char *file, const char *val)
 /* PID 1 of the guest: into its root, then CMD */
 static _Noreturn void guest(char **a, int resident, int up)
 {
-	char p[512];
-
 	if ((strcmp(a[3], "-") && put(a[3], "cgroup.procs", "0")) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	    mount(a[0], a[0], NULL, MS_BIND | MS_REC, NULL) || chdir(a[0]) ||
@@ -96,8 +94,7 @@ static _Noreturn void guest(char **a, int resident, int up)
 		for (;;)
 			pause();
 	}
-	snprintf(p, sizeof(p), "%s", a[6]);
-	execv(p, a + 6);
+	execv(a[6], a + 6);
 	_exit(127);
 }
 

@@ -301,8 +301,7 @@ void ctx_forget(void *p, size_t n)
 		forget[nforget].p = (uintptr_t)p, forget[nforget++].n = n;
 }
 
-/* the whole pages of [p, p + n) given back: they read as zeroes after */
-static void give_back(uintptr_t p, uintptr_t n)
+void mem_give_back(uintptr_t p, uintptr_t n)
 {
 	uintptr_t lo = (p + 4095) & ~(uintptr_t)4095, hi = (p + n) & ~(uintptr_t)4095;
 
@@ -315,11 +314,11 @@ static __attribute__((noinline)) void trim_stack(uintptr_t from)
 	char here;
 	uintptr_t low = ((uintptr_t)&here & ~(uintptr_t)4095) - 4096;
 
-	madvise((void *)(low - 256 * 1024), 256 * 1024, MADV_DONTNEED);
+	mem_give_back(low - 256 * 1024, 256 * 1024);
 	if (vsbox_stack_top > from)
-		give_back(from, vsbox_stack_top - from);
+		mem_give_back(from, vsbox_stack_top - from);
 	for (int i = 0; i < nforget; i++)
-		give_back(forget[i].p, forget[i].n);
+		mem_give_back(forget[i].p, forget[i].n);
 }
 
 static __attribute__((noinline)) _Noreturn void run_init(const struct ctx_spec *s, const struct init_fds *fds,

@@ -184,14 +184,11 @@ extern char vsbox_small_end[], _end[];
 
 static _Noreturn void sp_own(int lfd, int exe)
 {
-	uintptr_t lo = ((uintptr_t)vsbox_small_end + 4095) & ~(uintptr_t)4095;
-	uintptr_t hi = (uintptr_t)_end & ~(uintptr_t)4095;
 	uintptr_t top = vsbox_stack_top & ~(uintptr_t)4095;
 
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	mem_give_back((uintptr_t)vsbox_small_end, (uintptr_t)_end - (uintptr_t)vsbox_small_end);
 	/* (the 8 MiB below the stack are its own: no other mapping there) */
-	madvise((void *)(top - 8 * 1024 * 1024), 8 * 1024 * 1024, MADV_DONTNEED);
+	mem_give_back(top - 8 * 1024 * 1024, 8 * 1024 * 1024);
 	trace_end();
 	setup_forget();
 	undo_forget();

@@ -360,9 +360,10 @@ int unify_copy_sum(int from, int to, unsigned char sum[32])
 
 int unify_method(const char *name, const char *opt)
 {
+	/* in the enum's order (lib/unify.h) */
 	static const char *const names[] = { "auto", "link", "reflink", "overlay" };
 
-	for (int m = 0; m < 4; m++)
+	for (int m = 0; m < (int)(sizeof(names) / sizeof(names[0])); m++)
 		if (!strcmp(name, names[m]))
 			return m;
 	usage_die("%s: '%s' is not link, overlay, reflink or auto", opt, name);
