@@ -125,6 +125,32 @@ unmount_all() {
 		! grep -q " $m overlay " /proc/mounts || return 1
 	done
 }
+# unmount_fs MNT DEV: the image's own mount taken off for a check. A
+# plain umount is retried for 10 s (a copy of it in a mount namespace
+# being made elsewhere is busy a moment); still busy, the processes that
+# may hold it are named (their cwd, root or files under MNT, or a copy
+# of the mount in their namespace: one process each) and it is detached
+# lazily, so that fsck_clean's wait for the device decides whether that
+# holder lets it go
+unmount_fs() {
+	for try in $(seq 1 50); do umount "$1" 2>/dev/null && return 0; sleep 0.2; done
+	grep -q " $1 " /proc/mounts || return 0
+	seen=" $(readlink /proc/self/ns/mnt) "
+	for p in /proc/[0-9]*; do
+		why=""
+		for l in "$p/cwd" "$p/root" "$p"/fd/*; do
+			case "$(readlink "$l" 2>/dev/null)" in "$1" | "$1"/*) why="$why ${l#"$p"/}" ;; esac
+		done
+		ns=$(readlink "$p/ns/mnt" 2>/dev/null)
+		case "$seen" in *" $ns "*) ;; *)
+			seen="$seen$ns "
+			awk -v d="$2" '{ for (i = 7; i < NF; i++) if ($i == "-" && $(i + 2) == d) f = 1 } END { exit !f }' "$p/mountinfo" 2>/dev/null &&
+				why="$why (a copy in its mount namespace)" ;;
+		esac
+		[ -n "$why" ] && diag "$1 may be held by ${p#/proc/} ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-60)):$why"
+	done
+	umount -l "$1"
+}
 # fsck_clean FS DEV: the unmounted filesystem checks clean (a mount
 # namespace another process on the host makes meanwhile may hold a copy of
 # its mount for a moment: waited out, and tried again while the checker

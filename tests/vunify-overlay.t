@@ -147,8 +147,7 @@ scenario() {
 	check "  a write by the host there is the guest's own" sh -c "cmp -s '$B/o1/usr/lib/chmod' '$T_TMP/chmod' && [ \$(stat -c %s '$B/o2/usr/lib/chmod') = 65541 ]"
 	check "  and not the store's" sh -c "cd '$B/.ovl/store' && md5sum -c --quiet '$T_TMP/store.sums'"
 	check "$fs: the overlays unmount" unmount_all
-	for try in 1 2 3 4 5 6 7 8 9 10; do umount "$MNT" 2>/dev/null && break; sleep 0.2; done
-	! grep -q " $MNT " /proc/mounts || bail "can't unmount $MNT"
+	unmount_fs "$MNT" "$dev"
 	check "  the filesystem checks clean" fsck_clean "$fs" "$dev"
 	mount "$dev" "$MNT" || bail "can't mount $MNT again"
 	vserver o1 start -q && vserver o1 stop -q
