@@ -1,6 +1,7 @@
-/* uovl.h - what lib/uovl.c (layers, mounts, a run) and lib/uovlfold.c
- * (the store, folding a file) share; the design is at the top of
- * lib/uovl.c. Not part of vsbox.h: only the uovl*.c files include it.
+/* uovl.h - what lib/uovl.c (layers, mounts, a run), lib/uovlfold.c (the
+ * store, folding a file) and the other uovl*.c files share; the design is
+ * at the top of lib/uovl.c. Not part of vsbox.h: only the uovl*.c files
+ * include it.
  */
 #ifndef VSBOX_UOVL_H
 #define VSBOX_UOVL_H
@@ -29,5 +30,12 @@ unsigned long uovl_gc(void);
 unsigned long uovl_tidy(int upperfd, int lowerfd);
 /* mark fd a stub whose data is the store's file at redirect: 0, -1 + errno */
 int uovl_stub_xattrs(int fd, const char *redirect);
+/* an overlay mounted on target with opts naming its layers relative to
+ * dir; with a user namespace ns (>= 0), relative to dir/sub with each layer
+ * idmapped through ns, attached a moment on stage (lib/uovl.c): 0, -1 +
+ * errno */
+int ovl_mount_in(const char *dir, const char *src, const char *target, const char *opts);
+int ovl_mount_ns(const char *dir, const char *sub, const char *target, const char *opts,
+		 int ns, unsigned base, const char *stage);
 
 #endif
