@@ -9,8 +9,10 @@ need_root
 . "$(dirname "$0")/guest-lib.sh"
 command -v script >/dev/null || { echo "1..0 # SKIP script (util-linux) is missing"; exit 0; }
 mkimage "$T_TMP/img" "$T_TMP/guest.tgz"
-# tty CMD...: CMD on a pty; its output (stdout and stderr) on ours
-tty() { script -qec "$*" /dev/null </dev/null | tr -d '\r'; }
+# tty CMD...: CMD on a pty; its output (stdout and stderr) on ours (the
+# shell lingers after it: script ends 10 ms after its child, and a loaded
+# host may not have passed it the last of CMD's output by then)
+tty() { script -qec "$*; sleep 0.3" /dev/null </dev/null | tr -d '\r'; }
 
 run_rc vserver b1 build --template "$T_TMP/img"
 is "in a script: build --template says nothing on stderr" "$ERR" ""
