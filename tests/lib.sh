@@ -65,8 +65,13 @@ run_rc() {
 	OUT=$(cat "$T_TMP/out")
 	ERR=$(cat "$T_TMP/err")
 }
-# rc_is DESC WANT CMD...
-rc_is() { d=$1; w=$2; shift 2; run_rc "$@"; is "$d (exit $w)" "$RC" "$w"; }
+# rc_is DESC WANT CMD...: CMD exits WANT; if not, what it said on stderr
+# (its first lines) is a diagnostic, so that a failure in CI tells why
+rc_is() {
+	d=$1; w=$2; shift 2; run_rc "$@"
+	is "$d (exit $w)" "$RC" "$w"
+	[ "$RC" = "$w" ] || [ -z "$ERR" ] || diag "its stderr:" "$(printf '%s\n' "$ERR" | head -n 8)"
+}
 
 # Guests get private IPv6 loopbacks PREFIX::XID (lib/lback6.c); suites run
 # side by side number their contexts alike, so each test has a prefix of its
