@@ -30,10 +30,10 @@ unsigned long uovl_gc(void);
 unsigned long uovl_tidy(int upperfd, int lowerfd);
 /* mark fd a stub whose data is the store's file at redirect: 0, -1 + errno */
 int uovl_stub_xattrs(int fd, const char *redirect);
-/* an overlay mounted on target with opts naming its layers relative to
- * dir; with a user namespace ns (>= 0), relative to dir/sub with each layer
- * idmapped through ns, attached a moment on stage (lib/uovl.c): 0, -1 +
- * errno */
+/* ovl_mount_in: an overlay (device name src) mounted on target, opts
+ * naming its layers relative to dir; ovl_mount_ns: the same relative to
+ * dir/sub, and with a user namespace ns (>= 0) each layer idmapped through
+ * it, attached a moment on stage (lib/uovl.c); both 0, or -1 + errno */
 int ovl_mount_in(const char *dir, const char *src, const char *target, const char *opts);
 int ovl_mount_ns(const char *dir, const char *sub, const char *target, const char *opts,
 		 int ns, unsigned base, const char *stage);
