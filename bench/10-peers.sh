@@ -147,9 +147,8 @@ bb_guest one 127.0.11.254
 # the floors with the kernel work of chcontext and (a lower bound) of a
 # guest's start (bench/ctxfloor.c, bench/guestfloor.c): their cgroups below
 # the bench's own (cgroup2; the v1 memory hierarchy if there is one, "-")
-CG2=$(echo "$BB_OWN" | while read -r o; do [ -f "$o/cgroup.subtree_control" ] && echo "$o/$VSBOX_CGROUP_BASE"; done | head -n 1)
-MCG=$(echo "$BB_OWN" | while read -r o; do [ -f "$o/memory.limit_in_bytes" ] && echo "$o/$VSBOX_CGROUP_BASE"; done | head -n 1)
-[ -n "$CG2" ] || { echo "# 10-peers: no cgroup2 of our own"; exit 1; }
+CG2=$(bb_hier cgroup.subtree_control) || { echo "# 10-peers: no cgroup2 of our own"; exit 1; }
+MCG=$(bb_hier memory.limit_in_bytes)
 mkdir -p "$T/rec"
 BB_IPS="$BB_IPS 127.0.11.250"
 # gfloor PIDFILE ADDR DIR RESIDENT: guestfloor's start of a sleeper, its

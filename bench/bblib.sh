@@ -75,14 +75,20 @@ bb_join() {
 	done
 }
 
+# bb_hier FILE...: $VSBOX_CGROUP_BASE in the first of our own hierarchies
+# that has one of FILEs (cgroup.subtree_control: cgroup2;
+# memory.limit_in_bytes: v1 memory), or nothing
+bb_hier() {
+	for _o in $BB_OWN; do
+		for _f in "$@"; do
+			[ -f "$_o/$_f" ] && { echo "$_o/$VSBOX_CGROUP_BASE"; return 0; }
+		done
+	done
+	return 1
+}
 # bb_memcg REL: the memory cgroup $VSBOX_CGROUP_BASE/REL (v1 memory
 # hierarchy, else cgroup2 with the memory controller), or nothing
-bb_memcg() {
-	for _o in $BB_OWN; do
-		[ -f "$_o/memory.usage_in_bytes" ] || [ -f "$_o/memory.current" ] &&
-			{ echo "$_o/$VSBOX_CGROUP_BASE/$1"; return; }
-	done
-}
+bb_memcg() { _h=$(bb_hier memory.usage_in_bytes memory.current) && echo "$_h/$1"; }
 bb_usage() { cat "$1/memory.current" 2>/dev/null || cat "$1/memory.usage_in_bytes"; }
 
 # bb_kill REL: kill every process in $VSBOX_CGROUP_BASE/REL and below (only
